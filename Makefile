@@ -1,0 +1,41 @@
+# The README's two commands are `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: setup run test bench translations clean
+
+$(BIN)/activate: requirements.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $(BIN)/activate
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.package-lock.json
+
+translations: $(BIN)/activate
+	$(BIN)/pybabel compile -d translations -f 2>/dev/null
+
+setup: $(BIN)/activate node_modules/.package-lock.json translations
+
+run: setup
+	$(FLASK) init-db
+	$(FLASK) demo-data --if-empty
+	@echo
+	@echo "Verkstad runs on http://$(HOST):$(PORT)/  (log in with the administrator above)"
+	@echo
+	$(BIN)/gunicorn --workers 3 --bind $(HOST):$(PORT) --access-logfile - "app:create_app()"
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(FLASK) bench registers --customers $${CUSTOMERS:-1000000}
+
+clean:
+	rm -rf $(VENV) node_modules

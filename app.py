@@ -1,0 +1,124 @@
+"""Application factory: extensions, admin views, blueprints, CLI commands."""
+import os
+from pathlib import Path
+
+from flask import Flask, jsonify, redirect, request, send_from_directory, url_for
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import text
+
+from config.settings import BASE_DIR, Config, _secret_key
+from models import User, db
+from services import audit, search
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+migrate = Migrate()
+csrf = CSRFProtect()
+babel = Babel()
+
+PUBLIC_ENDPOINTS = {"auth.login", "healthz", "static", "npm"}
+
+
+def select_locale():
+    if current_user and current_user.is_authenticated and current_user.language:
+        return current_user.language
+    return request.accept_languages.best_match(["sv", "de", "en"]) or "sv"
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(Path(os.environ.get("VERKSTAD_INSTANCE_DIR", BASE_DIR / "instance"))))
+    app.config.from_object(Config)
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key()
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(BASE_DIR / "translations"))
+    audit.install()
+    search.install()
+
+    from views import formatting
+    app.jinja_env.filters.update(money=formatting.money, date=formatting.date, number=formatting.number)
+
+    from views.auth import bp as auth_bp
+    from views.dashboard import DashboardView
+    from views.notifications import bp as notifications_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(notifications_bp)
+
+    admin = Admin(
+        app,
+        name="Verkstad",
+        theme=Bootstrap4Theme(base_template="admin/master.html", fluid=True),
+        index_view=DashboardView(url="/admin"),
+    )
+    from views.registry import register_views
+
+    register_views(admin)
+    # admin model views validate CSRF through SecureForm; everything else through CSRFProtect
+    from flask_admin.model import BaseModelView
+
+    for view in admin._views:
+        if isinstance(view, BaseModelView):
+            csrf.exempt(view.blueprint)
+    app.extensions["verkstad_admin"] = admin
+
+    @app.before_request
+    def require_login():
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            if request.accept_mimetypes.best == "application/json" or request.is_json:
+                return jsonify(error="login required"), 401
+            return redirect(url_for("auth.login", next=request.full_path))
+        db.session.info["user_id"] = current_user.id
+        return None
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:
+            return jsonify(status="error"), 503
+        return jsonify(status="ok")
+
+    @app.get("/")
+    def root():
+        return redirect(url_for("admin.index"))
+
+    node_modules = BASE_DIR / "node_modules"
+
+    @app.get("/npm/<path:filename>")
+    def npm(filename):
+        # third-party assets installed by npm ci; only their dist folders are served
+        if "/dist/" not in filename and not filename.endswith((".js", ".css")):
+            return ("", 404)
+        return send_from_directory(node_modules, filename, max_age=3600)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    from cli import register_cli
+
+    register_cli(app)
+    return app

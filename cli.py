@@ -1,0 +1,78 @@
+"""`flask --app app ...` commands. Each prints a clear error and exits non-zero on bad input."""
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from models import db
+from services import DomainError
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db():
+    """Apply migrations, add default settings data and the admin user."""
+    from flask_migrate import upgrade
+
+    from services.setup import ensure_admin, seed_defaults
+
+    upgrade()
+    seed_defaults(db.session)
+    user, password = ensure_admin(db.session, current_app.config.get("ADMIN_PASSWORD"), current_app.instance_path)
+    click.echo(f"Database ready. Administrator: {user} / {password}")
+
+
+@click.command("demo-data")
+@click.option("--customers", default=320, show_default=True)
+@click.option("--seed", default=2026, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing when customers exist already.")
+@with_appcontext
+def demo_data(customers: int, seed: int, if_empty: bool):
+    """Fill the database with a believable Swedish workshop."""
+    from sqlalchemy import func, select
+
+    import demo
+    from models import Customer
+    from services.setup import seed_defaults
+
+    seed_defaults(db.session)
+    if if_empty and db.session.scalar(select(func.count()).select_from(Customer)):
+        click.echo("Demo data skipped: the database has customers already.")
+        return
+    summary = demo.create_demo_data(db.session, customers=customers, seed=seed)
+    click.echo("Demo data created: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+
+
+@click.command("create-user")
+@click.argument("name")
+@click.option("--role", required=True, help="Role name, case-insensitive.")
+@click.option("--full-name", default="")
+@with_appcontext
+def create_user_command(name: str, role: str, full_name: str):
+    """Create a user; the password is asked for, or read from stdin when it is not a terminal."""
+    from services.auth import create_user
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        user = create_user(db.session, name, password, role, full_name)
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    click.echo(f"User {user.username} created with role {user.role.name}.")
+
+
+def register_cli(app) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+COMMANDS = [init_db, demo_data, create_user_command]

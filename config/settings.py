@@ -1,0 +1,51 @@
+"""Configuration read from the environment (microblog's Config pattern)."""
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("VERKSTAD_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept under instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    SECRET_KEY = None  # filled lazily in create_app so importing config writes nothing
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'verkstad.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    FILES_DIR = os.environ.get("VERKSTAD_FILES_DIR", str(INSTANCE_DIR / "files"))
+    ADMIN_PASSWORD = os.environ.get("VERKSTAD_ADMIN_PASSWORD")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still saves
+
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # uploads: 10 MB
+    BABEL_DEFAULT_LOCALE = "sv"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+    LANGUAGES = {"sv": "Svenska", "de": "Deutsch", "en": "English"}
+
+    LOGIN_MAX_ATTEMPTS = 5
+    LOGIN_LOCK_MINUTES = 15
+    FLASK_ADMIN_SWATCH = "default"
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = True  # tests post real tokens: CSRF is part of what is tested
+    FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION = True

@@ -1,0 +1,282 @@
+"""Demo data: a believable Swedish workshop (customers, vehicles, articles, labour, users).
+
+Deterministic for a given seed. Later modules add bookings and sales documents through
+DEMO_EXTENSIONS (functions of (session, rng) returning a summary dict)."""
+import datetime as dt
+import random
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from stdnum import luhn
+
+from models import (
+    AccountManagerTitle,
+    Address,
+    Article,
+    ArticleGroup,
+    CompanyType,
+    Contact,
+    ContactTitle,
+    CostCenter,
+    Customer,
+    CustomerLevel,
+    DiscountLetter,
+    District,
+    LabourOperation,
+    ModelGroup,
+    Package,
+    PackageItem,
+    PaymentTerm,
+    Role,
+    Source,
+    Tag,
+    User,
+    VatRate,
+    Vehicle,
+    VehicleCategory,
+    VehicleMake,
+    VehicleNote,
+)
+from services.auth import hash_password
+from services.numbering import ensure_series, take_number
+
+DEMO_PASSWORD = "verkstad-demo"
+FIRST = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Eva", "Anders", "Sara", "Per", "Lena", "Mikael",
+         "Emma", "Nils", "Ingrid", "Olof", "Sofia", "Gustav", "Elin", "Henrik", "Maja", "Oskar", "Linnea", "Axel"]
+LAST = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson",
+        "Gustafsson", "Pettersson", "Jonsson", "Jansson", "Hansson", "Bengtsson", "Lindberg", "Lindqvist", "Berg",
+        "Åberg", "Öberg", "Sjöberg", "Holm", "Ek", "Strand"]
+COMPANY_WORDS = ["Bygg", "Transport", "El", "Måleri", "VVS", "Städ", "Åkeri", "Fastighets", "Konsult", "Data",
+                 "Trädgårds", "Snickeri", "Rör", "Frakt", "Taxi", "Bud", "Service", "Montage"]
+PLACES = [("Stockholm", "11"), ("Göteborg", "41"), ("Malmö", "21"), ("Uppsala", "75"), ("Västerås", "72"),
+          ("Örebro", "70"), ("Linköping", "58"), ("Norrköping", "60"), ("Jönköping", "55"), ("Umeå", "90"),
+          ("Lund", "22"), ("Borås", "50"), ("Sundsvall", "85"), ("Gävle", "80"), ("Södertälje", "15")]
+STREETS = ["Storgatan", "Kungsgatan", "Drottninggatan", "Industrivägen", "Verkstadsgatan", "Skolgatan",
+           "Järnvägsgatan", "Björkvägen", "Ekvägen", "Sjövägen", "Parkvägen", "Hamngatan"]
+MAKES = {
+    "Volvo": ["XC60", "XC40", "V60", "V90", "XC90", "S60", "EX30"],
+    "Volkswagen": ["Golf", "Passat", "Tiguan", "ID.4", "Polo", "Transporter", "Caddy"],
+    "Toyota": ["Corolla", "RAV4", "Yaris", "C-HR", "Hilux"],
+    "BMW": ["320d", "X3", "X5", "i4", "520d"],
+    "Audi": ["A4", "A6", "Q5", "Q3", "e-tron"],
+    "Kia": ["Niro", "Ceed", "Sportage", "EV6"],
+    "Skoda": ["Octavia", "Superb", "Kodiaq", "Enyaq"],
+    "Tesla": ["Model 3", "Model Y"],
+    "Ford": ["Focus", "Kuga", "Transit"],
+    "Mercedes-Benz": ["C 220", "E 300", "GLC", "Sprinter", "Vito"],
+}
+FUELS = ["Bensin", "Diesel", "El", "Hybrid", "Laddhybrid"]
+COLOURS = ["Svart", "Vit", "Silver", "Grå", "Blå", "Röd", "Grön"]
+BODY = ["Kombi", "Sedan", "SUV", "Halvkombi", "Skåp"]
+PLATE_LETTERS = "ABCDEFGHJKLMNOPRSTUWXYZ"
+VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+
+ARTICLE_KINDS = [
+    ("Oljefilter", "Filter", "st", 89, 249), ("Luftfilter", "Filter", "st", 99, 329), ("Kupéfilter", "Filter", "st", 119, 389),
+    ("Bränslefilter", "Filter", "st", 149, 549), ("Bromsbelägg fram", "Bromsar", "sats", 390, 1290),
+    ("Bromsbelägg bak", "Bromsar", "sats", 340, 1090), ("Bromsskiva fram", "Bromsar", "st", 420, 1490),
+    ("Motorolja 5W-30", "Oljor", "l", 69, 189), ("Motorolja 0W-20", "Oljor", "l", 79, 219),
+    ("Torkarblad", "Tillbehör", "st", 89, 299), ("Glödlampa H7", "El", "st", 39, 129), ("Batteri 70Ah", "El", "st", 890, 2290),
+    ("Tändstift", "Motor", "st", 49, 149), ("Kamrem sats", "Motor", "sats", 1290, 3990), ("Spolarvätska", "Tillbehör", "l", 19, 59),
+    ("Kylarvätska", "Oljor", "l", 39, 119), ("Däck 205/55R16", "Däck", "st", 690, 1290), ("Fälgbult", "Däck", "st", 15, 49),
+    ("Stötdämpare fram", "Chassi", "st", 690, 1890), ("Länkarm", "Chassi", "st", 490, 1490),
+]
+LABOUR_KINDS = [
+    ("Service A", 1.5), ("Service B", 2.5), ("Oljebyte", 0.5), ("Byte bromsbelägg fram", 1.0), ("Byte bromsbelägg bak", 1.0),
+    ("Byte bromsskivor fram", 1.5), ("Hjulskifte", 0.5), ("Hjulinställning", 1.0), ("Felsökning el", 1.0),
+    ("Byte kamrem", 4.0), ("Byte batteri", 0.3), ("AC-service", 1.0), ("Byte stötdämpare", 2.0), ("Besiktningsförberedelse", 1.0),
+    ("Diagnos", 0.5), ("Byte torkarblad", 0.2),
+]
+
+
+def _orgnr(rng: random.Random) -> str:
+    body = "55" + "".join(str(rng.randint(0, 9)) for _ in range(7))
+    return body + luhn.calc_check_digit(body)
+
+
+def _personnummer(rng: random.Random) -> str:
+    birth = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randint(0, 365 * 62))
+    serial = f"{rng.randint(0, 999):03d}"
+    short = birth.strftime("%y%m%d") + serial
+    return birth.strftime("%Y%m%d") + serial + luhn.calc_check_digit(short)
+
+
+def _plate(rng: random.Random, used: set[str]) -> str:
+    while True:
+        last = rng.choice("0123456789" + "ABCDEFGHJKLMNPRSTUWXYZ") if rng.random() < 0.3 else str(rng.randint(0, 9))
+        plate = "".join(rng.choice(PLATE_LETTERS) for _ in range(3)) + f"{rng.randint(0, 99):02d}" + last
+        if plate not in used:
+            used.add(plate)
+            return plate
+
+
+def _lookup(session: Session, model, names: list[str]) -> list:
+    rows = []
+    for name in names:
+        row = session.scalar(select(model).where(model.name == name))
+        if row is None:
+            row = model(name=name)
+            session.add(row)
+        rows.append(row)
+    return rows
+
+
+DEMO_EXTENSIONS: list = []
+
+
+def create_demo_data(session: Session, customers: int = 320, seed: int = 2026) -> dict[str, int]:
+    rng = random.Random(seed)
+    session.info["audit_disabled"] = True  # demo rows are not user changes
+    roles = {r.name: r for r in session.scalars(select(Role))}
+    users = {}
+    for username, full_name, role in [
+        ("anna", "Anna Servicesson", "Service advisor"), ("bengt", "Bengt Rådgivare", "Service advisor"),
+        ("erik", "Erik Mekaniker", "Technician"), ("fatima", "Fatima Tekniker", "Technician"),
+        ("sara", "Sara Säljare", "Sales"), ("lars", "Lars Ekonom", "Accountant"),
+    ]:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(username=username, full_name=full_name, email=f"{username}@verkstad.example",
+                        password_hash=hash_password(DEMO_PASSWORD), role=roles[role])
+            session.add(user)
+        users[username] = user
+
+    districts = _lookup(session, District, ["Norr", "Söder", "Väster", "Öster", "Centrum"])
+    tags = _lookup(session, Tag, ["A-kund", "Serviceavtal", "Fleet", "Däckhotell", "Nyhetsbrev"])
+    levels = _lookup(session, CustomerLevel, ["Brons", "Silver", "Guld"])
+    sources = _lookup(session, Source, ["Hemsidan", "Rekommendation", "Mässa", "Bokningsportal"])
+    company_types = _lookup(session, CompanyType, ["Aktiebolag", "Bostadsrättsförening", "Kommunalt bolag", "Enskild firma"])
+    titles = _lookup(session, ContactTitle, ["VD", "Inköpare", "Fordonsansvarig", "Ekonomiansvarig"])
+    _lookup(session, AccountManagerTitle, ["Service och eftermarknad", "Säljare"])
+    groups = {g.name: g for g in _lookup(session, ArticleGroup, sorted({a[1] for a in ARTICLE_KINDS}))}
+    makes = {m.name: m for m in _lookup(session, VehicleMake, list(MAKES))}
+    model_groups = _lookup(session, ModelGroup, ["Personbil", "SUV", "Transportbil", "Elbil"])
+    categories = _lookup(session, VehicleCategory, ["Lånebil", "Hyrbil", "Demobil", "Kundbil"])
+    for code, name in (("100", "Verkstad"), ("200", "Försäljning"), ("300", "Administration")):
+        if session.scalar(select(CostCenter).where(CostCenter.code == code)) is None:
+            session.add(CostCenter(code=code, name=name))
+    for name, art, lab in (("Rabattbrev A", 10, 5), ("Rabattbrev B", 15, 10), ("Fleet", 20, 15)):
+        if session.scalar(select(DiscountLetter).where(DiscountLetter.name == name)) is None:
+            session.add(DiscountLetter(name=name, article_percent=Decimal(art), labour_percent=Decimal(lab)))
+    session.flush()
+    letters = list(session.scalars(select(DiscountLetter)))
+    terms = list(session.scalars(select(PaymentTerm)))
+    vat25 = session.scalar(select(VatRate).where(VatRate.percent == Decimal("25")))
+
+    articles = []
+    for i in range(200):
+        name, group, unit, cost, price = ARTICLE_KINDS[i % len(ARTICLE_KINDS)]
+        variant = i // len(ARTICLE_KINDS)
+        number = f"{1000 + i}"
+        if session.scalar(select(Article.id).where(Article.number == number)):
+            continue
+        ean_body = f"73{rng.randint(10**9, 10**10 - 1)}"
+        ean = ean_body + str((10 - sum((3 if k % 2 else 1) * int(d) for k, d in enumerate(ean_body)) % 10) % 10)
+        factor = Decimal(1 + variant * 0.1).quantize(Decimal("0.01"))
+        article = Article(number=number, name=f"{name} {list(MAKES)[variant % len(MAKES)]}", ean=ean, unit=unit,
+                          price=(Decimal(price) * factor).quantize(Decimal("1.00")),
+                          purchase_price=(Decimal(cost) * factor).quantize(Decimal("1.00")),
+                          vat_rate=vat25, article_group=groups[group], stock_item=rng.random() < 0.6,
+                          stock_quantity=Decimal(rng.randint(0, 40)))
+        session.add(article)
+        articles.append(article)
+    operations = []
+    for i in range(60):
+        name, hours = LABOUR_KINDS[i % len(LABOUR_KINDS)]
+        variant = i // len(LABOUR_KINDS)
+        code = f"A{100 + i}"
+        if session.scalar(select(LabourOperation.id).where(LabourOperation.code == code)):
+            continue
+        fixed = Decimal(rng.choice([695, 995, 1495])) if (i % 7 == 0) else None
+        op = LabourOperation(code=code, name=f"{name}" + (f" ({list(MAKES)[variant]})" if variant else ""),
+                             standard_hours=Decimal(str(hours)), hourly_rate=Decimal("1095.00") if fixed is None else None,
+                             fixed_price=fixed, vat_rate=vat25)
+        session.add(op)
+        operations.append(op)
+    session.flush()
+    if articles and operations and session.scalar(select(Package.id).limit(1)) is None:
+        for name, idx in (("Service A-paket", (0, 7)), ("Bromspaket fram", (4, 6))):
+            pkg = Package(name=name)
+            pkg.items = [PackageItem(article=articles[idx[0]], quantity=Decimal("1")),
+                         PackageItem(article=articles[idx[1]], quantity=Decimal("4")),
+                         PackageItem(labour_operation=operations[idx[0] % len(operations)], quantity=Decimal("1"))]
+            session.add(pkg)
+
+    ensure_series(session, "customer", 1000)
+    created_customers = []
+    for i in range(customers):
+        is_company = rng.random() < 0.45
+        city, zip_prefix = rng.choice(PLACES)
+        if is_company:
+            first = rng.choice(LAST)
+            name = f"{first}s {rng.choice(COMPANY_WORDS)} AB"
+        else:
+            name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        slug = name.lower().replace(" ", ".").replace("å", "a").replace("ä", "a").replace("ö", "o").replace("s.", "s")
+        customer = Customer(
+            customer_number=str(take_number(session, "customer")),
+            kind="company" if is_company else "private",
+            customer_type=rng.choices(["regular", "temporary", "prospect"], [85, 5, 10])[0],
+            name=name,
+            org_number=_orgnr(rng) if is_company else None,
+            personal_number=None if is_company else _personnummer(rng),
+            email=f"{slug}{i}@example.se",
+            phone=f"07{rng.randint(0, 9)}-{rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+            district=rng.choice(districts), customer_level=rng.choice(levels + [None]),
+            source=rng.choice(sources), payment_term=rng.choice(terms),
+            company_type=rng.choice(company_types) if is_company else None,
+            discount_letter=rng.choice(letters) if is_company and rng.random() < 0.3 else None,
+            service_advisor=users[rng.choice(["anna", "bengt"])], sales_advisor=users["sara"],
+            active=rng.random() > 0.04,
+        )
+        customer.tags = rng.sample(tags, rng.randint(0, 2))
+        if rng.random() < 0.2:
+            customer.technicians = [users[rng.choice(["erik", "fatima"])]]
+        customer.addresses = [Address(kind="visiting", street=f"{rng.choice(STREETS)} {rng.randint(1, 80)}",
+                                      postal_code=f"{zip_prefix}{rng.randint(1, 9)} {rng.randint(10, 99)}", city=city)]
+        if is_company and rng.random() < 0.4:
+            customer.addresses.append(Address(kind="billing", street=f"Box {rng.randint(100, 9999)}",
+                                              postal_code=f"{zip_prefix}{rng.randint(1, 9)} {rng.randint(10, 99)}", city=city))
+        if is_company:
+            for _ in range(rng.randint(1, 3)):
+                first, last = rng.choice(FIRST), rng.choice(LAST)
+                customer.contacts.append(Contact(
+                    name=f"{first} {last}", title=rng.choice(titles),
+                    email=f"{first.lower()}.{last.lower().replace('å', 'a').replace('ä', 'a').replace('ö', 'o')}@{slug.split('.')[0]}.se",
+                    phone=f"08-{rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                    send_service_protocol=rng.random() < 0.5))
+        session.add(customer)
+        created_customers.append(customer)
+    session.flush()
+
+    used_plates = set(session.scalars(select(Vehicle.registration_number)))
+    fleet_plan = ["loaner"] * 6 + ["rental"] * 5 + ["test_drive"] * 4
+    vehicles = 0
+    for i in range(400):
+        make = rng.choice(list(MAKES))
+        model = rng.choice(MAKES[make])
+        fleet = fleet_plan[i] if i < len(fleet_plan) else "none"
+        owner = None if fleet != "none" else rng.choice(created_customers)
+        vehicle = Vehicle(
+            registration_number=_plate(rng, used_plates),
+            vin="".join(rng.choice(VIN_CHARS) for _ in range(17)),
+            make=makes[make], model=model, model_group=rng.choice(model_groups),
+            category=categories[{"loaner": 0, "rental": 1, "test_drive": 2}.get(fleet, 3)],
+            body_type=rng.choice(BODY), fuel=rng.choice(FUELS), colour=rng.choice(COLOURS),
+            first_registration_date=dt.date(rng.randint(2010, 2026), rng.randint(1, 12), rng.randint(1, 28)),
+            odometer_km=rng.randint(500, 250000) if fleet == "none" else rng.randint(500, 40000),
+            owner=owner, fleet=fleet,
+        )
+        if i in (2, 7):
+            vehicle.notes.append(VehicleNote(text="Repa höger framdörr (från återlämning)", open=True))
+        session.add(vehicle)
+        vehicles += 1
+    session.flush()
+    summary = {"customers": len(created_customers), "vehicles": vehicles, "articles": len(articles),
+               "labour operations": len(operations), "users": len(users)}
+    for extension in DEMO_EXTENSIONS:
+        summary.update(extension(session, rng) or {})
+    session.commit()
+    session.info.pop("audit_disabled", None)
+    return summary

@@ -1,0 +1,21 @@
+"""Forms of the log-in and profile screens."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+class ProfileForm(FlaskForm):
+    language = SelectField(_l("Language"), choices=[("sv", "Svenska"), ("de", "Deutsch"), ("en", "English")])
+    email_notifications = BooleanField(_l("Send me an e-mail when I am mentioned or assigned"))
+
+
+class PasswordForm(FlaskForm):
+    old_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired()])
+    repeat_password = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])

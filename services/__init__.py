@@ -1,0 +1,10 @@
+"""The domain: rules and workflows as plain functions over a session."""
+
+
+class DomainError(Exception):
+    """A rule refused an action. ``message`` is for the user; ``field`` names the input it concerns."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field

@@ -1,0 +1,119 @@
+"""History (historik): every create, change and delete of an Audited model is written to
+AuditLog from one place, a session event, so no view can forget it.
+
+The acting user is ``session.info["user_id"]``, set per request by the app (or by a CLI
+command); a bulk insert through Core bypasses this on purpose (benchmarks, imports that
+write their own summary)."""
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import event, inspect, insert
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import MANYTOONE
+
+from models import AuditLog, Audited, utcnow
+
+SKIPPED_FIELDS = {"version", "search_text", "updated_at", "created_at"}
+SECRET_FIELDS = {"password_hash", "totp_secret"}
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat(sep=" ", timespec="minutes") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(sorted(str(v) for v in value))
+    return str(value)
+
+
+def _changes(obj, action: str) -> list[tuple[str, str | None, str | None]]:
+    """(field, old, new) for the changed attributes of obj."""
+    state = inspect(obj)
+    mapper = state.mapper
+    out: list[tuple[str, str | None, str | None]] = []
+    fk_done: set[str] = set()
+    for rel in mapper.relationships:
+        if rel.key in SKIPPED_FIELDS or rel.viewonly:
+            continue
+        if rel.direction is MANYTOONE:
+            hist = state.attrs[rel.key].history
+            if action == "update" and hist.has_changes():
+                old = hist.deleted[0] if hist.deleted else None
+                new = hist.added[0] if hist.added else None
+                out.append((rel.key, _text(old), _text(new)))
+                fk_done.update(c.key for c in rel.local_columns)
+        elif rel.secondary is not None and action == "update":
+            hist = state.attrs[rel.key].history
+            if hist.has_changes():
+                old = list(hist.unchanged) + list(hist.deleted)
+                new = list(hist.unchanged) + list(hist.added)
+                out.append((rel.key, _text(old), _text(new)))
+    for attr in mapper.column_attrs:
+        key = attr.key
+        if key in SKIPPED_FIELDS or key in fk_done or key == "id":
+            continue
+        hist = state.attrs[key].history
+        if action == "create":
+            value = getattr(obj, key)
+            if value is not None and value != "":
+                out.append((key, None, "***" if key in SECRET_FIELDS else _text(value)))
+        elif hist.has_changes():
+            old = hist.deleted[0] if hist.deleted else None
+            new = hist.added[0] if hist.added else None
+            if _text(old) == _text(new):
+                continue
+            if key in SECRET_FIELDS:
+                out.append((key, "***", "***"))
+            else:
+                out.append((key, _text(old), _text(new)))
+    return out
+
+
+def _record_id(obj) -> str:
+    identity = inspect(obj).mapper.primary_key_from_instance(obj)
+    return ",".join(str(x) for x in identity if x is not None)
+
+
+def _rows(session: Session) -> list[dict]:
+    user_id = session.info.get("user_id")
+    now = utcnow()
+    rows = []
+    for action, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objs:
+            if not isinstance(obj, Audited):
+                continue
+            if action == "update" and not session.is_modified(obj):
+                continue
+            parent_table = parent_id = None
+            if obj.__audit_parent__:
+                parent_table, fk = obj.__audit_parent__
+                parent_id = _text(getattr(obj, fk))
+            base = dict(
+                at=now, user_id=user_id, action=action, table_name=obj.__tablename__,
+                record_id=_record_id(obj), parent_table=parent_table, parent_id=parent_id,
+            )
+            if action == "delete":
+                rows.append(dict(base, field=None, old_value=str(obj)[:2000], new_value=None))
+                continue
+            for field, old, new in _changes(obj, action):
+                rows.append(dict(base, field=field, old_value=old, new_value=new))
+    return rows
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    if session.info.get("audit_disabled"):
+        return
+    rows = _rows(session)
+    if rows:
+        session.connection().execute(insert(AuditLog), rows)
+
+
+def install(session_class=Session) -> None:
+    """Listen on every session of the given class (all ORM sessions by default)."""
+    if not event.contains(session_class, "after_flush", _after_flush):
+        event.listen(session_class, "after_flush", _after_flush)

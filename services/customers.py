@@ -1,0 +1,157 @@
+"""Rules of the customer register (reference 001)."""
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from stdnum.eu import vat as eu_vat
+
+from models import Address, Customer, User
+from services import DomainError
+from services.identifiers import (
+    normalise_email,
+    normalise_org_number,
+    normalise_personal_number,
+    normalise_phone,
+)
+from services.notifications import notify
+from services.references import describe, references_to
+from services.numbering import ensure_series, take_number
+
+CUSTOMER_NUMBER = re.compile(r"^[0-9A-Za-z-]+$")
+# tables whose rows belong to the customer and go with it
+OWNED_TABLES = {"address", "contact", "customer_article", "customer_tag", "customer_technician"}
+
+
+def validate_customer_number(value: str | None, min_length: int, max_length: int) -> str:
+    number = (value or "").strip()
+    if not number:
+        raise DomainError(_("A customer number is required."), "customer_number")
+    if not CUSTOMER_NUMBER.match(number):
+        raise DomainError(_("A customer number has only digits, letters and dashes."), "customer_number")
+    if not (min_length <= len(number) <= max_length):
+        raise DomainError(
+            _("A customer number has %(min)s to %(max)s characters.", min=min_length, max=max_length),
+            "customer_number",
+        )
+    return number
+
+
+def next_customer_number(session: Session, min_length: int, max_length: int) -> str:
+    """The next free number of the customer series, skipping numbers typed in by hand."""
+    ensure_series(session, "customer", 10 ** (max(min_length, 1) - 1))
+    for _attempt in range(1000):
+        number = str(take_number(session, "customer")).zfill(min_length)
+        if len(number) > max_length:
+            raise DomainError(_("The customer number series is exhausted; raise the maximum length."),
+                              "customer_number")
+        if not session.scalar(select(Customer.id).where(Customer.customer_number == number)):
+            return number
+    raise DomainError(_("No free customer number found."), "customer_number")
+
+
+def prepare_customer(session: Session, customer: Customer, settings: dict, user: User,
+                     old_number: str | None) -> None:
+    """Validate and normalise a customer before it is saved; raise DomainError on the first
+    bad field. ``old_number`` is the stored number (None for a new customer)."""
+    customer.name = (customer.name or "").strip()
+    if not customer.name:
+        raise DomainError(_("A name is required."), "name")
+    if customer.kind not in ("company", "private"):
+        raise DomainError(_("Choose company or private."), "kind")
+    if customer.kind == "company":
+        customer.org_number = normalise_org_number(customer.org_number)
+        customer.personal_number = None
+    else:
+        customer.personal_number = normalise_personal_number(customer.personal_number)
+        customer.org_number = None
+    if customer.vat_number and customer.vat_number.strip():
+        try:
+            customer.vat_number = eu_vat.validate(customer.vat_number.strip())
+        except Exception:
+            raise DomainError(_("Invalid VAT number: %(v)s", v=customer.vat_number), "vat_number")
+    else:
+        customer.vat_number = None
+    customer.email = normalise_email(customer.email)
+    customer.phone = normalise_phone(customer.phone)
+    for contact in customer.contacts:
+        contact.name = (contact.name or "").strip()
+        if not contact.name:
+            raise DomainError(_("A contact needs a name."), "contacts")
+        contact.email = normalise_email(contact.email, "contacts")
+        contact.phone = normalise_phone(contact.phone)
+
+    min_len = int(settings["customer.number_min_length"])
+    max_len = int(settings["customer.number_max_length"])
+    typed = (customer.customer_number or "").strip()
+    if old_number is None:
+        if not typed and settings["customer.generate_number"]:
+            customer.customer_number = next_customer_number(session, min_len, max_len)
+        else:
+            customer.customer_number = validate_customer_number(typed, min_len, max_len)
+    elif typed != old_number:
+        if not user.is_admin:
+            raise DomainError(_("Only an administrator can change a customer number."), "customer_number")
+        customer.customer_number = validate_customer_number(typed, min_len, max_len)
+    if customer.customer_number != old_number:
+        taken = session.scalar(
+            select(Customer.id).where(Customer.customer_number == customer.customer_number,
+                                      Customer.id != (customer.id or 0))
+        )
+        if taken:
+            raise DomainError(_("Customer number %(n)s is already in use.", n=customer.customer_number),
+                              "customer_number")
+
+
+def set_address(customer: Customer, kind: str, street: str | None, postal_code: str | None,
+                city: str | None, street2: str | None = None, country_code: str | None = None) -> None:
+    """Set, change or (when every field is blank) remove the customer's address of one kind."""
+    values = [(v or "").strip() for v in (street, street2, postal_code, city)]
+    existing = customer.address(kind)
+    if not any(values):
+        if existing is not None:
+            customer.addresses.remove(existing)
+        return
+    if existing is None:
+        existing = Address(kind=kind)
+        customer.addresses.append(existing)
+    existing.street, existing.street2, existing.postal_code, existing.city = values
+    existing.street2 = existing.street2 or None
+    existing.country_code = country_code or None
+
+
+def assign_technicians(session: Session, customer: Customer, users: list[User], link: str | None) -> None:
+    """Set the customer's assigned technicians; each added or removed user is notified."""
+    before = {u.id: u for u in customer.technicians}
+    after = {u.id: u for u in users}
+    for uid, user in after.items():
+        if uid not in before:
+            notify(session, user, _("You have been assigned customer %(c)s", c=str(customer)), link)
+    for uid, user in before.items():
+        if uid not in after:
+            notify(session, user, _("You are no longer assigned customer %(c)s", c=str(customer)), link)
+    customer.technicians = list(after.values())
+
+
+def delete_customer(session: Session, customer: Customer) -> None:
+    refs = references_to(session, customer, skip=OWNED_TABLES)
+    if refs:
+        what = describe(refs)
+        raise DomainError(
+            _("%(c)s cannot be deleted because other records refer to it: %(what)s. "
+              "Inactivate the customer instead.", c=str(customer), what=what)
+        )
+    session.delete(customer)
+
+
+def require_active(customer: Customer | None) -> Customer:
+    """Guard for new orders and bookings: an inactive customer cannot be chosen."""
+    if customer is None:
+        raise DomainError(_("Choose a customer."), "customer")
+    if not customer.active:
+        raise DomainError(_("%(c)s is inactive and cannot be chosen.", c=str(customer)), "customer")
+    return customer
+
+
+def is_assigned(customer: Customer, user: User) -> bool:
+    return any(u.id == user.id for u in customer.technicians)

@@ -1,0 +1,113 @@
+"""Free-text search over customers and vehicles through a real index.
+
+Each searchable row keeps ``search_text`` (lower case; numbers also as bare digits), kept up to
+date by a session event. SQLite searches it through an FTS5 trigram table, PostgreSQL through a
+pg_trgm GIN index; both find any fragment of three characters or more without a table scan."""
+import re
+
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+from models import Contact, Customer, Vehicle
+
+
+def _digits(value: str | None) -> str:
+    return re.sub(r"\D", "", value or "")
+
+
+def _parts(*values) -> str:
+    seen: list[str] = []
+    for value in values:
+        if not value:
+            continue
+        value = str(value).lower().strip()
+        if value and value not in seen:
+            seen.append(value)
+    return " | ".join(seen)
+
+
+def customer_search_text(customer: Customer) -> str:
+    from services.identifiers import format_org_number, format_personal_number
+
+    values = [customer.name, customer.customer_number, customer.email, customer.phone,
+              _digits(customer.phone), customer.org_number, customer.personal_number,
+              customer.vat_number]
+    if customer.org_number:
+        values.append(format_org_number(customer.org_number))
+    if customer.personal_number:
+        values.append(format_personal_number(customer.personal_number))
+    for contact in customer.contacts:
+        values += [contact.name, contact.email, contact.phone, _digits(contact.phone)]
+    return _parts(*values)
+
+
+def vehicle_search_text(vehicle: Vehicle) -> str:
+    return _parts(
+        vehicle.registration_number, vehicle.vin,
+        vehicle.make.name if vehicle.make else None, vehicle.model,
+        vehicle.owner.name if vehicle.owner else None,
+        vehicle.owner.customer_number if vehicle.owner else None,
+    )
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    customers: set[Customer] = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Customer) and obj not in session.deleted:
+            customers.add(obj)
+        elif isinstance(obj, Contact) and obj.customer is not None and obj.customer not in session.deleted:
+            customers.add(obj.customer)
+        elif isinstance(obj, Vehicle) and obj not in session.deleted:
+            new = vehicle_search_text(obj)
+            if obj.search_text != new:
+                obj.search_text = new
+    for customer in customers:
+        new = customer_search_text(customer)
+        if customer.search_text != new:
+            customer.search_text = new
+
+
+def install(session_class=Session) -> None:
+    if not event.contains(session_class, "before_flush", _before_flush):
+        event.listen(session_class, "before_flush", _before_flush)
+
+
+def search_terms(query: str) -> list[str]:
+    """Split what the user typed into lower-case terms; a number typed with spaces or dashes
+    (a phone, an organisation number) becomes one term of digits."""
+    query = (query or "").strip().lower()
+    if not query:
+        return []
+    if re.fullmatch(r"[\d\s\-+()/.]+", query) and len(_digits(query)) >= 3:
+        return [_digits(query)]
+    return [t for t in query.split() if t]
+
+
+def _like_escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_condition(dialect: str, model, query: str):
+    """A WHERE clause finding rows of ``model`` (Customer or Vehicle) whose search text
+    contains every term of ``query``; None when the query is blank."""
+    terms = search_terms(query)
+    if not terms:
+        return None
+    table = model.__tablename__
+    conditions = []
+    long_terms = [t for t in terms if len(t) >= 3]
+    short_terms = [t for t in terms if len(t) < 3]
+    if dialect == "sqlite" and long_terms:
+        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+        conditions.append(
+            model.id.in_(
+                text(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :q").bindparams(q=match)
+            )
+        )
+    else:
+        short_terms = terms
+    for term in short_terms:
+        conditions.append(model.search_text.like(f"%{_like_escape(term)}%", escape="\\"))
+    from sqlalchemy import and_
+
+    return and_(*conditions)

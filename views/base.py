@@ -1,0 +1,248 @@
+"""The secured ModelView every register uses: rights on the server, CSRF, field-level
+errors from services, protection against double submits and stale forms."""
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import BaseView
+from flask_admin.babel import gettext as admin_gettext
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.form import SecureForm
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
+from wtforms.fields import FieldList
+
+from models import SubmittedForm, db
+from services import DomainError
+from views.formatting import date as format_date
+from views.formatting import number
+
+
+def has_right(right: str) -> bool:
+    return current_user.is_authenticated and current_user.has_right(right)
+
+
+class RightsMixin:
+    """Access to a view needs ``right_area.view`` (or one of ``view_rights``)."""
+
+    right_area: str = ""
+    view_rights: tuple[str, ...] = ("view",)
+
+    def has(self, action: str) -> bool:
+        return has_right(f"{self.right_area}.{action}")
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and any(self.has(a) for a in self.view_rights)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class SecureBaseView(RightsMixin, BaseView):
+    """A custom screen; its POST forms carry Flask-WTF's CSRF token (global CSRFProtect)."""
+
+
+def _decimal_formatter(view, value, name=None):
+    return number(value)
+
+
+class SecureModelView(RightsMixin, ModelView):
+    form_base_class = SecureForm
+    can_set_page_size = True
+    page_size = 20
+    can_view_details = True
+    details_modal = False
+    export_types = ["csv", "xlsx"]
+    export_max_rows = 100_000
+    column_display_pk = False
+    # rights of the area that stand for create / edit / delete / export
+    edit_rights: tuple[str, ...] = ("edit",)
+
+    column_type_formatters = dict(ModelView.column_type_formatters)
+    column_type_formatters.update({
+        dt.date: lambda view, value, name=None: format_date(value),
+        dt.datetime: lambda view, value, name=None: format_date(value),
+        Decimal: _decimal_formatter,
+    })
+    column_type_formatters_export = {
+        dt.date: lambda view, value, name=None: format_date(value),
+        dt.datetime: lambda view, value, name=None: format_date(value),
+        bool: lambda view, value, name=None: "1" if value else "0",
+        type(None): lambda view, value, name=None: "",
+        list: lambda view, value, name=None: ", ".join(str(v) for v in value),
+    }
+
+    @property
+    def can_create(self):
+        return self.has("create")
+
+    @property
+    def can_edit(self):
+        return any(self.has(a) for a in self.edit_rights)
+
+    @property
+    def can_delete(self):
+        return self.has("delete")
+
+    @property
+    def can_export(self):
+        return self.has("export")
+
+    def is_action_allowed(self, name):
+        return self.has("delete") if name == "delete" else super().is_action_allowed(name)
+
+    def _handle_view(self, name, **kwargs):
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        # Flask-Admin only hides buttons; refuse the request itself as well
+        needed = {
+            "create_view": self.can_create, "edit_view": self.can_edit,
+            "delete_view": self.can_delete, "export": self.can_export,
+            "ajax_update": self.can_edit,
+        }
+        if name in needed and not needed[name]:
+            abort(403)
+        return None
+
+    # --- forms: nonce against double submit, version against stale edits -------------
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if not form.form_nonce.data:
+            form.form_nonce.data = uuid.uuid4().hex
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if request.method == "GET" and obj is not None and hasattr(obj, "version"):
+            form.edit_version.data = str(obj.version)
+        return form
+
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        form_class.form_nonce = HiddenField()
+        form_class.edit_version = HiddenField()
+        return form_class
+
+    def _field_error(self, form, exc: DomainError) -> None:
+        field = getattr(form, exc.field, None) if exc.field else None
+        if field is not None and not isinstance(field, FieldList):
+            field.errors = list(field.errors) + [exc.message]
+        else:
+            flash(exc.message, "error")
+
+    def create_model(self, form):
+        nonce = (form.form_nonce.data or "").strip()
+        if nonce:
+            seen = db.session.get(SubmittedForm, nonce)
+            if seen is not None:
+                flash(_("This form was already saved; nothing was saved twice."), "warning")
+                existing = db.session.get(self.model, int(seen.record_id)) if seen.record_id else None
+                return existing or False
+        try:
+            model = self.build_new_instance()
+            form.populate_obj(model)
+            db.session.add(model)
+            if nonce:
+                db.session.add(SubmittedForm(nonce=nonce, table_name=self.model.__tablename__))
+            self._on_model_change(form, model, True)
+            db.session.flush()
+            if nonce:
+                db.session.get(SubmittedForm, nonce).record_id = str(model.id)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            self._field_error(form, exc)
+            return False
+        except IntegrityError:
+            db.session.rollback()
+            if nonce and db.session.get(SubmittedForm, nonce) is not None:
+                flash(_("This form was already saved; nothing was saved twice."), "warning")
+                return False
+            flash(_("The record could not be saved: a value that must be unique is already in use."), "error")
+            return False
+        self.after_model_change(form, model, True)
+        return model
+
+    def update_model(self, form, model):
+        try:
+            submitted = (form.edit_version.data or "").strip()
+            if submitted and hasattr(model, "version") and submitted != str(model.version):
+                raise DomainError(
+                    _("Someone else saved this record while you were editing it. "
+                      "Reload the page to see their changes, then make yours again.")
+                )
+            form.populate_obj(model)
+            self._on_model_change(form, model, False)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            self._field_error(form, exc)
+            return False
+        except StaleDataError:
+            db.session.rollback()
+            flash(_("Someone else saved this record while you were editing it. "
+                    "Reload the page to see their changes, then make yours again."), "error")
+            return False
+        except IntegrityError:
+            db.session.rollback()
+            flash(_("The record could not be saved: a value that must be unique is already in use."), "error")
+            return False
+        self.after_model_change(form, model, False)
+        return True
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, DomainError):
+            flash(exc.message, "error")
+            return True
+        return super().handle_view_exception(exc)
+
+
+class LazyOptions:
+    """Filter options read from the database on each page, not once at start-up."""
+
+    def __init__(self, load):
+        self.load = load
+
+    def __bool__(self):
+        return True
+
+    def __iter__(self):
+        return iter(self.load())
+
+
+class LookupFilter(BaseSQLAFilter):
+    """Filter on a related settings register, offered as a select of its active entries.
+
+    ``column`` is the foreign key, or a relationship collection (tags, technicians)."""
+
+    def __init__(self, column, name, lookup_model, collection=None, label_attr=None):
+        super().__init__(column, name, options=LazyOptions(self._options))
+        self.lookup_model = lookup_model
+        self.collection = collection
+        self.label_attr = label_attr
+
+    def _options(self):
+        pk = self.lookup_model.__mapper__.primary_key[0].key
+        rows = db.session.scalars(select(self.lookup_model)).all()
+        return sorted(((str(getattr(r, pk)), str(r)) for r in rows), key=lambda x: x[1])
+
+    def apply(self, query, value, alias=None):
+        if self.collection is not None:
+            pk = self.lookup_model.__mapper__.primary_key[0]
+            return query.filter(self.collection.any(pk == value))
+        return query.filter(self.get_column(alias) == value)
+
+    def operation(self):
+        return _l("equals")
+

@@ -1,0 +1,28 @@
+"""The notification list of the top bar (JSON for the bell, POST to mark read)."""
+from flask import Blueprint, jsonify, redirect, request, url_for
+from flask_login import current_user
+
+from models import db
+from services.notifications import mark_read, unread
+from views.formatting import date
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.get("/")
+def index():
+    count, items = unread(db.session, current_user.id)
+    return jsonify(
+        unread=count,
+        items=[dict(id=n.id, message=n.message, link=n.link, at=date(n.created_at), read=n.read_at is not None)
+               for n in items],
+    )
+
+
+@bp.post("/read")
+def read():
+    raw = (request.get_json(silent=True) or {}).get("id") if request.is_json else request.form.get("id")
+    mark_read(db.session, current_user.id, int(raw) if raw not in (None, "", "all") else None)
+    if request.is_json:
+        return jsonify(ok=True)
+    return redirect(request.referrer or url_for("admin.index"))

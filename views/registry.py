@@ -1,0 +1,79 @@
+"""Every admin view of the console and its place in the menu.
+
+Later modules add a ``register(admin)`` function of their own and are listed in MODULES."""
+from flask_babel import lazy_gettext as _l
+
+from models import (
+    AccountManagerTitle,
+    Article,
+    ArticleGroup,
+    AuditLog,
+    CompanyType,
+    ContactTitle,
+    CostCenter,
+    Country,
+    Customer,
+    CustomerLevel,
+    DiscountLetter,
+    District,
+    LabourOperation,
+    ModelGroup,
+    Package,
+    PaymentTerm,
+    Role,
+    Source,
+    Tag,
+    User,
+    VatRate,
+    Vehicle,
+    VehicleCategory,
+    VehicleMake,
+    db,
+)
+from views.articles import ArticleView, LabourOperationView, PackageView
+from views.customers import CustomerView
+from views.settings import CountryView, ModuleSettingsView, SettingsView
+from views.users import AuditLogView, RoleView, UserView
+from views.vehicles import VehicleView
+
+REGISTERS = _l("Registers")
+SETTINGS = _l("Settings")
+ADMINISTRATION = _l("Administration")
+
+# modules of later issues: each has register(admin)
+MODULES: list[str] = []
+
+
+def register_views(admin) -> None:
+    admin.add_view(CustomerView(Customer, db, name=_l("Customers"), category=REGISTERS))
+    admin.add_view(VehicleView(Vehicle, db, name=_l("Vehicles"), category=REGISTERS))
+    admin.add_view(ArticleView(Article, db, name=_l("Articles"), category=REGISTERS))
+    admin.add_view(LabourOperationView(LabourOperation, db, name=_l("Labour operations"), category=REGISTERS))
+    admin.add_view(PackageView(Package, db, name=_l("Packages"), category=REGISTERS))
+
+    for model, name in (
+        (District, _l("Districts")), (Tag, _l("Tags")), (CustomerLevel, _l("Customer levels")),
+        (Source, _l("Sources")), (CompanyType, _l("Company types")),
+        (ContactTitle, _l("Contact titles")), (AccountManagerTitle, _l("Account manager titles")),
+        (ArticleGroup, _l("Article groups")), (VehicleMake, _l("Vehicle makes")),
+        (ModelGroup, _l("Model groups")), (VehicleCategory, _l("Vehicle categories")),
+    ):
+        admin.add_view(SettingsView(model, db, name=name, category=SETTINGS))
+    admin.add_view(SettingsView(CostCenter, db, name=_l("Cost centers"), category=SETTINGS,
+                                endpoint="costcenter"))
+    admin.add_view(CountryView(Country, db, name=_l("Countries"), category=SETTINGS))
+    admin.add_view(SettingsView(PaymentTerm, db, name=_l("Payment terms"), category=SETTINGS))
+    admin.add_view(SettingsView(DiscountLetter, db, name=_l("Discount letters"), category=SETTINGS))
+    admin.add_view(SettingsView(VatRate, db, name=_l("VAT rates"), category=SETTINGS))
+    admin.add_view(ModuleSettingsView(name=_l("Module settings"), category=SETTINGS,
+                                      endpoint="module_settings", url="/admin/module-settings"))
+
+    admin.add_view(UserView(User, db, name=_l("Users"), category=ADMINISTRATION))
+    admin.add_view(RoleView(Role, db, name=_l("Roles"), category=ADMINISTRATION))
+    admin.add_view(AuditLogView(AuditLog, db, name=_l("Audit log"), category=ADMINISTRATION,
+                                endpoint="auditlog"))
+
+    import importlib
+
+    for module in MODULES:
+        importlib.import_module(module).register(admin)

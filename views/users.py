@@ -1,0 +1,133 @@
+"""Users, roles and their rights, and the administrator's audit log."""
+from flask import flash, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import PasswordField, SelectMultipleField, widgets
+
+from models import AuditLog, Role, RoleRight, User, db
+from services import DomainError
+from services.auth import check_new_password, hash_password
+from services.rights import AREA_LABELS, RIGHTS
+from views.base import SecureModelView
+
+
+class UserView(SecureModelView):
+    right_area = "users"
+    view_rights = ("manage",)
+    edit_rights = ("manage",)
+    can_delete = False  # users are deactivated, never deleted: history refers to them
+    can_view_details = False
+    column_list = ("username", "full_name", "email", "role", "active", "language", "locked_until")
+    column_searchable_list = ("username", "full_name", "email")
+    column_filters = ("active",)
+    column_labels = {"username": _l("User name"), "full_name": _l("Name"), "email": _l("E-mail"),
+                     "role": _l("Role"), "active": _l("Active"), "language": _l("Language"),
+                     "locked_until": _l("Locked until"), "new_password": _l("New password")}
+    form_columns = ("username", "full_name", "email", "role", "active", "language", "email_notifications")
+    form_choices = {"language": [("sv", "Svenska"), ("de", "Deutsch"), ("en", "English")]}
+    form_extra_fields = {"new_password": PasswordField(_l("New password"))}
+
+    @property
+    def can_create(self):
+        return self.has("manage")
+
+    @property
+    def can_export(self):
+        return self.has("manage")
+
+    def on_model_change(self, form, model, is_created):
+        model.username = (model.username or "").strip()
+        if not model.username:
+            raise DomainError(_("A user name is required."), "username")
+        password = form.new_password.data
+        if is_created and not password:
+            raise DomainError(_("Give the new user a password."), "new_password")
+        if password:
+            try:
+                check_new_password(password)
+            except DomainError as exc:
+                raise DomainError(exc.message, "new_password")
+            model.password_hash = hash_password(password)
+            model.failed_logins = 0
+            model.locked_until = None
+        if model.id == current_user.id and not model.active:
+            raise DomainError(_("You cannot deactivate yourself."), "active")
+
+
+class RightsField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _right_choices():
+    return [(f"{area}.{action}", f"{AREA_LABELS.get(area, area)}: {label}")
+            for area, actions in RIGHTS.items() for action, label in actions]
+
+
+class RoleView(SecureModelView):
+    right_area = "users"
+    view_rights = ("manage",)
+    edit_rights = ("manage",)
+    can_view_details = False
+    column_list = ("name", "is_admin", "rights")
+    column_labels = {"name": _l("Name"), "is_admin": _l("Administrator (all rights)"), "rights": _l("Rights"),
+                     "right_names": _l("Rights")}
+    column_formatters = {"rights": lambda v, c, m, n: ", ".join(sorted(m.right_names)) if not m.is_admin else _("all")}
+    form_columns = ("name", "is_admin")
+    form_extra_fields = {"right_names": RightsField(_l("Rights"), choices=[])}
+
+    @property
+    def can_create(self):
+        return self.has("manage")
+
+    @property
+    def can_delete(self):
+        return self.has("manage")
+
+    def _with_choices(self, form):
+        form.right_names.choices = _right_choices()
+        return form
+
+    def create_form(self, obj=None):
+        return self._with_choices(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        form = self._with_choices(super().edit_form(obj))
+        if obj is not None and request.method == "GET":
+            form.right_names.data = sorted(obj.right_names)
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        valid = {c[0] for c in _right_choices()}
+        wanted = set(form.right_names.data or []) & valid
+        model.rights = [r for r in model.rights if r.right in wanted] + [
+            RoleRight(right=r) for r in sorted(wanted - model.right_names)]
+        if not is_created and current_user.role_id == model.id and not model.is_admin and current_user.is_admin:
+            raise DomainError(_("You cannot take the administrator flag from your own role."), "is_admin")
+
+    def delete_model(self, model):
+        if db.session.query(User).filter(User.role_id == model.id).count():
+            flash(_("The role %(r)s is given to users and cannot be deleted.", r=model.name), "error")
+            return False
+        return super().delete_model(model)
+
+
+class AuditLogView(SecureModelView):
+    right_area = "audit"
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_view_details = False
+    column_list = ("at", "user", "action", "table_name", "record_id", "field", "old_value", "new_value")
+    column_default_sort = ("at", True)
+    column_searchable_list = ("table_name", "record_id", "field", "old_value", "new_value")
+    column_filters = ("at", "user", "action", "table_name", "record_id", "field")
+    column_labels = {"at": _l("Time"), "user": _l("User"), "action": _l("Action"), "table_name": _l("Table"),
+                     "record_id": _l("Record"), "field": _l("Field"), "old_value": _l("Old value"),
+                     "new_value": _l("New value")}
+    page_size = 50
+
+    @property
+    def can_export(self):
+        return self.has("view")
