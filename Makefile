@@ -19,7 +19,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	touch node_modules/.package-lock.json
 
 translations: $(BIN)/activate
-	$(BIN)/pybabel compile -d translations -f 2>/dev/null
+	@for d in translations/*/; do $(BIN)/pybabel compile -d $$d -f 2>/dev/null; done
 
 setup: $(BIN)/activate node_modules/.package-lock.json translations
 

@@ -48,7 +48,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(BASE_DIR / "translations"))
+    # one catalogue per module (translations/<module>/<lang>/LC_MESSAGES), merged by Flask-Babel
+    catalogues = ";".join(sorted(str(p) for p in (BASE_DIR / "translations").iterdir() if p.is_dir()))
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=catalogues)
     audit.install()
     search.install()
 
