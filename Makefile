@@ -34,8 +34,9 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# every benchmark; each prints its medians and ratios against a baseline measured in the same run
 bench: setup
-	$(FLASK) bench registers --customers $${CUSTOMERS:-1000000}
+	$(BIN)/python -m bench.all
 
 clean:
 	rm -rf $(VENV) node_modules

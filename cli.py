@@ -70,9 +70,14 @@ def create_user_command(name: str, role: str, full_name: str):
     click.echo(f"User {user.username} created with role {user.role.name}.")
 
 
+@click.group("bench")
+def bench_group():
+    """Benchmarks (bench/): each fills a separate database and prints medians and ratios."""
+
+
 def register_cli(app) -> None:
     for command in COMMANDS:
         app.cli.add_command(command)
 
 
-COMMANDS = [init_db, demo_data, create_user_command]
+COMMANDS = [init_db, demo_data, create_user_command, bench_group]

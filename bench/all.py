@@ -1,0 +1,18 @@
+"""Run every benchmark of bench/ in turn (`make bench`). Modules add themselves to BENCHMARKS."""
+import subprocess
+import sys
+
+# (name, flask command arguments)
+BENCHMARKS: list[tuple[str, list[str]]] = []
+
+
+def main() -> int:
+    failed = 0
+    for name, args in BENCHMARKS:
+        print(f"== {name} ==", flush=True)
+        failed |= subprocess.call([sys.executable, "-m", "flask", "--app", "app", "bench", *args])
+    return failed
+
+
+if __name__ == "__main__":
+    sys.exit(main())
