@@ -108,9 +108,12 @@ def make_user(app, username: str, rights: set[str] | None = None, admin: bool = 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"|id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"')
 
 
-def csrf_from(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "no CSRF token on the page"
+def csrf_from(html: str, last: bool = True) -> str:
+    """The CSRF token of the page's form. The top bar's log-out form (Flask-WTF token) comes
+    first; the page's own form (Flask-Admin's SecureForm token on register pages) comes last."""
+    matches = list(CSRF.finditer(html))
+    assert matches, "no CSRF token on the page"
+    match = matches[-1] if last else matches[0]
     return next(g for g in match.groups() if g)
 
 
@@ -125,7 +128,7 @@ class AuthActions:
 
     def logout(self):
         page = self.client.get("/admin/")
-        return self.client.post("/logout", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+        return self.client.post("/logout", data={"csrf_token": csrf_from(page.get_data(as_text=True), last=False)})
 
     def token(self, url: str) -> str:
         """The CSRF token of the form at ``url``."""

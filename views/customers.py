@@ -8,7 +8,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import StringField
+from wtforms.validators import Optional
 
 from models import (
     AuditLog,
@@ -144,6 +146,8 @@ class CustomerView(SecureModelView):
         "cost_center", "internal_comment",
         "vehicles_disabled", "vehicle_required", "cost_center_required", "order_number_required",
         "always_invoice_to_accounting", "active", "contacts", "customer_articles",
+        *(f"{kind}_{field}" for kind in ("visiting", "billing", "postal") for field in ADDRESS_FIELDS),
+        "assigned_technicians",
     )
     form_choices = {"kind": KIND_CHOICES, "customer_type": TYPE_CHOICES, "language": LANGUAGE_CHOICES}
     form_args = {
@@ -191,6 +195,21 @@ class CustomerView(SecureModelView):
         rules.Field("edit_version"),
     )
 
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        # the number may be left blank: the next free one is generated (services.customers)
+        unbound = form_class.customer_number
+        unbound.kwargs["validators"] = [v for v in unbound.kwargs.get("validators", [])
+                                        if type(v).__name__ != "InputRequired"] + [Optional()]
+        unbound.kwargs.setdefault("render_kw", {})["required"] = False
+        # typed with dash and spaces, stored normalised: the column length does not apply to input
+        for name in ("org_number", "personal_number", "vat_number"):
+            field = getattr(form_class, name)
+            field.kwargs["validators"] = [v for v in field.kwargs.get("validators", [])
+                                          if type(v).__name__ != "Length"]
+            field.kwargs.setdefault("render_kw", {})["maxlength"] = 20
+        return form_class
+
     # --- rights: view/edit assigned only ---------------------------------------------
 
     def _assigned_only(self) -> bool:
@@ -202,7 +221,9 @@ class CustomerView(SecureModelView):
         return query
 
     def get_query(self):
-        return self._restrict(super().get_query())
+        # addresses, district and tags are shown in the list and the export: load them in bulk
+        return self._restrict(super().get_query()).options(
+            selectinload(Customer.addresses), selectinload(Customer.tags), joinedload(Customer.district))
 
     def get_count_query(self):
         return self._restrict(super().get_count_query())
@@ -244,13 +265,10 @@ class CustomerView(SecureModelView):
     # --- forms -------------------------------------------------------------------------
 
     def _strip_unpermitted(self, form):
+        # the form rules are fixed at start-up, so a field the user may not set is shown
+        # disabled and ignored on save rather than removed
         if not self.has("assign"):
-            del form.assigned_technicians
-        settings = load_settings(db.session)
-        if not settings["customer.show_cost_center"]:
-            del form.cost_center
-        if not settings["customer.show_language"]:
-            del form.language
+            form.assigned_technicians.render_kw = {"disabled": True}
         return form
 
     def create_form(self, obj=None):
@@ -263,7 +281,7 @@ class CustomerView(SecureModelView):
                 address = obj.address(kind)
                 for field in ADDRESS_FIELDS:
                     getattr(form, f"{kind}_{field}").data = getattr(address, field) if address else ""
-            if hasattr(form, "assigned_technicians"):
+            if "assigned_technicians" in form:
                 form.assigned_technicians.data = list(obj.technicians)
             if obj.org_number or obj.personal_number:
                 form.org_number.data = obj.identity_number_display if obj.org_number else None
@@ -279,7 +297,7 @@ class CustomerView(SecureModelView):
         customer_rules.prepare_customer(db.session, model, load_settings(db.session), current_user, old_number)
         for kind in ("visiting", "billing", "postal"):
             customer_rules.set_address(model, kind, *(getattr(form, f"{kind}_{f}").data for f in ADDRESS_FIELDS))
-        if hasattr(form, "assigned_technicians"):
+        if self.has("assign"):
             db.session.flush()
             customer_rules.assign_technicians(
                 db.session, model, list(form.assigned_technicians.data or []),

@@ -24,7 +24,8 @@ class UserView(SecureModelView):
     column_labels = {"username": _l("User name"), "full_name": _l("Name"), "email": _l("E-mail"),
                      "role": _l("Role"), "active": _l("Active"), "language": _l("Language"),
                      "locked_until": _l("Locked until"), "new_password": _l("New password")}
-    form_columns = ("username", "full_name", "email", "role", "active", "language", "email_notifications")
+    form_columns = ("username", "full_name", "email", "role", "active", "language", "email_notifications",
+                    "new_password")
     form_choices = {"language": [("sv", "Svenska"), ("de", "Deutsch"), ("en", "English")]}
     form_extra_fields = {"new_password": PasswordField(_l("New password"))}
 
@@ -74,7 +75,7 @@ class RoleView(SecureModelView):
     column_labels = {"name": _l("Name"), "is_admin": _l("Administrator (all rights)"), "rights": _l("Rights"),
                      "right_names": _l("Rights")}
     column_formatters = {"rights": lambda v, c, m, n: ", ".join(sorted(m.right_names)) if not m.is_admin else _("all")}
-    form_columns = ("name", "is_admin")
+    form_columns = ("name", "is_admin", "right_names")
     form_extra_fields = {"right_names": RightsField(_l("Rights"), choices=[])}
 
     @property
