@@ -2,7 +2,7 @@
 import os
 from pathlib import Path
 
-from flask import Flask, jsonify, redirect, request, send_from_directory, url_for
+from flask import Flask, has_request_context, jsonify, redirect, request, send_from_directory, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
@@ -25,6 +25,8 @@ PUBLIC_ENDPOINTS = {"auth.login", "healthz", "static", "npm"}
 
 
 def select_locale():
+    if not has_request_context():
+        return "sv"
     if current_user and current_user.is_authenticated and current_user.language:
         return current_user.language
     return request.accept_languages.best_match(["sv", "de", "en"]) or "sv"

@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import event, inspect, insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, configure_mappers
 from sqlalchemy.orm.interfaces import MANYTOONE
 
 from models import AuditLog, Audited, utcnow
@@ -113,7 +113,21 @@ def _after_flush(session: Session, flush_context) -> None:
         session.connection().execute(insert(AuditLog), rows)
 
 
+def _load_old_values(base) -> None:
+    """Make a change of an expired attribute load the old value first, so History always
+    knows what was there before (a service may change a record right after a commit)."""
+    configure_mappers()
+    for mapper in base.registry.mappers:
+        if issubclass(mapper.class_, Audited):
+            for attr in mapper.column_attrs:
+                impl = getattr(mapper.class_, attr.key).impl
+                impl.active_history = True
+
+
 def install(session_class=Session) -> None:
     """Listen on every session of the given class (all ORM sessions by default)."""
+    from models import Base
+
+    _load_old_values(Base)
     if not event.contains(session_class, "after_flush", _after_flush):
         event.listen(session_class, "after_flush", _after_flush)

@@ -54,6 +54,12 @@ def prepare_customer(session: Session, customer: Customer, settings: dict, user:
                      old_number: str | None) -> None:
     """Validate and normalise a customer before it is saved; raise DomainError on the first
     bad field. ``old_number`` is the stored number (None for a new customer)."""
+    with session.no_autoflush:  # the half-normalised row must not be flushed by a lookup
+        _prepare_customer(session, customer, settings, user, old_number)
+
+
+def _prepare_customer(session: Session, customer: Customer, settings: dict, user: User,
+                      old_number: str | None) -> None:
     customer.name = (customer.name or "").strip()
     if not customer.name:
         raise DomainError(_("A name is required."), "name")

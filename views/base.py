@@ -150,12 +150,15 @@ class SecureModelView(RightsMixin, ModelView):
                 existing = db.session.get(self.model, int(seen.record_id)) if seen.record_id else None
                 return existing or False
         try:
-            model = self.build_new_instance()
-            form.populate_obj(model)
-            db.session.add(model)
-            if nonce:
-                db.session.add(SubmittedForm(nonce=nonce, table_name=self.model.__tablename__))
-            self._on_model_change(form, model, True)
+            # no autoflush while the rules normalise the typed values: half-prepared rows
+            # must not reach the database (PostgreSQL checks lengths at once)
+            with db.session.no_autoflush:
+                model = self.build_new_instance()
+                form.populate_obj(model)
+                db.session.add(model)
+                if nonce:
+                    db.session.add(SubmittedForm(nonce=nonce, table_name=self.model.__tablename__))
+                self._on_model_change(form, model, True)
             db.session.flush()
             if nonce:
                 db.session.get(SubmittedForm, nonce).record_id = str(model.id)
@@ -182,8 +185,9 @@ class SecureModelView(RightsMixin, ModelView):
                     _("Someone else saved this record while you were editing it. "
                       "Reload the page to see their changes, then make yours again.")
                 )
-            form.populate_obj(model)
-            self._on_model_change(form, model, False)
+            with db.session.no_autoflush:
+                form.populate_obj(model)
+                self._on_model_change(form, model, False)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
@@ -236,6 +240,13 @@ class LookupFilter(BaseSQLAFilter):
         pk = self.lookup_model.__mapper__.primary_key[0].key
         rows = db.session.scalars(select(self.lookup_model)).all()
         return sorted(((str(getattr(r, pk)), str(r)) for r in rows), key=lambda x: x[1])
+
+    def clean(self, value):
+        pk = self.lookup_model.__mapper__.primary_key[0]
+        try:
+            return pk.type.python_type(value)
+        except (TypeError, ValueError):
+            return None
 
     def apply(self, query, value, alias=None):
         if self.collection is not None:

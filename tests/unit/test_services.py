@@ -1,0 +1,198 @@
+"""Rules of services/ over a real session (SQLite and PostgreSQL)."""
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from config.defaults import SETTINGS_DEFAULTS
+from models import AuditLog, Contact, Customer, Role, User, db
+from services import DomainError
+from services.auth import authenticate, hash_password
+from services.customers import (
+    assign_technicians,
+    delete_customer,
+    next_customer_number,
+    prepare_customer,
+    require_active,
+    set_address,
+    validate_customer_number,
+)
+from services.numbering import ensure_series, take_number
+from services.search import search_condition, search_terms
+from views.settings import parse_module_settings
+
+SETTINGS = dict(SETTINGS_DEFAULTS)
+
+
+def _user(session, name="u", admin=False):
+    role = session.scalar(select(Role).where(Role.is_admin.is_(admin)).limit(1))
+    user = User(username=name, full_name=name.title(), password_hash=hash_password("pw-123456789"), role=role)
+    session.add(user)
+    session.commit()
+    return user
+
+
+@pytest.mark.parametrize("number, ok", [("1000", True), ("12", False), ("12345678901", False), ("10-A", True),
+                                        ("10 00", False), ("", False)])
+def test_customer_number_rules(number, ok):
+    if ok:
+        assert validate_customer_number(number, 4, 10) == number
+    else:
+        with pytest.raises(DomainError):
+            validate_customer_number(number, 4, 10)
+
+
+def test_next_customer_number_skips_numbers_taken_by_hand(session):
+    session.add(Customer(customer_number="1000", name="Hand AB"))
+    session.commit()
+    assert next_customer_number(session, 4, 10) == "1001"
+    assert next_customer_number(session, 4, 10) == "1002"
+
+
+def test_prepare_customer_normalises_and_refuses(session):
+    admin = _user(session, "boss", admin=True)
+    customer = Customer(name="  Firma AB ", kind="company", org_number="556036-0793", email=" a@b.se ")
+    prepare_customer(session, customer, SETTINGS, admin, None)
+    assert (customer.name, customer.org_number, customer.email) == ("Firma AB", "5560360793", "a@b.se")
+    assert customer.customer_number == "1000"
+    private = Customer(name="Per", kind="private", personal_number="811218-9876", org_number="556036-0793")
+    prepare_customer(session, private, SETTINGS, admin, None)
+    assert private.org_number is None and private.personal_number == "198112189876"
+    assert not private.prices_exclude_vat and customer.prices_exclude_vat
+    with pytest.raises(DomainError) as err:
+        prepare_customer(session, Customer(name="", kind="company"), SETTINGS, admin, None)
+    assert err.value.field == "name"
+
+
+def test_only_admin_changes_number(session):
+    clerk = _user(session, "clerk")
+    customer = Customer(name="X", kind="company", customer_number="2000")
+    with pytest.raises(DomainError) as err:
+        prepare_customer(session, customer, SETTINGS, clerk, "1999")
+    assert err.value.field == "customer_number"
+
+
+def test_set_address_adds_changes_and_removes():
+    customer = Customer(name="X")
+    set_address(customer, "billing", "Box 1", "111 22", "Stockholm")
+    assert customer.address("billing").city == "Stockholm"
+    set_address(customer, "billing", " ", "", None)
+    assert customer.address("billing") is None
+
+
+def test_assign_notifies_added_and_removed(session):
+    a, b = _user(session, "a"), _user(session, "b")
+    customer = Customer(name="Kund AB", customer_number="3000")
+    session.add(customer)
+    session.flush()
+    assign_technicians(session, customer, [a], None)
+    assign_technicians(session, customer, [b], None)
+    session.commit()
+    from models import Notification
+
+    notes = session.scalars(select(Notification).order_by(Notification.id)).all()
+    assert [(n.user_id, "no longer" in n.message) for n in notes] == [(a.id, False), (b.id, False), (a.id, True)]
+
+
+def test_inactive_customer_cannot_be_chosen():
+    with pytest.raises(DomainError):
+        require_active(Customer(name="X", active=False))
+    assert require_active(Customer(name="Y", active=True)).name == "Y"
+
+
+def test_delete_refused_with_reason(session):
+    from models import Vehicle
+
+    customer = Customer(name="Kund AB", customer_number="3000")
+    session.add_all([customer, Vehicle(registration_number="ABC123", owner=customer)])
+    session.commit()
+    with pytest.raises(DomainError) as err:
+        delete_customer(session, customer)
+    assert "vehicle" in err.value.message
+
+
+def test_audit_records_create_update_delete_with_user(session):
+    user = _user(session, "auditor")
+    session.info["user_id"] = user.id
+    customer = Customer(name="Före AB", customer_number="4000")
+    customer.contacts.append(Contact(name="Kalle"))
+    session.add(customer)
+    session.commit()
+    customer.name = "Efter AB"
+    session.commit()
+    contact = customer.contacts[0]
+    session.delete(contact)
+    session.commit()
+    rows = session.scalars(select(AuditLog).where(AuditLog.table_name.in_(("customer", "contact")))
+                           .order_by(AuditLog.id)).all()
+    change = [r for r in rows if r.action == "update" and r.field == "name"]
+    assert change and (change[0].old_value, change[0].new_value) == ("Före AB", "Efter AB")
+    assert all(r.user_id == user.id for r in rows)
+    deleted = [r for r in rows if r.action == "delete"]
+    assert deleted[0].table_name == "contact" and deleted[0].parent_id == str(customer.id)
+
+
+def test_search_terms():
+    assert search_terms("070-123 45 67") == ["0701234567"]
+    assert search_terms("  Bilia  Verkstad ") == ["bilia", "verkstad"]
+    assert search_terms("") == []
+    assert search_condition("sqlite", Customer, "") is None
+
+
+def test_indexed_search_finds_fragments(session):
+    c = Customer(name="Bergström Åkeri AB", customer_number="5000", email="info@akeri.se", phone="070-555 66 77")
+    c.contacts.append(Contact(name="Lotta Ek", email="lotta@akeri.se"))
+    session.add_all([c, Customer(name="Annan", customer_number="5001")])
+    session.commit()
+    dialect = session.get_bind().dialect.name
+    for query in ("bergström", "åkeri", "lotta@ak", "0705556677", "5000", "ström åker"):
+        found = session.scalars(select(Customer.name).where(search_condition(dialect, Customer, query))).all()
+        assert found == ["Bergström Åkeri AB"], query
+
+
+def test_lock_after_five_failures_survives_restart(session):
+    user = _user(session, "locked")
+    now = dt.datetime(2026, 11, 24, 12, 0)
+    for _ in range(5):
+        with pytest.raises(DomainError):
+            authenticate(session, "locked", "wrong", 5, 15, now=now)
+    session.expire_all()  # a new process sees only what is stored
+    with pytest.raises(DomainError) as err:
+        authenticate(session, "locked", "pw-123456789", 5, 15, now=now + dt.timedelta(minutes=5))
+    assert "locked" in err.value.message.lower() or "låst" in err.value.message.lower()
+    assert authenticate(session, "LOCKED", "pw-123456789", 5, 15, now=now + dt.timedelta(minutes=16)).id == user.id
+
+
+def test_module_settings_parse():
+    values, errors = parse_module_settings({"customer.number_min_length": "6", "customer.number_max_length": "4",
+                                            "company.name": "X"})
+    assert "customer.number_max_length" in errors
+    values, errors = parse_module_settings({"customer.number_min_length": "x", "company.name": ""})
+    assert {"customer.number_min_length", "company.name"} <= set(errors)
+
+
+def test_number_series_has_no_duplicates_under_concurrency(app):
+    with app.app_context():
+        ensure_series(db.session, "test", 1)
+        db.session.commit()
+    taken, errors = [], []
+
+    def worker():
+        with app.app_context():
+            try:
+                for _ in range(10):
+                    taken.append(take_number(db.session, "test"))
+                    db.session.commit()
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(taken) == list(range(1, 41))
