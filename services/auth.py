@@ -19,7 +19,7 @@ def hash_password(password: str) -> str:
 def check_new_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise DomainError(
-            _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), "password"
+            _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), "new_password"
         )
 
 

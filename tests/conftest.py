@@ -105,7 +105,7 @@ def make_user(app, username: str, rights: set[str] | None = None, admin: bool = 
         return user.id
 
 
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"|id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF = re.compile(r'name="[\w-]*csrf_token" type="hidden" value="([^"]+)"|name="[\w-]*csrf_token" value="([^"]+)"')
 
 
 def csrf_from(html: str, last: bool = True) -> str:

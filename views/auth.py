@@ -3,7 +3,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_admin import BaseView, expose
+from flask_login import current_user, login_user, logout_user
 
 from forms.auth import LoginForm, PasswordForm, ProfileForm
 from models import db
@@ -46,24 +47,33 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/profile", methods=["GET", "POST"])
-@login_required
-def profile():
-    profile_form = ProfileForm(prefix="p", obj=current_user)
-    password_form = PasswordForm(prefix="pw")
-    if request.method == "POST" and request.form.get("which") == "profile" and profile_form.validate_on_submit():
-        current_user.language = profile_form.language.data
-        current_user.email_notifications = profile_form.email_notifications.data
-        db.session.commit()
-        flash(_("Your settings are saved."), "success")
-        return redirect(url_for("auth.profile"))
-    if request.method == "POST" and request.form.get("which") == "password" and password_form.validate_on_submit():
-        try:
-            change_password(db.session, current_user, password_form.old_password.data,
-                            password_form.new_password.data, password_form.repeat_password.data)
-        except DomainError as exc:
-            getattr(password_form, exc.field or "new_password").errors.append(exc.message)
-        else:
-            flash(_("Your password is changed."), "success")
-            return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", profile_form=profile_form, password_form=password_form)
+class ProfileView(BaseView):
+    """The user's own language, notifications and password (every logged-in user)."""
+
+    def is_accessible(self):
+        return current_user.is_authenticated
+
+    def is_visible(self):
+        return False  # reached from the user menu in the top bar
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        profile_form = ProfileForm(prefix="p", obj=current_user)
+        password_form = PasswordForm(prefix="pw")
+        which = request.form.get("which")
+        if which == "profile" and profile_form.validate_on_submit():
+            current_user.language = profile_form.language.data
+            current_user.email_notifications = profile_form.email_notifications.data
+            db.session.commit()
+            flash(_("Your settings are saved."), "success")
+            return redirect(url_for(".index"))
+        if which == "password" and password_form.validate_on_submit():
+            try:
+                change_password(db.session, current_user, password_form.old_password.data,
+                                password_form.new_password.data, password_form.repeat_password.data)
+            except DomainError as exc:
+                getattr(password_form, exc.field or "new_password").errors.append(exc.message)
+            else:
+                flash(_("Your password is changed."), "success")
+                return redirect(url_for(".index"))
+        return self.render("auth/profile.html", profile_form=profile_form, password_form=password_form)

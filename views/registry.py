@@ -30,6 +30,7 @@ from models import (
     VehicleMake,
     db,
 )
+from views.auth import ProfileView
 from views.articles import ArticleView, LabourOperationView, PackageView
 from views.customers import CustomerView
 from views.settings import CountryView, ModuleSettingsView, SettingsView
@@ -72,6 +73,8 @@ def register_views(admin) -> None:
     admin.add_view(RoleView(Role, db, name=_l("Roles"), category=ADMINISTRATION))
     admin.add_view(AuditLogView(AuditLog, db, name=_l("Audit log"), category=ADMINISTRATION,
                                 endpoint="auditlog"))
+
+    admin.add_view(ProfileView(name=_l("My profile"), endpoint="profile", url="/profile"))
 
     import importlib
 

@@ -73,10 +73,10 @@ class RoleView(SecureModelView):
     can_view_details = False
     column_list = ("name", "is_admin", "rights")
     column_labels = {"name": _l("Name"), "is_admin": _l("Administrator (all rights)"), "rights": _l("Rights"),
-                     "right_names": _l("Rights")}
+                     "granted_rights": _l("Rights")}
     column_formatters = {"rights": lambda v, c, m, n: ", ".join(sorted(m.right_names)) if not m.is_admin else _("all")}
-    form_columns = ("name", "is_admin", "right_names")
-    form_extra_fields = {"right_names": RightsField(_l("Rights"), choices=[])}
+    form_columns = ("name", "is_admin", "granted_rights")
+    form_extra_fields = {"granted_rights": RightsField(_l("Rights"), choices=[])}
 
     @property
     def can_create(self):
@@ -87,7 +87,7 @@ class RoleView(SecureModelView):
         return self.has("manage")
 
     def _with_choices(self, form):
-        form.right_names.choices = _right_choices()
+        form.granted_rights.choices = _right_choices()
         return form
 
     def create_form(self, obj=None):
@@ -96,12 +96,12 @@ class RoleView(SecureModelView):
     def edit_form(self, obj=None):
         form = self._with_choices(super().edit_form(obj))
         if obj is not None and request.method == "GET":
-            form.right_names.data = sorted(obj.right_names)
+            form.granted_rights.data = sorted(obj.right_names)
         return form
 
     def on_model_change(self, form, model, is_created):
         valid = {c[0] for c in _right_choices()}
-        wanted = set(form.right_names.data or []) & valid
+        wanted = set(form.granted_rights.data or []) & valid
         model.rights = [r for r in model.rights if r.right in wanted] + [
             RoleRight(right=r) for r in sorted(wanted - model.right_names)]
         if not is_created and current_user.role_id == model.id and not model.is_admin and current_user.is_admin:

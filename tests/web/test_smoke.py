@@ -12,7 +12,7 @@ def test_healthz_without_login(client):
 
 
 @pytest.mark.parametrize("url", ["/", "/admin/", "/admin/customer/", "/admin/vehicle/", "/admin/user/",
-                                 "/admin/module-settings/", "/profile", "/notifications/"])
+                                 "/admin/module-settings/", "/profile/", "/notifications/"])
 def test_pages_need_login(client, url):
     response = client.get(url)
     assert response.status_code in (302, 401)
