@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -765,15 +766,593 @@ class PackageItem(db.Model, Audited):
 # Low-code settings, comments, GDPR, processing lists (issue: low-code register settings)
 # --------------------------------------------------------------------------------------
 
+CUSTOM_FIELD_ENTITIES = ("customer", "contact", "vehicle")
+CUSTOM_FIELD_TYPES = ("text", "long_text", "number", "decimal", "date", "bool", "choice", "multi_choice")
+
+
+class ConfigVersion(db.Model):
+    """Version of the register configuration: every change writes a new token, every worker
+    compares it on the next page load and rebuilds its cached forms and lists."""
+
+    __tablename__ = "config_version"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token: Mapped[str] = mapped_column(String(40))
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class FieldRule(db.Model, Audited):
+    """Kundfält / kontaktperson fält: whether a built-in field is active and required.
+
+    ``kind`` is company / private for customers and "" for contacts; a missing row means
+    the field's default (active, not required)."""
+
+    __tablename__ = "field_rule"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(10), default="")
+    field: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    required: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        UniqueConstraint("entity", "kind", "field", name="uq_field_rule_entity_kind_field"),
+        CheckConstraint("active OR NOT required", name="required_is_active"),
+    )
+
+
+class CustomField(db.Model, Audited):
+    """Egendefinierat fält of customers, contacts or vehicles. ``active`` False means removed
+    (hidden, data kept until purged)."""
+
+    __tablename__ = "custom_field"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(40))
+    field_type: Mapped[str] = mapped_column(String(12))
+    label_sv: Mapped[str] = mapped_column(String(120))
+    label_de: Mapped[str] = mapped_column(String(120), default="")
+    label_en: Mapped[str] = mapped_column(String(120), default="")
+    choices: Mapped[list | None] = mapped_column(JSON)
+    required: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    tab: Mapped[str | None] = mapped_column(String(40))  # key of a custom tab of the card
+
+    __table_args__ = (
+        UniqueConstraint("entity", "key", name="uq_custom_field_entity_key"),
+        CheckConstraint("entity IN ('customer', 'contact', 'vehicle')", name="entity"),
+        CheckConstraint(
+            "field_type IN ('text', 'long_text', 'number', 'decimal', 'date', 'bool', 'choice', "
+            "'multi_choice')", name="field_type"),
+    )
+
+    def label(self, language: str = "sv") -> str:
+        return getattr(self, f"label_{language}", "") or self.label_sv or self.key
+
+    def __str__(self) -> str:
+        return self.label()
+
+
+class CustomFieldValue(db.Model):
+    """Value of a custom field for one record, typed: short text, choices (multi-choice as
+    ``|a|b|``) in value_text (indexed, filterable, sortable), long text in value_long."""
+
+    __tablename__ = "custom_field_value"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    field_id: Mapped[int] = mapped_column(ForeignKey("custom_field.id", ondelete="CASCADE"))
+    field: Mapped[CustomField] = relationship()
+    entity: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[int] = mapped_column(Integer)
+    value_text: Mapped[str | None] = mapped_column(String(500))
+    value_long: Mapped[str | None] = mapped_column(Text)
+    value_number: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
+    value_date: Mapped[dt.date | None] = mapped_column(Date)
+    value_bool: Mapped[bool | None] = mapped_column(Boolean)
+
+    __table_args__ = (
+        UniqueConstraint("field_id", "record_id", name="uq_custom_field_value_field_record"),
+        Index("ix_custom_field_value_record", "entity", "record_id"),
+        Index("ix_custom_field_value_text", "field_id", "value_text"),
+        Index("ix_custom_field_value_number", "field_id", "value_number"),
+        Index("ix_custom_field_value_date", "field_id", "value_date"),
+    )
+
 
 # --------------------------------------------------------------------------------------
 # Vehicle bookings: loaner, rental, test drive (issue: booking calendar)
 # --------------------------------------------------------------------------------------
 
+from sqlalchemy import LargeBinary  # noqa: E402  (kept in this section: only bookings store binaries)
+
+BOOKING_KINDS = ("loaner", "rental", "test_drive")
+DRIVER_TYPES = ("customer", "contact", "free")
+FUEL_LEVELS = ("0/8", "1/8", "2/8", "3/8", "4/8", "5/8", "6/8", "7/8", "8/8")
+
+
+class TradePlate(db.Model, Audited):
+    """Provkörningsskylt (Probefahrtkennzeichen): a resource row of the test-drive calendar."""
+
+    __tablename__ = "trade_plate"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    description: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class TariffModel(db.Model, Audited):
+    """Tariffmodell (Tarifmodell): price per day and per km beyond the free km per day."""
+
+    __tablename__ = "tariff_model"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    price_per_day: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    price_per_km: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    free_km_per_day: Mapped[int] = mapped_column(default=0)
+    vat_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("25"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (
+        CheckConstraint("price_per_day >= 0 AND price_per_km >= 0", name="prices_not_negative"),
+        CheckConstraint("free_km_per_day >= 0", name="free_km_not_negative"),
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CascoModel(db.Model, Audited):
+    """Kaskomodell (Kaskomodell): insurance price per day and the customer's deductible."""
+
+    __tablename__ = "casco_model"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    price_per_day: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    deductible: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    vat_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("25"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (CheckConstraint("price_per_day >= 0 AND deductible >= 0", name="not_negative"),)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Booking(db.Model, Audited):
+    """Fordonsbokning (Fahrzeugtermin): a loaner (lånebil), rental (hyrbil) or test drive
+    (provkörning), from planning through issue (utlämning) and return (återlämning) to billing
+    (debitering). Rules in services.bookings."""
+
+    __tablename__ = "booking"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
+    kind: Mapped[str] = mapped_column(String(12))
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+
+    # customer and the snapshot of its data for this booking (editable here)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    customer: Mapped[Customer] = relationship(foreign_keys=[customer_id])
+    customer_name: Mapped[str] = mapped_column(String(200), default="")
+    customer_street: Mapped[str | None] = mapped_column(String(200))
+    customer_postal_code: Mapped[str | None] = mapped_column(String(12))
+    customer_city: Mapped[str | None] = mapped_column(String(100))
+    customer_phone: Mapped[str | None] = mapped_column(String(40))
+    customer_email: Mapped[str | None] = mapped_column(String(254))
+
+    # driver (förare / Lenker)
+    driver_type: Mapped[str] = mapped_column(String(10), default="customer")
+    driver_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    driver_contact: Mapped[Contact | None] = relationship()
+    driver_name: Mapped[str | None] = mapped_column(String(200))
+    driver_phone: Mapped[str | None] = mapped_column(String(40))
+    driver_email: Mapped[str | None] = mapped_column(String(254))
+    driver_birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    driver_licence_number: Mapped[str | None] = mapped_column(String(40))
+    driver_licence_classes: Mapped[str | None] = mapped_column(String(40))
+    driver_licence_issued: Mapped[dt.date | None] = mapped_column(Date)
+    driver_licence_authority: Mapped[str | None] = mapped_column(String(100))
+    licence_checked: Mapped[bool] = mapped_column(default=False)
+
+    # planning (Buchungsplanung)
+    start_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    end_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
+    vehicle: Mapped[Vehicle | None] = relationship()
+    trade_plate_id: Mapped[int | None] = mapped_column(ForeignKey("trade_plate.id"))
+    trade_plate: Mapped[TradePlate | None] = relationship()
+    colour: Mapped[str | None] = mapped_column(String(7))
+
+    # details (Buchungsdetails)
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    advisor: Mapped[User | None] = relationship(foreign_keys=[advisor_id])
+    tariff_model_id: Mapped[int | None] = mapped_column(ForeignKey("tariff_model.id"))
+    tariff_model: Mapped[TariffModel | None] = relationship()
+    casco_model_id: Mapped[int | None] = mapped_column(ForeignKey("casco_model.id"))
+    casco_model: Mapped[CascoModel | None] = relationship()
+    max_km: Mapped[int | None] = mapped_column(Integer)
+    cost_center_id: Mapped[int | None] = mapped_column(ForeignKey("cost_center.id"))
+    cost_center: Mapped[CostCenter | None] = relationship()
+    destination: Mapped[str | None] = mapped_column(String(200))
+    purpose: Mapped[str | None] = mapped_column(String(200))
+    handover_location: Mapped[str | None] = mapped_column(String(200))
+    remark: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)  # agreements, copied into the issue record
+    confirmed: Mapped[bool] = mapped_column(default=False)
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    # issue (utlämning / Ausgabe)
+    issued_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    issue_odometer: Mapped[int | None] = mapped_column(Integer)
+    issue_notes: Mapped[str | None] = mapped_column(Text)  # open campaigns/notes at issue time
+    issue_comment: Mapped[str | None] = mapped_column(Text)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+
+    # return (återlämning / Rückgabe)
+    returned_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    return_odometer: Mapped[int | None] = mapped_column(Integer)
+    return_fuel_level: Mapped[str | None] = mapped_column(String(5))
+    return_remark: Mapped[str | None] = mapped_column(Text)
+    return_damages: Mapped[str | None] = mapped_column(Text)
+    return_signature: Mapped[bytes | None] = mapped_column(LargeBinary)  # PNG
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    returned_by: Mapped[User | None] = relationship(foreign_keys=[returned_by_id])
+
+    billing: Mapped["BookingBilling | None"] = relationship(back_populates="booking", uselist=False)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("kind IN ('loaner', 'rental', 'test_drive')", name="kind"),
+        CheckConstraint("driver_type IN ('customer', 'contact', 'free')", name="driver_type"),
+        CheckConstraint("end_at > start_at", name="end_after_start"),
+        CheckConstraint("vehicle_id IS NOT NULL OR trade_plate_id IS NOT NULL", name="resource"),
+        CheckConstraint("returned_at IS NULL OR issued_at IS NOT NULL", name="return_after_issue"),
+        CheckConstraint("return_odometer IS NULL OR issue_odometer IS NULL OR return_odometer >= issue_odometer",
+                        name="odometer_forward"),
+        # the week feed: bookings of one kind overlapping a window (services.bookings.window_rows)
+        Index("ix_booking_kind_end_start", "kind", "end_at", "start_at"),
+        Index("ix_booking_kind_returned_issued", "kind", "returned_at", "issued_at"),
+        Index("ix_booking_vehicle_start", "vehicle_id", "start_at"),
+        Index("ix_booking_trade_plate_start", "trade_plate_id", "start_at"),
+    )
+
+    @property
+    def billed(self) -> bool:
+        return self.billing is not None
+
+    def status(self, now: dt.datetime) -> str:
+        """planned / issued / overdue / returned / billed."""
+        if self.returned_at is not None:
+            return "billed" if self.billing is not None else "returned"
+        if self.issued_at is not None:
+            return "overdue" if now > self.end_at else "issued"
+        return "planned"
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.customer_name}".strip()
+
+
+class BookingBilling(db.Model, Audited):
+    """Debitering (Abrechnung) of a returned loaner or rental booking; at most one per booking.
+
+    ``order_id`` points to the sales order the lines went to, when that module exists."""
+
+    __tablename__ = "booking_billing"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"), unique=True)
+    booking: Mapped[Booking] = relationship(back_populates="billing")
+    days: Mapped[int] = mapped_column(default=1)
+    km_driven: Mapped[int] = mapped_column(default=0)
+    free_km: Mapped[int] = mapped_column(default=0)
+    include_return_remark: Mapped[bool] = mapped_column(default=True)
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))  # excl. VAT
+    order_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_by: Mapped[User | None] = relationship()
+    lines: Mapped[list["BookingBillingLine"]] = relationship(
+        back_populates="billing", cascade="all, delete-orphan", order_by="BookingBillingLine.position"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.booking.number}: {self.total}"
+
+
+class BookingBillingLine(db.Model, Audited):
+    """One calculated item of a billing (rent, extra km, insurance, surcharge, discount)."""
+
+    __tablename__ = "booking_billing_line"
+    __audit_parent__ = ("booking_billing", "billing_id")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    billing_id: Mapped[int] = mapped_column(ForeignKey("booking_billing.id", ondelete="CASCADE"), index=True)
+    billing: Mapped[BookingBilling] = relationship(back_populates="lines")
+    position: Mapped[int] = mapped_column(default=1)
+    text: Mapped[str] = mapped_column(String(500))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("1"))
+    unit_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))  # excl. VAT, may be negative
+    vat_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("25"))
+    amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+    def __str__(self) -> str:
+        return self.text
+
 
 # --------------------------------------------------------------------------------------
 # Sales documents: quotes, orders, invoices, credit notes (issue: sales documents)
 # --------------------------------------------------------------------------------------
+
+ORDER_KINDS = ("quote", "order")
+# offert -> accepterad -> order (pågående -> monterat och klart) -> fakturerad
+ORDER_STATUSES = ("quote", "accepted", "in_progress", "ready", "invoiced", "cancelled")
+ORDER_LINE_KINDS = ("article", "labour", "free_text", "fixed_price")
+CHARGE_TO = ("customer", "warranty", "goodwill")
+INVOICE_KINDS = ("invoice", "credit_note")
+INVOICE_LINE_KINDS = ("article", "labour", "free_text", "fixed_price", "env_fee", "invoice_fee", "manual")
+# domestic, omvänd skattskyldighet (EU customer with VAT number), export outside the EU
+VAT_TREATMENTS = ("domestic", "reverse_charge", "export")
+
+
+class Order(db.Model, Audited):
+    """Offert eller order (Angebot / Auftrag). Prices on lines are stored excluding VAT."""
+
+    __tablename__ = "sales_order"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
+    kind: Mapped[str] = mapped_column(String(10), default="order")
+    status: Mapped[str] = mapped_column(String(12), default="in_progress", index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    customer: Mapped[Customer] = relationship(foreign_keys=[customer_id])
+    # betalare: another customer pays; the vehicle's owner stays the customer
+    payer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    payer: Mapped[Customer | None] = relationship(foreign_keys=[payer_id])
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    vehicle: Mapped[Vehicle | None] = relationship()
+    odometer_km: Mapped[int | None] = mapped_column()
+    cost_center_id: Mapped[int | None] = mapped_column(ForeignKey("cost_center.id"))
+    cost_center: Mapped[CostCenter | None] = relationship()
+    customer_order_number: Mapped[str | None] = mapped_column(String(60))  # kundens ordernummer
+    customer_reference: Mapped[str | None] = mapped_column(String(120))  # er referens
+    our_reference_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    our_reference: Mapped[User | None] = relationship()
+    order_date: Mapped[dt.date] = mapped_column(Date, default=dt.date.today, index=True)
+    delivery_date: Mapped[dt.date | None] = mapped_column(Date)  # leveransdatum (date of supply)
+    text: Mapped[str | None] = mapped_column(Text)  # text printed on the document
+    currency: Mapped[str] = mapped_column(String(3), default="SEK")
+    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order.id", ondelete="SET NULL"))
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    invoice: Mapped["Invoice | None"] = relationship(foreign_keys=[invoice_id])
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.position"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("kind IN ('quote', 'order')", name="kind"),
+        CheckConstraint(
+            "status IN ('quote', 'accepted', 'in_progress', 'ready', 'invoiced', 'cancelled')", name="status"
+        ),
+        CheckConstraint("odometer_km IS NULL OR odometer_km >= 0", name="odometer"),
+        CheckConstraint("status != 'invoiced' OR invoice_id IS NOT NULL", name="invoiced_has_invoice"),
+        Index("ix_sales_order_customer_status", "customer_id", "status"),
+    )
+
+    @property
+    def bill_to(self) -> Customer:
+        return self.payer or self.customer
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in ("invoiced", "cancelled")
+
+    def __str__(self) -> str:
+        return f"{'Offert' if self.kind == 'quote' else 'Order'} {self.id}"
+
+
+class OrderLine(db.Model, Audited):
+    """Orderrad: article, labour (hours × rate), free text or fixed price; a package is expanded
+    into lines that remember it. Goodwill/warranty lines are charged to ``warranty_payer``."""
+
+    __tablename__ = "order_line"
+    __audit_parent__ = ("sales_order", "order_id")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id", ondelete="CASCADE"), index=True)
+    order: Mapped[Order] = relationship(back_populates="lines")
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(12), default="article")
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("article.id"))
+    article: Mapped[Article | None] = relationship()
+    labour_operation_id: Mapped[int | None] = mapped_column(ForeignKey("labour_operation.id"))
+    labour_operation: Mapped[LabourOperation | None] = relationship()
+    package_id: Mapped[int | None] = mapped_column(ForeignKey("package.id", ondelete="SET NULL"))
+    package: Mapped[Package | None] = relationship()
+    text: Mapped[str] = mapped_column(String(300), default="")
+    unit: Mapped[str] = mapped_column(String(10), default="st")
+    quantity: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("1"))
+    unit_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))  # excl. VAT
+    discount_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("0"))
+    vat_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("25"))
+    charge_to: Mapped[str] = mapped_column(String(10), default="customer")
+    warranty_payer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    warranty_payer: Mapped[Customer | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('article', 'labour', 'free_text', 'fixed_price')", name="kind"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint("discount_percent >= 0 AND discount_percent <= 100", name="discount_range"),
+        CheckConstraint("vat_percent >= 0 AND vat_percent < 100", name="vat_range"),
+        CheckConstraint("charge_to IN ('customer', 'warranty', 'goodwill')", name="charge_to"),
+        CheckConstraint("charge_to = 'customer' OR warranty_payer_id IS NOT NULL", name="warranty_payer"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.text}"
+
+
+class Invoice(db.Model, Audited):
+    """Faktura eller kreditnota (Rechnung / Gutschrift), finalised and immutable.
+
+    It keeps a snapshot of the buyer and of the lines, so later register changes never change
+    it; it is corrected only by a credit note. Credit notes store positive amounts."""
+
+    __tablename__ = "invoice"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), default="invoice")
+    series: Mapped[str] = mapped_column(String(40))
+    sequence: Mapped[int] = mapped_column()
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    invoice_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    supply_date: Mapped[dt.date | None] = mapped_column(Date)
+    ocr: Mapped[str | None] = mapped_column(String(30), index=True)
+    credited_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    credited_invoice: Mapped["Invoice | None"] = relationship(remote_side=[id])
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    customer: Mapped[Customer] = relationship()
+    # snapshot of the buyer at finalisation
+    customer_number: Mapped[str] = mapped_column(String(20))
+    customer_name: Mapped[str] = mapped_column(String(200))
+    org_number: Mapped[str | None] = mapped_column(String(12))
+    vat_number: Mapped[str | None] = mapped_column(String(20))
+    billing_address: Mapped[list] = mapped_column(JSON, default=list)
+    delivery_address: Mapped[list] = mapped_column(JSON, default=list)
+    country_code: Mapped[str] = mapped_column(String(2), default="SE")
+    language: Mapped[str] = mapped_column(String(5), default="sv")
+    prices_include_vat: Mapped[bool] = mapped_column(default=False)
+    vat_treatment: Mapped[str] = mapped_column(String(16), default="domestic")
+    customer_reference: Mapped[str | None] = mapped_column(String(120))
+    our_reference: Mapped[str | None] = mapped_column(String(120))
+    customer_order_number: Mapped[str | None] = mapped_column(String(60))
+    vehicle_registration: Mapped[str | None] = mapped_column(String(20), index=True)
+    vehicle_description: Mapped[str | None] = mapped_column(String(200))
+    odometer_km: Mapped[int | None] = mapped_column()
+    cost_center_id: Mapped[int | None] = mapped_column(ForeignKey("cost_center.id"))
+    cost_center_code: Mapped[str | None] = mapped_column(String(20))
+    payment_term_name: Mapped[str | None] = mapped_column(String(120))
+    payment_term_days: Mapped[int] = mapped_column(default=30)
+    currency: Mapped[str] = mapped_column(String(3), default="SEK")
+    text: Mapped[str | None] = mapped_column(Text)
+    manual_account: Mapped[str | None] = mapped_column(String(10))  # manual credit note: konto
+    net_total: Mapped[Decimal] = mapped_column(Money)
+    vat_total: Mapped[Decimal] = mapped_column(Money)
+    rounding: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))  # öresavrundning
+    total: Mapped[Decimal] = mapped_column(Money)
+    print_count: Mapped[int] = mapped_column(default=0)  # a reprint is marked KOPIA
+    finalised_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_by: Mapped[User | None] = relationship()
+    lines: Mapped[list["InvoiceLine"]] = relationship(
+        back_populates="invoice", cascade="all", order_by="InvoiceLine.position"
+    )
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('invoice', 'credit_note')", name="kind"),
+        CheckConstraint("vat_treatment IN ('domestic', 'reverse_charge', 'export')", name="vat_treatment"),
+        CheckConstraint("kind = 'credit_note' OR credited_invoice_id IS NULL", name="credit_ref"),
+        CheckConstraint("due_date >= invoice_date", name="due_after_date"),
+        CheckConstraint("abs(total - (net_total + vat_total + rounding)) < 0.005", name="total_sum"),
+        CheckConstraint("net_total >= 0 AND vat_total >= 0", name="amounts_not_negative"),
+        UniqueConstraint("series", "sequence", name="uq_invoice_series_sequence"),
+        Index("ix_invoice_customer_date", "customer_id", "invoice_date"),
+    )
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == "credit_note"
+
+    def __str__(self) -> str:
+        return f"{'Kreditnota' if self.is_credit_note else 'Faktura'} {self.number}"
+
+
+class InvoiceLine(db.Model, Audited):
+    """Fakturarad: a snapshot of an order line (or fee, or manual credit amount)."""
+
+    __tablename__ = "invoice_line"
+    __audit_parent__ = ("invoice", "invoice_id")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(12))
+    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_line.id", ondelete="SET NULL"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order.id", ondelete="SET NULL"), index=True)
+    credited_line_id: Mapped[int | None] = mapped_column(ForeignKey("invoice_line.id"), index=True)
+    item_number: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(String(300), default="")
+    unit: Mapped[str] = mapped_column(String(10), default="st")
+    quantity: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    unit_price: Mapped[Decimal] = mapped_column(Money)  # excl. VAT
+    discount_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("0"))
+    vat_percent: Mapped[Decimal] = mapped_column(Percent)
+    net_amount: Mapped[Decimal] = mapped_column(Money)
+    account: Mapped[str | None] = mapped_column(String(10))
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('article', 'labour', 'free_text', 'fixed_price', 'env_fee', 'invoice_fee', 'manual')",
+            name="kind",
+        ),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint("discount_percent >= 0 AND discount_percent <= 100", name="discount_range"),
+        CheckConstraint("vat_percent >= 0 AND vat_percent < 100", name="vat_range"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.text}"
+
+
+class DocumentRecipient(db.Model, Audited):
+    """Olika e-postmottagare (11.09): who of a customer receives which kind of document."""
+
+    __tablename__ = "document_recipient"
+    __audit_parent__ = ("customer", "customer_id")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    customer: Mapped[Customer] = relationship()
+    document_type: Mapped[str] = mapped_column(String(20))  # invoice, credit_note, quote, order
+    email: Mapped[str] = mapped_column(String(254))
+
+    __table_args__ = (
+        CheckConstraint(
+            "document_type IN ('invoice', 'credit_note', 'quote', 'order_confirmation')", name="document_type"
+        ),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.document_type}: {self.email}"
+
+
+class OutboxMessage(db.Model):
+    """E-post utkorg: a document waiting to be sent (or sent) by e-mail."""
+
+    __tablename__ = "outbox_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    attachment_name: Mapped[str | None] = mapped_column(String(120))
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order.id", ondelete="SET NULL"))
+
+    __table_args__ = (CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),)
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.subject}"
+
 
 
 # --------------------------------------------------------------------------------------

@@ -12,6 +12,18 @@ SETTINGS_DEFAULTS: dict[str, object] = {
     "customer.show_language": True,
     "customer.show_service_articles": True,
     "customer.show_work_order_articles": True,
+    # vehicle bookings: loaner, rental, test drive (reference 003, module options)
+    "booking.issue_days_before_pickup": 0,  # <= 0: issue up to the next full quarter hour
+    "booking.update_vehicle_reservation": True,
+    "booking.resource_two_lines": False,
+    "booking.print_confirmation_automatically": False,
+    "booking.print_contract_automatically": False,
+    "booking.print_return_automatically": False,
+    "booking.contract_before_issue": True,
+    "booking.max_hours_in_past": 24,  # a planned booking may start at most this far back
+    "booking.colour_planned": "#3a87ad",
+    "booking.colour_overdue": "#d9534f",
+    "booking.colour_done": "#6c757d",
     # company details printed on documents
     "company.name": "Verkstad AB",
     "company.org_number": "5560360793",
@@ -27,6 +39,36 @@ SETTINGS_DEFAULTS: dict[str, object] = {
     "company.bic": "ESSESESS",
     "company.f_tax": True,
 }
+
+# sales documents: quotes, orders, invoices, credit notes (issue 5)
+SETTINGS_DEFAULTS.update({
+    "sales.round_to_krona": True,  # öresavrundning as a rounding line
+    "sales.env_fee_percent": "5",  # miljöavgift/förbrukningsmaterial, % of labour (0 = off)
+    "sales.env_fee_cap": "250",  # kr excl. VAT (0 = no cap)
+    "sales.env_fee_vat": "25",
+    "sales.invoice_fee_vat": "25",
+    "sales.credit_note_own_series": True,  # otherwise credit notes take invoice numbers
+    "sales.invoice_series_start": 10001,
+    "sales.credit_note_series_start": 50001,
+    "sales.delete_after_months": 24,
+    "sales.smtp_host": "",
+    "sales.smtp_port": 587,
+    "sales.smtp_user": "",
+    "sales.smtp_password": "",
+    "sales.smtp_sender": "",
+    # texts on documents (90.26-90.28, 10.38); per document type
+    "sales.text.heading.invoice": "",
+    "sales.text.heading.credit_note": "",
+    "sales.text.heading.quote": "",
+    "sales.text.heading.order_confirmation": "",
+    "sales.text.heading.work_order": "",
+    "sales.text.heading.delivery_note": "",
+    "sales.text.standard.invoice": "",
+    "sales.text.standard.quote": "Offerten gäller i 30 dagar.",
+    "sales.text.standard.order_confirmation": "",
+    "sales.text.under_total": "Tack för att du anlitar oss!",
+    "sales.text.footer": "",
+})
 
 # Countries active by default (Sweden, Norway, Denmark, Finland, Germany)
 ACTIVE_COUNTRIES = {"SE", "NO", "DK", "FI", "DE"}

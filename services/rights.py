@@ -41,6 +41,22 @@ RIGHTS: dict[str, list[tuple[str, object]]] = {
     "audit": [("view", _l("View audit log"))],
 }
 
+# vehicle bookings (reference 003): the same actions per booking kind; no billing for test drives
+_BOOKING_ACTIONS = [
+    ("edit", _l("Edit booking")),
+    ("delete", _l("Delete booking")),
+    ("own_only", _l("Only own entries (edit/delete)")),
+    ("issue", _l("Issue vehicle")),
+    ("return", _l("Return vehicle")),
+    ("edit_handover", _l("Edit handover (issue and return)")),
+    ("billing", _l("Billing")),
+    ("new", _l("New booking")),
+    ("manager", _l("Manager view")),
+    ("logbook", _l("Logbook")),
+]
+for _kind in ("loaner", "rental", "test_drive"):
+    RIGHTS[f"booking_{_kind}"] = [a for a in _BOOKING_ACTIONS if not (_kind == "test_drive" and a[0] == "billing")]
+
 AREA_LABELS = {
     "customer": _l("Customers"),
     "vehicle": _l("Vehicles"),
@@ -48,6 +64,9 @@ AREA_LABELS = {
     "settings": _l("Settings"),
     "users": _l("Users"),
     "audit": _l("Audit log"),
+    "booking_loaner": _l("Loaner vehicles"),
+    "booking_rental": _l("Rental vehicles"),
+    "booking_test_drive": _l("Test drives"),
 }
 
 
@@ -65,11 +84,38 @@ def _crud(area: str, *extra: str) -> set[str]:
     return {f"{area}.{a}" for a in ("view", "edit", "create", "export", *extra)}
 
 
+def _booking(kind: str) -> set[str]:
+    """Every booking right of a kind except "only own entries" (a restriction, not a grant)."""
+    return {f"booking_{kind}.{a}" for a, _label in RIGHTS[f"booking_{kind}"] if a != "own_only"}
+
+
 # role name -> rights; the Administrator role has is_admin and needs no list
 DEFAULT_ROLES: dict[str, set[str]] = {
     "Administrator": set(),
-    "Service advisor": _crud("customer", "assign", "upload") | _crud("vehicle") | {"article.view"},
+    "Service advisor": _crud("customer", "assign", "upload") | _crud("vehicle") | {"article.view"}
+    | _booking("loaner"),
     "Technician": {"customer.view_assigned", "vehicle.view", "vehicle.edit", "article.view"},
-    "Sales": _crud("customer", "upload") | _crud("vehicle") | {"article.view"},
+    "Sales": _crud("customer", "upload") | _crud("vehicle") | {"article.view"}
+    | _booking("rental") | _booking("test_drive"),
     "Accountant": {"customer.view", "customer.export", "vehicle.view", "article.view", "article.export"},
 }
+
+# sales documents (issue 5): quotes/orders/invoices; accountants credit and export
+RIGHTS["sales"] = [
+    ("view", _l("View quotes, orders and invoices")),
+    ("edit", _l("Edit quotes and orders")),
+    ("create", _l("Create quotes and orders")),
+    ("delete", _l("Delete quotes and unfinished orders")),
+    ("finalise", _l("Finalise invoices")),
+    ("credit", _l("Create credit notes")),
+    ("export", _l("Export and e-invoice")),
+    ("send", _l("Send documents by e-mail")),
+]
+RIGHTS["accounting"] = [("manual_credit", _l("Manual credit notes"))]
+AREA_LABELS["sales"] = _l("Sales documents")
+AREA_LABELS["accounting"] = _l("Accounting")
+DEFAULT_ROLES["Service advisor"] |= {f"sales.{a}" for a in ("view", "edit", "create", "finalise", "send")}
+DEFAULT_ROLES["Sales"] |= {f"sales.{a}" for a in ("view", "edit", "create", "finalise", "send")}
+DEFAULT_ROLES["Technician"] |= {"sales.view"}
+DEFAULT_ROLES["Accountant"] |= {"sales.view", "sales.finalise", "sales.credit", "sales.export", "sales.send",
+                                "accounting.manual_credit"}
