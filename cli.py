@@ -76,6 +76,8 @@ def bench_group():
 
 
 def register_cli(app) -> None:
+    import bench.registers  # noqa: F401  (adds `bench registers` to bench_group)
+
     for command in COMMANDS:
         app.cli.add_command(command)
 

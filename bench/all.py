@@ -4,6 +4,7 @@ import sys
 
 # (name, flask command arguments)
 BENCHMARKS: list[tuple[str, list[str]]] = []
+BENCHMARKS.append(("registers", ["registers", "--customers", "1000000"]))  # bench/registers.py
 
 
 def main() -> int:
