@@ -1,0 +1,427 @@
+"""Invoicing (fakturering): finalising orders into immutable invoices, credit notes, collective
+invoicing. Numbers come from gapless series taken inside the finalising transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+from stdnum.eu import vat as eu_vat
+
+from models import Customer, Invoice, InvoiceLine, NumberSeries, Order, OrderLine
+from services import DomainError
+from services.numbering import take_number
+from services.orders import _decimal_setting, env_fee_for
+from services.pricing import ZERO, PricedLine, effective_vat, line_net, ocr_reference, totals
+
+INVOICE_SERIES = "invoice"
+CREDIT_SERIES = "credit_note"
+# columns of a finalised invoice that may still change (printing marks the next print a copy)
+MUTABLE_INVOICE_FIELDS = {"print_count"}
+
+
+# ---- immutability -------------------------------------------------------------------
+
+
+def _guard_finalised(session, flush_context, instances) -> None:
+    """No code path may change or delete a finalised invoice or its lines."""
+    for obj in session.deleted:
+        if isinstance(obj, (Invoice, InvoiceLine)):
+            raise DomainError(_("A finalised invoice cannot be deleted; correct it with a credit note."))
+    for obj in session.dirty:
+        if isinstance(obj, InvoiceLine) and session.is_modified(obj):
+            raise DomainError(_("A finalised invoice cannot be changed; correct it with a credit note."))
+        if isinstance(obj, Invoice) and session.is_modified(obj):
+            state = inspect(obj)
+            changed = {a.key for a in state.mapper.column_attrs if state.attrs[a.key].history.has_changes()}
+            if changed - MUTABLE_INVOICE_FIELDS:
+                raise DomainError(_("A finalised invoice cannot be changed; correct it with a credit note."))
+
+
+event.listen(Session, "before_flush", _guard_finalised)
+
+
+# ---- series -------------------------------------------------------------------------
+
+
+def ensure_sales_series(session: Session, settings: dict) -> None:
+    """Create the invoice and credit-note series when missing, without racing another
+    transaction doing the same (INSERT ... ON CONFLICT DO NOTHING)."""
+    dialect = session.get_bind().dialect.name
+    rows = [
+        {"name": INVOICE_SERIES, "prefix": "", "next_number": int(settings.get("sales.invoice_series_start") or 1)},
+        {"name": CREDIT_SERIES, "prefix": "K", "next_number": int(settings.get("sales.credit_note_series_start") or 1)},
+    ]
+    existing = set(session.scalars(select(NumberSeries.name).where(NumberSeries.name.in_([r["name"] for r in rows]))))
+    missing = [r for r in rows if r["name"] not in existing]
+    if not missing:
+        return
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(NumberSeries).values(missing).on_conflict_do_nothing(index_elements=["name"]))
+
+
+def _take(session: Session, series: str) -> tuple[int, str]:
+    sequence = take_number(session, series)
+    prefix = session.scalar(select(NumberSeries.prefix).where(NumberSeries.name == series)) or ""
+    return sequence, f"{prefix}{sequence}"
+
+
+# ---- VAT treatment -------------------------------------------------------------------
+
+
+def vat_treatment(customer: Customer, home_country: str = "SE") -> str:
+    """Domestic VAT; reverse charge for a customer in another EU country with a valid VAT
+    number; export (0 %) outside the EU."""
+    country = customer.country
+    code = customer.country_code or home_country
+    if code == home_country:
+        return "domestic"
+    if country is not None and country.eu_member:
+        number = (customer.vat_number or "").replace(" ", "").upper()
+        if number and number[:2] == ("EL" if code == "GR" else code) and eu_vat.is_valid(number):
+            return "reverse_charge"
+        return "domestic"
+    return "export"
+
+
+# ---- finalisation ---------------------------------------------------------------------
+
+
+def _check_required(order: Order, settings: dict) -> None:
+    customer = order.customer
+    if not customer.active or not order.bill_to.active:
+        raise DomainError(_("The customer %(c)s is inactive; it cannot be invoiced.",
+                            c=customer if not customer.active else order.bill_to), "customer")
+    if customer.vehicle_required and order.vehicle is None:
+        raise DomainError(_("This customer requires a vehicle on the order."), "vehicle")
+    if customer.cost_center_required and order.cost_center is None:
+        raise DomainError(_("This customer requires a cost center on the order."), "cost_center")
+    needs_number = customer.order_number_required or bool(settings.get("customer.require_order_number"))
+    if needs_number and not (order.customer_order_number or "").strip():
+        raise DomainError(_("This customer requires the customer's order number on the order."),
+                          "customer_order_number")
+
+
+def _address_lines(customer: Customer, kinds=("billing", "postal", "visiting")) -> list[str]:
+    for kind in kinds:
+        address = customer.address(kind)
+        if address is not None:
+            lines = address.lines()
+            if address.country_code and address.country_code != "SE":
+                lines.append(address.country_code)
+            return lines
+    return []
+
+
+def _new_invoice(session: Session, kind: str, payer: Customer, user, today: dt.date, settings: dict,
+                 template: Order | Invoice | None = None) -> Invoice:
+    ensure_sales_series(session, settings)
+    series = CREDIT_SERIES if kind == "credit_note" and settings.get("sales.credit_note_own_series", True) \
+        else INVOICE_SERIES
+    sequence, number = _take(session, series)
+    term = payer.payment_term
+    days = term.days if term is not None else 30
+    invoice = Invoice(
+        kind=kind, series=series, sequence=sequence, number=number, invoice_date=today,
+        due_date=today + dt.timedelta(days=days), customer=payer, customer_number=payer.customer_number,
+        customer_name=payer.name, org_number=payer.org_number or payer.personal_number,
+        vat_number=payer.vat_number, billing_address=_address_lines(payer),
+        delivery_address=_address_lines(payer, ("visiting",)), country_code=payer.country_code or "SE",
+        language=payer.language or "sv", prices_include_vat=not payer.prices_exclude_vat,
+        vat_treatment=vat_treatment(payer), payment_term_name=term.name if term else None,
+        payment_term_days=days, created_by=user, lines=[],
+    )
+    if kind == "invoice":
+        invoice.ocr = ocr_reference(sequence)
+    if isinstance(template, Order):
+        invoice.currency = template.currency
+        invoice.customer_reference = template.customer_reference
+        invoice.our_reference = str(template.our_reference) if template.our_reference else (str(user) if user else None)
+        invoice.customer_order_number = template.customer_order_number
+        invoice.supply_date = template.delivery_date or today
+        invoice.text = template.text
+        if template.vehicle is not None:
+            invoice.vehicle_registration = template.vehicle.registration_number
+            invoice.vehicle_description = str(template.vehicle)
+        invoice.odometer_km = template.odometer_km
+        if template.cost_center is not None:
+            invoice.cost_center_id = template.cost_center.id
+            invoice.cost_center_code = template.cost_center.code
+    return invoice
+
+
+def _snapshot_line(invoice: Invoice, line: OrderLine, treatment: str) -> InvoiceLine:
+    vat = effective_vat(line.vat_percent, treatment)
+    return InvoiceLine(
+        position=len(invoice.lines) + 1, kind=line.kind, order_line_id=line.id, order_id=line.order_id,
+        item_number=(line.article.number if line.article else line.labour_operation.code if line.labour_operation else None),
+        text=line.text, unit=line.unit, quantity=line.quantity, unit_price=line.unit_price,
+        discount_percent=line.discount_percent, vat_percent=vat,
+        net_amount=line_net(line.quantity, line.unit_price, line.discount_percent))
+
+
+def _add_fee_lines(invoice: Invoice, lines: list[OrderLine], settings: dict, with_invoice_fee: bool) -> None:
+    treatment = invoice.vat_treatment
+    fee = env_fee_for(lines, settings)
+    if fee:
+        invoice.lines.append(InvoiceLine(
+            position=len(invoice.lines) + 1, kind="env_fee", text=_("Environmental fee / consumables"),
+            quantity=Decimal(1), unit_price=fee, vat_percent=effective_vat(_decimal_setting(settings, "sales.env_fee_vat"), treatment),
+            net_amount=fee))
+    term_fee = invoice.customer.payment_term.invoice_fee if invoice.customer.payment_term else ZERO
+    if with_invoice_fee and term_fee and term_fee > 0:
+        invoice.lines.append(InvoiceLine(
+            position=len(invoice.lines) + 1, kind="invoice_fee", text=_("Invoice fee"), quantity=Decimal(1),
+            unit_price=term_fee, vat_percent=effective_vat(_decimal_setting(settings, "sales.invoice_fee_vat"), treatment),
+            net_amount=term_fee))
+
+
+def _close(invoice: Invoice, settings: dict) -> Invoice:
+    """Sums of the invoice from its lines; rounding to whole kronor by setting."""
+    result = totals([PricedLine(l.quantity, l.unit_price, l.vat_percent, l.discount_percent) for l in invoice.lines],
+                    round_to_krona=bool(settings.get("sales.round_to_krona")) and invoice.currency == "SEK")
+    invoice.net_total, invoice.vat_total, invoice.rounding, invoice.total = (
+        result.net, result.vat, result.rounding, result.total)
+    return invoice
+
+
+def invoice_totals(invoice: Invoice):
+    return totals([PricedLine(l.quantity, l.unit_price, l.vat_percent, l.discount_percent) for l in invoice.lines])
+
+
+def finalise_orders(session: Session, orders: list[Order], user, today: dt.date, settings: dict) -> list[Invoice]:
+    """One invoice to the payer for the customer lines of ``orders`` (all with the same payer),
+    plus one per warranty payer for goodwill/warranty lines. Refuses empty, finalised or
+    incomplete orders. Does not commit."""
+    if not orders:
+        raise DomainError(_("Choose at least one order."))
+    payer = orders[0].bill_to
+    for order in orders:
+        if order.status == "invoiced" or order.invoice_id is not None:
+            raise DomainError(_("Order %(n)s is already invoiced.", n=order.id))
+        if order.status == "cancelled":
+            raise DomainError(_("Order %(n)s is cancelled.", n=order.id))
+        if order.bill_to.id != payer.id:
+            raise DomainError(_("Orders of different payers cannot be on one invoice."))
+        if not order.lines:
+            raise DomainError(_("Order %(n)s has no lines; there is nothing to invoice.", n=order.id), "lines")
+        _check_required(order, settings)
+    session.flush()  # order lines need ids for the snapshot
+    groups: dict[int, tuple[Customer, list[tuple[Order, OrderLine]]]] = {}
+    for order in orders:
+        for line in order.lines:
+            who = payer if line.charge_to == "customer" else line.warranty_payer
+            groups.setdefault(who.id, (who, []))[1].append((order, line))
+    invoices = []
+    # the payer's invoice first so it gets the lower number; then warranty payers by id
+    for who_id in sorted(groups, key=lambda i: (i != payer.id, i)):
+        who, pairs = groups[who_id]
+        if not who.active:
+            raise DomainError(_("The customer %(c)s is inactive; it cannot be invoiced.", c=who), "customer")
+        invoice = _new_invoice(session, "invoice", who, user, today, settings, template=orders[0])
+        for _order, line in pairs:
+            invoice.lines.append(_snapshot_line(invoice, line, invoice.vat_treatment))
+        _add_fee_lines(invoice, [line for _o, line in pairs], settings, with_invoice_fee=who_id == payer.id)
+        _close(invoice, settings)
+        session.add(invoice)
+        invoices.append(invoice)
+    session.flush()
+    main = invoices[0]
+    for order in orders:
+        order.invoice = main
+        order.status = "invoiced"
+    session.flush()
+    return invoices
+
+
+def finalise_invoice(session: Session, order: Order, user, today: dt.date, settings: dict | None = None) -> Invoice:
+    """Turn one order into an invoice (the payer's; warranty invoices are made as well)."""
+    if settings is None:
+        from services.settings import load_settings
+        settings = load_settings(session)
+    if order.kind == "quote":
+        raise DomainError(_("A quote cannot be invoiced; copy it to an order first."))
+    return finalise_orders(session, [order], user, today, settings)[0]
+
+
+# ---- credit notes -----------------------------------------------------------------------
+
+
+def credited_quantities(session: Session, invoice: Invoice) -> dict[int, Decimal]:
+    """Invoice line id -> quantity credited so far across all credit notes."""
+    rows = session.execute(
+        select(InvoiceLine.credited_line_id, func.sum(InvoiceLine.quantity))
+        .where(InvoiceLine.credited_line_id.in_([l.id for l in invoice.lines]))
+        .group_by(InvoiceLine.credited_line_id))
+    return {line_id: Decimal(qty) for line_id, qty in rows}
+
+
+def create_credit_note(session: Session, invoice: Invoice, user, today: dt.date, settings: dict,
+                       quantities: dict[int, Decimal] | None = None, text: str | None = None) -> Invoice:
+    """Kreditnota for chosen lines and quantities of ``invoice`` (all that is left when
+    ``quantities`` is None). Never more than invoiced, across all credit notes."""
+    if invoice.is_credit_note:
+        raise DomainError(_("A credit note cannot be credited."))
+    already = credited_quantities(session, invoice)
+    wanted: dict[int, Decimal] = {}
+    for line in invoice.lines:
+        left = line.quantity - already.get(line.id, ZERO)
+        if quantities is None:
+            qty = left
+        else:
+            qty = Decimal(str(quantities.get(line.id, 0) or 0))
+            if qty < 0:
+                raise DomainError(_("Give the quantity to credit as a positive number."), f"qty-{line.id}")
+            if qty > left:
+                raise DomainError(_("Line %(p)s: at most %(q)s can be credited (%(i)s invoiced, %(c)s credited before).",
+                                    p=line.position, q=left, i=line.quantity, c=already.get(line.id, ZERO)),
+                                  f"qty-{line.id}")
+        if qty > 0:
+            wanted[line.id] = qty
+    if not wanted:
+        raise DomainError(_("Nothing is left to credit on invoice %(n)s.", n=invoice.number)
+                          if quantities is None else _("Choose at least one line and quantity to credit."))
+    note = _new_invoice(session, "credit_note", invoice.customer, user, today, settings)
+    # the credit note repeats the invoice's snapshot, not today's register
+    for attr in ("customer_number", "customer_name", "org_number", "vat_number", "billing_address",
+                 "delivery_address", "country_code", "language", "prices_include_vat", "vat_treatment",
+                 "customer_reference", "customer_order_number", "vehicle_registration", "vehicle_description",
+                 "odometer_km", "cost_center_id", "cost_center_code", "currency", "supply_date"):
+        setattr(note, attr, getattr(invoice, attr))
+    note.credited_invoice = invoice
+    note.due_date = today
+    note.text = text or _("Credit of invoice %(n)s", n=invoice.number)
+    for line in invoice.lines:
+        if line.id in wanted:
+            qty = wanted[line.id]
+            note.lines.append(InvoiceLine(
+                position=len(note.lines) + 1, kind=line.kind, order_line_id=line.order_line_id,
+                order_id=line.order_id, credited_line_id=line.id, item_number=line.item_number,
+                text=line.text, unit=line.unit, quantity=qty, unit_price=line.unit_price,
+                discount_percent=line.discount_percent, vat_percent=line.vat_percent,
+                net_amount=line_net(qty, line.unit_price, line.discount_percent)))
+    _close(note, settings)
+    session.add(note)
+    session.flush()
+    return note
+
+
+def create_manual_credit_note(session: Session, customer: Customer, amount, vat_percent, account: str, text: str,
+                              user, today: dt.date, settings: dict) -> Invoice:
+    """Manuell kreditnota (20.17): an amount (excl. VAT) on an account, without an invoice."""
+    try:
+        amount = Decimal(str(amount).replace(",", "."))
+        vat_percent = Decimal(str(vat_percent).replace(",", "."))
+    except Exception:
+        raise DomainError(_("The amount must be a number."), "amount") from None
+    if amount <= 0:
+        raise DomainError(_("The amount must be above zero."), "amount")
+    if not (0 <= vat_percent < 100):
+        raise DomainError(_("Choose a VAT rate."), "vat_percent")
+    account = (account or "").strip()
+    if not account.isdigit() or len(account) != 4:
+        raise DomainError(_("Give a four-digit account (BAS)."), "account")
+    if not (text or "").strip():
+        raise DomainError(_("A text is required."), "text")
+    if customer is None:
+        raise DomainError(_("Choose a customer."), "customer")
+    note = _new_invoice(session, "credit_note", customer, user, today, settings)
+    note.due_date = today
+    note.supply_date = today
+    note.manual_account = account
+    note.text = text.strip()
+    vat = effective_vat(vat_percent, note.vat_treatment)
+    note.lines.append(InvoiceLine(position=1, kind="manual", text=text.strip()[:300], quantity=Decimal(1),
+                                  unit_price=amount.quantize(Decimal("0.01")), vat_percent=vat,
+                                  net_amount=amount.quantize(Decimal("0.01")), account=account))
+    _close(note, settings)
+    session.add(note)
+    session.flush()
+    return note
+
+
+# ---- collective invoicing (10.20) -------------------------------------------------------
+
+
+@dataclass
+class CollectiveGroup:
+    payer_id: int
+    payer_name: str
+    cost_center_id: int | None
+    order_ids: list[int] = field(default_factory=list)
+    total: Decimal = ZERO
+
+
+@dataclass
+class CollectiveResult:
+    invoices: list[str] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (payer, reason)
+
+
+def ready_orders_query(customer_id: int | None = None, payer_id: int | None = None,
+                       date_from: dt.date | None = None, date_to: dt.date | None = None):
+    query = select(Order).where(Order.status == "ready", Order.kind == "order", Order.invoice_id.is_(None))
+    if customer_id:
+        query = query.where(Order.customer_id == customer_id)
+    if payer_id:
+        query = query.where(func.coalesce(Order.payer_id, Order.customer_id) == payer_id)
+    if date_from:
+        query = query.where(Order.order_date >= date_from)
+    if date_to:
+        query = query.where(Order.order_date <= date_to)
+    return query.order_by(Order.id)
+
+
+def plan_collective(session: Session, orders: list[Order], per_cost_center: bool, settings: dict) -> list[CollectiveGroup]:
+    """Preview: one invoice per payer (or per payer and cost center)."""
+    from services.orders import order_totals
+
+    groups: dict[tuple, CollectiveGroup] = {}
+    for order in orders:
+        payer = order.bill_to
+        key = (payer.id, order.cost_center_id if per_cost_center else None)
+        group = groups.setdefault(key, CollectiveGroup(payer.id, str(payer), key[1]))
+        group.order_ids.append(order.id)
+        group.total += order_totals(order, settings, vat_treatment(payer)).net
+    return sorted(groups.values(), key=lambda g: (g.payer_name, g.cost_center_id or 0))
+
+
+def run_collective(session: Session, groups: list[CollectiveGroup], user, today: dt.date, settings: dict,
+                   progress=None) -> CollectiveResult:
+    """Finalise each group in a transaction of its own: one customer's failure neither loses
+    nor half-writes the others. ``progress(done, total)`` is called after each group."""
+    result = CollectiveResult()
+    user_id = user.id if user is not None else None
+    for done, group in enumerate(groups, start=1):
+        try:
+            orders = list(session.scalars(select(Order).where(Order.id.in_(group.order_ids)).order_by(Order.id)))
+            acting = session.get(type(user), user_id) if user_id else None
+            invoices = finalise_orders(session, orders, acting, today, settings)
+            session.commit()
+            result.invoices.extend(i.number for i in invoices)
+        except DomainError as exc:
+            session.rollback()
+            result.failures.append((group.payer_name, exc.message))
+        except Exception as exc:  # a database error in one group must not stop the run
+            session.rollback()
+            result.failures.append((group.payer_name, str(exc).splitlines()[0]))
+        # nothing of a finished group is kept referenced here: the session's identity map holds
+        # committed objects weakly, so memory does not grow with the number of orders
+        if progress:
+            progress(done, len(groups))
+    return result
+
+
+def outstanding_by_rate(invoice: Invoice) -> dict[Decimal, tuple[Decimal, Decimal]]:
+    result: dict[Decimal, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    t = invoice_totals(invoice)
+    for rate, net, vat in t.rates:
+        result[rate] = [net, vat]
+    return {k: tuple(v) for k, v in result.items()}
