@@ -10,9 +10,8 @@ from services.identifiers import normalise_registration_number, normalise_vin
 
 def prepare_vehicle(session: Session, vehicle: Vehicle) -> None:
     """Normalise and validate a vehicle before it is saved."""
-    vehicle.registration_number = normalise_registration_number(
-        vehicle.registration_number, vehicle.country_code or "SE"
-    )
+    country = vehicle.country.code if vehicle.country is not None else (vehicle.country_code or "SE")
+    vehicle.registration_number = normalise_registration_number(vehicle.registration_number, country)
     vehicle.vin = normalise_vin(vehicle.vin)
     if vehicle.odometer_km is None:
         vehicle.odometer_km = 0

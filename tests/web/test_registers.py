@@ -1,0 +1,168 @@
+"""Vehicle, article and settings registers through HTTP: validation next to the field, rights."""
+import re
+
+from sqlalchemy import select
+
+from models import Article, District, LabourOperation, VatRate, Vehicle, VehicleMake, db
+from tests.conftest import csrf_from, make_user
+
+
+def post_new(client, auth, url, data):
+    token = auth.token(url)
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def field_error(html: str, text: str) -> bool:
+    return bool(re.search(r"text-danger[^>]*>\s*<li>[^<]*" + re.escape(text), html))
+
+
+def vehicle(**overrides):
+    data = {"registration_number": "abc 123", "country": "SE", "vin": "yv1dz8256c2271234", "model": "V60",
+            "odometer_km": "12000", "fleet": "none", "form_nonce": "v1"}
+    data.update(overrides)
+    return data
+
+
+def test_vehicle_normalised_and_bad_input_refused(app, client, auth, admin_user):
+    auth.login()
+    assert post_new(client, auth, "/admin/vehicle/new/", vehicle()).status_code == 302
+    with app.app_context():
+        v = db.session.scalar(select(Vehicle))
+        assert (v.registration_number, v.vin) == ("ABC123", "YV1DZ8256C2271234")
+    for overrides, message in (
+        ({"registration_number": "AB1234"}, "AB1234"),
+        ({"registration_number": "XYZ789", "vin": "YV1DZ8256O2271234"}, "I, O"),
+        ({"registration_number": "XYZ789", "vin": "SHORT"}, "17"),
+        ({"registration_number": "XYZ789", "vin": "", "odometer_km": "-5"}, ""),
+        ({"registration_number": "abc123", "vin": ""}, "ABC123"),
+    ):
+        response = post_new(client, auth, "/admin/vehicle/new/", vehicle(form_nonce=str(overrides), **overrides))
+        assert response.status_code == 200, overrides
+        html = response.get_data(as_text=True)
+        assert "text-danger" in html or "alert-danger" in html, overrides
+        if message:
+            assert message in html, overrides
+    with app.app_context():
+        assert len(db.session.scalars(select(Vehicle)).all()) == 1
+
+
+def test_foreign_registration_with_country(app, client, auth, admin_user):
+    auth.login()
+    assert post_new(client, auth, "/admin/vehicle/new/",
+                    vehicle(registration_number="m ab 1234", country="DE", vin="")).status_code == 302
+
+
+def test_vehicle_open_note_flag_in_list(app, client, auth, admin_user):
+    auth.login()
+    post_new(client, auth, "/admin/vehicle/new/", vehicle(**{"notes-0-text": "Repa vänster dörr", "notes-0-open": "y"}))
+    html = client.get("/admin/vehicle/").get_data(as_text=True)
+    assert "Repa vänster dörr" in html and "&#9873;" in html
+    html = client.get("/admin/vehicle/", query_string={"search": "abc1"}).get_data(as_text=True)
+    assert "ABC123" in html
+
+
+def test_vehicle_rights(app, client, auth, admin_user):
+    make_user(app, "viewer", {"vehicle.view"})
+    auth.login("viewer")
+    assert client.get("/admin/vehicle/").status_code == 200
+    assert client.get("/admin/vehicle/new/").status_code == 403
+    response = client.post("/admin/vehicle/new/", data=vehicle())
+    assert response.status_code == 403
+    assert client.get("/admin/vehicle/export/csv/").status_code == 403
+
+
+def article(**overrides):
+    data = {"number": "A-1", "name": "Oljefilter", "ean": "7310865004703", "unit": "st", "price": "249.00",
+            "purchase_price": "89", "stock_quantity": "5", "active": "y", "form_nonce": "a1"}
+    data.update(overrides)
+    return data
+
+
+def test_article_ean_and_negative_price(app, client, auth, admin_user):
+    auth.login()
+    with app.app_context():
+        vat = str(db.session.scalar(select(VatRate.id).where(VatRate.percent == 25)))
+    assert post_new(client, auth, "/admin/article/new/", article(vat_rate=vat)).status_code == 302
+    bad = post_new(client, auth, "/admin/article/new/", article(vat_rate=vat, number="A-2", ean="7310865004704",
+                                                                 form_nonce="a2"))
+    assert bad.status_code == 200 and field_error(bad.get_data(as_text=True), "7310865004704")
+    negative = post_new(client, auth, "/admin/article/new/", article(vat_rate=vat, number="A-3", ean="",
+                                                                      price="-1", form_nonce="a3"))
+    assert negative.status_code == 200
+    with app.app_context():
+        assert [a.number for a in db.session.scalars(select(Article))] == ["A-1"]
+        assert str(db.session.scalar(select(Article.price))) == "249.00"
+    html = client.get("/admin/article/").get_data(as_text=True)
+    assert "249,00\xa0kr" in html
+
+
+def test_labour_operation_needs_rate_or_fixed_price(app, client, auth, admin_user):
+    auth.login()
+    with app.app_context():
+        vat = str(db.session.scalar(select(VatRate.id).where(VatRate.percent == 25)))
+    data = {"code": "A100", "name": "Service A", "standard_hours": "1.5", "vat_rate": vat, "active": "y", "form_nonce": "l1"}
+    assert post_new(client, auth, "/admin/labouroperation/new/", data).status_code == 200
+    assert post_new(client, auth, "/admin/labouroperation/new/", {**data, "hourly_rate": "1095", "form_nonce": "l2"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(LabourOperation)).price == 1642.50
+
+
+def test_settings_register_needs_right_and_refuses_deleting_used_entry(app, client, auth, admin_user):
+    make_user(app, "advisor", {"customer.view", "customer.edit"})
+    auth.login("advisor")
+    assert client.get("/admin/district/").status_code == 403
+    auth.logout()
+    auth.login()
+    assert post_new(client, auth, "/admin/district/new/", {"name": "Norr", "active": "y", "form_nonce": "d1"}).status_code == 302
+    with app.app_context():
+        from models import Customer
+
+        district = db.session.scalar(select(District))
+        db.session.add(Customer(customer_number="1000", name="Kund AB", district=district))
+        db.session.commit()
+        did = district.id
+    token = auth.token("/admin/district/")
+    response = client.post("/admin/district/delete/", data={"id": did, "csrf_token": token}, follow_redirects=True)
+    assert "customer" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(District, did) is not None
+
+
+def test_only_active_countries_offered_on_customers(app, client, auth, admin_user):
+    auth.login()
+    html = client.get("/admin/customer/new/").get_data(as_text=True)
+    country_select = re.search(r'<select[^>]*id="country".*?</select>', html, re.S).group(0)
+    assert "Sverige" in country_select and "Tyskland" in country_select and "Frankrike" not in country_select
+
+
+def test_module_settings_saved_and_validated(app, client, auth, admin_user):
+    auth.login()
+    page = client.get("/admin/module-settings/").get_data(as_text=True)
+    token = csrf_from(page)
+    bad = client.post("/admin/module-settings/", data={"csrf_token": token, "customer.number_min_length": "6",
+                                                       "customer.number_max_length": "3", "company.name": "Verkstad AB"})
+    assert bad.status_code == 200 and "invalid-feedback" in bad.get_data(as_text=True)
+    ok = client.post("/admin/module-settings/", data={"csrf_token": token, "customer.number_min_length": "5",
+                                                      "customer.number_max_length": "8", "company.name": "Verkstad AB",
+                                                      "customer.generate_number": "on"})
+    assert ok.status_code == 302
+    with app.app_context():
+        from services.settings import load_settings
+
+        settings = load_settings(db.session)
+        assert settings["customer.number_min_length"] == 5 and settings["customer.show_language"] is False
+
+
+def test_cli_create_user_and_errors(app, runner):
+    ok = runner.invoke(args=["create-user", "kalle", "--role", "service ADVISOR"], input="long-enough-pw\n")
+    assert ok.exit_code == 0, ok.output
+    bad_role = runner.invoke(args=["create-user", "olle", "--role", "Pilot"], input="long-enough-pw\n")
+    assert bad_role.exit_code != 0 and "Pilot" in bad_role.output
+    short = runner.invoke(args=["create-user", "olle", "--role", "Sales"], input="short\n")
+    assert short.exit_code != 0
+    taken = runner.invoke(args=["create-user", "kalle", "--role", "Sales"], input="long-enough-pw\n")
+    assert taken.exit_code != 0
+    with app.app_context():
+        from models import User
+
+        assert [u.username for u in db.session.scalars(select(User))] == ["kalle"]
