@@ -9,18 +9,20 @@ from flask_admin import BaseView
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
-from flask_admin.form import SecureForm
+from flask_admin.form import SecureForm, rules
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.fields import FieldList
 
 from models import SubmittedForm, db
-from services import DomainError
+from services import DomainError, listing
 from views.formatting import date as format_date
 from views.formatting import number
 
@@ -205,11 +207,51 @@ class SecureModelView(RightsMixin, ModelView):
         self.after_model_change(form, model, False)
         return True
 
+    # --- list: no COUNT(*) over the whole table, no OFFSET reading every skipped row -------
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """Flask-Admin's get_list with two changes for big tables (services.listing): the count
+        is an estimate when unfiltered and capped when searched or filtered, and a deep page
+        finds its primary keys through the sort index before loading the rows."""
+        joins, count_joins = {}, {}
+        query = self.get_query()
+        count_query = self.get_count_query() if not self.simple_list_pager else None
+        if self._search_supported and search:
+            query, count_query, joins, count_joins = self._apply_search(
+                query, count_query, joins, count_joins, search)
+        if filters and self._filters:
+            query, count_query, joins, count_joins = self._apply_filters(
+                query, count_query, joins, count_joins, filters)
+        count = listing.list_count(count_query, self.model.__tablename__) if count_query is not None else None
+        for join in self._auto_joins:
+            query = query.options(joinedload(join))
+        query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
+        size = self.page_size if page_size is None else page_size
+        offset = (page or 0) * size if size else 0
+        pk = self.model.__mapper__.primary_key
+        if execute and size and offset >= listing.DEEP_OFFSET and len(pk) == 1:
+            keys = listing.page_keys(query, pk[0], offset, size)
+            return count, query.filter(pk[0].in_(keys)).all() if keys else []
+        query = self._apply_pagination(query, page, page_size)
+        return count, (query.all() if execute else query)
+
     def handle_view_exception(self, exc):
         if isinstance(exc, DomainError):
             flash(exc.message, "error")
             return True
         return super().handle_view_exception(exc)
+
+
+class HiddenRule(rules.BaseRule):
+    """A hidden input in a form_rules layout, rendered without label or wrapper."""
+
+    def __init__(self, field_name: str):
+        super().__init__()
+        self.field_name = field_name
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        field = getattr(form, self.field_name, None)
+        return Markup(field()) if field is not None else ""
 
 
 class LazyOptions:

@@ -1,0 +1,96 @@
+"""A service advisor's day with the customer register, clicked through in Chromium."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from models import Customer, Notification, User, db
+from tests.browser.conftest import login, shot
+from tests.conftest import PASSWORD, make_user
+
+pytestmark = pytest.mark.browser
+
+
+def test_create_find_change_history_inactivate_logout(page, live_app):
+    login(page)
+    page.goto("/admin/customer/new/")
+    page.select_option("#kind", "company", force=True)  # select2 hides the native select
+    page.fill("#name", "Bilverkstan i Solna AB")
+    page.fill("#org_number", "556036-0793")
+    page.fill("#email", "info@bilverkstan.example")
+    page.fill("#visiting_street", "Industrivägen 4")
+    page.fill("#visiting_postal_code", "171 48")
+    page.fill("#visiting_city", "Solna")
+    assert not page.locator("#billing_street").is_visible()
+    page.click("#add-billing-address")
+    page.fill("#billing_street", "Box 1234")
+    page.fill("#billing_postal_code", "171 20")
+    page.fill("#billing_city", "Solna")
+    page.click("#contacts-button")
+    page.fill("#contacts-0-name", "Maja Holm")
+    page.fill("#contacts-0-email", "maja.holm@bilverkstan.example")
+    shot(page, "customer-form")
+    page.locator("input[type=submit]").first.click()
+    page.wait_for_url(re.compile(r".*/admin/customer/(\?.*)?$"))
+
+    page.fill("input[name=search]", "maja.holm@bilverk")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    rows = page.locator("table.model-list tbody tr")
+    assert rows.count() == 1 and "Bilverkstan i Solna AB" in rows.first.inner_text()
+    shot(page, "customer-search")
+
+    with live_app.app_context():
+        cid = db.session.scalar(select(Customer.id))
+    page.goto(f"/admin/customer/details/?id={cid}")
+    page.click("#edit-customer")
+    page.fill("#name", "Bilverkstan i Solna Aktiebolag")
+    page.locator("input[type=submit]").first.click()
+    page.goto(f"/admin/customer/details/?id={cid}")
+    assert "Bilverkstan i Solna Aktiebolag" in page.inner_text("#customer-title")
+    page.click("#tab-link-addresses")
+    assert "Box 1234" in page.inner_text("#address-billing")
+    page.click("#tab-link-history")
+    history = page.inner_text("#history-table")
+    assert "Bilverkstan i Solna AB" in history and "Bilverkstan i Solna Aktiebolag" in history
+    shot(page, "customer-history")
+
+    page.click("#toggle-active")
+    page.goto(f"/admin/customer/details/?id={cid}")
+    assert page.locator("#inactive-badge").is_visible()
+    with live_app.app_context():
+        assert db.session.get(Customer, cid).active is False
+
+    page.click("#user-menu")
+    page.click("#logout")
+    page.wait_for_url("**/login")
+
+
+def test_technician_sees_notification_after_assignment(page, live_app, browser, live_server):
+    make_user(live_app, "erik", {"customer.view_assigned"}, full_name="Erik Tekniker")
+    with live_app.app_context():
+        db.session.add(Customer(customer_number="1000", name="Åkeri Nord AB"))
+        db.session.commit()
+        cid = db.session.scalar(select(Customer.id))
+        erik = db.session.scalar(select(User.id).where(User.username == "erik"))
+    login(page)
+    page.goto(f"/admin/customer/edit/?id={cid}")
+    page.select_option("#assigned_technicians", str(erik), force=True)
+    page.locator("input[type=submit]").first.click()
+    page.wait_for_load_state()
+
+    context = browser.new_context(base_url=live_server)
+    tech = context.new_page()
+    login(tech, "erik", PASSWORD)
+    tech.goto("/admin/")
+    badge = tech.locator("#notification-count")
+    badge.wait_for(state="visible")
+    assert badge.inner_text() == "1"
+    tech.click("#notification-bell")
+    assert "Åkeri Nord AB" in tech.inner_text("#notification-list")
+    shot(tech, "technician-notification")
+    tech.click("#notifications-read-all")
+    tech.wait_for_function("document.getElementById('notification-count').classList.contains('d-none')")
+    with live_app.app_context():
+        assert db.session.scalar(select(Notification.read_at)) is not None
+    context.close()
