@@ -1,0 +1,55 @@
+"""Counting and paging of long register lists without reading the whole table.
+
+A list page must not cost a COUNT(*) over a million rows, nor an OFFSET that reads every
+skipped row: an unfiltered list shows an estimate of the row count (exact for small tables),
+a filtered one counts at most ``cap`` matches, and a deep page first finds its primary keys
+through the sort index alone, then loads only those rows."""
+from sqlalchemy import func, literal, select, text
+from sqlalchemy.orm import Query, Session
+
+# below this many rows the exact COUNT(*) is cheap and nobody should see an estimate
+EXACT_BELOW = 50_000
+# a search or filter that matches more rows than this shows "this many" (the pager stops there)
+FILTERED_CAP = 10_000
+# deeper than this, a page is found through the primary keys first
+DEEP_OFFSET = 1_000
+
+
+def estimated_rows(session: Session, table_name: str) -> int | None:
+    """A quick estimate of the rows of a table, None when the database has none.
+
+    SQLite: the largest rowid (exact unless rows were deleted; one probe of the table's b-tree).
+    PostgreSQL: the planner's reltuples, kept by (auto)vacuum and ANALYZE."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        value = session.scalar(text(f'SELECT max(rowid) FROM "{table_name}"'))
+    elif dialect == "postgresql":
+        value = session.scalar(text("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(:t)"),
+                               {"t": f'"{table_name}"'})
+    else:
+        return None
+    return int(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def capped_count(count_query: Query, cap: int | None = None) -> int:
+    """COUNT of what ``count_query`` (a ``query(func.count(...))`` with filters) counts, at most ``cap``."""
+    limited = count_query.with_entities(literal(1)).order_by(None).limit(cap or FILTERED_CAP).subquery()
+    return count_query.session.scalar(select(func.count()).select_from(limited))
+
+
+def list_count(count_query: Query, table_name: str, cap: int | None = None) -> int:
+    """The count a list page shows: an estimate for an unfiltered big table, the exact count
+    for a small one, a count capped at ``cap`` when the list is searched or filtered."""
+    if count_query.whereclause is None:
+        estimate = estimated_rows(count_query.session, table_name)
+        if estimate is not None and estimate >= EXACT_BELOW:
+            return estimate
+        return count_query.scalar()
+    return capped_count(count_query, cap)
+
+
+def page_keys(query: Query, pk, offset: int, limit: int) -> list:
+    """The primary keys of one page of the sorted ``query``, read through the sort index only
+    (no eager loads, no other columns), so skipping ``offset`` rows reads no table rows."""
+    keys = query.enable_eagerloads(False).with_entities(pk).offset(offset).limit(limit)
+    return [row[0] for row in keys.all()]
