@@ -1,16 +1,29 @@
 """Customer register (kundregister) at /admin/customer/."""
-from flask import abort, flash, redirect, request, url_for
+import threading
+
+from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
 from flask_admin.form import rules
 from flask_admin.model.form import InlineFormAdmin
+from flask_babel import LazyString, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import StringField
-from wtforms.validators import Optional
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Optional
 
 from models import (
     AuditLog,
@@ -20,6 +33,7 @@ from models import (
     Country,
     Customer,
     CustomerArticle,
+    CustomFieldValue,
     CustomerLevel,
     District,
     Source,
@@ -29,9 +43,11 @@ from models import (
 )
 from services import DomainError
 from services import customers as customer_rules
+from services import register_config
+from services.register_config import check_required, keep_inactive_unchanged
 from services.search import search_condition
 from services.settings import load_settings
-from views.base import LookupFilter, SecureModelView
+from views.base import HiddenRule, LookupFilter, SecureModelView
 
 KIND_CHOICES = [("company", _l("Company")), ("private", _l("Private person"))]
 TYPE_CHOICES = [("regular", _l("Regular customer")), ("temporary", _l("Temporary customer")),
@@ -85,6 +101,180 @@ def _city(view, context, model, name):
 
 def _name(view, context, model, name):
     return model.name
+
+
+# --- configuration (services.register_config) turned into forms, columns and filters ------
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "sv"
+
+
+def cf_label(f: register_config.FieldDef):
+    return LazyString(lambda: f.label(_language()))
+
+
+def custom_form_field(f: register_config.FieldDef):
+    """The WTForms field of a custom field; WTForms checks the type, the service the rest."""
+    validators = [InputRequired()] if f.required and f.field_type not in ("bool", "multi_choice") else [Optional()]
+    label = cf_label(f)
+    if f.field_type == "long_text":
+        return TextAreaField(label, validators=validators)
+    if f.field_type == "number":
+        return IntegerField(label, validators=validators)
+    if f.field_type == "decimal":
+        return DecimalField(label, validators=validators, places=None)
+    if f.field_type == "date":
+        return DateField(label, validators=validators)
+    if f.field_type == "bool":
+        return BooleanField(label)
+    if f.field_type == "choice":
+        return SelectField(label, choices=[("", "")] + [(c, c) for c in f.choices], validators=validators)
+    if f.field_type == "multi_choice":
+        return SelectMultipleField(label, choices=[(c, c) for c in f.choices], validators=[Optional()])
+    return StringField(label, validators=validators)
+
+
+class CustomFieldFilter(BaseSQLAFilter):
+    """Filter on a custom field through custom_field_value (indexed per field and value)."""
+
+    OPERATIONS = {"contains": _l("contains"), "equals": _l("equals"), "gt": _l("greater than"),
+                  "lt": _l("smaller than")}
+
+    def __init__(self, f: register_config.FieldDef, op: str, entity_id_column=None):
+        options = None
+        if f.field_type in ("choice", "multi_choice"):
+            options = [(c, c) for c in f.choices]
+        elif f.field_type == "bool":
+            options = [("1", _l("Yes")), ("0", _l("No"))]
+        super().__init__(Customer.id, cf_label(f), options=options)
+        self.f, self.op = f, op
+        self.id_column = entity_id_column if entity_id_column is not None else Customer.id
+        if f.field_type == "date":
+            self.data_type = "datepicker"
+
+    def clean(self, value):
+        if self.f.field_type == "bool":
+            return value == "1"
+        if self.f.field_type in ("choice", "multi_choice", "text", "long_text"):
+            return value
+        try:
+            return register_config.parse_value(
+                register_config.FieldDef(**{**self.f.__dict__, "required": False}), value)
+        except DomainError:
+            return None
+
+    def condition(self, value):
+        v = CustomFieldValue
+        t = self.f.field_type
+        if t in ("text", "long_text"):
+            term = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            cond = v.value_text.ilike(f"%{term}%", escape="\\")
+        elif t == "multi_choice":
+            cond = v.value_text.like(f"%|{value}|%")
+        elif t == "choice":
+            cond = v.value_text == value
+        elif t == "bool":
+            cond = v.value_bool.is_(bool(value))
+        else:
+            column = v.value_date if t == "date" else v.value_number
+            if value is None:
+                return None
+            cond = {"equals": column == value, "gt": column > value, "lt": column < value}[self.op]
+        return self.id_column.in_(select(v.record_id).where(v.field_id == self.f.id, cond))
+
+    def apply(self, query, value, alias=None):
+        cond = self.condition(value)
+        if cond is None:
+            return query.filter(self.id_column.is_(None))
+        if self.f.field_type == "bool" and value is False:
+            # "no" also means never answered
+            cond = ~self.id_column.in_(select(CustomFieldValue.record_id).where(
+                CustomFieldValue.field_id == self.f.id, CustomFieldValue.value_bool.is_(True)))
+        return query.filter(cond)
+
+    def operation(self):
+        return self.OPERATIONS[self.op]
+
+
+def custom_filters(f: register_config.FieldDef, id_column=None) -> list:
+    if f.field_type in ("text", "long_text"):
+        ops = ["contains"]
+    elif f.field_type in ("number", "decimal", "date"):
+        ops = ["equals", "gt", "lt"]
+    else:
+        ops = ["equals"]
+    return [CustomFieldFilter(f, op, id_column) for op in ops]
+
+
+def _cf_formatter(f: register_config.FieldDef):
+    def fmt(view, context, model, name):
+        values = getattr(model, "_cf_values", None)
+        if values is None:
+            config = register_config.current(db.session)
+            values = register_config.values_of(db.session, config, "customer", [model.id]).get(model.id, {})
+            model._cf_values = values
+        return register_config.display(f, values.get(name))
+    return fmt
+
+
+# form layout: (legend, fields); address sections are optional (shown by a button)
+FORM_LAYOUT = (
+    (_l("Customer"), ("customer_number", "kind", "customer_type", "name", "org_number", "personal_number",
+                      "vat_number", "email", "phone", "language", "country")),
+    (_l("Visiting address"), ("visiting_street", "visiting_postal_code", "visiting_city")),
+    (_l("Billing address"), ("billing_street", "billing_postal_code", "billing_city")),
+    (_l("Postal address"), ("postal_street", "postal_postal_code", "postal_city")),
+    (_l("Contacts"), ("contacts",)),
+    (_l("Terms and classification"), ("discount_letter", "payment_term", "district", "customer_level", "source",
+                                      "company_type", "tags", "account_manager", "account_manager_title",
+                                      "service_advisor", "sales_advisor", "assigned_technicians", "cost_center")),
+    (_l("Service and work-order articles"), ("customer_articles",)),
+    (_l("Internal comment"), ("internal_comment",)),
+    (_l("Settings"), ("vehicles_disabled", "vehicle_required", "cost_center_required", "order_number_required",
+                      "always_invoice_to_accounting", "active")),
+)
+FORM_FIELD_TO_KEY = {name: key for key, names in register_config.CUSTOMER_FIELDS.items() for name in names}
+ALL_FORM_FIELDS = tuple(n for _legend, names in FORM_LAYOUT for n in names)
+LIST_FORMATTERS_EXTRA = {
+    "customer_level": lambda v, c, m, n: str(m.customer_level or ""),
+    "source": lambda v, c, m, n: str(m.source or ""),
+    "company_type": lambda v, c, m, n: str(m.company_type or ""),
+    "country": lambda v, c, m, n: str(m.country or ""),
+}
+SORTABLE_BUILTIN = {"customer_number", "name", "kind", "customer_type", "email", "phone", "vat_number",
+                    "language", "created_at", "active"}
+
+
+class _Hidden(HiddenRule):
+    """A hidden input that Flask-Admin counts as shown (so it is not removed from the form)."""
+
+    @property
+    def visible_fields(self):
+        return [self.field_name]
+
+
+def form_rules_for(fields: set[str], custom: list[register_config.FieldDef]) -> list:
+    out = []
+    for legend, names in FORM_LAYOUT:
+        present = [n for n in names if n in fields]
+        if not present:
+            continue
+        optional = names[0] in ("billing_street", "postal_street")
+        if optional:
+            out.append(rules.HTML(f'<div class="optional-address" data-kind="{names[0].split("_")[0]}">'))
+        out.append(rules.FieldSet(present, legend))
+        if optional:
+            out.append(rules.HTML("</div>"))
+        if names[0] == "postal_street" or (names[0] == "billing_street" and "postal_street" not in fields):
+            out.append(rules.HTML('<div id="address-buttons" class="mb-3"></div>'))
+    loose = [f.name for f in custom if not f.tab]
+    if loose:
+        out.append(rules.FieldSet(loose, _l("Additional information")))
+    for tab in sorted({f.tab for f in custom if f.tab}):
+        out.append(rules.FieldSet([f.name for f in custom if f.tab == tab], tab))
+    out += [_Hidden("form_nonce"), _Hidden("edit_version")]
+    return out
 
 
 class ContactInline(InlineFormAdmin):
@@ -169,31 +359,107 @@ class CustomerView(SecureModelView):
             _l("Assigned technicians"), query_factory=_users, allow_blank=True),
     }
     inline_models = (ContactInline(Contact), CustomerArticleInline(CustomerArticle))
-    form_create_rules = form_edit_rules = (
-        rules.FieldSet(("customer_number", "kind", "customer_type", "name", "org_number",
-                        "personal_number", "vat_number", "email", "phone", "language", "country"),
-                       _l("Customer")),
-        rules.FieldSet(("visiting_street", "visiting_postal_code", "visiting_city"), _l("Visiting address")),
-        rules.HTML('<div class="optional-address" data-kind="billing">'),
-        rules.FieldSet(("billing_street", "billing_postal_code", "billing_city"), _l("Billing address")),
-        rules.HTML("</div>"),
-        rules.HTML('<div class="optional-address" data-kind="postal">'),
-        rules.FieldSet(("postal_street", "postal_postal_code", "postal_city"), _l("Postal address")),
-        rules.HTML("</div>"),
-        rules.HTML('<div id="address-buttons" class="mb-3"></div>'),
-        rules.FieldSet(("contacts",), _l("Contacts")),
-        rules.FieldSet(("discount_letter", "payment_term", "district", "customer_level", "source",
-                        "company_type", "tags", "account_manager", "account_manager_title",
-                        "service_advisor", "sales_advisor", "assigned_technicians", "cost_center"),
-                       _l("Terms and classification")),
-        rules.FieldSet(("customer_articles",), _l("Service and work-order articles")),
-        rules.FieldSet(("internal_comment",), _l("Internal comment")),
-        rules.FieldSet(("vehicles_disabled", "vehicle_required", "cost_center_required",
-                        "order_number_required", "always_invoice_to_accounting", "active"),
-                       _l("Settings")),
-        rules.Field("form_nonce"),
-        rules.Field("edit_version"),
-    )
+    form_create_rules = form_edit_rules = form_rules_for(set(ALL_FORM_FIELDS), [])
+
+    base_form_columns = form_columns
+    base_form_extra_fields = form_extra_fields
+    base_column_filters = column_filters
+    base_column_export_list = column_export_list
+    base_formatters = {**column_formatters, **LIST_FORMATTERS_EXTRA}
+    base_formatters_export = {**column_formatters_export, **LIST_FORMATTERS_EXTRA}
+    # filter -> the configured field it belongs to (hidden when inactive for both kinds)
+    FILTER_KEYS = ("kind", "customer_type", "district", "customer_level", "source", "company_type", "tags",
+                   "country", "assigned_technicians", "active")
+
+    config = register_config.RegisterConfig()
+    _config_token = None
+    _config_lock = threading.Lock()
+
+    # --- configuration from the database, rebuilt when its token changes ----------------
+
+    def _ensure_config(self):
+        config = register_config.current(db.session)
+        if config.token != self._config_token:
+            with self._config_lock:
+                if config.token != self._config_token:
+                    self._apply_config(config)
+                    self._config_token = config.token
+        return config
+
+    def _apply_config(self, cfg):
+        fields = {n for n in ALL_FORM_FIELDS
+                  if n not in FORM_FIELD_TO_KEY or cfg.customer_active_any(FORM_FIELD_TO_KEY[n])}
+        custom = cfg.fields_of("customer")
+        self.config = cfg
+        self.form_columns = tuple(n for n in self.base_form_columns if n in fields) + tuple(f.name for f in custom)
+        self.form_extra_fields = {**{k: v for k, v in self.base_form_extra_fields.items() if k in fields},
+                                  **{f.name: custom_form_field(f) for f in custom}}
+        self.form_create_rules = self.form_edit_rules = form_rules_for(fields, custom)
+        contact_columns = ("id", "name") + tuple(
+            c for c in ("title", "email", "phone", "send_service_protocol") if cfg.active("contact", "", c))
+        inlines = []
+        if "contacts" in fields:
+            inlines.append(ContactInline(Contact, form_columns=contact_columns))
+        if "customer_articles" in fields:
+            inlines.append(CustomerArticleInline(CustomerArticle))
+        self.inline_models = tuple(inlines)
+
+        columns = cfg.customer_list_columns()
+        self.column_list = tuple(columns)
+        self.column_sortable_list = tuple(c for c in columns if c in SORTABLE_BUILTIN) + (
+            (("district", "district.name"),) if "district" in columns else ())
+        self.column_labels = {**CUSTOMER_LABELS, **{f.name: cf_label(f) for f in custom}}
+        self.column_formatters = {**self.base_formatters, **{f.name: _cf_formatter(f) for f in custom}}
+        self.column_formatters_export = {**self.base_formatters_export,
+                                         **{f.name: _cf_formatter(f) for f in custom}}
+        self.column_filters = tuple(
+            flt for key, flt in zip(self.FILTER_KEYS, self.base_column_filters)
+            if key in ("kind", "active") or cfg.customer_active_any(key)
+        ) + tuple(flt for f in custom for flt in custom_filters(f))
+        self.column_export_list = tuple(
+            c for c in self.base_column_export_list
+            if register_config.LIST_COLUMNS.get(c, c) is None or cfg.customer_active_any(register_config.LIST_COLUMNS.get(c, c))
+        ) + tuple(f.name for f in custom)
+        self._refresh_cache()
+
+    def get_sortable_columns(self):
+        result = super().get_sortable_columns()
+        for f in self.config.fields_of("customer"):
+            if f.name in (self.column_list or ()):
+                result[f.name] = f.name
+        return result
+
+    @property
+    def _list_columns(self):
+        """The installation's columns less those the user hid for themself."""
+        columns = self.__dict__.get("_all_list_columns", [])
+        if has_request_context() and current_user.is_authenticated:
+            hidden = set((current_user.hidden_columns or {}).get("customer", []))
+            kept = [c for c in columns if c[0] not in hidden]
+            return kept or columns
+        return columns
+
+    @_list_columns.setter
+    def _list_columns(self, value):
+        self.__dict__["_all_list_columns"] = value
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        count, data = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        if execute and self.config.fields_of("customer"):
+            values = register_config.values_of(db.session, self.config, "customer", [m.id for m in data])
+            for model in data:
+                model._cf_values = values.get(model.id, {})
+        return count, data
+
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        f = self.config.field_by_name("customer", sort_column) if sort_column else None
+        if f is not None:
+            v = CustomFieldValue
+            column = {"number": v.value_number, "decimal": v.value_number, "date": v.value_date,
+                      "bool": v.value_bool}.get(f.field_type, v.value_text)
+            sub = select(column).where(v.field_id == f.id, v.record_id == Customer.id).scalar_subquery()
+            return query.order_by(sub.desc() if sort_desc else sub, Customer.id), joins
+        return super()._apply_sorting(query, joins, sort_column, sort_desc)
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
@@ -242,6 +508,8 @@ class CustomerView(SecureModelView):
         return self.has("edit_assigned") and customer_rules.is_assigned(customer, current_user)
 
     def _handle_view(self, name, **kwargs):
+        if current_user.is_authenticated:
+            self._ensure_config()
         refused = super()._handle_view(name, **kwargs)
         if refused is None and name == "edit_view" and request.args.get("id"):
             customer = self.get_one(request.args["id"])
@@ -256,6 +524,12 @@ class CustomerView(SecureModelView):
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         condition = search_condition(db.engine.dialect.name, Customer, search)
+        text_fields = [f.id for f in self.config.fields_of("customer") if f.field_type in ("text", "long_text")]
+        if condition is not None and text_fields and search.strip():
+            term = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            condition = or_(condition, Customer.id.in_(select(CustomFieldValue.record_id).where(
+                CustomFieldValue.field_id.in_(text_fields),
+                CustomFieldValue.value_text.ilike(f"%{term}%", escape="\\"))))
         if condition is not None:
             query = query.filter(condition)
             if count_query is not None:
@@ -267,7 +541,7 @@ class CustomerView(SecureModelView):
     def _strip_unpermitted(self, form):
         # the form rules are fixed at start-up, so a field the user may not set is shown
         # disabled and ignored on save rather than removed
-        if not self.has("assign"):
+        if not self.has("assign") and "assigned_technicians" in form:
             form.assigned_technicians.render_kw = {"disabled": True}
         return form
 
@@ -280,29 +554,44 @@ class CustomerView(SecureModelView):
             for kind in ("visiting", "billing", "postal"):
                 address = obj.address(kind)
                 for field in ADDRESS_FIELDS:
-                    getattr(form, f"{kind}_{field}").data = getattr(address, field) if address else ""
+                    if f"{kind}_{field}" in form:
+                        getattr(form, f"{kind}_{field}").data = getattr(address, field) if address else ""
+            values = register_config.values_of(db.session, self.config, "customer", [obj.id]).get(obj.id, {})
+            for f in self.config.fields_of("customer"):
+                if f.name in form:
+                    form[f.name].data = values.get(f.name)
             if "assigned_technicians" in form:
                 form.assigned_technicians.data = list(obj.technicians)
-            if obj.org_number or obj.personal_number:
+            if (obj.org_number or obj.personal_number) and "org_number" in form and "personal_number" in form:
                 form.org_number.data = obj.identity_number_display if obj.org_number else None
                 form.personal_number.data = obj.identity_number_display if obj.personal_number else None
         return form
 
     def on_model_change(self, form, model, is_created):
+        cfg = self.config
         old_number = None
         if not is_created:
             # the form already wrote the typed value; the stored one is in the attribute history
             hist = db.inspect(model).attrs.customer_number.history
             old_number = (hist.deleted or hist.unchanged or [model.customer_number])[0]
+        keep_inactive_unchanged(db.session, cfg, model, is_created)
         customer_rules.prepare_customer(db.session, model, load_settings(db.session), current_user, old_number)
         for kind in ("visiting", "billing", "postal"):
-            customer_rules.set_address(model, kind, *(getattr(form, f"{kind}_{f}").data for f in ADDRESS_FIELDS))
-        if self.has("assign"):
+            if f"{kind}_street" in form and cfg.active("customer", model.kind, f"{kind}_address"):
+                customer_rules.set_address(model, kind, *(getattr(form, f"{kind}_{f}").data for f in ADDRESS_FIELDS))
+        check_required(cfg, model, {n: form[n].data for n in form.data if n in form})
+        typed = {f.name: register_config.parse_value(f, form[f.name].data)
+                 for f in cfg.fields_of("customer") if f.name in form}
+        if self.has("assign") and "assigned_technicians" in form and cfg.active(
+                "customer", model.kind, "assigned_technicians"):
             db.session.flush()
             customer_rules.assign_technicians(
                 db.session, model, list(form.assigned_technicians.data or []),
                 url_for(".details_view", id=model.id),
             )
+        if typed:
+            db.session.flush()
+            register_config.set_values(db.session, cfg, "customer", model.id, typed)
 
     def delete_model(self, model):
         try:
@@ -343,8 +632,22 @@ class CustomerView(SecureModelView):
     # --- card --------------------------------------------------------------------------
 
     def render(self, template, **kwargs):
+        cfg = self.config
+        kwargs["config"] = cfg
+        if template in (self.create_template, self.edit_template):
+            # fields active for one kind only are shown for that kind (customer_form_js.html)
+            kwargs["field_kinds"] = {
+                name: cfg.customer_kinds_of(key)
+                for key, names in register_config.CUSTOMER_FIELDS.items() for name in names
+                if len(cfg.customer_kinds_of(key)) == 1}
         if template == self.details_template and kwargs.get("model") is not None:
             customer = kwargs["model"]
+            values = register_config.values_of(db.session, cfg, "customer", [customer.id]).get(customer.id, {})
+            kwargs["custom_values"] = [(f, register_config.display(f, values.get(f.name)))
+                                       for f in cfg.fields_of("customer")]
+            kwargs["card_tabs"] = register_config.card_tabs(cfg)
+            kwargs["shown"] = lambda key: cfg.active("customer", customer.kind, key)
+            kwargs["language"] = _language()
             kwargs["history"] = history_of(db.session, "customer", customer.id)
             kwargs["may_edit"] = self._may_edit(customer)
             kwargs["action_form"] = self.action_form()

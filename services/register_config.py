@@ -1,0 +1,720 @@
+"""Low-code configuration of the customer register (reference 002, "Inställningar"):
+which built-in fields are active and required per customer kind, contact fields, custom
+fields ("egendefinierade fält"), list columns, card tabs and customer types per module.
+
+The configuration is read once per process and cached; every change writes a new token in
+ConfigVersion, so every worker notices on its next page load (one primary-key read) and
+reloads. The cache keeps plain data (no ORM objects), so it is safe across sessions."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from models import (
+    CUSTOM_FIELD_ENTITIES,
+    CUSTOM_FIELD_TYPES,
+    AuditLog,
+    ConfigVersion,
+    Contact,
+    Customer,
+    CustomField,
+    CustomFieldValue,
+    FieldRule,
+    Setting,
+    Vehicle,
+    utcnow,
+)
+from services import DomainError
+
+CONFIG_NAME = "register"
+KINDS = ("company", "private")
+
+# built-in customer form fields an administrator configures (key -> form fields it covers);
+# customer_number, kind, name and active are always there
+CUSTOMER_FIELDS: dict[str, tuple[str, ...]] = {
+    "customer_type": ("customer_type",),
+    "org_number": ("org_number",),
+    "personal_number": ("personal_number",),
+    "vat_number": ("vat_number",),
+    "email": ("email",),
+    "phone": ("phone",),
+    "language": ("language",),
+    "country": ("country",),
+    "visiting_address": ("visiting_street", "visiting_postal_code", "visiting_city"),
+    "billing_address": ("billing_street", "billing_postal_code", "billing_city"),
+    "postal_address": ("postal_street", "postal_postal_code", "postal_city"),
+    "contacts": ("contacts",),
+    "discount_letter": ("discount_letter",),
+    "payment_term": ("payment_term",),
+    "district": ("district",),
+    "customer_level": ("customer_level",),
+    "source": ("source",),
+    "company_type": ("company_type",),
+    "tags": ("tags",),
+    "account_manager": ("account_manager",),
+    "account_manager_title": ("account_manager_title",),
+    "service_advisor": ("service_advisor",),
+    "sales_advisor": ("sales_advisor",),
+    "assigned_technicians": ("assigned_technicians",),
+    "cost_center": ("cost_center",),
+    "customer_articles": ("customer_articles",),
+    "internal_comment": ("internal_comment",),
+    "vehicles_disabled": ("vehicles_disabled",),
+    "vehicle_required": ("vehicle_required",),
+    "cost_center_required": ("cost_center_required",),
+    "order_number_required": ("order_number_required",),
+    "always_invoice_to_accounting": ("always_invoice_to_accounting",),
+}
+ALWAYS_CUSTOMER_FIELDS = ("customer_number", "kind", "name", "active")
+# a yes/no box or a list of articles cannot be "required"
+NOT_REQUIRABLE = {"vehicles_disabled", "vehicle_required", "cost_center_required", "order_number_required",
+                  "always_invoice_to_accounting", "customer_articles", "customer_type", "language", "country"}
+# the identity number that does not fit a kind is never shown for it
+NOT_FOR_KIND = {"company": {"personal_number"}, "private": {"org_number", "company_type"}}
+
+CONTACT_FIELDS: dict[str, tuple[str, ...]] = {
+    "title": ("title",), "email": ("email",), "phone": ("phone",),
+    "send_service_protocol": ("send_service_protocol",),
+}
+CONTACT_NOT_REQUIRABLE = {"send_service_protocol"}
+
+# list columns offered (column -> the customer field it shows, None: always there)
+LIST_COLUMNS: dict[str, str | None] = {
+    "customer_number": None, "name": None, "kind": None, "customer_type": "customer_type",
+    "identity": "org_number|personal_number", "vat_number": "vat_number", "email": "email",
+    "phone": "phone", "city": "visiting_address", "district": "district",
+    "customer_level": "customer_level", "source": "source", "company_type": "company_type",
+    "language": "language", "country": "country", "created_at": None, "active": None,
+}
+DEFAULT_LIST_COLUMNS = ("customer_number", "name", "kind", "customer_type", "identity", "email", "phone",
+                        "city", "district", "active")
+
+# tabs of the customer card: built-in ones; custom tabs are added by key
+BUILTIN_TABS = ("overview", "contacts", "addresses", "vehicles", "events", "history")
+DEFAULT_TABS = [{"key": t, "enabled": True, "main": t != "events"}
+                for t in BUILTIN_TABS]
+
+CUSTOMER_TYPE_MODULES = ("orders", "quotes", "bookings", "sales_opportunities")
+CUSTOMER_TYPES = ("regular", "temporary", "prospect")
+DEFAULT_CUSTOMER_TYPES = {"orders": ["regular", "temporary"], "quotes": ["regular", "temporary", "prospect"],
+                          "bookings": ["regular", "temporary"],
+                          "sales_opportunities": ["regular", "prospect"]}
+
+KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """A custom field as plain data (what forms, lists and imports are built from)."""
+
+    id: int
+    entity: str
+    key: str
+    field_type: str
+    labels: dict
+    choices: tuple[str, ...]
+    required: bool
+    position: int
+    active: bool
+    tab: str | None
+
+    @property
+    def name(self) -> str:
+        """Name of the form field and list column: cf_<key>."""
+        return f"cf_{self.key}"
+
+    def label(self, language: str = "sv") -> str:
+        return self.labels.get(language) or self.labels.get("sv") or self.key
+
+
+@dataclass
+class RegisterConfig:
+    token: str = ""
+    rules: dict = field(default_factory=dict)  # (entity, kind, field) -> (active, required)
+    custom_fields: tuple[FieldDef, ...] = ()
+    list_columns: tuple[str, ...] = DEFAULT_LIST_COLUMNS
+    tabs: tuple[dict, ...] = tuple(DEFAULT_TABS)
+    customer_types: dict = field(default_factory=lambda: dict(DEFAULT_CUSTOMER_TYPES))
+    events_tab: bool = True
+
+    # --- built-in fields ---------------------------------------------------------------
+
+    def active(self, entity: str, kind: str, name: str) -> bool:
+        if entity == "customer":
+            if name in ALWAYS_CUSTOMER_FIELDS:
+                return True
+            if name in NOT_FOR_KIND.get(kind, ()):
+                return False
+        return self.rules.get((entity, kind, name), (True, False))[0]
+
+    def required(self, entity: str, kind: str, name: str) -> bool:
+        return self.active(entity, kind, name) and self.rules.get((entity, kind, name), (True, False))[1]
+
+    def customer_active_any(self, name: str) -> bool:
+        return any(self.active("customer", k, n) for k in KINDS for n in name.split("|"))
+
+    def customer_kinds_of(self, name: str) -> list[str]:
+        return [k for k in KINDS if self.active("customer", k, name)]
+
+    # --- custom fields -----------------------------------------------------------------
+
+    def fields_of(self, entity: str, include_removed: bool = False) -> list[FieldDef]:
+        return [f for f in self.custom_fields if f.entity == entity and (f.active or include_removed)]
+
+    def field_by_name(self, entity: str, name: str) -> FieldDef | None:
+        return next((f for f in self.fields_of(entity) if f.name == name), None)
+
+    # --- list ---------------------------------------------------------------------------
+
+    def available_list_columns(self) -> list[str]:
+        """Every column the list may show now: built-in ones whose field is active, custom fields."""
+        cols = [c for c, f in LIST_COLUMNS.items() if f is None or self.customer_active_any(f)]
+        return cols + [f.name for f in self.fields_of("customer")]
+
+    def customer_list_columns(self) -> list[str]:
+        available = set(self.available_list_columns())
+        return [c for c in self.list_columns if c in available]
+
+
+# --- the cache ---------------------------------------------------------------------------
+
+_CACHE: dict[str, RegisterConfig] = {}
+
+
+def _cache_key(session: Session) -> str:
+    return str(session.get_bind().url)
+
+
+def current_token(session: Session) -> str:
+    return session.scalar(select(ConfigVersion.token).where(ConfigVersion.name == CONFIG_NAME)) or ""
+
+
+def current(session: Session) -> RegisterConfig:
+    """The configuration, read from the database only when its token changed."""
+    token = current_token(session)
+    key = _cache_key(session)
+    cached = _CACHE.get(key)
+    if cached is not None and cached.token == token:
+        return cached
+    config = load(session, token)
+    _CACHE[key] = config
+    return config
+
+
+def load(session: Session, token: str = "") -> RegisterConfig:
+    rules = {(r.entity, r.kind, r.field): (r.active, r.required) for r in session.scalars(select(FieldRule))}
+    fields = tuple(
+        FieldDef(id=f.id, entity=f.entity, key=f.key, field_type=f.field_type,
+                 labels={"sv": f.label_sv, "de": f.label_de, "en": f.label_en},
+                 choices=tuple(f.choices or ()), required=f.required, position=f.position,
+                 active=f.active, tab=f.tab)
+        for f in session.scalars(select(CustomField).order_by(CustomField.position, CustomField.id))
+    )
+    stored = {s.key: s.value for s in session.scalars(select(Setting).where(Setting.key.like("lowcode.%")))}
+    types = dict(DEFAULT_CUSTOMER_TYPES)
+    types.update(stored.get("lowcode.customer_types") or {})
+    return RegisterConfig(
+        token=token, rules=rules, custom_fields=fields,
+        list_columns=tuple(stored.get("lowcode.customer_columns") or DEFAULT_LIST_COLUMNS),
+        tabs=tuple(stored.get("lowcode.customer_tabs") or DEFAULT_TABS),
+        customer_types=types,
+        events_tab=bool(stored.get("lowcode.events_tab", True)),
+    )
+
+
+def bump(session: Session) -> str:
+    """Mark the configuration changed (in the caller's transaction)."""
+    token = uuid.uuid4().hex
+    row = session.get(ConfigVersion, CONFIG_NAME)
+    if row is None:
+        session.add(ConfigVersion(name=CONFIG_NAME, token=token))
+    else:
+        row.token, row.changed_at = token, utcnow()
+    return token
+
+
+def _set(session: Session, key: str, value) -> None:
+    stored = session.get(Setting, key)
+    if stored is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        stored.value = value
+
+
+# --- field rules ---------------------------------------------------------------------------
+
+def validate_field_rules(entity: str, rules: dict[tuple[str, str], tuple[bool, bool]]) -> None:
+    """``rules`` maps (kind, field) to (active, required); refuse what cannot be."""
+    if entity == "customer":
+        known, not_requirable = CUSTOMER_FIELDS, NOT_REQUIRABLE
+    elif entity == "contact":
+        known, not_requirable = CONTACT_FIELDS, CONTACT_NOT_REQUIRABLE
+    else:
+        raise DomainError(_("Unknown register: %(e)s", e=entity))
+    for (kind, name), (active, required) in rules.items():
+        if name not in known:
+            raise DomainError(_("Unknown field: %(f)s", f=name), name)
+        if entity == "customer" and kind not in KINDS:
+            raise DomainError(_("Unknown customer kind: %(k)s", k=kind), name)
+        if required and not active:
+            raise DomainError(_("%(f)s cannot be required and inactive at the same time.", f=name), name)
+        if required and name in not_requirable:
+            raise DomainError(_("%(f)s cannot be required.", f=name), name)
+        if entity == "customer" and active is False and name in NOT_FOR_KIND.get(kind, ()):
+            continue
+
+
+def save_field_rules(session: Session, entity: str, rules: dict[tuple[str, str], tuple[bool, bool]]) -> None:
+    validate_field_rules(entity, rules)
+    existing = {(r.kind, r.field): r for r in session.scalars(select(FieldRule).where(FieldRule.entity == entity))}
+    for (kind, name), (active, required) in rules.items():
+        row = existing.get((kind, name))
+        if row is None:
+            session.add(FieldRule(entity=entity, kind=kind, field=name, active=active, required=required))
+        elif (row.active, row.required) != (active, required):
+            row.active, row.required = active, required
+    bump(session)
+
+
+# --- custom fields --------------------------------------------------------------------------
+
+def builtin_names(entity: str) -> set[str]:
+    model = {"customer": Customer, "contact": Contact, "vehicle": Vehicle}[entity]
+    names = {a.key for a in model.__mapper__.attrs} | {c.name for c in model.__table__.columns}
+    if entity == "customer":
+        names |= set(CUSTOMER_FIELDS) | set(LIST_COLUMNS) | set(ALWAYS_CUSTOMER_FIELDS)
+        names |= {n for fields in CUSTOMER_FIELDS.values() for n in fields}
+    return names
+
+
+def validate_custom_field(session: Session, entity: str, key: str, field_type: str, label_sv: str,
+                          choices: list[str] | None, required: bool, field_id: int | None = None) -> list[str]:
+    """Check a custom field definition; return the cleaned choices."""
+    if entity not in CUSTOM_FIELD_ENTITIES:
+        raise DomainError(_("Unknown register: %(e)s", e=entity), "entity")
+    if not KEY.match(key or ""):
+        raise DomainError(_("A key has 2 to 40 characters: lower-case letters, digits and _, "
+                            "starting with a letter."), "key")
+    if key in builtin_names(entity) or f"cf_{key}" in builtin_names(entity):
+        raise DomainError(_("The key %(k)s is used by a built-in field.", k=key), "key")
+    taken = session.scalar(select(CustomField.id).where(CustomField.entity == entity, CustomField.key == key,
+                                                        CustomField.id != (field_id or 0)))
+    if taken:
+        raise DomainError(_("The key %(k)s is already used by another custom field.", k=key), "key")
+    if field_type not in CUSTOM_FIELD_TYPES:
+        raise DomainError(_("Unknown field type: %(t)s", t=field_type), "field_type")
+    if not (label_sv or "").strip():
+        raise DomainError(_("A label is required."), "label_sv")
+    cleaned = [c.strip() for c in (choices or []) if c and c.strip()]
+    if field_type in ("choice", "multi_choice"):
+        if not cleaned:
+            raise DomainError(_("A choice list needs at least one choice."), "choices")
+        if len(set(cleaned)) != len(cleaned):
+            raise DomainError(_("Each choice may appear only once."), "choices")
+        if any("|" in c for c in cleaned):
+            raise DomainError(_("A choice cannot contain the character |."), "choices")
+    else:
+        cleaned = []
+    if required and field_type == "bool":
+        raise DomainError(_("A yes/no field cannot be required."), "required")
+    return cleaned
+
+
+def save_custom_field(session: Session, entity: str, key: str, field_type: str, label_sv: str,
+                      label_de: str = "", label_en: str = "", choices: list[str] | None = None,
+                      required: bool = False, position: int = 0, tab: str | None = None,
+                      field_id: int | None = None) -> CustomField:
+    key = (key or "").strip().lower()
+    cleaned = validate_custom_field(session, entity, key, field_type, label_sv, choices, required, field_id)
+    if field_id:
+        cf = session.get(CustomField, field_id)
+        if cf is None:
+            raise DomainError(_("The custom field no longer exists."))
+        if cf.field_type != field_type and session.scalar(
+                select(CustomFieldValue.id).where(CustomFieldValue.field_id == cf.id).limit(1)):
+            raise DomainError(_("The type cannot change while values are stored; purge the field first."),
+                              "field_type")
+    else:
+        cf = CustomField(entity=entity)
+        session.add(cf)
+    cf.key, cf.field_type, cf.label_sv = key, field_type, label_sv.strip()
+    cf.label_de, cf.label_en = (label_de or "").strip(), (label_en or "").strip()
+    cf.choices, cf.required, cf.position, cf.tab, cf.active = cleaned or None, required, position, tab or None, True
+    bump(session)
+    return cf
+
+
+def remove_custom_field(session: Session, field_id: int) -> None:
+    """Hide a custom field; its values stay until purged."""
+    cf = session.get(CustomField, field_id)
+    if cf is not None:
+        cf.active = False
+        bump(session)
+
+
+def purge_custom_field(session: Session, field_id: int) -> int:
+    """Delete a removed custom field and every value stored in it; returns the values deleted."""
+    cf = session.get(CustomField, field_id)
+    if cf is None:
+        return 0
+    if cf.active:
+        raise DomainError(_("Remove the field before purging its data."))
+    n = session.execute(delete(CustomFieldValue).where(CustomFieldValue.field_id == field_id)).rowcount
+    session.delete(cf)
+    bump(session)
+    return n or 0
+
+
+# --- values ------------------------------------------------------------------------------------
+
+TRUE_WORDS = {"1", "y", "yes", "ja", "true", "on", "x", "sant"}
+FALSE_WORDS = {"0", "n", "no", "nej", "false", "off", "", "falskt"}
+
+
+def parse_value(f: FieldDef, raw):
+    """Typed value of what was typed or imported (None when blank); DomainError when bad."""
+    if isinstance(raw, (list, tuple)):
+        values = [str(v).strip() for v in raw if str(v).strip()]
+        if f.field_type != "multi_choice":
+            raw = values[0] if values else None
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if f.required:
+            raise DomainError(_("%(f)s is required.", f=f.label()), f.name)
+        return None if f.field_type != "bool" else False
+    t = f.field_type
+    try:
+        if t in ("text", "long_text"):
+            text = str(raw).strip()
+            if t == "text" and len(text) > 500:
+                raise DomainError(_("%(f)s: at most 500 characters.", f=f.label()), f.name)
+            return text
+        if t == "number":
+            if isinstance(raw, bool):
+                raise ValueError
+            number = Decimal(str(raw).strip().replace(" ", ""))
+            if number != number.to_integral_value():
+                raise ValueError
+            return int(number)
+        if t == "decimal":
+            return Decimal(str(raw).strip().replace(" ", "").replace(",", "."))
+        if t == "date":
+            if isinstance(raw, dt.datetime):
+                return raw.date()
+            if isinstance(raw, dt.date):
+                return raw
+            return dt.date.fromisoformat(str(raw).strip()[:10])
+        if t == "bool":
+            if isinstance(raw, bool):
+                return raw
+            word = str(raw).strip().lower()
+            if word in TRUE_WORDS:
+                return True
+            if word in FALSE_WORDS:
+                return False
+            raise ValueError
+        if t == "choice":
+            if str(raw).strip() not in f.choices:
+                raise DomainError(_("%(f)s: %(v)s is not one of the choices.", f=f.label(), v=raw), f.name)
+            return str(raw).strip()
+        if t == "multi_choice":
+            values = raw if isinstance(raw, (list, tuple)) else [v for v in re.split(r"[,;|]", str(raw))]
+            values = [str(v).strip() for v in values if str(v).strip()]
+            bad = [v for v in values if v not in f.choices]
+            if bad:
+                raise DomainError(_("%(f)s: %(v)s is not one of the choices.", f=f.label(), v=", ".join(bad)),
+                                  f.name)
+            if not values and f.required:
+                raise DomainError(_("%(f)s is required.", f=f.label()), f.name)
+            return [c for c in f.choices if c in values] or None
+    except (ValueError, InvalidOperation, TypeError):
+        kinds = {"number": _("a whole number"), "decimal": _("a number"), "date": _("a date (YYYY-MM-DD)"),
+                 "bool": _("yes or no")}
+        raise DomainError(_("%(f)s: %(v)s is not %(kind)s.", f=f.label(), v=raw, kind=kinds.get(t, t)), f.name)
+    return raw
+
+
+def _columns(f: FieldDef, value) -> dict:
+    cols = dict(value_text=None, value_long=None, value_number=None, value_date=None, value_bool=None)
+    if value is None:
+        return cols
+    t = f.field_type
+    if t == "text" or t == "choice":
+        cols["value_text"] = value
+    elif t == "long_text":
+        cols["value_long"] = value
+        cols["value_text"] = value[:500]  # searchable and sortable by its start
+    elif t in ("number", "decimal"):
+        cols["value_number"] = Decimal(value)
+    elif t == "date":
+        cols["value_date"] = value
+    elif t == "bool":
+        cols["value_bool"] = bool(value)
+    elif t == "multi_choice":
+        cols["value_text"] = "|" + "|".join(value) + "|"
+    return cols
+
+
+def stored_value(f: FieldDef, row) -> object:
+    """The Python value of a stored row (or of a dict of its columns)."""
+    get = (lambda k: row.get(k)) if isinstance(row, dict) else (lambda k: getattr(row, k))
+    t = f.field_type
+    if t in ("text", "choice"):
+        return get("value_text")
+    if t == "long_text":
+        return get("value_long")
+    if t == "number":
+        v = get("value_number")
+        return int(v) if v is not None else None
+    if t == "decimal":
+        v = get("value_number")
+        return v.normalize() if isinstance(v, Decimal) and v == v.to_integral_value() else v
+    if t == "date":
+        return get("value_date")
+    if t == "bool":
+        return get("value_bool")
+    if t == "multi_choice":
+        v = get("value_text")
+        return [x for x in (v or "").split("|") if x]
+    return None
+
+
+def display(f: FieldDef, value) -> str:
+    if value is None or value == []:
+        return ""
+    if f.field_type == "bool":
+        return _("Yes") if value else _("No")
+    if f.field_type == "multi_choice":
+        return ", ".join(value)
+    if f.field_type == "decimal":
+        return format(value, "f").replace(".", ",")
+    if f.field_type == "date":
+        return value.isoformat()
+    return str(value)
+
+
+def values_of(session: Session, config: RegisterConfig, entity: str, record_ids: list[int],
+              include_removed: bool = False) -> dict[int, dict[str, object]]:
+    """{record id: {cf_name: python value}} in one query."""
+    if not record_ids:
+        return {}
+    defs = {f.id: f for f in config.fields_of(entity, include_removed)}
+    out: dict[int, dict[str, object]] = {rid: {} for rid in record_ids}
+    if not defs:
+        return out
+    rows = session.scalars(select(CustomFieldValue).where(
+        CustomFieldValue.entity == entity, CustomFieldValue.record_id.in_(record_ids),
+        CustomFieldValue.field_id.in_(list(defs))))
+    for row in rows:
+        f = defs[row.field_id]
+        out.setdefault(row.record_id, {})[f.name] = stored_value(f, row)
+    return out
+
+
+def set_values(session: Session, config: RegisterConfig, entity: str, record_id: int, typed: dict[str, object],
+               parent: tuple[str, int] | None = None, audit: bool = True) -> None:
+    """Store typed values (cf_name -> value from parse_value); history records each change."""
+    defs = {f.name: f for f in config.fields_of(entity)}
+    existing = {r.field_id: r for r in session.scalars(select(CustomFieldValue).where(
+        CustomFieldValue.entity == entity, CustomFieldValue.record_id == record_id))}
+    log = []
+    for name, value in typed.items():
+        f = defs.get(name)
+        if f is None:
+            continue  # unknown or removed field: never written
+        cols = _columns(f, value)
+        row = existing.get(f.id)
+        old = display(f, stored_value(f, row)) if row is not None else ""
+        new = display(f, value)
+        if row is None:
+            if all(v is None for v in cols.values()):
+                continue
+            session.add(CustomFieldValue(field_id=f.id, entity=entity, record_id=record_id, **cols))
+        else:
+            for k, v in cols.items():
+                setattr(row, k, v)
+        if old != new:
+            log.append(dict(at=utcnow(), user_id=session.info.get("user_id"), action="update",
+                            table_name=entity, record_id=str(record_id),
+                            parent_table=parent[0] if parent else None,
+                            parent_id=str(parent[1]) if parent else None,
+                            field=name, old_value=old or None, new_value=new or None))
+    if log and audit:
+        session.execute(insert(AuditLog), log)
+
+
+def delete_values(session: Session, entity: str, record_ids: list[int]) -> None:
+    if record_ids:
+        session.execute(delete(CustomFieldValue).where(CustomFieldValue.entity == entity,
+                                                       CustomFieldValue.record_id.in_(record_ids)))
+
+
+# --- list columns, tabs, customer types -----------------------------------------------------
+
+def save_list_columns(session: Session, columns: list[str]) -> None:
+    config = load(session)
+    available = set(config.available_list_columns())
+    unknown = [c for c in columns if c not in available]
+    if unknown:
+        raise DomainError(_("Unknown or inactive column: %(c)s", c=", ".join(unknown)), "columns")
+    if len(set(columns)) != len(columns):
+        raise DomainError(_("A column may be chosen only once."), "columns")
+    if not columns:
+        raise DomainError(_("Choose at least one column."), "columns")
+    _set(session, "lowcode.customer_columns", list(columns))
+    bump(session)
+
+
+def validate_tabs(session: Session, tabs: list[dict]) -> list[dict]:
+    custom_tabs = {f.tab for f in load(session).fields_of("customer") if f.tab}
+    known = set(BUILTIN_TABS) | custom_tabs
+    keys = [t.get("key") for t in tabs]
+    for key in keys:
+        if key not in known:
+            raise DomainError(_("The tab %(t)s does not exist (any more).", t=key), "tabs")
+    if len(set(keys)) != len(keys):
+        raise DomainError(_("A tab may appear only once."), "tabs")
+    if not any(t.get("enabled") for t in tabs):
+        raise DomainError(_("At least one tab must be enabled."), "tabs")
+    # tabs not mentioned keep their default place at the end
+    out = [{"key": t["key"], "enabled": bool(t.get("enabled")), "main": bool(t.get("main"))} for t in tabs]
+    for key in [*BUILTIN_TABS, *sorted(custom_tabs)]:
+        if key not in keys:
+            out.append({"key": key, "enabled": True, "main": False})
+    return out
+
+
+def save_tabs(session: Session, tabs: list[dict]) -> None:
+    _set(session, "lowcode.customer_tabs", validate_tabs(session, tabs))
+    bump(session)
+
+
+def card_tabs(config: RegisterConfig) -> list[dict]:
+    """Enabled tabs in order, each {"key", "main"}; custom tabs with fields, Events when enabled."""
+    custom = {f.tab for f in config.fields_of("customer") if f.tab}
+    seen, out = set(), []
+    for t in [*config.tabs, *({"key": k, "enabled": True, "main": False} for k in sorted(custom))]:
+        key = t["key"]
+        if key in seen or not t.get("enabled", True):
+            seen.add(key)
+            continue
+        seen.add(key)
+        if key not in BUILTIN_TABS and key not in custom:
+            continue  # a custom tab whose fields were removed
+        if key == "events" and not config.events_tab:
+            continue
+        out.append({"key": key, "main": bool(t.get("main")) or key == "overview"})
+    return out
+
+
+def save_customer_types(session: Session, allowed: dict[str, list[str]]) -> None:
+    for module, types in allowed.items():
+        if module not in CUSTOMER_TYPE_MODULES:
+            raise DomainError(_("Unknown module: %(m)s", m=module), module)
+        bad = [t for t in types if t not in CUSTOMER_TYPES]
+        if bad:
+            raise DomainError(_("Unknown customer type: %(t)s", t=", ".join(bad)), module)
+        if not types:
+            raise DomainError(_("Each module needs at least one customer type."), module)
+    _set(session, "lowcode.customer_types", {m: list(t) for m, t in allowed.items()})
+    bump(session)
+
+
+def allowed_customer_types(session: Session, module: str) -> set[str]:
+    """Which customer types (regular / temporary / prospect) may be chosen in ``module``
+    (orders, quotes, bookings, sales_opportunities)."""
+    return set(current(session).customer_types.get(module, CUSTOMER_TYPES))
+
+
+def set_events_tab(session: Session, enabled: bool) -> None:
+    _set(session, "lowcode.events_tab", bool(enabled))
+    bump(session)
+
+
+# --- applying the field rules to a customer --------------------------------------------------
+
+FIELD_LABELS = {
+    "visiting_address": "Visiting address", "billing_address": "Billing address",
+    "postal_address": "Postal address",
+}
+COLUMN_DEFAULTS = {"customer_type": "regular", "language": "sv", "country_code": "SE"}
+
+
+def field_label(key: str) -> str:
+    from views.customers import CUSTOMER_LABELS  # the labels the user sees on the form
+
+    if key in FIELD_LABELS:
+        return _(FIELD_LABELS[key])
+    return str(CUSTOMER_LABELS.get(key, key))
+
+
+def keep_inactive_unchanged(session: Session, config: RegisterConfig, customer: Customer, is_created: bool) -> None:
+    """A field inactive for the customer's kind cannot be set through a form or an import:
+    a change is undone (a new customer gets the default)."""
+    from sqlalchemy import inspect
+
+    state = inspect(customer)
+    mapper = state.mapper
+    for key, names in CUSTOMER_FIELDS.items():
+        if config.active("customer", customer.kind, key):
+            continue
+        for name in names:
+            if name not in mapper.attrs:
+                continue  # addresses and technicians are only written when active
+            prop = mapper.attrs[name]
+            hist = state.attrs[name].history
+            if not hist.has_changes():
+                continue
+            collection = getattr(prop, "uselist", False) and hasattr(prop, "direction")
+            if is_created:
+                if collection:
+                    setattr(customer, name, [])
+                elif hasattr(prop, "direction"):  # many-to-one: the foreign key's default
+                    setattr(customer, name, None)
+                    for col in prop.local_columns:
+                        setattr(customer, col.key, COLUMN_DEFAULTS.get(col.key))
+                else:
+                    column = prop.columns[0]
+                    default = COLUMN_DEFAULTS.get(name, column.default.arg if column.default is not None
+                                                  and not callable(column.default.arg) else None)
+                    setattr(customer, name, default)
+            elif collection:
+                setattr(customer, name, list(hist.unchanged) + list(hist.deleted))
+            else:
+                old = hist.deleted or hist.unchanged
+                setattr(customer, name, old[0] if old else None)
+
+
+def _blank(value) -> bool:
+    return value is None or value == [] or (isinstance(value, str) and not value.strip())
+
+
+def check_required(config: RegisterConfig, customer: Customer, values: dict) -> None:
+    """Refuse a blank required field of the customer's kind (form or import); ``values``
+    holds what was typed for fields that are not columns (addresses, technicians)."""
+    kind = customer.kind
+    for key, names in CUSTOMER_FIELDS.items():
+        if not config.required("customer", kind, key):
+            continue
+        if key.endswith("_address"):
+            blank = [n for n in names if _blank(values.get(n))]
+            if blank:
+                raise DomainError(_("%(f)s is required.", f=field_label(key)), blank[0])
+            continue
+        if key == "assigned_technicians":
+            value = values.get(key, customer.technicians)
+        else:
+            value = getattr(customer, key)
+        if _blank(value):
+            raise DomainError(_("%(f)s is required.", f=field_label(key)), names[0])
+    for contact in customer.contacts:
+        for key in CONTACT_FIELDS:
+            if config.required("contact", "", key) and _blank(getattr(contact, key)):
+                raise DomainError(_("Contact %(c)s: %(f)s is required.", c=contact.name, f=key.replace("_", " ")),
+                                  "contacts")
