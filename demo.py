@@ -280,3 +280,119 @@ def create_demo_data(session: Session, customers: int = 320, seed: int = 2026) -
     session.commit()
     session.info.pop("audit_disabled", None)
     return summary
+
+
+# --------------------------------------------------------------------------------------
+# Vehicle bookings: loaner, rental, test drive (issue: booking calendar)
+# --------------------------------------------------------------------------------------
+
+
+def demo_bookings(session: Session, rng: random.Random) -> dict[str, int]:
+    """Bookings over the fleet from four weeks back to four weeks ahead, in every status:
+    returned and billed in the past, issued now (one overdue per kind), planned and confirmed ahead."""
+    from models import Booking, CascoModel, TariffModel, TradePlate
+    from services.bookings import calculate_billing, days_of_use, wall_clock_now
+
+    now = wall_clock_now()
+    tariffs = [TariffModel(name="Hyrbil standard", price_per_day=Decimal("495.00"), price_per_km=Decimal("2.50"),
+                           free_km_per_day=100),
+               TariffModel(name="Lånebil (självkostnad)", price_per_day=Decimal("150.00"), price_per_km=Decimal("1.50"),
+                           free_km_per_day=50)]
+    cascos = [CascoModel(name="Kasko bas", price_per_day=Decimal("89.00"), deductible=Decimal("6000.00")),
+              CascoModel(name="Kasko plus", price_per_day=Decimal("149.00"), deductible=Decimal("2000.00"))]
+    plates = [TradePlate(number=f"P {n}", description="Provkörningsskylt") for n in ("1234", "2345", "3456")]
+    session.add_all(tariffs + cascos + plates)
+    users = {u.username: u for u in session.scalars(select(User))}
+    customers = session.scalars(select(Customer).where(Customer.active.is_(True)).limit(200)).all()
+    ensure_series(session, "booking", 10001)
+    counts = {"planned": 0, "confirmed": 0, "issued": 0, "overdue": 0, "returned": 0, "billed": 0}
+    fleet = session.scalars(select(Vehicle).where(Vehicle.fleet != "none").order_by(Vehicle.id)).all()
+    first_of_kind: set[str] = set()
+    for vehicle in fleet:
+        kind = vehicle.fleet
+        overdue_vehicle = kind not in first_of_kind
+        first_of_kind.add(kind)
+        t = (now - dt.timedelta(days=28)).replace(hour=8, minute=0)
+        odometer = vehicle.odometer_km
+        blocked = False  # an unreturned issue on this vehicle: later bookings stay planned
+        while t < now + dt.timedelta(days=28):
+            if kind == "test_drive":
+                start = t.replace(hour=rng.choice([9, 10, 13, 14]))
+                end = start + dt.timedelta(hours=rng.choice([1, 2, 3]))
+                step = dt.timedelta(days=rng.choice([1, 2, 3]))
+            else:
+                start = t.replace(hour=rng.choice([7, 8, 9, 12]), minute=rng.choice([0, 30]))
+                end = start + dt.timedelta(days=rng.choice([1, 2, 3, 5] if kind == "rental" else [0, 1, 1, 2]),
+                                           hours=rng.choice([4, 8, 9]))
+                step = (end - start) + dt.timedelta(days=rng.choice([0, 1, 2]))
+            t = (t + step).replace(hour=8, minute=0) if step >= dt.timedelta(days=1) else t + dt.timedelta(days=1)
+            if rng.random() < 0.2:
+                continue
+            customer = rng.choice(customers)
+            advisor = (customer.service_advisor if kind == "loaner" else customer.sales_advisor) or users.get("anna")
+            booking = Booking(
+                kind=kind, number=str(take_number(session, "booking")), customer=customer, customer_name=customer.name,
+                customer_phone=customer.phone, customer_email=customer.email, driver_type="customer",
+                driver_name=customer.name, start_at=start, end_at=end, vehicle=vehicle, advisor=advisor,
+                created_by=advisor, updated_by=advisor, created_at=start - dt.timedelta(days=3),
+                tariff_model=tariffs[0 if kind == "rental" else 1] if kind != "test_drive" else None,
+                casco_model=rng.choice(cascos) if kind == "rental" else None,
+                trade_plate=rng.choice(plates) if kind == "test_drive" and rng.random() < 0.5 else None,
+                destination="Runt stan" if kind == "test_drive" else None,
+                purpose="Provkörning inför köp" if kind == "test_drive" else None,
+                handover_location="Kundmottagningen", max_km=300 if kind == "rental" else None)
+            address = customer.address("visiting")
+            if address:
+                booking.customer_street, booking.customer_postal_code, booking.customer_city = \
+                    address.street, address.postal_code, address.city
+            session.add(booking)
+            if end < now and not blocked:
+                booking.issued_at = start + dt.timedelta(minutes=rng.choice([0, 5, 20]))
+                booking.issue_odometer = odometer
+                booking.issued_by = advisor
+                if overdue_vehicle and end > now - dt.timedelta(days=3):
+                    blocked = True
+                    counts["overdue"] += 1
+                    continue
+                driven = rng.randint(5, 60) if kind == "test_drive" else rng.randint(20, 150) * max(1, (end - start).days)
+                odometer += driven
+                booking.returned_at = end + dt.timedelta(minutes=rng.choice([-30, 0, 15, 45]))
+                booking.return_odometer = odometer
+                booking.return_fuel_level = rng.choice(["8/8", "6/8", "4/8"])
+                booking.returned_by = advisor
+                if kind != "test_drive" and rng.random() < 0.6:
+                    days = days_of_use(booking.issued_at, booking.returned_at)
+                    lines = calculate_billing(booking, booking.tariff_model, booking.casco_model, days, driven)
+                    _demo_billing(session, booking, lines, days, driven, advisor)
+                    counts["billed"] += 1
+                else:
+                    counts["returned"] += 1
+            elif start <= now < end and not blocked:
+                booking.issued_at = start
+                booking.issue_odometer = odometer
+                booking.issued_by = advisor
+                blocked = True
+                counts["issued"] += 1
+            else:
+                booking.confirmed = start > now and rng.random() < 0.3
+                counts["confirmed" if booking.confirmed else "planned"] += 1
+        vehicle.odometer_km = odometer
+    session.flush()
+    return {f"bookings {k}": v for k, v in counts.items()} | {"trade plates": len(plates)}
+
+
+def _demo_billing(session: Session, booking, lines: list[dict], days: int, km: int, user) -> None:
+    """Billing record without the rights check of services.bookings.bill_booking (demo users
+    are not logged in) and without an order."""
+    from models import BookingBilling, BookingBillingLine
+
+    billing = BookingBilling(booking=booking, days=days, km_driven=km, created_at=booking.returned_at,
+                             created_by=user, total=sum((line["amount"] for line in lines), Decimal("0")))
+    for position, line in enumerate(lines, start=1):
+        billing.lines.append(BookingBillingLine(position=position, text=line["text"], quantity=line["quantity"],
+                                                unit_price=line["unit_price"], vat_percent=line["vat_percent"],
+                                                amount=line["amount"]))
+    session.add(billing)
+
+
+DEMO_EXTENSIONS.append(demo_bookings)

@@ -14,6 +14,7 @@ import datetime as dt
 import importlib
 import math
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
@@ -39,6 +40,7 @@ from services.customers import require_active
 from services.numbering import ensure_series, take_number
 
 QUARTER = dt.timedelta(minutes=15)
+TIMEZONE = ZoneInfo("Europe/Stockholm")
 TEMPLATE_DURATION = dt.timedelta(minutes=30)
 CENT = Decimal("0.01")
 STATUSES = ("planned", "issued", "overdue", "returned", "billed")
@@ -58,6 +60,11 @@ TEMPLATE_FIELDS = tuple(f for f in FORM_FIELDS if f not in ("start_at", "end_at"
 
 class Forbidden(DomainError):
     """The user lacks the right for this action; views answer 403 with the message."""
+
+
+def wall_clock_now() -> dt.datetime:
+    """Bookings are wall-clock times of the workshop (Europe/Stockholm), to the minute."""
+    return dt.datetime.now(TIMEZONE).replace(tzinfo=None, second=0, microsecond=0)
 
 
 # --- pure interval logic ----------------------------------------------------------------
@@ -504,8 +511,8 @@ def edit_issue(session: Session, booking: Booking, issued_at: dt.datetime, issue
     returned_at = returned_at if booking.returned_at is not None else None
     if issued_at > issue_deadline(now, int(settings.get("booking.issue_days_before_pickup") or 0)):
         raise DomainError(_("The issue cannot lie that far in the future."), "issued_at")
-    if returned_at is not None and returned_at <= issued_at:
-        raise DomainError(_("The return must be after the issue."), "returned_at")
+    if returned_at is not None and returned_at < issued_at:
+        raise DomainError(_("The return cannot be before the issue."), "returned_at")
     if issue_odometer is None or issue_odometer < 0:
         raise DomainError(_("Enter the odometer."), "issue_odometer")
     if return_odometer is not None and return_odometer < issue_odometer:
@@ -561,8 +568,8 @@ def return_vehicle(session: Session, booking: Booking, when: dt.datetime, odomet
         require(user, booking.kind, "return")
     if booking.issued_at is None:
         raise DomainError(_("The vehicle has not been issued."))
-    if when <= booking.issued_at:
-        raise DomainError(_("The return must be after the issue."), "returned_at")
+    if when < booking.issued_at:
+        raise DomainError(_("The return cannot be before the issue."), "returned_at")
     if when > issue_deadline(now, 0):
         raise DomainError(_("A return cannot be saved in the future."), "returned_at")
     if odometer is None:

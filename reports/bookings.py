@@ -1,0 +1,78 @@
+"""Booking prints (PDF via xhtml2pdf) in the customer's language, and the logbook as PDF/XLSX."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from xhtml2pdf import pisa
+
+from models import Booking
+from services import DomainError
+from services.bookings import status_of
+
+TEMPLATES = {"confirmation": "reports/booking_confirmation.html", "contract": "reports/booking_contract.html",
+             "return": "reports/booking_return.html", "certificate": "reports/booking_certificate.html"}
+
+
+def _pdf(html: str) -> bytes:
+    out = io.BytesIO()
+    result = pisa.CreatePDF(html, dest=out, encoding="utf-8")
+    if result.err:
+        raise DomainError(_("The PDF could not be produced."))
+    return out.getvalue()
+
+
+def check_printable(booking: Booking, doc: str, settings: dict) -> None:
+    """Confirmation any time; contract after issue (before, when the setting allows); return
+    confirmation after the return; test-drive certificate for test drives after the issue."""
+    if doc == "contract" and booking.issued_at is None and not settings.get("booking.contract_before_issue"):
+        raise DomainError(_("The contract can be printed after the issue."))
+    if doc == "return" and booking.returned_at is None:
+        raise DomainError(_("The return confirmation can be printed after the return."))
+    if doc == "certificate" and (booking.kind != "test_drive" or booking.issued_at is None):
+        raise DomainError(_("The test-drive certificate is for issued test drives."))
+
+
+def booking_pdf(booking: Booking, doc: str, settings: dict, now: dt.datetime) -> bytes:
+    check_printable(booking, doc, settings)
+    language = (booking.customer.language if booking.customer else None) or "sv"
+    signature = None
+    if doc == "return" and booking.return_signature:
+        signature = "data:image/png;base64," + base64.b64encode(booking.return_signature).decode()
+    with force_locale(language if language in ("sv", "de", "en") else "sv"):
+        html = render_template(TEMPLATES[doc], b=booking, settings=settings, now=now, signature=signature,
+                               status=status_of(booking.issued_at, booking.returned_at, booking.end_at,
+                                                booking.billing is not None, now))
+    return _pdf(html)
+
+
+def logbook_pdf(rows: list[Booking], settings: dict, now: dt.datetime) -> bytes:
+    html = render_template("reports/booking_logbook.html", rows=rows, settings=settings, now=now, status_of=status_of)
+    return _pdf(html)
+
+
+def logbook_xlsx(rows: list[Booking], now: dt.datetime) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Logbook"
+    ws.append([_("Number"), _("Kind"), _("Vehicle"), _("Trade plate"), _("Customer"), _("Driver"), _("Start"),
+               _("End"), _("Issued"), _("Odometer at issue (km)"), _("Returned"), _("Odometer at return (km)"),
+               _("Km driven"), _("Status")])
+    for b in rows:
+        driven = (b.return_odometer - b.issue_odometer) if b.return_odometer is not None and b.issue_odometer is not None else None
+        ws.append([b.number, b.kind, b.vehicle.registration_number if b.vehicle else "", str(b.trade_plate or ""),
+                   b.customer_name, b.driver_name or "", b.start_at, b.end_at, b.issued_at, b.issue_odometer,
+                   b.returned_at, b.return_odometer, driven,
+                   status_of(b.issued_at, b.returned_at, b.end_at, b.billing is not None, now)])
+    for column in "GHIK":
+        for cell in ws[column][1:]:
+            cell.number_format = "yyyy-mm-dd hh:mm"
+        ws.column_dimensions[column].width = 17
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
