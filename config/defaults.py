@@ -51,6 +51,7 @@ SETTINGS_DEFAULTS.update({
     "sales.invoice_series_start": 10001,
     "sales.credit_note_series_start": 50001,
     "sales.delete_after_months": 24,
+    "sales.logo_path": "",
     "sales.smtp_host": "",
     "sales.smtp_port": 587,
     "sales.smtp_user": "",
