@@ -267,6 +267,13 @@ def copy_driver_to_vehicle(booking: Booking) -> None:
 
 def _validate(session: Session, booking: Booking, settings: dict, now: dt.datetime, *,
               times_changed: bool, check_past: bool = True) -> None:
+    # no autoflush: a half-changed booking must be refused here, not by a database constraint
+    with session.no_autoflush:
+        _check(session, booking, settings, now, times_changed, check_past)
+
+
+def _check(session: Session, booking: Booking, settings: dict, now: dt.datetime, times_changed: bool,
+           check_past: bool) -> None:
     if booking.kind not in BOOKING_KINDS:
         raise DomainError(_("Unknown booking kind."), "kind")
     require_active(booking.customer if booking.customer is not None else

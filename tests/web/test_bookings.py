@@ -1,0 +1,253 @@
+"""Booking screens and JSON endpoints: every right on and off, checked on the server."""
+import datetime as dt
+import re
+
+import pytest
+
+from models import Booking, BookingBilling, Vehicle, db
+from services import bookings as rules
+from tests.booking_helpers import SETTINGS, add_user, rights_for, world
+from tests.conftest import csrf_from
+
+BASE = "/admin/bookings/loaner"
+
+
+def future(hours: int) -> dt.datetime:
+    return rules.wall_clock_now().replace(minute=0) + dt.timedelta(hours=hours)
+
+
+@pytest.fixture
+def setup(app):
+    """World, one planned loaner booking of the advisor, one issued, one returned rental."""
+    with app.app_context():
+        w = world(db.session)
+        now = rules.wall_clock_now()
+        planned = rules.create_booking(db.session, "loaner", w["customer"],
+                                       {"start_at": future(24), "end_at": future(28), "vehicle": w["v1"]},
+                                       w["advisor"], SETTINGS, now)
+        issued = rules.create_booking(db.session, "loaner", w["customer"],
+                                      {"start_at": now, "end_at": future(30), "vehicle": w["v2"]},
+                                      w["advisor"], SETTINGS, now)
+        rules.issue_vehicle(db.session, issued, now, None, w["advisor"], SETTINGS, now)
+        rental = rules.create_booking(db.session, "rental", w["customer"],
+                                      {"start_at": now, "end_at": future(30), "vehicle": w["rental"],
+                                       "tariff_model": w["tariff"]}, w["advisor"], SETTINGS, now)
+        rules.issue_vehicle(db.session, rental, now, None, w["advisor"], SETTINGS, now)
+        rules.return_vehicle(db.session, rental, now, 3100, None, [], None, None, w["advisor"], SETTINGS, now)
+        db.session.commit()
+        return {"planned": planned.id, "issued": issued.id, "rental": rental.id, "v1": w["v1"].id, "v2": w["v2"].id,
+                "customer": w["customer"].id, "tariff": w["tariff"].id}
+
+
+def login_with(app, client, auth, rights, name="user"):
+    with app.app_context():
+        add_user(db.session, name, rights)
+        db.session.commit()
+    auth.login(name)
+    page = client.get("/admin/")
+    return csrf_from(page.get_data(as_text=True))
+
+
+def post_json(client, url, token, body=None):
+    return client.post(url, json=body or {}, headers={"X-CSRFToken": token, "Accept": "application/json"})
+
+
+def fmt(d):
+    return d.strftime("%Y-%m-%dT%H:%M")
+
+
+# (right, request, status when granted) -- each checked with the right and without it
+def r_manager(c, t, s):
+    return c.get(f"{BASE}/"), 200
+
+
+def r_events(c, t, s):
+    return c.get(f"{BASE}/events?start=2026-01-01T00:00&end=2026-01-08T00:00"), 200
+
+
+def r_new(c, t, s):
+    return c.get(f"{BASE}/new"), 200
+
+
+def r_edit(c, t, s):
+    return post_json(c, f"{BASE}/{s['planned']}/move", t, {"start": fmt(future(25)), "end": fmt(future(29))}), 200
+
+
+def r_delete(c, t, s):
+    return post_json(c, f"{BASE}/{s['planned']}/delete", t), 200
+
+
+def r_issue(c, t, s):
+    return c.post(f"{BASE}/{s['planned']}/issue", data={"csrf_token": t, "issued_at": fmt(rules.wall_clock_now())}), 302
+
+
+def r_return(c, t, s):
+    return c.post(f"{BASE}/{s['issued']}/return", data={"csrf_token": t, "return_odometer": "2100",
+                                                          "returned_at": fmt(rules.wall_clock_now())}), 302
+
+
+def r_edit_handover(c, t, s):
+    return post_json(c, f"{BASE}/{s['issued']}/cancel-issue", t), 200
+
+
+def r_billing(c, t, s):
+    return c.get(f"/admin/bookings/rental/{s['rental']}/billing"), 200
+
+
+def r_logbook(c, t, s):
+    return c.get("/admin/bookings/logbook/"), 200
+
+
+CASES = [("loaner", "manager", r_manager), ("loaner", "manager", r_events), ("loaner", "new", r_new),
+         ("loaner", "edit", r_edit), ("loaner", "delete", r_delete), ("loaner", "issue", r_issue),
+         ("loaner", "return", r_return), ("loaner", "edit_handover", r_edit_handover),
+         ("rental", "billing", r_billing), ("loaner", "logbook", r_logbook)]
+
+
+@pytest.mark.parametrize("kind, action, request_", CASES, ids=[f"{c[1]}-{c[2].__name__}" for c in CASES])
+@pytest.mark.parametrize("granted", [True, False], ids=["on", "off"])
+def test_each_right_on_and_off(app, client, auth, setup, kind, action, request_, granted):
+    # "off" holds every other right of the kind, so only the missing one can refuse
+    rights = rights_for(kind) if granted else rights_for(kind) - {f"booking_{kind}.{action}"}
+    if not granted and action == "manager":
+        rights = rights - {f"booking_{kind}.{a}" for a in ("new", "edit", "logbook", "issue", "return")}
+    token = login_with(app, client, auth, rights)
+    response, ok_status = request_(client, token, setup)
+    if granted:
+        assert response.status_code == ok_status, response.get_data(as_text=True)[:500]
+    else:
+        assert response.status_code == 403, response.status_code
+
+
+def test_own_only_refuses_others_bookings(app, client, auth, setup):
+    token = login_with(app, client, auth, rights_for("loaner") | {"booking_loaner.own_only"})
+    before = client.get(f"{BASE}/events?start={fmt(future(0))}&end={fmt(future(200))}").get_json()
+    response = post_json(client, f"{BASE}/{setup['planned']}/move", token,
+                         {"start": fmt(future(25)), "end": fmt(future(29))})
+    assert response.status_code == 403 and "own" in response.get_json()["error"]
+    assert not any(e["editable"] for e in before if e["id"] == str(setup["planned"]))
+    assert post_json(client, f"{BASE}/{setup['planned']}/delete", token).status_code == 403
+    with app.app_context():
+        assert db.session.get(Booking, setup["planned"]) is not None
+
+
+def test_move_json_checks_and_reports(app, client, auth, setup):
+    token = login_with(app, client, auth, rights_for("loaner"))
+    ok = post_json(client, f"{BASE}/{setup['planned']}/move", token,
+                   {"start": fmt(future(26)), "end": fmt(future(30)), "resource": f"v{setup['v2']}"})
+    assert ok.status_code == 200 and ok.get_json()["ok"]
+    with app.app_context():
+        booking = db.session.get(Booking, setup["planned"])
+        assert booking.vehicle_id == setup["v2"] and booking.start_at == future(26)
+    bad = post_json(client, f"{BASE}/{setup['planned']}/move", token, {"start": fmt(future(30)), "end": fmt(future(26))})
+    assert bad.status_code == 409 and bad.get_json()["field"] == "end_at"
+    confirm = post_json(client, f"{BASE}/{setup['planned']}/confirm", token)
+    assert confirm.get_json()["ok"]
+    refused = post_json(client, f"{BASE}/{setup['planned']}/move", token, {"start": fmt(future(40)), "end": fmt(future(44))})
+    assert refused.status_code == 409 and "confirmed" in refused.get_json()["error"]
+    with app.app_context():
+        assert db.session.get(Booking, setup["planned"]).start_at == future(26)
+
+
+def test_issued_vehicle_cannot_change_resource_and_second_issue_refused(app, client, auth, setup):
+    token = login_with(app, client, auth, rights_for("loaner"))
+    moved = post_json(client, f"{BASE}/{setup['issued']}/move", token,
+                      {"start": fmt(future(0)), "end": fmt(future(30)), "resource": f"v{setup['v1']}"})
+    assert moved.status_code == 409
+    # a second booking on the issued vehicle cannot be issued
+    with app.app_context():
+        other = rules.create_booking(db.session, "loaner", db.session.get(Booking, setup["issued"]).customer,
+                                     {"start_at": future(1), "end_at": future(3), "vehicle": db.session.get(Vehicle, setup["v2"])},
+                                     db.session.get(Booking, setup["issued"]).advisor, SETTINGS, rules.wall_clock_now())
+        db.session.commit()
+        other_id = other.id
+    response = client.post(f"{BASE}/{other_id}/issue", data={"csrf_token": token, "issued_at": fmt(rules.wall_clock_now())})
+    assert response.status_code == 422 and "already issued" in response.get_data(as_text=True)
+
+
+def test_calendar_feed_and_resources(app, client, auth, setup):
+    login_with(app, client, auth, rights_for("loaner"))
+    resources = client.get(f"{BASE}/resources").get_json()
+    regs = {r["title"]: r["extendedProps"] for r in resources}
+    assert set(regs) == {"ABC123", "DEF456"}
+    assert regs["ABC123"]["notes"] == ["Repa på dörren"] and regs["ABC123"]["free"] and not regs["DEF456"]["free"]
+    events = client.get(f"{BASE}/events?start={fmt(future(-48))}&end={fmt(future(200))}").get_json()
+    statuses = {e["id"]: e["extendedProps"]["status"] for e in events}
+    assert statuses == {str(setup["planned"]): "planned", str(setup["issued"]): "issued"}
+    assert client.get(f"{BASE}/events?start=x&end=y").status_code == 400
+
+
+def test_create_from_form_with_errors_next_to_field(app, client, auth, setup):
+    token = login_with(app, client, auth, rights_for("loaner"))
+    data = {"csrf_token": token, "customer_id": str(setup["customer"]), "customer_name": "Anna Kund",
+            "driver_type": "customer", "start_at": fmt(future(50)), "end_at": fmt(future(48)), "vehicle": str(setup["v1"])}
+    bad = client.post(f"{BASE}/new", data=data)
+    assert bad.status_code == 422 and 'data-field="end_at"' in bad.get_data(as_text=True)
+    with app.app_context():
+        count = db.session.query(Booking).count()
+    data["end_at"] = fmt(future(52))
+    ok = client.post(f"{BASE}/new", data=data)
+    assert ok.status_code == 302
+    with app.app_context():
+        assert db.session.query(Booking).count() == count + 1
+
+
+def test_billing_creates_record_once(app, client, auth, setup):
+    token = login_with(app, client, auth, rights_for("rental") | rights_for("test_drive"))
+    url = f"/admin/bookings/rental/{setup['rental']}/billing"
+    page = client.post(url, data={"csrf_token": token, "tariff_model": str(setup["tariff"]), "days": "2",
+                                  "km_driven": "300", "action": "calculate", "include_remark": "on"})
+    text = page.get_data(as_text=True).replace("\xa0", " ")
+    assert "900,00 kr" in text and "250,00 kr" in text and "1 150,00 kr" in text  # 2 × 450; (300 - 200) km × 2.50
+    done = client.post(url, data={"csrf_token": token, "tariff_model": str(setup["tariff"]), "days": "2",
+                                  "km_driven": "300", "action": "bill", "include_remark": "on"})
+    assert done.status_code == 302
+    again = client.post(url, data={"csrf_token": token, "tariff_model": str(setup["tariff"]), "days": "2",
+                                   "km_driven": "300", "action": "bill"})
+    assert "already billed" in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(BookingBilling).count() == 1
+    assert client.get(f"/admin/bookings/test_drive/{setup['rental']}/billing").status_code == 404
+
+
+def test_prints_and_logbook_downloads(app, client, auth, setup):
+    login_with(app, client, auth, rights_for("loaner") | rights_for("rental"))
+    pdf = client.get(f"{BASE}/{setup['issued']}/print/contract")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert client.get(f"{BASE}/{setup['planned']}/print/confirmation").data.startswith(b"%PDF")
+    refused = client.get(f"{BASE}/{setup['planned']}/print/return")
+    assert refused.status_code == 302
+    assert client.get("/admin/bookings/rental/%d/print/return" % setup["rental"]).data.startswith(b"%PDF")
+    log_pdf = client.get("/admin/bookings/logbook/export.pdf")
+    assert log_pdf.status_code == 200 and log_pdf.data.startswith(b"%PDF")
+    xlsx = client.get("/admin/bookings/logbook/export.xlsx?kind=rental")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    page = client.get("/admin/bookings/logbook/?q=Anna&kind=loaner").get_data(as_text=True)
+    numbers = re.findall(r'data-number="(\d+)"', page)
+    assert len(numbers) == 2
+
+
+def test_settings_page_needs_settings_right(app, client, auth, setup):
+    token = login_with(app, client, auth, rights_for("loaner"))
+    assert client.get("/admin/bookings/settings/").status_code == 403
+    assert client.post("/admin/bookings/settings/", data={"csrf_token": token}).status_code == 403
+
+
+def test_settings_page_saves(app, client, auth, admin_user):
+    auth.login("admin")
+    token = auth.token("/admin/bookings/settings/")
+    bad = client.post("/admin/bookings/settings/", data={"csrf_token": token, "booking.issue_days_before_pickup": "x",
+                                                         "booking.max_hours_in_past": "24", "booking.colour_planned": "#112233",
+                                                         "booking.colour_overdue": "#112233", "booking.colour_done": "#112233"})
+    assert "Enter a whole number" in bad.get_data(as_text=True) or "heltal" in bad.get_data(as_text=True)
+    ok = client.post("/admin/bookings/settings/", data={"csrf_token": token, "booking.issue_days_before_pickup": "2",
+                                                        "booking.max_hours_in_past": "24", "booking.colour_planned": "#112233",
+                                                        "booking.colour_overdue": "#112233", "booking.colour_done": "#112233",
+                                                        "booking.resource_two_lines": "on"})
+    assert ok.status_code == 302
+    with app.app_context():
+        from services.settings import load_settings
+
+        s = load_settings(db.session)
+        assert s["booking.issue_days_before_pickup"] == 2 and s["booking.resource_two_lines"] is True
+        assert s["booking.update_vehicle_reservation"] is False
