@@ -470,7 +470,9 @@ class CustomerView(SecureModelView):
         unbound.kwargs.setdefault("render_kw", {})["required"] = False
         # typed with dash and spaces, stored normalised: the column length does not apply to input
         for name in ("org_number", "personal_number", "vat_number"):
-            field = getattr(form_class, name)
+            field = getattr(form_class, name, None)
+            if field is None:
+                continue  # inactive in the configuration
             field.kwargs["validators"] = [v for v in field.kwargs.get("validators", [])
                                           if type(v).__name__ != "Length"]
             field.kwargs.setdefault("render_kw", {})["maxlength"] = 20

@@ -1,0 +1,153 @@
+"""Rules of the low-code configuration (services.register_config), table-driven."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from models import Customer, CustomField, CustomFieldValue
+from services import DomainError
+from services import register_config as rc
+
+
+@pytest.mark.parametrize("entity, rules, field", [
+    ("customer", {("company", "email"): (False, True)}, "email"),                 # required and inactive
+    ("customer", {("company", "nonsense"): (True, False)}, "nonsense"),           # unknown field
+    ("customer", {("robot", "email"): (True, False)}, "email"),                   # unknown kind
+    ("customer", {("private", "vehicle_required"): (True, True)}, "vehicle_required"),  # yes/no cannot be required
+    ("contact", {("", "phone"): (False, True)}, "phone"),
+    ("contact", {("", "send_service_protocol"): (True, True)}, "send_service_protocol"),
+])
+def test_invalid_field_rules_refused(entity, rules, field):
+    with pytest.raises(DomainError) as exc:
+        rc.validate_field_rules(entity, rules)
+    assert exc.value.field == field
+
+
+def test_valid_field_rules_saved_and_read_through_the_cache(session):
+    before = rc.current(session)
+    rc.save_field_rules(session, "customer", {("private", "email"): (True, True),
+                                              ("company", "district"): (False, False)})
+    session.commit()
+    cfg = rc.current(session)
+    assert cfg is not before and cfg.token != before.token
+    assert cfg.required("customer", "private", "email") and not cfg.required("customer", "company", "email")
+    assert not cfg.active("customer", "company", "district") and cfg.active("customer", "private", "district")
+    assert not cfg.active("customer", "company", "personal_number")  # never for companies
+    assert rc.current(session) is cfg  # unchanged token: the cached object
+
+
+@pytest.mark.parametrize("key, field_type, label, choices, required, error_field", [
+    ("name", "text", "Namn", None, False, "key"),                # built-in column
+    ("org_number", "text", "Org", None, False, "key"),
+    ("visiting_address", "text", "Adress", None, False, "key"),  # built-in form field group
+    ("Bad Key", "text", "X", None, False, "key"),
+    ("fleet", "choice", "Flotta", [], False, "choices"),         # a choice list needs choices
+    ("fleet", "multi_choice", "Flotta", ["a", "a"], False, "choices"),
+    ("fleet", "colour", "Flotta", None, False, "field_type"),
+    ("fleet", "text", " ", None, False, "label_sv"),
+    ("fleet", "bool", "Flotta", None, True, "required"),
+])
+def test_invalid_custom_fields_refused(session, key, field_type, label, choices, required, error_field):
+    with pytest.raises(DomainError) as exc:
+        rc.save_custom_field(session, "customer", key, field_type, label, choices=choices, required=required)
+    assert exc.value.field == error_field
+
+
+def test_duplicate_custom_key_refused_per_register(session):
+    rc.save_custom_field(session, "customer", "fleet", "text", "Flotta")
+    session.commit()
+    with pytest.raises(DomainError) as exc:
+        rc.save_custom_field(session, "customer", "fleet", "number", "Flotta 2")
+    assert exc.value.field == "key"
+    rc.save_custom_field(session, "contact", "fleet", "text", "Flotta")  # another register: fine
+    with pytest.raises(DomainError):
+        rc.save_custom_field(session, "vehicle", "fleet", "text", "Flotta")  # Vehicle.fleet is built in
+
+
+@pytest.mark.parametrize("field_type, choices, raw, expected", [
+    ("text", None, "  Hej ", "Hej"),
+    ("number", None, "12", 12),
+    ("decimal", None, "12,50", Decimal("12.50")),
+    ("date", None, "2026-03-01", dt.date(2026, 3, 1)),
+    ("date", None, dt.datetime(2026, 3, 1, 10, 0), dt.date(2026, 3, 1)),
+    ("bool", None, "ja", True),
+    ("bool", None, "", False),
+    ("choice", ["A", "B"], "B", "B"),
+    ("multi_choice", ["A", "B", "C"], "C, A", ["A", "C"]),
+    ("multi_choice", ["A", "B", "C"], ["B"], ["B"]),
+])
+def test_parse_value(field_type, choices, raw, expected):
+    f = rc.FieldDef(1, "customer", "x", field_type, {"sv": "X"}, tuple(choices or ()), False, 0, True, None)
+    assert rc.parse_value(f, raw) == expected
+
+
+@pytest.mark.parametrize("field_type, choices, raw, required", [
+    ("number", None, "12.5", False),
+    ("number", None, "tolv", False),
+    ("decimal", None, "abc", False),
+    ("date", None, "2026-13-01", False),
+    ("bool", None, "kanske", False),
+    ("choice", ["A"], "Z", False),
+    ("multi_choice", ["A"], "A, Z", False),
+    ("text", None, "", True),
+    ("text", None, "x" * 501, False),
+])
+def test_parse_value_refuses(field_type, choices, raw, required):
+    f = rc.FieldDef(1, "customer", "x", field_type, {"sv": "X"}, tuple(choices or ()), required, 0, True, None)
+    with pytest.raises(DomainError) as exc:
+        rc.parse_value(f, raw)
+    assert exc.value.field == "cf_x"
+
+
+def test_values_typed_round_trip_remove_and_purge(session):
+    fields = {t: rc.save_custom_field(session, "customer", f"f_{t}", t, t.title(),
+                                      choices=["A", "B"] if "choice" in t else None)
+              for t in ("text", "long_text", "number", "decimal", "date", "bool", "choice", "multi_choice")}
+    customer = Customer(customer_number="9001", name="Test AB")
+    session.add(customer)
+    session.commit()
+    cfg = rc.current(session)
+    typed = {"cf_f_text": "Hej", "cf_f_long_text": "Lång\ntext", "cf_f_number": 5, "cf_f_decimal": Decimal("2.5"),
+             "cf_f_date": dt.date(2026, 1, 2), "cf_f_bool": True, "cf_f_choice": "B", "cf_f_multi_choice": ["A", "B"]}
+    rc.set_values(session, cfg, "customer", customer.id, typed)
+    session.commit()
+    assert rc.values_of(session, cfg, "customer", [customer.id])[customer.id] == typed
+
+    rc.remove_custom_field(session, fields["text"].id)
+    session.commit()
+    cfg = rc.current(session)
+    assert "cf_f_text" not in rc.values_of(session, cfg, "customer", [customer.id])[customer.id]
+    assert session.query(CustomFieldValue).filter_by(field_id=fields["text"].id).count() == 1  # kept
+    with pytest.raises(DomainError):
+        rc.purge_custom_field(session, fields["number"].id)  # still active: remove first
+    assert rc.purge_custom_field(session, fields["text"].id) == 1
+    session.commit()
+    assert session.get(CustomField, fields["text"].id) is None
+
+
+def test_list_columns_tabs_and_customer_types(session):
+    with pytest.raises(DomainError):
+        rc.save_list_columns(session, ["name", "no_such_column"])
+    with pytest.raises(DomainError):
+        rc.save_list_columns(session, [])
+    rc.save_list_columns(session, ["name", "customer_number"])
+    session.commit()
+    assert rc.current(session).customer_list_columns() == ["name", "customer_number"]
+
+    with pytest.raises(DomainError):
+        rc.save_tabs(session, [{"key": "removed_tab", "enabled": True}])
+    rc.save_tabs(session, [{"key": "history", "enabled": True, "main": True},
+                           {"key": "vehicles", "enabled": False}])
+    session.commit()
+    keys = [t["key"] for t in rc.card_tabs(rc.current(session))]
+    assert keys[0] == "history" and "vehicles" not in keys
+
+    with pytest.raises(DomainError):
+        rc.save_customer_types(session, {"orders": []})
+    with pytest.raises(DomainError):
+        rc.save_customer_types(session, {"orders": ["vip"]})
+    rc.save_customer_types(session, {"orders": ["regular"], "quotes": ["prospect", "regular"]})
+    session.commit()
+    assert rc.allowed_customer_types(session, "orders") == {"regular"}
+    assert rc.allowed_customer_types(session, "quotes") == {"prospect", "regular"}
+    assert rc.allowed_customer_types(session, "bookings") == {"regular", "temporary"}

@@ -1,0 +1,184 @@
+"""Customer register settings through HTTP: field rules, custom fields, columns, tabs, rights."""
+from sqlalchemy import select
+
+from models import AuditLog, Customer, CustomField, User, db
+from services import register_config as rc
+from tests.conftest import csrf_from, make_user
+from tests.web.test_customers import NEW, create, customer_form
+
+SETTINGS = "/admin/register-settings/"
+
+
+def post_settings(client, auth, path, data, section="fields"):
+    token = auth.token(f"{SETTINGS}?section={section}")
+    return client.post(SETTINGS + path, data={"csrf_token": token, **data})
+
+
+def all_active(kinds=("company", "private"), **changes):
+    """Form data with every customer field active, then ``changes`` as key -> (active, required)."""
+    data = {}
+    for kind in kinds:
+        for key in rc.CUSTOMER_FIELDS:
+            active, required = changes.get(key, (True, False))
+            if active:
+                data[f"active-{kind}-{key}"] = "on"
+            if required:
+                data[f"required-{kind}-{key}"] = "on"
+    return data
+
+
+def test_inactive_field_vanishes_and_cannot_be_posted(app, client, auth, admin_user):
+    auth.login()
+    response = post_settings(client, auth, "fields", {"entity": "customer", **all_active(email=(False, False))})
+    assert response.status_code == 302
+    form = client.get(NEW).get_data(as_text=True)
+    assert 'id="email"' not in form and 'id="phone"' in form
+    assert create(client, auth, email="posted@anyway.example").status_code == 302
+    with app.app_context():
+        customer = db.session.scalar(select(Customer))
+        assert customer.email is None
+        cid = customer.id
+    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    assert ">E-post</dt>" not in card and ">Telefon</dt>" in card
+    listing = client.get("/admin/customer/").get_data(as_text=True)
+    assert "posted@anyway" not in listing and "Telefon" in listing
+
+
+def test_field_inactive_for_one_kind_is_kept_unchanged_for_that_kind(app, client, auth, admin_user):
+    auth.login()
+    data = all_active(kinds=("company",))
+    data.update({k: v for k, v in all_active(kinds=("private",), district=(False, False)).items()})
+    post_settings(client, auth, "fields", {"entity": "customer", **data})
+    form = client.get(NEW).get_data(as_text=True)
+    assert 'id="district"' in form and '"district": ["company"]' in form  # hidden for private by the page
+    with app.app_context():
+        from models import District
+        district = District(name="Norr")
+        db.session.add(district)
+        db.session.commit()
+        did = district.id
+    response = create(client, auth, kind="private", org_number="", personal_number="19811218-9876",
+                      name="Anna Andersson", district=str(did))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with app.app_context():
+        assert db.session.scalar(select(Customer)).district_id is None
+
+
+def test_required_field_cannot_be_left_blank(app, client, auth, admin_user):
+    auth.login()
+    data = all_active(kinds=("company",))
+    data.update(all_active(kinds=("private",), phone=(True, True), visiting_address=(True, True)))
+    assert post_settings(client, auth, "fields", {"entity": "customer", **data}).status_code == 302
+    response = create(client, auth, kind="private", org_number="", personal_number="19811218-9876",
+                      name="Anna Andersson", phone="")
+    assert response.status_code == 200
+    assert 'is-invalid" id="phone"' in response.get_data(as_text=True)
+    response = create(client, auth, kind="private", org_number="", personal_number="19811218-9876",
+                      name="Anna Andersson", visiting_street="", form_nonce="n2")
+    assert response.status_code == 200 and 'is-invalid" id="visiting_street"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Customer)) is None
+    # a company has no such rule
+    assert create(client, auth, phone="", form_nonce="n3").status_code == 302
+
+
+def test_invalid_configuration_refused_with_message(app, client, auth, admin_user):
+    auth.login()
+    data = all_active()
+    data.pop("active-private-email")
+    data["required-private-email"] = "on"
+    response = post_settings(client, auth, "fields", {"entity": "customer", **data})
+    assert response.status_code == 400
+    assert 'id="fields-error"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert rc.load(db.session).active("customer", "private", "email")
+    response = post_settings(client, auth, "custom", {"entity": "customer", "key": "name", "field_type": "text",
+                                                      "label_sv": "Namn"}, "custom")
+    assert response.status_code == 400 and 'id="error-key"' in response.get_data(as_text=True)
+    response = post_settings(client, auth, "custom", {"entity": "customer", "key": "fleet", "field_type": "choice",
+                                                      "label_sv": "Flotta", "choices": ""}, "custom")
+    assert response.status_code == 400 and 'id="error-choices"' in response.get_data(as_text=True)
+    response = post_settings(client, auth, "tabs", {"order": "overview,ghost", "enabled-overview": "on"}, "tabs")
+    assert response.status_code == 400 and 'id="tabs-error"' in response.get_data(as_text=True)
+
+
+def test_custom_field_form_card_list_filter_search_and_history(app, client, auth, admin_user):
+    auth.login()
+    for key, ftype, extra in (("fleet_size", "number", {}), ("segment", "choice", {"choices": "Taxi\nBud"}),
+                              ("nickname", "text", {})):
+        r = post_settings(client, auth, "custom", {"entity": "customer", "key": key, "field_type": ftype,
+                                                   "label_sv": key.title(), **extra}, "custom")
+        assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    form = client.get(NEW).get_data(as_text=True)
+    assert 'id="cf_fleet_size"' in form and 'id="cf_segment"' in form
+    bad = create(client, auth, cf_fleet_size="många")
+    assert bad.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(Customer)) is None
+    assert create(client, auth, cf_fleet_size="12", cf_segment="Taxi", cf_nickname="Blixten",
+                  form_nonce="n2").status_code == 302
+    assert create(client, auth, name="Annat AB", org_number="", cf_fleet_size="3", cf_segment="Bud",
+                  form_nonce="n3").status_code == 302
+    with app.app_context():
+        first = db.session.scalar(select(Customer).where(Customer.name == "Bilia Verkstad AB"))
+        cid = first.id
+        history = db.session.scalars(select(AuditLog).where(AuditLog.field == "cf_fleet_size")).all()
+        assert [h.new_value for h in history if h.record_id == str(cid)] == ["12"]
+    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    assert 'id="cf-fleet_size">12<' in card and 'id="cf-segment">Taxi<' in card
+
+    token = auth.token(f"{SETTINGS}?section=columns")
+    order = "customer_number,name,cf_fleet_size,cf_segment"
+    r = client.post(SETTINGS + "columns", data={"csrf_token": token, "order": order, **{
+        f"show-{c}": "on" for c in order.split(",")}})
+    assert r.status_code == 302
+    listing = client.get("/admin/customer/").get_data(as_text=True)
+    assert "Fleet_Size" in listing and ">12<" in listing.replace(" ", "").replace("\n", "")
+    view = app.extensions["verkstad_admin"]._views
+    customer_view = next(v for v in view if v.endpoint == "customer")
+    flt = next(i for i, f in enumerate(customer_view._filters)
+               if str(f.name) == "Segment" and f.operation() == "equals")
+    filtered = client.get(f"/admin/customer/?flt0_{flt}=Bud").get_data(as_text=True)
+    assert "Annat AB" in filtered and "Bilia Verkstad AB" not in filtered
+    gt = next(i for i, f in enumerate(customer_view._filters)
+              if str(f.name) == "Fleet_Size" and f.op == "gt")
+    filtered = client.get(f"/admin/customer/?flt0_{gt}=5").get_data(as_text=True)
+    assert "Bilia Verkstad AB" in filtered and "Annat AB" not in filtered
+    sorted_desc = client.get("/admin/customer/?sort=2&desc=1").get_data(as_text=True)
+    assert sorted_desc.index("Bilia Verkstad AB") < sorted_desc.index("Annat AB")
+    found = client.get("/admin/customer/?search=blixten").get_data(as_text=True)
+    assert "Bilia Verkstad AB" in found and "Annat AB" not in found
+
+
+def test_user_hides_columns_for_themself(app, client, auth, admin_user):
+    auth.login()
+    create(client, auth)
+    token = csrf_from(client.get("/admin/customer/").get_data(as_text=True), last=False)
+    assert client.post("/admin/my-columns/", data={"csrf_token": token, "hide": ["email", "phone"]}).status_code == 302
+    listing = client.get("/admin/customer/").get_data(as_text=True)
+    assert "info@bilia.example" not in listing and "Bilia Verkstad AB" in listing
+    with app.app_context():
+        assert db.session.get(User, admin_user).hidden_columns == {"customer": ["email", "phone"]}
+    other = make_user(app, "olle", {"customer.view"})
+    auth.logout()
+    auth.login("olle")
+    assert "info@bilia.example" in client.get("/admin/customer/").get_data(as_text=True)
+    assert client.get(SETTINGS).status_code == 403
+    assert other
+
+
+def test_settings_change_reaches_a_second_worker(app, client, auth, admin_user):
+    """Two app objects stand for two worker processes: each caches, both follow the token."""
+    auth.login()
+    client.get(NEW)
+    from tests.conftest import _config  # noqa: F401  (same database, second app)
+    from app import create_app
+    second = create_app(dict(app.config))
+    second_client = second.test_client()
+    from tests.conftest import AuthActions
+    AuthActions(second_client).login()
+    assert 'id="vat_number"' in second_client.get(NEW).get_data(as_text=True)
+    post_settings(client, auth, "fields", {"entity": "customer", **all_active(vat_number=(False, False))})
+    assert 'id="vat_number"' not in second_client.get(NEW).get_data(as_text=True)
+    with second.app_context():
+        db.session.remove()

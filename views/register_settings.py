@@ -1,0 +1,207 @@
+"""Settings of the customer register (reference 002, "Inställningar"): customer and contact
+fields, custom fields, list columns, card tabs, customer types per module. Thin: every rule is
+in services.register_config; each POST is one transaction."""
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from models import CUSTOM_FIELD_ENTITIES, CUSTOM_FIELD_TYPES, CustomField, CustomFieldValue, User, db
+from services import DomainError
+from services import register_config as rc
+from views.base import SecureBaseView
+from views.customers import CUSTOMER_LABELS
+
+TYPE_LABELS = {
+    "text": _l("Text"), "long_text": _l("Long text"), "number": _l("Whole number"), "decimal": _l("Decimal number"),
+    "date": _l("Date"), "bool": _l("Yes/no"), "choice": _l("Choice list"), "multi_choice": _l("Multiple choice"),
+}
+ENTITY_LABELS = {"customer": _l("Customers"), "contact": _l("Contacts"), "vehicle": _l("Vehicles")}
+MODULE_LABELS = {"orders": _l("Orders"), "quotes": _l("Quotes"), "bookings": _l("Bookings"),
+                 "sales_opportunities": _l("Sales opportunities")}
+TYPE_NAMES = {"regular": _l("Regular customer"), "temporary": _l("Temporary customer"), "prospect": _l("Prospect")}
+FIELD_NAMES = {**CUSTOMER_LABELS, "visiting_address": _l("Visiting address"), "billing_address": _l("Billing address"),
+               "postal_address": _l("Postal address"), "title": _l("Title"),
+               "send_service_protocol": _l("Send service protocol")}
+TAB_NAMES = {"overview": _l("Overview"), "contacts": _l("Contacts"), "addresses": _l("Addresses"),
+             "vehicles": _l("Vehicles"), "events": _l("Events"), "history": _l("History")}
+SECTIONS = (("fields", _l("Customer fields")), ("contact_fields", _l("Contact fields")),
+            ("custom", _l("Custom fields")), ("columns", _l("Customer table")), ("tabs", _l("Tabs")),
+            ("types", _l("Customer types in modules")))
+
+
+class RegisterSettingsView(SecureBaseView):
+    """/admin/register-settings/: needs settings.manage."""
+
+    right_area = "settings"
+    view_rights = ("manage",)
+
+    def _done(self, section: str, message: str):
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for(".index", section=section))
+
+    def _render(self, section: str, errors: dict | None = None, status: int = 200, **kwargs):
+        cfg = rc.load(db.session)
+        counts = dict(db.session.execute(
+            select(CustomFieldValue.field_id, func.count()).group_by(CustomFieldValue.field_id)).all())
+        all_fields = db.session.scalars(select(CustomField).order_by(
+            CustomField.entity, CustomField.position, CustomField.id)).all()
+        column_labels = {c: FIELD_NAMES.get(c, c) for c in rc.LIST_COLUMNS}
+        column_labels.update({f.name: f.label() for f in cfg.fields_of("customer")})
+        chosen = cfg.customer_list_columns()
+        columns = chosen + [c for c in cfg.available_list_columns() if c not in chosen]
+        tab_labels = dict(TAB_NAMES)
+        tabs = [t for t in cfg.tabs if t["key"] in rc.BUILTIN_TABS or t["key"] in {f.tab for f in cfg.fields_of("customer")}]
+        for key in sorted({f.tab for f in cfg.fields_of("customer") if f.tab} - {t["key"] for t in tabs}):
+            tabs.append({"key": key, "enabled": True, "main": False})
+        return self.render(
+            "admin/register_settings.html", section=section, sections=SECTIONS, cfg=cfg, errors=errors or {},
+            customer_fields=list(rc.CUSTOMER_FIELDS), contact_fields=list(rc.CONTACT_FIELDS),
+            not_requirable=rc.NOT_REQUIRABLE, contact_not_requirable=rc.CONTACT_NOT_REQUIRABLE,
+            not_for_kind=rc.NOT_FOR_KIND, field_names=FIELD_NAMES, kinds=rc.KINDS,
+            custom_fields=all_fields, value_counts=counts, type_labels=TYPE_LABELS, entity_labels=ENTITY_LABELS,
+            field_types=CUSTOM_FIELD_TYPES, entities=CUSTOM_FIELD_ENTITIES,
+            columns=columns, chosen_columns=set(chosen), column_labels=column_labels,
+            tabs=tabs, tab_labels=tab_labels, modules=rc.CUSTOMER_TYPE_MODULES, module_labels=MODULE_LABELS,
+            type_names=TYPE_NAMES, customer_types=rc.CUSTOMER_TYPES, **kwargs), status
+
+    @expose("/")
+    def index(self):
+        section = request.args.get("section", "fields")
+        return self._render(section if section in dict(SECTIONS) else "fields")
+
+    # --- built-in fields ------------------------------------------------------------------
+
+    @expose("/fields", methods=["POST"])
+    def save_fields(self):
+        entity = request.form.get("entity", "customer")
+        if entity == "customer":
+            keys, kinds = rc.CUSTOMER_FIELDS, rc.KINDS
+        else:
+            keys, kinds = rc.CONTACT_FIELDS, ("",)
+        rules = {}
+        for kind in kinds:
+            for key in keys:
+                if entity == "customer" and key in rc.NOT_FOR_KIND.get(kind, ()):
+                    continue
+                rules[(kind, key)] = (f"active-{kind}-{key}" in request.form,
+                                      f"required-{kind}-{key}" in request.form)
+        section = "fields" if entity == "customer" else "contact_fields"
+        try:
+            rc.save_field_rules(db.session, entity, rules)
+        except DomainError as exc:
+            db.session.rollback()
+            return self._render(section, {"fields": exc.message, "field": exc.field}, 400)
+        return self._done(section, _("Field settings saved."))
+
+    # --- custom fields ----------------------------------------------------------------------
+
+    @expose("/custom", methods=["POST"])
+    def save_custom(self):
+        form = request.form
+        field_id = int(form["field_id"]) if form.get("field_id", "").isdigit() else None
+        try:
+            position = int(form.get("position") or 0)
+        except ValueError:
+            position = 0
+        try:
+            rc.save_custom_field(
+                db.session, form.get("entity", "customer"), form.get("key", ""), form.get("field_type", ""),
+                form.get("label_sv", ""), form.get("label_de", ""), form.get("label_en", ""),
+                [c for c in form.get("choices", "").splitlines()], "required" in form, position,
+                form.get("tab", "").strip() or None, field_id)
+        except DomainError as exc:
+            db.session.rollback()
+            return self._render("custom", {exc.field or "custom": exc.message}, 400, posted=form)
+        return self._done("custom", _("Custom field saved."))
+
+    @expose("/custom/<int:field_id>/remove", methods=["POST"])
+    def remove_custom(self, field_id):
+        rc.remove_custom_field(db.session, field_id)
+        return self._done("custom", _("The field was removed; its data is kept until you purge it."))
+
+    @expose("/custom/<int:field_id>/restore", methods=["POST"])
+    def restore_custom(self, field_id):
+        cf = db.session.get(CustomField, field_id) or abort(404)
+        cf.active = True
+        rc.bump(db.session)
+        return self._done("custom", _("The field is shown again."))
+
+    @expose("/custom/<int:field_id>/purge", methods=["POST"])
+    def purge_custom(self, field_id):
+        try:
+            n = rc.purge_custom_field(db.session, field_id)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for(".index", section="custom"))
+        return self._done("custom", _("The field and %(n)s stored values were deleted.", n=n))
+
+    # --- list columns, tabs, customer types --------------------------------------------------
+
+    @expose("/columns", methods=["POST"])
+    def save_columns(self):
+        order = [c for c in request.form.get("order", "").split(",") if c]
+        chosen = [c for c in order if f"show-{c}" in request.form]
+        try:
+            rc.save_list_columns(db.session, chosen)
+        except DomainError as exc:
+            db.session.rollback()
+            return self._render("columns", {"columns": exc.message}, 400)
+        return self._done("columns", _("Customer table saved."))
+
+    @expose("/tabs", methods=["POST"])
+    def save_tabs(self):
+        order = [t for t in request.form.get("order", "").split(",") if t]
+        tabs = [{"key": t, "enabled": f"enabled-{t}" in request.form, "main": f"main-{t}" in request.form}
+                for t in order]
+        try:
+            rc.save_tabs(db.session, tabs)
+            rc.set_events_tab(db.session, "events_tab" in request.form)
+        except DomainError as exc:
+            db.session.rollback()
+            return self._render("tabs", {"tabs": exc.message}, 400)
+        return self._done("tabs", _("Tabs saved."))
+
+    @expose("/types", methods=["POST"])
+    def save_types(self):
+        allowed = {m: [t for t in rc.CUSTOMER_TYPES if f"{m}-{t}" in request.form] for m in rc.CUSTOMER_TYPE_MODULES}
+        try:
+            rc.save_customer_types(db.session, allowed)
+        except DomainError as exc:
+            db.session.rollback()
+            return self._render("types", {"types": exc.message}, 400)
+        return self._done("types", _("Customer types saved."))
+
+
+class MyColumnsView(SecureBaseView):
+    """Each user hides list columns for themself (User.hidden_columns["customer"])."""
+
+    right_area = "customer"
+    view_rights = ("view", "view_assigned")
+
+    def is_visible(self):
+        return False
+
+    @expose("/", methods=["POST"])
+    def index(self):
+        cfg = rc.current(db.session)
+        available = set(cfg.customer_list_columns())
+        hidden = [c for c in request.form.getlist("hide") if c in available]
+        if len(hidden) >= len(available):
+            flash(_("At least one column must stay visible."), "error")
+        else:
+            user = db.session.get(User, current_user.id)
+            user.hidden_columns = {**(user.hidden_columns or {}), "customer": hidden}
+            db.session.commit()
+        target = request.form.get("next") or ""
+        return redirect(target if target.startswith("/admin/") else url_for("customer.index_view"))
+
+
+def register(admin):
+    admin.add_view(RegisterSettingsView(name=_l("Customer register settings"), category=_l("Settings"),
+                                        endpoint="register_settings", url="/admin/register-settings"))
+    admin.add_view(MyColumnsView(name=_l("My columns"), endpoint="my_columns", url="/admin/my-columns"))
