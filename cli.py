@@ -70,6 +70,31 @@ def create_user_command(name: str, role: str, full_name: str):
     click.echo(f"User {user.username} created with role {user.role.name}.")
 
 
+@click.command("export-peppol")
+@click.argument("invoice_number")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="File to write the UBL XML to.")
+@with_appcontext
+def export_peppol(invoice_number: str, output: str):
+    """Write a finalised invoice or credit note as a Peppol BIS Billing 3.0 UBL file."""
+    from sqlalchemy import select
+
+    from models import Invoice
+    from reports.peppol import invoice_xml
+    from services.settings import load_settings
+
+    invoice = db.session.scalar(select(Invoice).where(Invoice.number == invoice_number.strip()))
+    if invoice is None:
+        _fail(f"no invoice or credit note has the number {invoice_number!r}")
+    xml = invoice_xml(invoice, load_settings(db.session))
+    try:
+        with open(output, "wb") as fh:
+            fh.write(xml)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror}")
+    click.echo(f"{invoice} written to {output}.")
+
+
 @click.group("bench")
 def bench_group():
     """Benchmarks (bench/): each fills a separate database and prints medians and ratios."""
@@ -77,9 +102,10 @@ def bench_group():
 
 def register_cli(app) -> None:
     import bench.registers  # noqa: F401  (adds `bench registers` to bench_group)
+    import bench.sales  # noqa: F401  (adds `bench sales`)
 
     for command in COMMANDS:
         app.cli.add_command(command)
 
 
-COMMANDS = [init_db, demo_data, create_user_command, bench_group]
+COMMANDS = [init_db, demo_data, create_user_command, bench_group, export_peppol]

@@ -5,6 +5,7 @@ import sys
 # (name, flask command arguments)
 BENCHMARKS: list[tuple[str, list[str]]] = []
 BENCHMARKS.append(("registers", ["registers", "--customers", "1000000"]))  # bench/registers.py
+BENCHMARKS.append(("sales", ["sales"]))  # bench/sales.py
 
 
 def main() -> int:
