@@ -1118,7 +1118,7 @@ class Order(db.Model, Audited):
     odometer_km: Mapped[int | None] = mapped_column()
     cost_center_id: Mapped[int | None] = mapped_column(ForeignKey("cost_center.id"))
     cost_center: Mapped[CostCenter | None] = relationship()
-    customer_order_number: Mapped[str | None] = mapped_column(String(60))  # kundens ordernummer
+    customer_order_number: Mapped[str | None] = mapped_column(String(60), index=True)  # kundens ordernummer
     customer_reference: Mapped[str | None] = mapped_column(String(120))  # er referens
     our_reference_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     our_reference: Mapped[User | None] = relationship()

@@ -152,16 +152,15 @@ class OrderView(SecureModelView):
                                            joinedload(Order.invoice))
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        """Exact, indexed look-ups: invoice number, registration number, order number, or the
-        customer's number/name prefix."""
+        """Exact, indexed look-ups only (a million orders): invoice number, registration number,
+        the customer's order number, the customer number or the order number."""
         term = search.strip()
         if not term:
             return query, count_query, joins, count_joins
         reg = term.upper().replace(" ", "").replace("-", "")
         conditions = [Order.invoice_id.in_(select(Invoice.id).where(Invoice.number == term)),
                       Order.vehicle_id.in_(select(Vehicle.id).where(Vehicle.registration_number == reg)),
-                      Order.customer_id.in_(select(Customer.id).where(or_(
-                          Customer.customer_number == term, Customer.name.like(f"{term}%")))),
+                      Order.customer_id.in_(select(Customer.id).where(Customer.customer_number == term)),
                       Order.customer_order_number == term]
         if term.isdigit() and len(term) < 10:
             conditions.append(Order.id == int(term))
