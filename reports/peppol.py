@@ -221,14 +221,18 @@ def build(invoice: Invoice, settings: dict) -> etree._Element:
     for line in invoice.lines:
         el = b.cac(root, "CreditNoteLine" if credit else "InvoiceLine")
         b.cbc(el, "ID", line.position)
-        b.cbc(el, "CreditedQuantity" if credit else "InvoicedQuantity", _quantity(line.quantity),
+        # BR-27: the item price is never negative; a discount line has a negative quantity instead
+        sign = -1 if line.unit_price < 0 else 1
+        b.cbc(el, "CreditedQuantity" if credit else "InvoicedQuantity", _quantity(sign * line.quantity),
               unitCode=UNIT_CODES.get((line.unit or "st").lower(), "H87"))
         b.money(el, "LineExtensionAmount", line.net_amount)
         if line.account:
             b.cbc(el, "AccountingCost", line.account)
         gross = (Decimal(line.quantity) * Decimal(line.unit_price)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        # with a discount on a negative line the allowance would be negative: give the net price then
+        net_price_only = gross < 0
         allowance = gross - line.net_amount
-        if allowance:
+        if allowance and not net_price_only:
             charge = b.cac(el, "AllowanceCharge")
             b.cbc(charge, "ChargeIndicator", "false")
             b.cbc(charge, "AllowanceChargeReasonCode", "95")  # discount
@@ -241,7 +245,10 @@ def build(invoice: Invoice, settings: dict) -> etree._Element:
             b.cbc(b.cac(item, "SellersItemIdentification"), "ID", line.item_number)
         _tax_category(b, item, "ClassifiedTaxCategory", category(line.vat_percent, treatment), line.vat_percent)
         price = b.cac(el, "Price")
-        b.cbc(price, "PriceAmount", format(Decimal(line.unit_price), "f"), currencyID=invoice.currency)
+        unit_price = abs(Decimal(line.unit_price))
+        if net_price_only and allowance:
+            unit_price = (abs(line.net_amount) / Decimal(line.quantity)).quantize(Decimal("0.000001"))
+        b.cbc(price, "PriceAmount", format(unit_price, "f"), currencyID=invoice.currency)
     return root
 
 

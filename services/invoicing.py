@@ -230,6 +230,8 @@ def finalise_orders(session: Session, orders: list[Order], user, today: dt.date,
             invoice.lines.append(_snapshot_line(invoice, line, invoice.vat_treatment))
         _add_fee_lines(invoice, [line for _o, line in pairs], settings, with_invoice_fee=who_id == payer.id)
         _close(invoice, settings)
+        if invoice.net_total < 0:
+            raise DomainError(_("The invoice total would be negative; make a credit note instead."), "lines")
         session.add(invoice)
         invoices.append(invoice)
     session.flush()

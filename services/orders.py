@@ -85,7 +85,8 @@ def validate_line(line: OrderLine) -> None:
     if line.quantity is None or Decimal(line.quantity) < 0:
         raise DomainError(_("The quantity cannot be negative (only credit notes have negative amounts)."),
                           "quantity")
-    if line.unit_price is None or Decimal(line.unit_price) < 0:
+    # a free-text line may carry a negative price: a discount or adjustment (bookings bill them so)
+    if line.unit_price is None or (Decimal(line.unit_price) < 0 and line.kind != "free_text"):
         raise DomainError(_("The unit price cannot be negative."), "unit_price")
     discount = Decimal(line.discount_percent or 0)
     if discount < 0 or discount > 100:

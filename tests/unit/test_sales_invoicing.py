@@ -54,7 +54,7 @@ def test_bad_lines_refused(session, kwargs, field):
     kwargs = dict(kwargs)
     order = _order(session)
     with pytest.raises(DomainError) as exc:
-        orders.add_line(session, order, "free_text", text="X", unit_price=kwargs.pop("unit_price", 10), **kwargs)
+        orders.add_line(session, order, "fixed_price", text="X", unit_price=kwargs.pop("unit_price", 10), **kwargs)
     assert exc.value.field == field
     assert order.lines == []
 

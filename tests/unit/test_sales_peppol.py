@@ -125,6 +125,33 @@ def test_reverse_charge_and_export_categories(app, session, country, vat, code):
     assert not fatal, [str(f) for f in fatal]
 
 
+def test_discount_line_with_negative_price(app, session):
+    """A booking's discount arrives as a free-text line with a negative price; Peppol gets a
+    negative quantity and a positive price (BR-27)."""
+    cust = h.customer(session)
+    order = orders.create_order(session, cust, None, today=TODAY)
+    orders.add_line(session, order, "free_text", text="Hyrbil 3 dygn", quantity=3, unit_price=D("450"))
+    orders.add_line(session, order, "free_text", text="Rabatt", quantity=1, unit_price=D("-100"))
+    orders.add_line(session, order, "free_text", text="Rabatt 2", quantity=3, unit_price=D("-10"), discount_percent=10)
+    invoice = invoicing.finalise_invoice(session, order, None, TODAY, h.settings(session))
+    session.commit()
+    assert invoice.net_total == D("1223.00")
+    xml = peppol.invoice_xml(invoice, h.settings(session))
+    ok, errors = validate_xsd(xml)
+    assert ok, errors
+    root = etree.fromstring(xml)
+    _check_sums(root, invoice, "InvoiceLine")
+    prices = [D(p.text) for p in root.findall("cac:InvoiceLine/cac:Price/cbc:PriceAmount", NS)]
+    assert all(p >= 0 for p in prices)
+    fatal = [f for f in check_rules(xml) if f.severity == "fatal" and not (f.rule_id == "BR-CO-16" and invoice.rounding)]
+    assert not fatal, [str(f) for f in fatal]
+    # an invoice that would be negative is refused: that is a credit note
+    order = orders.create_order(session, cust, None, today=TODAY)
+    orders.add_line(session, order, "free_text", text="Rabatt", unit_price=D("-100"))
+    with pytest.raises(Exception, match="negative"):
+        invoicing.finalise_invoice(session, order, None, TODAY, h.settings(session))
+
+
 def test_export_command(app, session, runner, tmp_path):
     invoice, _settings = _invoice(session)
     out = tmp_path / "inv.xml"
