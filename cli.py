@@ -100,6 +100,55 @@ def bench_group():
     """Benchmarks (bench/): each fills a separate database and prints medians and ratios."""
 
 
+# --- customer import / export (issue: low-code register settings) ---------------------------
+
+@click.command("import-customers")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--update", is_flag=True, help="Update existing customers matched by customer number.")
+@click.option("--valid-only", is_flag=True, help="Import the valid rows and skip rows with errors.")
+@click.option("--kind", type=click.Choice(["company", "private"]), help="Kind of rows without a kind column.")
+@with_appcontext
+def import_customers(path: str, update: bool, valid_only: bool, kind: str | None):
+    """Import customers from an XLSX or CSV file in the template's layout (one transaction)."""
+    import os
+
+    from services import customer_import, register_config
+    from services.settings import load_settings
+
+    if os.path.getsize(path) > customer_import.MAX_BYTES:
+        _fail("The file is larger than 10 MB.")
+    with open(path, "rb") as handle:
+        data = handle.read()
+    config, settings = register_config.current(db.session), load_settings(db.session)
+    try:
+        rows = customer_import.read_file(os.path.basename(path), data, kind)
+        results = customer_import.check_rows(db.session, config, settings, rows, update, kind)
+        for row in results:
+            for column, message in row.errors:
+                click.echo(f"{row.sheet + ' ' if row.sheet else ''}row {row.number}, {column}: {message}", err=True)
+        counts = customer_import.apply(db.session, config, settings, results, valid_only, update)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    click.echo(f"Imported: {counts['created']} created, {counts['updated']} updated, {counts['skipped']} skipped.")
+
+
+@click.command("export-customers")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_customers(path: str):
+    """Export company and private customers to XLSX in the import layout."""
+    from services import customer_import, register_config
+
+    if not path.lower().endswith(".xlsx"):
+        _fail("The export file must end in .xlsx.")
+    data = customer_import.write_workbook(db.session, register_config.current(db.session))
+    with open(path, "wb") as handle:
+        handle.write(data)
+    click.echo(f"Exported customers to {path}.")
+
+
 def register_cli(app) -> None:
     import bench.registers  # noqa: F401  (adds `bench registers` to bench_group)
     import bench.sales  # noqa: F401  (adds `bench sales`)
@@ -108,4 +157,4 @@ def register_cli(app) -> None:
         app.cli.add_command(command)
 
 
-COMMANDS = [init_db, demo_data, create_user_command, bench_group, export_peppol]
+COMMANDS = [init_db, demo_data, create_user_command, bench_group, export_peppol, import_customers, export_customers]
