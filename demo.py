@@ -396,3 +396,107 @@ def _demo_billing(session: Session, booking, lines: list[dict], days: int, km: i
 
 
 DEMO_EXTENSIONS.append(demo_bookings)
+
+
+# --------------------------------------------------------------------------------------
+# Sales documents: quotes, orders, invoices, credit notes (issue: sales documents)
+# --------------------------------------------------------------------------------------
+
+
+def demo_sales(session: Session, rng: random.Random, count: int = 320) -> dict[str, int]:
+    """Quotes, orders, finalised invoices and credit notes spread over the last 12 months, in
+    date order so that invoice numbers rise with the dates; a few documents in the outbox."""
+    from models import Order
+    from services import invoicing, orders
+    from services.settings import load_settings
+
+    if session.scalar(select(Order.id).limit(1)) is not None:
+        return {}
+    settings = load_settings(session)
+    today = dt.date.today()
+    customers = list(session.scalars(select(Customer).where(Customer.active.is_(True), Customer.customer_type == "regular")
+                                     .order_by(Customer.id)))
+    articles = list(session.scalars(select(Article).where(Article.active.is_(True)).order_by(Article.id)))
+    operations = list(session.scalars(select(LabourOperation).where(LabourOperation.active.is_(True))
+                                      .order_by(LabourOperation.id)))
+    packages = list(session.scalars(select(Package).order_by(Package.id)))
+    cost_centers = list(session.scalars(select(CostCenter).order_by(CostCenter.id)))
+    advisors = list(session.scalars(select(User).where(User.username.in_(("anna", "bengt", "sara")))))
+    warranty_payer = customers[0] if customers else None
+    if not customers or not articles or not operations:
+        return {}
+    dates = sorted(today - dt.timedelta(days=rng.randrange(365)) for _ in range(count))
+    made: list[tuple[Order, str]] = []
+    for number, day in enumerate(dates):
+        customer = rng.choice(customers)
+        vehicle = customer.vehicles[0] if customer.vehicles else None
+        age = (today - day).days
+        roll = rng.random()
+        kind = "quote" if roll < 0.18 else "order"
+        order = orders.create_order(
+            session, customer, rng.choice(advisors) if advisors else None, kind=kind, vehicle=vehicle, today=day,
+            customer_order_number=f"PO-{day:%y%m}-{number:03d}" if customer.order_number_required or rng.random() < 0.3 else None,
+            customer_reference=customer.contacts[0].name if customer.contacts else None,
+            delivery_date=day + dt.timedelta(days=rng.randint(0, 3)))
+        if order.cost_center is None and (customer.cost_center_required or rng.random() < 0.3):
+            order.cost_center = rng.choice(cost_centers) if cost_centers else None
+        orders.add_line(session, order, "labour", labour=rng.choice(operations), quantity=1)
+        for _ in range(rng.randint(1, 3)):
+            orders.add_line(session, order, "article", article=rng.choice(articles), quantity=rng.choice((1, 1, 2, 4)))
+        if packages and rng.random() < 0.25:
+            orders.add_package(session, order, rng.choice(packages))
+        if rng.random() < 0.1:
+            orders.add_line(session, order, "fixed_price", text="Fastpris hjulskifte inkl. balansering",
+                            unit_price=Decimal("495.00"), discount_percent=Decimal(0))
+        if warranty_payer is not None and warranty_payer.id != customer.id and rng.random() < 0.05:
+            orders.add_line(session, order, "free_text", text="Garantiåtgärd enligt tillverkarens kampanj",
+                            unit_price=Decimal("1850.00"), charge_to="warranty", warranty_payer=warranty_payer)
+        if kind == "quote":
+            order.status = "accepted" if rng.random() < 0.3 else "quote"
+            made.append((order, "open"))
+            continue
+        # older orders are invoiced; recent ones are in the workshop or ready
+        if age > 14 or rng.random() < 0.4:
+            made.append((order, "invoice"))
+        else:
+            order.status = "ready" if rng.random() < 0.5 else "in_progress"
+            made.append((order, "open"))
+    session.flush()
+    invoices = []
+    for order, plan in made:
+        if plan != "invoice":
+            continue
+        day = order.delivery_date or order.order_date
+        invoices.extend(invoicing.finalise_orders(session, [order], order.our_reference, day, settings))
+    credit_notes = 0
+    for invoice in invoices:
+        if invoice.is_credit_note or rng.random() > 0.06:
+            continue
+        credit_day = min(today, invoice.invoice_date + dt.timedelta(days=rng.randint(1, 20)))
+        first = invoice.lines[0]
+        invoicing.create_credit_note(session, invoice, invoice.created_by, credit_day, settings,
+                                     None if rng.random() < 0.3 else {first.id: first.quantity},
+                                     "Kreditering efter reklamation")
+        credit_notes += 1
+    session.flush()
+    queued = 0
+    try:
+        from reports import sales as pdf_reports
+        from services import outbox
+
+        for invoice in invoices[-5:]:
+            email = outbox.recipient_for(session, invoice.customer, "invoice")
+            if not email:
+                continue
+            body = pdf_reports.render_pdf(pdf_reports.invoice_data(invoice), settings)
+            outbox.queue(session, email, f"Faktura {invoice.number} – {settings['company.name']}", "",
+                         f"faktura-{invoice.number}.pdf", body, invoice_id=invoice.id)
+            queued += 1
+    except RuntimeError:  # outside an app context the PDFs are left out
+        pass
+    return {"quotes": sum(1 for o, _p in made if o.kind == "quote"),
+            "orders": sum(1 for o, _p in made if o.kind == "order"),
+            "invoices": len(invoices), "credit notes": credit_notes, "queued e-mails": queued}
+
+
+DEMO_EXTENSIONS.append(demo_sales)
