@@ -271,6 +271,7 @@ def prepare_sqlite(path: Path, n: int, refill: bool, echo=click.echo) -> str:
     engine = create_engine(f"sqlite:///{partial}")
     event.listen(engine, "connect", _sqlite_fast)
     db.metadata.create_all(engine)
+    bench_app(f"sqlite:///{partial}")  # settings data (countries, roles) and the user
     echo(f"SQLite: filling {partial} with {n:,} customers")
     fill(engine, n, echo=echo)
     engine.dispose()
@@ -304,6 +305,7 @@ def prepare_postgresql(base_url: str, n: int, refill: bool, echo=click.echo) -> 
     admin.dispose()
     engine = create_engine(url)
     db.metadata.create_all(engine)
+    bench_app(url.render_as_string(hide_password=False))  # settings data (countries, roles) and the user
     echo(f"PostgreSQL: filling database {name} with {n:,} customers")
     fill(engine, n, echo=echo)
     with engine.begin() as conn:

@@ -53,3 +53,13 @@ def page_keys(query: Query, pk, offset: int, limit: int) -> list:
     (no eager loads, no other columns), so skipping ``offset`` rows reads no table rows."""
     keys = query.enable_eagerloads(False).with_entities(pk).offset(offset).limit(limit)
     return [row[0] for row in keys.all()]
+
+
+def rows_by_keys(query: Query, pk, keys: list) -> list:
+    """The rows of ``keys`` in that order, loaded by primary key through ``query`` (the view's
+    base query with its eager loads, without the search and sort that found the keys)."""
+    if not keys:
+        return []
+    position = {key: i for i, key in enumerate(keys)}
+    rows = query.filter(pk.in_(keys)).all()
+    return sorted(rows, key=lambda row: position[getattr(row, pk.key)])

@@ -211,10 +211,11 @@ class SecureModelView(RightsMixin, ModelView):
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         """Flask-Admin's get_list with two changes for big tables (services.listing): the count
-        is an estimate when unfiltered and capped when searched or filtered, and a deep page
-        finds its primary keys through the sort index before loading the rows."""
+        is an estimate when unfiltered and capped when searched or filtered, and a page finds
+        its primary keys first (through the sort index, or in one pass over the matches)
+        before loading its rows."""
         joins, count_joins = {}, {}
-        query = self.get_query()
+        query = plain = self.get_query()
         count_query = self.get_count_query() if not self.simple_list_pager else None
         if self._search_supported and search:
             query, count_query, joins, count_joins = self._apply_search(
@@ -222,16 +223,26 @@ class SecureModelView(RightsMixin, ModelView):
         if filters and self._filters:
             query, count_query, joins, count_joins = self._apply_filters(
                 query, count_query, joins, count_joins, filters)
-        count = listing.list_count(count_query, self.model.__tablename__) if count_query is not None else None
         for join in self._auto_joins:
-            query = query.options(joinedload(join))
+            query, plain = query.options(joinedload(join)), plain.options(joinedload(join))
         query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
         size = self.page_size if page_size is None else page_size
         offset = (page or 0) * size if size else 0
         pk = self.model.__mapper__.primary_key
-        if execute and size and offset >= listing.DEEP_OFFSET and len(pk) == 1:
-            keys = listing.page_keys(query, pk[0], offset, size)
-            return count, query.filter(pk[0].in_(keys)).all() if keys else []
+        keyed = execute and size and len(pk) == 1
+        if keyed and count_query is not None and count_query.whereclause is not None:
+            # searched or filtered: one sorted pass over the matches (at most the cap) gives
+            # both the count and the page, so the search index is read once, not twice
+            keys = list(dict.fromkeys(listing.page_keys(query, pk[0], 0, listing.FILTERED_CAP)))
+            count = len(keys)
+            if offset + size <= count or count < listing.FILTERED_CAP:
+                keys = keys[offset:offset + size]
+            else:
+                keys = listing.page_keys(query, pk[0], offset, size)
+            return count, listing.rows_by_keys(plain, pk[0], keys)
+        count = listing.list_count(count_query, self.model.__tablename__) if count_query is not None else None
+        if keyed and offset >= listing.DEEP_OFFSET:
+            return count, listing.rows_by_keys(plain, pk[0], listing.page_keys(query, pk[0], offset, size))
         query = self._apply_pagination(query, page, page_size)
         return count, (query.all() if execute else query)
 

@@ -56,3 +56,12 @@ def test_page_keys_are_the_keys_of_the_plain_offset_page(session):
     plain = [c.id for c in query.offset(7).limit(5)]
     assert listing.page_keys(query, Customer.id, 7, 5) == plain
     assert listing.page_keys(query, Customer.id, 40, 5) == []
+
+
+def test_rows_by_keys_keeps_the_order_of_the_keys(session):
+    fill_customers(session, 10)
+    ids = [c.id for c in session.query(Customer).order_by(Customer.id)]
+    keys = [ids[7], ids[2], ids[5]]
+    rows = listing.rows_by_keys(session.query(Customer), Customer.id, keys)
+    assert [r.id for r in rows] == keys
+    assert listing.rows_by_keys(session.query(Customer), Customer.id, []) == []

@@ -39,3 +39,15 @@ def test_search_count_is_capped(app, client, auth, admin_user, many_customers, m
     monkeypatch.setattr(listing, "FILTERED_CAP", 30)
     html = client.get("/admin/customer/?search=kund").get_data(as_text=True)
     assert re.search(r"\(\s*30\s*\)", html) and not re.search(r"\(\s*45\s*\)", html)
+
+
+def test_searched_pages_beyond_the_cap_still_show_their_rows(app, client, auth, admin_user, many_customers,
+                                                             monkeypatch):
+    auth.login()
+    monkeypatch.setattr(listing, "FILTERED_CAP", 30)
+    assert _names(client, "/admin/customer/?search=kund&page=0&page_size=20") == [f"Kund {i:03d}" for i in range(20)]
+    # offset 20 + 20 rows goes past the 30 keys read for the count: the page is read by offset
+    assert _names(client, "/admin/customer/?search=kund&page=1&page_size=20") == [
+        f"Kund {i:03d}" for i in range(20, 40)]
+    assert _names(client, "/admin/customer/?search=kund+04&page=0") == ["Kund 004"] + [
+        f"Kund {i:03d}" for i in range(40, 45)]
