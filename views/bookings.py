@@ -292,7 +292,7 @@ class BookingKindView(SecureBaseView):
         return jsonify([self.event_json(r, settings, current_user) for r in rows])
 
     @expose("/<int:id>/menu")
-    def menu(self, id):
+    def context_menu(self, id):  # not "menu": Flask-Admin's BaseView uses that attribute
         """Context-menu items of a booking for this user (status and rights)."""
         self.need("manager")
         booking = self.booking(id)

@@ -1,0 +1,173 @@
+"""The booking calendar in Chromium: drag a new booking, move it to another vehicle, issue,
+return with a drawn signature, bill, find it in the logbook; a confirmed booking does not move."""
+import datetime as dt
+
+import pytest
+
+from models import Booking, BookingBilling, db
+from services import bookings as rules
+from tests.booking_helpers import SETTINGS, world
+from tests.browser.conftest import login, shot
+
+pytestmark = pytest.mark.browser
+
+
+def next_monday() -> dt.date:
+    today = rules.wall_clock_now().date()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+@pytest.fixture
+def fleet(live_app):
+    with live_app.app_context():
+        w = world(db.session)
+        db.session.commit()
+        return {"customer": w["customer"].id, "advisor": w["advisor"].id, "v1": w["v1"].id, "v2": w["v2"].id}
+
+
+def slot_x(page, day: dt.date, hour: int) -> float:
+    slot = page.locator(f'.ec-slot:has(time[datetime="{day.isoformat()}T{hour:02d}:00:00"])')
+    slot.scroll_into_view_if_needed()
+    box = slot.bounding_box()
+    return box["x"] + 2
+
+
+def row_y(page, registration: str) -> float:
+    label = page.locator(".resource-label", has_text=registration)
+    box = label.bounding_box()
+    return box["y"] + box["height"] / 2
+
+
+def drag(page, x1, y1, x2, y2):
+    page.mouse.move(x1, y1)
+    page.mouse.down()
+    for i in range(1, 11):
+        page.mouse.move(x1 + (x2 - x1) * i / 10, y1 + (y2 - y1) * i / 10)
+    page.mouse.up()
+
+
+def booking_of(live_app, **filters) -> Booking:
+    with live_app.app_context():
+        booking = db.session.query(Booking).filter_by(**filters).one()
+        db.session.expunge(booking)
+        return booking
+
+
+def test_drag_move_issue_return_bill_logbook(page, live_app, fleet):
+    login(page)
+    monday = next_monday()
+    tuesday = monday + dt.timedelta(days=1)
+    page.goto(f"/admin/bookings/loaner/?date={monday.isoformat()}")
+    page.wait_for_selector(".resource-label")
+    shot(page, "bookings-manager-empty")
+
+    # click and drag on the row of ABC123: Tuesday 09:00 to 15:00 opens the form with those values
+    y = row_y(page, "ABC123")
+    # the end snaps to the end of the quarter hour under the pointer: release just before 15:00
+    drag(page, slot_x(page, tuesday, 9), y, slot_x(page, tuesday, 15) - 4, y)
+    page.wait_for_url("**/admin/bookings/loaner/new?**")
+    assert page.input_value("#start_at") == f"{tuesday.isoformat()}T09:00"
+    assert page.input_value("#end_at") == f"{tuesday.isoformat()}T15:00"
+    page.click("#tab-link-planning")
+    assert page.locator("#vehicle option:checked").inner_text().startswith("ABC123")
+    page.click("#tab-link-customer")
+    page.fill("#customer-search", "Anna")
+    page.click(".customer-result")
+    assert page.input_value("#customer_city") == "Stockholm"
+    shot(page, "bookings-form-new")
+    page.click("#save-booking")
+    page.wait_for_selector("#booking-status")
+    booking = booking_of(live_app, kind="loaner")
+    assert booking.vehicle_id == fleet["v1"] and booking.start_at == dt.datetime.combine(tuesday, dt.time(9))
+
+    # drag the booking down to DEF456: saved on the server
+    page.goto(f"/admin/bookings/loaner/?date={monday.isoformat()}")
+    event = page.locator(f'.ec-event[data-booking-id="{booking.id}"]')
+    event.wait_for()
+    event.scroll_into_view_if_needed()
+    box = event.bounding_box()
+    x, y = box["x"] + 10, box["y"] + box["height"] / 2
+    drag(page, x, y, x, row_y(page, "DEF456"))
+    page.wait_for_selector("#calendar-message.alert-success")
+    shot(page, "bookings-manager-moved")
+    assert booking_of(live_app, id=booking.id).vehicle_id == fleet["v2"]
+
+    # issue now
+    page.goto(f"/admin/bookings/loaner/{booking.id}")
+    page.click("#action-issue")
+    page.fill("#issue_odometer", "2100")
+    page.click("#save-issue")
+    page.wait_for_selector("#action-return")
+    assert booking_of(live_app, id=booking.id).issue_odometer == 2100
+
+    # return with a signature drawn on the pad
+    page.click("#action-return")
+    page.fill("#return_odometer", "2180")
+    page.fill("#return_remark", "Tankad")
+    canvas = page.locator("#signature-pad").bounding_box()
+    drag(page, canvas["x"] + 30, canvas["y"] + 100, canvas["x"] + 200, canvas["y"] + 40)
+    drag(page, canvas["x"] + 200, canvas["y"] + 40, canvas["x"] + 320, canvas["y"] + 120)
+    assert page.evaluate("window.signaturePad.isEmpty()") is False
+    shot(page, "bookings-return-signature")
+    page.click("#save-return")
+    page.wait_for_selector("#booking-status")
+    returned = booking_of(live_app, id=booking.id)
+    assert returned.return_odometer == 2180 and returned.return_signature.startswith(b"\x89PNG")
+    page.click("#tab-link-handover")
+    assert page.locator("#signature-image").is_visible()
+
+    # bill it
+    page.click("#action-billing")
+    page.select_option("#tariff_model", index=1)
+    page.click("#calculate")
+    page.wait_for_selector("#billing-lines tbody tr")
+    shot(page, "bookings-billing")
+    page.click("#create-order")
+    page.wait_for_selector("#booking-status")
+    with live_app.app_context():
+        billing = db.session.query(BookingBilling).filter_by(booking_id=booking.id).one()
+        assert billing.total > 0
+
+    # and find it in the logbook
+    page.goto("/admin/bookings/logbook/")
+    page.fill("#logbook-q", booking.number)
+    page.click("#logbook-refresh")
+    row = page.locator(f'tr.logbook-row[data-number="{booking.number}"]')
+    row.wait_for()
+    assert "Fakturerad" in row.inner_text() or "Billed" in row.inner_text()
+    shot(page, "bookings-logbook")
+
+
+def test_confirmed_booking_does_not_move(page, live_app, fleet):
+    monday = next_monday()
+    with live_app.app_context():
+        from models import Customer, User, Vehicle
+
+        booking = rules.create_booking(
+            db.session, "loaner", db.session.get(Customer, fleet["customer"]),
+            {"start_at": dt.datetime.combine(monday + dt.timedelta(days=1), dt.time(9)),
+             "end_at": dt.datetime.combine(monday + dt.timedelta(days=1), dt.time(15)),
+             "vehicle": db.session.get(Vehicle, fleet["v1"])},
+            db.session.get(User, fleet["advisor"]), SETTINGS, rules.wall_clock_now())
+        booking.confirmed = True
+        db.session.commit()
+        booking_id, start = booking.id, booking.start_at
+    login(page)
+    page.goto(f"/admin/bookings/loaner/?date={monday.isoformat()}")
+    event = page.locator(f'.ec-event[data-booking-id="{booking_id}"]')
+    event.wait_for()
+    event.scroll_into_view_if_needed()
+    box = event.bounding_box()
+    x, y = box["x"] + 10, box["y"] + box["height"] / 2
+    drag(page, x, y, x + 150, row_y(page, "DEF456"))
+    page.wait_for_timeout(700)
+    after = event.bounding_box()
+    assert abs(after["x"] - box["x"]) < 2 and abs(after["y"] - box["y"]) < 2
+    moved = booking_of(live_app, id=booking_id)
+    assert moved.start_at == start and moved.vehicle_id == fleet["v1"]
+    # the context menu offers "remove confirmation" but no delete
+    event.click(button="right")
+    page.wait_for_selector("#booking-menu.show")
+    actions = page.locator("#booking-menu a").evaluate_all("els => els.map(e => e.dataset.action)")
+    assert "unconfirm" in actions and "delete" not in actions and "confirm" not in actions
+    shot(page, "bookings-confirmed-menu")
