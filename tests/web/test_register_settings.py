@@ -1,4 +1,6 @@
 """Customer register settings through HTTP: field rules, custom fields, columns, tabs, rights."""
+import re
+
 from sqlalchemy import select
 
 from models import AuditLog, Customer, CustomField, User, db
@@ -182,3 +184,46 @@ def test_settings_change_reaches_a_second_worker(app, client, auth, admin_user):
     assert 'id="vat_number"' not in second_client.get(NEW).get_data(as_text=True)
     with second.app_context():
         db.session.remove()
+
+
+def test_import_preview_errors_then_valid_rows_only(app, client, auth, admin_user):
+    import io
+
+    from tests.unit.test_customer_import import xlsx
+    auth.login()
+    data = xlsx([{"customer_number": "2001", "kind": "company", "name": "Bra AB", "org_number": "556036-0793"},
+                 {"customer_number": "2002", "kind": "company", "name": "Fel AB", "org_number": "556036-0794"}])
+    token = csrf_from(client.get("/admin/customer-import/").get_data(as_text=True))
+    response = client.post("/admin/customer-import/upload", data={
+        "csrf_token": token, "kind": "company", "file": (io.BytesIO(data), "kunder.xlsx")},
+        content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="row-company-3"' in html and "556036-0794" in html
+    assert 'id="import-all"' not in html  # with errors only "valid rows" or nothing
+    run_token = re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
+    r = client.post("/admin/customer-import/run", data={"csrf_token": token, "token": run_token, "suffix": ".xlsx",
+                                                         "kind": "company", "update": "0", "mode": "all"})
+    assert r.status_code == 400 and "nothing" in r.get_json()["error"]
+    r = client.post("/admin/customer-import/run", data={"csrf_token": token, "token": run_token, "suffix": ".xlsx",
+                                                         "kind": "company", "update": "0", "mode": "valid"})
+    assert r.get_json() == {"created": 1, "updated": 0, "skipped": 1}
+    with app.app_context():
+        assert [c.name for c in db.session.scalars(select(Customer))] == ["Bra AB"]
+    export = client.get("/admin/customer-import/export/company")
+    assert export.status_code == 200 and export.data[:2] == b"PK"
+
+
+def test_import_refuses_other_files_and_needs_rights(app, client, auth, admin_user):
+    import io
+    auth.login()
+    token = csrf_from(client.get("/admin/customer-import/").get_data(as_text=True))
+    r = client.post("/admin/customer-import/upload", data={"csrf_token": token, "file": (io.BytesIO(b"x"), "a.pdf")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 400 and 'id="import-error"' in r.get_data(as_text=True)
+    # over 10 MB: refused by the upload limit (413) before the view, by read_file otherwise (unit test)
+    assert app.config["MAX_CONTENT_LENGTH"] <= 10 * 1024 * 1024
+    make_user(app, "viewer", {"customer.view"})
+    auth.logout()
+    auth.login("viewer")
+    assert client.get("/admin/customer-import/").status_code == 403
+    assert client.get("/admin/customer-import/template/company").status_code == 403
