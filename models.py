@@ -858,6 +858,85 @@ class CustomFieldValue(db.Model):
     )
 
 
+class Comment(db.Model):
+    """Kommentar: an internal note on a customer or vehicle (later orders, bookings), never
+    shown to customers; ``@name`` mentions notify users (CommentMention)."""
+
+    __tablename__ = "comment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_by: Mapped[User | None] = relationship()
+    mentions: Mapped[list["CommentMention"]] = relationship(cascade="all, delete-orphan")
+
+    __table_args__ = (Index("ix_comment_record", "entity", "record_id"),)
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class CommentMention(db.Model):
+    """A user named with @ in a comment."""
+
+    __tablename__ = "comment_mention"
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True)
+    user: Mapped[User] = relationship()
+
+
+class PersonalDataErasure(db.Model):
+    """GDPR article 17: who erased a private customer's personal data and when (the erased
+    values are never stored)."""
+
+    __tablename__ = "personal_data_erasure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"), index=True)
+    erased_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    erased_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    erased_by: Mapped[User | None] = relationship()
+
+
+class ProcessingList(db.Model, Audited):
+    """Bearbetningslista: a saved search and filters of the customer list, worked through
+    customer by customer."""
+
+    __tablename__ = "processing_list"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    owner: Mapped[User | None] = relationship()
+    shared: Mapped[bool] = mapped_column(default=False)
+    query: Mapped[str] = mapped_column(String(2000), default="")  # the list's URL query (search, filters)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    items: Mapped[list["ProcessingListItem"]] = relationship(
+        back_populates="processing_list", cascade="all, delete-orphan", order_by="ProcessingListItem.position")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcessingListItem(db.Model):
+    """One customer of a processing list, ticked off as contacted with a note."""
+
+    __tablename__ = "processing_list_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("processing_list.id", ondelete="CASCADE"))
+    processing_list: Mapped[ProcessingList] = relationship(back_populates="items")
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    customer: Mapped[Customer] = relationship()
+    position: Mapped[int] = mapped_column(default=0)
+    done: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    done_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("list_id", "customer_id", name="uq_processing_list_item_list_customer"),)
+
+
 # --------------------------------------------------------------------------------------
 # Vehicle bookings: loaner, rental, test drive (issue: booking calendar)
 # --------------------------------------------------------------------------------------
