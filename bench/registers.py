@@ -2,7 +2,8 @@
 
 `flask --app app bench registers --customers 1000000` fills a separate database (a SQLite file
 under instance/, and a PostgreSQL database of its own when TEST_DATABASE_URL is set) with N
-customers (3 contacts each on average, one visiting address) and 1.5 N vehicles through bulk
+customers (3 contacts on average: companies more, private persons fewer; one visiting
+address) and 1.5 N vehicles through bulk
 Core inserts, builds the search indexes, then times list pages, searches and the customer card
 with the Flask test client, for the app's views and for a stock Flask-Admin ModelView over the
 same tables. A filled database is kept and reused by the next run with the same N.
@@ -50,6 +51,8 @@ MAIL_DOMAINS = ["gmail.com", "hotmail.com", "outlook.com", "telia.com", "icloud.
 PLATE_LETTERS = "ABCDEFGHJKLMNOPRSTUWXYZ"
 VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 CHUNK = 20_000
+# part of the cached database's name: a changed generator fills a new one
+FILL_VERSION = 2
 FIRST_NUMBER = 1_000_000
 ADMIN_PASSWORD = "bench-admin-password-1"
 
@@ -161,7 +164,7 @@ def fill(engine, n: int, seed: int = 2026, echo=click.echo) -> dict[str, int]:
                     values = [name, number, email, phone, _digits(phone), None, pnr, None,
                               f"{pnr[:8]}-{pnr[8:]}"]
                 names.append(name)
-                for _ in range(rng.choice((0, 1, 2, 3, 3, 4, 4, 5, 5, 3)) if company else rng.choice((0, 1, 2))):
+                for _ in range(rng.choice((2, 3, 4, 4, 5, 5, 6, 6, 4, 4)) if company else rng.choice((0, 1, 2))):
                     c_first, c_last = rng.choice(FIRST), rng.choice(LAST)
                     c_mail = f"{_ascii(c_first)}.{_ascii(c_last)}@{domain}" if company else \
                         f"{_ascii(c_first)}{rng.randrange(100)}@{rng.choice(MAIL_DOMAINS)}"
@@ -284,7 +287,7 @@ def prepare_postgresql(base_url: str, n: int, refill: bool, echo=click.echo) -> 
     from models import db
 
     base = make_url(base_url)
-    name = f"verkstad_bench_{n}"
+    name = f"verkstad_bench_v{FILL_VERSION}_{n}"
     url = base.set(database=name)
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -446,7 +449,7 @@ def registers(n: int, runs: int, stock_runs: int, refill: bool, only: str | None
     targets = []
     if only in (None, "sqlite"):
         targets.append(("SQLite", lambda: prepare_sqlite(
-            Path(os.environ.get("VERKSTAD_BENCH_DIR", BASE_DIR / "instance")) / f"bench-registers-{n}.sqlite",
+            Path(os.environ.get("VERKSTAD_BENCH_DIR", BASE_DIR / "instance")) / f"bench-registers-v{FILL_VERSION}-{n}.sqlite",
             n, refill)))
     if only in (None, "postgresql") and os.environ.get("TEST_DATABASE_URL"):
         targets.append(("PostgreSQL", lambda: prepare_postgresql(os.environ["TEST_DATABASE_URL"], n, refill)))

@@ -5,7 +5,7 @@ date by a session event. SQLite searches it through an FTS5 trigram table, Postg
 pg_trgm GIN index; both find any fragment of three characters or more without a table scan."""
 import re
 
-from sqlalchemy import event, text
+from sqlalchemy import event, func, text
 from sqlalchemy.orm import Session
 
 from models import Contact, Customer, Vehicle
@@ -104,9 +104,10 @@ def _rarity(trigram: str) -> int:
     return score - 4 * (trigram in _COMMON_TRIGRAMS)
 
 
-def anchor_trigrams(term: str, count: int = 3) -> list[str]:
+def anchor_trigrams(term: str, count: int = 3, alnum_only: bool = False) -> list[str]:
     """The ``count`` rarest-looking, non-overlapping trigrams of ``term`` (in term order),
-    leaving out the top-level domain of an e-mail address or web address."""
+    leaving out the top-level domain of an e-mail address or web address (and, with
+    ``alnum_only``, every trigram with a character other than a letter or digit)."""
     end = len(term)
     tld = re.search(r"\.[a-z]{2,4}$", term)
     if tld:
@@ -115,7 +116,8 @@ def anchor_trigrams(term: str, count: int = 3) -> list[str]:
         # a leading 0 starts an area code or a mobile prefix: shared by a large share of numbers
         return _rarity(term[i:i + 3]) - 3 * (i == 0 and term[0] == "0")
 
-    starts = sorted((i for i in range(max(0, end - 2)) if " " not in term[i:i + 3]), key=lambda i: (-score(i), i))
+    usable = (lambda t: t.isalnum()) if alnum_only else (lambda t: " " not in t)
+    starts = sorted((i for i in range(max(0, end - 2)) if usable(term[i:i + 3])), key=lambda i: (-score(i), i))
     chosen: list[int] = []
     for gap in (3, 1):  # apart first; overlapping ones only when the term is too short for that
         for i in starts:
@@ -125,7 +127,7 @@ def anchor_trigrams(term: str, count: int = 3) -> list[str]:
                 chosen.append(i)
         if len(chosen) >= 2:
             break
-    return [term[i:i + 3] for i in sorted(chosen)] or [term]
+    return [term[i:i + 3] for i in sorted(chosen)] or ([] if alnum_only else [term])
 
 
 def _like_escape(term: str) -> str:
@@ -156,6 +158,18 @@ def search_condition(dialect: str, model, query: str):
                 text(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :q").bindparams(q=match)
             )
         )
+    elif dialect == "postgresql":
+        # pg_trgm reads the trigrams of whole words of the pattern (padded at dots and @):
+        # the anchors are letters and digits inside a word, the whole term is checked with
+        # strpos, which the planner cannot take to the index
+        short_terms = []
+        for term in terms:
+            anchors = anchor_trigrams(term, alnum_only=True) if len(term) > ANCHORED_ABOVE else []
+            if len(anchors) >= 2:
+                conditions += [model.search_text.like(f"%{_like_escape(a)}%", escape="\\") for a in anchors]
+                conditions.append(func.strpos(model.search_text, term) > 0)
+            else:
+                short_terms.append(term)
     else:
         short_terms = terms
     for term in short_terms:
