@@ -651,6 +651,9 @@ class CustomerView(SecureModelView):
             kwargs["shown"] = lambda key: cfg.active("customer", customer.kind, key)
             kwargs["language"] = _language()
             kwargs["history"] = history_of(db.session, "customer", customer.id)
+            from services.comments import comments_of
+            kwargs["comments"] = comments_of(db.session, "customer", customer.id)
+            kwargs["comment_url"] = url_for("comments.add", entity="customer", record_id=customer.id)
             kwargs["may_edit"] = self._may_edit(customer)
             kwargs["action_form"] = self.action_form()
         return super().render(template, **kwargs)

@@ -205,6 +205,9 @@ def register(admin):
     admin.add_view(RegisterSettingsView(name=_l("Customer register settings"), category=_l("Settings"),
                                         endpoint="register_settings", url="/admin/register-settings"))
     admin.add_view(MyColumnsView(name=_l("My columns"), endpoint="my_columns", url="/admin/my-columns"))
+    from views.comments import CommentsView
+
+    admin.add_view(CommentsView(name=_l("Comments"), endpoint="comments", url="/admin/comments"))
     admin.add_view(CustomerImportView(name=_l("Import/export customers"), category=_l("Registers"),
                                       endpoint="customer_import", url="/admin/customer-import"))
 

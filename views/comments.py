@@ -1,0 +1,56 @@
+"""Comments with @mentions on customers and vehicles: a POST to add, a JSON list of users for
+the @ picker. Rights: whoever may see the record may comment on it."""
+from flask import abort, flash, jsonify, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from models import Customer, Vehicle, db
+from services import DomainError
+from services import comments as comment_rules
+from services import customers as customer_rules
+from views.base import SecureBaseView, has_right
+
+
+def may_see(entity: str, record) -> bool:
+    if entity == "customer":
+        return has_right("customer.view") or (has_right("customer.view_assigned")
+                                              and customer_rules.is_assigned(record, current_user))
+    if entity == "vehicle":
+        return has_right("vehicle.view")
+    return False
+
+
+class CommentsView(SecureBaseView):
+    right_area = "customer"
+
+    def is_accessible(self):
+        return current_user.is_authenticated and any(
+            has_right(r) for r in ("customer.view", "customer.view_assigned", "vehicle.view"))
+
+    def is_visible(self):
+        return False
+
+    @expose("/<entity>/<int:record_id>", methods=["POST"])
+    def add(self, entity, record_id):
+        model = {"customer": Customer, "vehicle": Vehicle}.get(entity) or abort(404)
+        record = db.session.get(model, record_id) or abort(404)
+        if not may_see(entity, record):
+            abort(403)
+        link = url_for(f"{entity}.details_view", id=record_id) + "#tab-comments"
+        try:
+            comment_rules.add_comment(db.session, entity, record_id, request.form.get("body", ""),
+                                      current_user, str(record), link)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        return redirect(link)
+
+    @expose("/")
+    def index(self):
+        abort(404)
+
+    @expose("/users")
+    def users(self):
+        return jsonify(comment_rules.user_suggestions(db.session, request.args.get("q", "")))
