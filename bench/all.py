@@ -6,6 +6,7 @@ import sys
 BENCHMARKS: list[tuple[str, list[str]]] = []
 BENCHMARKS.append(("registers", ["registers", "--customers", "1000000"]))  # bench/registers.py
 BENCHMARKS.append(("sales", ["sales"]))  # bench/sales.py
+BENCHMARKS.append(("calendar", ["calendar"]))  # bench/bookings.py
 
 
 def main() -> int:
