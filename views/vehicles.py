@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import Country, ModelGroup, Vehicle, VehicleCategory, VehicleMake, VehicleNote, db
 from services import vehicles as vehicle_rules
@@ -76,6 +77,11 @@ class VehicleView(SecureModelView):
 
     def search_placeholder(self):
         return _("Registration number, VIN, make, model, owner")
+
+    def get_query(self):
+        # make, owner and the open-notes flag are shown on every row: load them in bulk
+        return super().get_query().options(
+            joinedload(Vehicle.make), joinedload(Vehicle.owner), selectinload(Vehicle.notes))
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         condition = search_condition(db.engine.dialect.name, Vehicle, search)
