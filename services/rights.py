@@ -21,6 +21,8 @@ RIGHTS: dict[str, list[tuple[str, object]]] = {
         ("delete_customer_users", _l("Delete customer users")),
         ("assign", _l("Assign")),
         ("delete_uploads", _l("Delete uploaded files")),
+        ("gdpr", _l("Erase and export personal data (GDPR)")),
+        ("merge", _l("Merge customers")),
     ],
     "vehicle": [
         ("view", _l("View")),
