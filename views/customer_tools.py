@@ -1,0 +1,116 @@
+"""GDPR (erase, export personal data) and merging customers: custom screens with rights of
+their own (customer.gdpr, customer.merge); POSTs carry the global CSRF token."""
+import io
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import Customer, db
+from services import DomainError, gdpr
+from services import merge as merge_rules
+from views.base import SecureBaseView, has_right
+
+
+class CustomerToolsView(SecureBaseView):
+    right_area = "customer"
+    view_rights = ("gdpr", "merge")
+
+    def is_visible(self):
+        return False
+
+    def _customer(self, cid) -> Customer:
+        return db.session.get(Customer, cid) or abort(404)
+
+    @expose("/")
+    def index(self):
+        return redirect(url_for("customer.index_view"))
+
+    # --- GDPR ------------------------------------------------------------------------------
+
+    def _gdpr(self):
+        if not has_right("customer.gdpr"):
+            abort(403)
+
+    @expose("/<int:cid>/personal-data.json")
+    def personal_json(self, cid):
+        self._gdpr()
+        customer = self._customer(cid)
+        return Response(gdpr.personal_data_json(db.session, customer), mimetype="application/json",
+                        headers={"Content-Disposition": f'attachment; filename="personal-data-{customer.customer_number}.json"'})
+
+    @expose("/<int:cid>/personal-data.pdf")
+    def personal_pdf(self, cid):
+        from xhtml2pdf import pisa
+
+        self._gdpr()
+        customer = self._customer(cid)
+        html = render_template("reports/personal_data.html", data=gdpr.personal_data(db.session, customer),
+                               customer=customer)
+        out = io.BytesIO()
+        if pisa.CreatePDF(html, dest=out, encoding="utf-8").err:
+            abort(500)
+        return Response(out.getvalue(), mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="personal-data-{customer.customer_number}.pdf"'})
+
+    @expose("/<int:cid>/erase", methods=["POST"])
+    def erase(self, cid):
+        self._gdpr()
+        customer = self._customer(cid)
+        if request.form.get("confirm") != customer.customer_number:
+            flash(_("Type the customer number to confirm the erasure."), "error")
+            return redirect(url_for("customer.details_view", id=cid))
+        try:
+            gdpr.erase(db.session, customer, current_user, current_app.config.get("FILES_DIR"))
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("customer.details_view", id=cid))
+        flash(_("The personal data was erased."), "success")
+        return redirect(url_for("customer.details_view", id=cid))
+
+    # --- merge ------------------------------------------------------------------------------
+
+    def _merge_args(self, source):
+        if not has_right("customer.merge"):
+            abort(403)
+        keep = db.session.get(Customer, int(source.get("keep", 0) or 0)) if str(source.get("keep", "")).isdigit() else None
+        numbers = [n.strip() for n in source.get("duplicates", "").replace(";", ",").split(",") if n.strip()]
+        dups = list(db.session.scalars(select(Customer).where(Customer.customer_number.in_(numbers)))) if numbers else []
+        unknown = sorted(set(numbers) - {d.customer_number for d in dups})
+        return keep, dups, numbers, unknown
+
+    @expose("/merge")
+    def merge_preview(self):
+        keep, dups, numbers, unknown = self._merge_args(request.args)
+        if keep is None:
+            abort(404)
+        error = None
+        if unknown:
+            error = _("Unknown customer number: %(n)s", n=", ".join(unknown))
+        elif any(d.id == keep.id for d in dups):
+            error = _("A customer cannot be merged with itself.")
+        refs = merge_rules.preview(db.session, keep, dups) if dups and not error else {}
+        return self.render("admin/customer_merge.html", keep=keep, dups=dups, numbers=", ".join(numbers),
+                           refs=refs, error=error)
+
+    @expose("/merge", methods=["POST"])
+    def merge(self):
+        keep, dups, numbers, unknown = self._merge_args(request.form)
+        if keep is None:
+            abort(404)
+        if unknown:
+            flash(_("Unknown customer number: %(n)s", n=", ".join(unknown)), "error")
+            return redirect(url_for(".merge_preview", keep=keep.id, duplicates=", ".join(numbers)))
+        try:
+            merge_rules.merge(db.session, keep, dups, current_user.id)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for(".merge_preview", keep=keep.id, duplicates=", ".join(numbers)))
+        flash(_("The customers were merged."), "success")
+        return redirect(url_for("customer.details_view", id=keep.id))
