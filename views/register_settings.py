@@ -207,9 +207,12 @@ def register(admin):
     admin.add_view(MyColumnsView(name=_l("My columns"), endpoint="my_columns", url="/admin/my-columns"))
     from views.comments import CommentsView
     from views.customer_tools import CustomerToolsView
+    from views.processing_lists import ProcessingListView
 
     admin.add_view(CommentsView(name=_l("Comments"), endpoint="comments", url="/admin/comments"))
     admin.add_view(CustomerToolsView(name=_l("Customer tools"), endpoint="customer_tools", url="/admin/customer-tools"))
+    admin.add_view(ProcessingListView(name=_l("Processing lists"), category=_l("Registers"),
+                                      endpoint="processing_lists", url="/admin/processing-lists"))
     admin.add_view(CustomerImportView(name=_l("Import/export customers"), category=_l("Registers"),
                                       endpoint="customer_import", url="/admin/customer-import"))
 

@@ -1,0 +1,41 @@
+"""Processing lists: save the list's search, share, tick off with a note, progress."""
+from sqlalchemy import select
+
+from models import Customer, ProcessingList, db
+from tests.conftest import csrf_from, make_user
+
+
+def test_save_search_share_and_tick_off(app, client, auth, admin_user):
+    with app.app_context():
+        db.session.add_all([Customer(customer_number=str(1000 + i), name=f"Taxi {i} AB" if i < 3 else f"Bud {i} AB")
+                            for i in range(5)])
+        db.session.commit()
+    auth.login()
+    page = client.get("/admin/customer/?search=taxi").get_data(as_text=True)
+    assert 'id="save-list-form"' in page
+    token = csrf_from(page, last=False)
+    r = client.post("/admin/processing-lists/save", data={"csrf_token": token, "name": "Taxibolag",
+                                                         "query": "search=taxi", "shared": "on"})
+    assert r.status_code == 302
+    with app.app_context():
+        plist = db.session.scalar(select(ProcessingList))
+        assert sorted(i.customer.name for i in plist.items) == ["Taxi 0 AB", "Taxi 1 AB", "Taxi 2 AB"]
+        lid, item = plist.id, plist.items[0].id
+    shown = client.get(f"/admin/processing-lists/{lid}").get_data(as_text=True)
+    assert "0 av 3" in shown or "0 of 3" in shown
+    client.post(f"/admin/processing-lists/{lid}/item/{item}", data={"csrf_token": token, "done": "on",
+                                                                     "note": "Ringde, vill ha offert"})
+    shown = client.get(f"/admin/processing-lists/{lid}").get_data(as_text=True)
+    assert ("1 av 3" in shown or "1 of 3" in shown) and "Ringde, vill ha offert" in shown
+    r = client.post("/admin/processing-lists/save", data={"csrf_token": token, "name": "Tom",
+                                                         "query": "search=finnsinte"})
+    with app.app_context():
+        assert len(db.session.scalars(select(ProcessingList)).all()) == 1  # nothing found: refused
+    auth.logout()
+    make_user(app, "olle", {"customer.view"})
+    auth.login("olle")
+    assert client.get(f"/admin/processing-lists/{lid}").status_code == 200  # shared
+    with app.app_context():
+        db.session.get(ProcessingList, lid).shared = False
+        db.session.commit()
+    assert client.get(f"/admin/processing-lists/{lid}").status_code == 403
