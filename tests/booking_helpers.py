@@ -31,11 +31,11 @@ def rights_for(kind: str, *actions: str) -> set[str]:
 def add_user(session, username: str, rights: set[str] | None = None, admin: bool = False) -> User:
     if admin:
         role = session.scalar(select(Role).where(Role.is_admin.is_(True)))
-        user = User(username=username, full_name=username.title(), password_hash=_HASH, role=role)
+        user = User(username=username, full_name=username.title(), password_hash=_HASH, role=role, language="en")
     else:
         role = Role(name=f"role-{username}", rights=[RoleRight(right=r) for r in sorted(rights or ())])
         session.add(role)
-        user = User(username=username, full_name=username.title(), password_hash=_HASH, role=role)
+        user = User(username=username, full_name=username.title(), password_hash=_HASH, role=role, language="en")
     session.add(user)
     session.flush()
     return user

@@ -134,7 +134,7 @@ def test_drag_move_issue_return_bill_logbook(page, live_app, fleet):
     page.click("#logbook-refresh")
     row = page.locator(f'tr.logbook-row[data-number="{booking.number}"]')
     row.wait_for()
-    assert "Fakturerad" in row.inner_text() or "Billed" in row.inner_text()
+    assert row.locator(".status-billed").count() == 1 and "Debiterad" in row.inner_text()
     shot(page, "bookings-logbook")
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from models import Booking, db
@@ -31,7 +32,7 @@ def test_double_issue_at_once_only_one_wins(app):
     outcomes: dict[int, str] = {}
 
     def issue(booking_id: int, hold: float):
-        with app.app_context():
+        with app.app_context(), force_locale("en"):
             session = Session(db.engine)
             try:
                 from models import User

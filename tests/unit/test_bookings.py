@@ -3,6 +3,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 
 from models import Booking, BookingBilling
 from services import DomainError
@@ -18,7 +19,9 @@ def T(hour, minute=0, day=24):
 
 @pytest.fixture
 def w(session):
-    return world(session)
+    # messages are asserted in English (the UI default is Swedish)
+    with force_locale("en"):
+        yield world(session)
 
 
 def new(session, w, kind="loaner", start=None, end=None, vehicle="v1", user=None, **values):

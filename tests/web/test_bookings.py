@@ -198,7 +198,8 @@ def test_billing_creates_record_once(app, client, auth, setup):
     page = client.post(url, data={"csrf_token": token, "tariff_model": str(setup["tariff"]), "days": "2",
                                   "km_driven": "300", "action": "calculate", "include_remark": "on"})
     text = page.get_data(as_text=True).replace("\xa0", " ")
-    assert "900,00 kr" in text and "250,00 kr" in text and "1 150,00 kr" in text  # 2 × 450; (300 - 200) km × 2.50
+    # the user reads English: 2 × 450; (300 - 200) km × 2.50
+    assert "900.00 kr" in text and "250.00 kr" in text and "1,150.00 kr" in text
     done = client.post(url, data={"csrf_token": token, "tariff_model": str(setup["tariff"]), "days": "2",
                                   "km_driven": "300", "action": "bill", "include_remark": "on"})
     assert done.status_code == 302
