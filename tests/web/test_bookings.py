@@ -252,3 +252,15 @@ def test_settings_page_saves(app, client, auth, admin_user):
         s = load_settings(db.session)
         assert s["booking.issue_days_before_pickup"] == 2 and s["booking.resource_two_lines"] is True
         assert s["booking.update_vehicle_reservation"] is False
+
+
+def test_customer_card_bookings_tab(app, client, auth, setup):
+    login_with(app, client, auth, rights_for("loaner") | {"customer.view"})
+    page = client.get(f"/admin/customer/details/?id={setup['customer']}").get_data(as_text=True)
+    assert 'id="tab-bookings"' in page and 'id="new-booking-loaner"' in page
+    assert 'id="new-booking-rental"' not in page  # no rental rights
+    with app.app_context():
+        numbers = [b.number for b in db.session.query(Booking).filter_by(kind="loaner")]
+    assert all(n in page for n in numbers)
+    new = client.get(f"{BASE}/new?customer={setup['customer']}").get_data(as_text=True)
+    assert 'value="Anna Kund"' in new
