@@ -115,6 +115,17 @@ def _json_error(exc: DomainError, status: int = 409):
     return jsonify(ok=False, error=exc.message, field=exc.field), status
 
 
+def open_orders(customer_id: int) -> list:
+    """Open orders of the customer that billing lines may be added to (sales documents module)."""
+    try:
+        from models import Order
+    except ImportError:
+        return []
+    return db.session.scalars(select(Order).where(Order.customer_id == customer_id, Order.kind == "order",
+                                                  Order.status.notin_(("invoiced", "cancelled")))
+                              .order_by(Order.id.desc()).limit(50)).all()
+
+
 def _fleet(kind: str) -> list[Vehicle]:
     return db.session.scalars(rules.fleet_query(kind).options(joinedload(Vehicle.make))).all()
 
@@ -751,9 +762,14 @@ class BookingKindView(SecureBaseView):
             lines = rules.calculate_billing(booking, tariff, casco, days, km, parse_decimal(str(values["insurance"]), "insurance"),
                                             adjustments, bool(values["include_remark"]))
             if request.method == "POST" and request.form.get("action") == "bill":
+                order = None
+                if (request.form.get("order") or "").isdigit():
+                    order = next((o for o in open_orders(booking.customer_id) if o.id == int(request.form["order"])), None)
+                    if order is None:
+                        raise DomainError(_("Choose an open order of the customer."), "order")
                 billing = rules.bill_booking(db.session, booking, lines, current_user, now, days, km,
                                              (tariff.free_km_per_day * days) if tariff else 0, bool(values["include_remark"]),
-                                             order=None)
+                                             order=order)
                 db.session.commit()
                 flash(_("Booking %(n)s is billed (%(t)s).", n=booking.number, t=money(billing.total))
                       + (" " + _("Order %(o)s.", o=billing.order_id) if billing.order_id else ""), "success")
@@ -768,7 +784,9 @@ class BookingKindView(SecureBaseView):
                            total=sum((line["amount"] for line in lines), Decimal("0")),
                            tariffs=db.session.scalars(select(TariffModel).order_by(TariffModel.name)).all(),
                            cascos=db.session.scalars(select(CascoModel).order_by(CascoModel.name)).all(),
-                           kind=self.kind, orders_available=rules._orders_api() is not None), (422 if errors and request.method == "POST" else 200)
+                           kind=self.kind, orders_available=rules._orders_api() is not None,
+                           open_orders=open_orders(booking.customer_id) if rules._orders_api() is not None else [],
+                           chosen_order=form.get("order", "")), (422 if errors and request.method == "POST" else 200)
 
     # --- prints -------------------------------------------------------------------------------
 

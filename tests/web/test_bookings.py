@@ -264,3 +264,40 @@ def test_customer_card_bookings_tab(app, client, auth, setup):
     assert all(n in page for n in numbers)
     new = client.get(f"{BASE}/new?customer={setup['customer']}").get_data(as_text=True)
     assert 'value="Anna Kund"' in new
+
+
+def test_billing_goes_to_a_new_or_an_open_order(app, client, auth, setup):
+    orders = pytest.importorskip("services.orders")
+    if not hasattr(orders, "add_billing_lines"):
+        pytest.skip("the sales documents module has no add_billing_lines")
+    from models import Order
+
+    token = login_with(app, client, auth, rights_for("rental"))
+    url = f"/admin/bookings/rental/{setup['rental']}/billing"
+    data = {"csrf_token": token, "tariff_model": str(setup["tariff"]), "days": "1", "km_driven": "100",
+            "action": "bill", "include_remark": "on"}
+    assert client.post(url, data=data).status_code == 302
+    with app.app_context():
+        billing = db.session.query(BookingBilling).one()
+        order = db.session.get(Order, billing.order_id)
+        assert order is not None and order.customer_id == setup["customer"]
+        texts = [line.text for line in order.lines]
+        assert any("Standard" in t for t in texts)
+        # a second rental booking of the same customer is added to that open order
+        w_customer = order.customer
+        from models import Vehicle
+
+        now = rules.wall_clock_now()
+        second = rules.create_booking(db.session, "rental", w_customer, {"start_at": now, "end_at": future(5),
+                                      "vehicle": db.session.query(Vehicle).filter_by(fleet="rental").one()},
+                                      db.session.get(Booking, setup["rental"]).advisor, SETTINGS, now)
+        rules.issue_vehicle(db.session, second, now, None, second.advisor, SETTINGS, now)
+        rules.return_vehicle(db.session, second, now, 3200, None, [], None, None, second.advisor, SETTINGS, now)
+        db.session.commit()
+        second_id, order_id, lines_before = second.id, order.id, len(order.lines)
+    data["order"] = str(order_id)
+    assert client.post(f"/admin/bookings/rental/{second_id}/billing", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.query(Order).count() == 1
+        assert len(db.session.get(Order, order_id).lines) > lines_before
+        assert db.session.query(BookingBilling).filter_by(booking_id=second_id).one().order_id == order_id
