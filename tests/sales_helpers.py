@@ -1,6 +1,8 @@
 """Small builders for sales-document tests (customers, articles, labour, packages)."""
 from decimal import Decimal
 
+import pytest
+
 from sqlalchemy import select
 
 from models import (
@@ -64,3 +66,12 @@ def settings(session, **overrides) -> dict:
     values = load_settings(session)
     values.update({k.replace("__", "."): v for k, v in overrides.items()})
     return values
+
+
+@pytest.fixture
+def english(session):
+    """Messages of the services asserted in English (the app's default locale is Swedish)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield

@@ -12,6 +12,7 @@ from flask import Response, abort, flash, g, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import DateBetweenFilter, FilterEqual
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 from flask_babel import lazy_gettext as _l
@@ -111,9 +112,16 @@ def _fmt_invoice(view, context, model, name):
     return Markup(f'<a href="{url_for("invoice.details_view", id=model.invoice.id)}">{escape(model.invoice.number)}</a>')
 
 
+class AdminFlaskForm(FlaskForm):
+    """Flask-Admin's form macros render Flask-WTF's token as well as SecureForm's when the
+    app has CSRFProtect, and WTForms reads the first one, so a SecureForm create form posted
+    from a browser fails its CSRF check. A FlaskForm has hidden_tag(): one token, one check."""
+
+
 class OrderView(SecureModelView):
     """Offerter och order at /admin/order/."""
 
+    form_base_class = AdminFlaskForm
     right_area = "sales"
     details_template = "sales/order_details.html"
     column_list = ("id", "kind", "status", "customer", "vehicle", "order_date", "customer_order_number", "invoice")
@@ -228,7 +236,8 @@ class OrderView(SecureModelView):
             self.details_template, order=order, rows=rows, totals=totals, env_fee=fee, include_vat=include_vat,
             treatment=treatment, status_labels=STATUS_LABELS, kind_labels=KIND_LABELS,
             line_kind_labels=LINE_KIND_LABELS, charge_labels=CHARGE_LABELS, doc_labels=DOC_LABELS,
-            transitions=sorted(orders.TRANSITIONS.get(order.status, ())), offer_articles=offer_articles,
+            transitions=sorted(orders.TRANSITIONS.get(order.status, ()), key=lambda s: (s == "cancelled", s)),
+            offer_articles=offer_articles,
             may_edit=self.has("edit") and order.is_open, may_finalise=self.has("finalise") and order.is_open,
             may_send=self.has("send"), return_url=self.get_url(".index_view"),
         )
@@ -702,6 +711,7 @@ class OutboxView(SecureModelView):
 class DocumentRecipientView(SecureModelView):
     """Olika e-postmottagare per dokumenttyp (11.09)."""
 
+    form_base_class = AdminFlaskForm
     right_area = "sales"
     column_list = ("customer", "document_type", "email")
     column_labels = {"customer": _l("Customer"), "document_type": _l("Document type"), "email": _l("E-mail")}
@@ -718,7 +728,7 @@ class DocumentRecipientView(SecureModelView):
 
 SALES_SETTINGS = [
     ("sales.round_to_krona", _l("Round invoice totals to whole kronor (rounding line)"), "bool"),
-    ("sales.env_fee_percent", _l("Environmental fee / consumables, % of labour (0 = off)"), "decimal"),
+    ("sales.env_fee_percent", _l("Environmental fee / consumables, percent of labour (0 = off)"), "decimal"),
     ("sales.env_fee_cap", _l("Environmental fee cap (kr excl. VAT, 0 = no cap)"), "decimal"),
     ("sales.env_fee_vat", _l("VAT rate of the environmental fee (%)"), "decimal"),
     ("sales.invoice_fee_vat", _l("VAT rate of the invoice fee (%)"), "decimal"),

@@ -12,6 +12,9 @@ from models import Country, DiscountLetter, PaymentTerm
 from reports import peppol
 from services import invoicing, orders
 from tests import sales_helpers as h
+from tests.sales_helpers import english  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("english")
 
 TODAY = dt.date(2026, 11, 24)
 NS = {"cbc": peppol.CBC, "cac": peppol.CAC}

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import func, select
 
-from models import Customer, Invoice, Order, OutboxMessage, db
+from models import Customer, Invoice, Order, OutboxMessage, User, db
 from services import invoicing, orders
 from tests import sales_helpers as h
 from tests.conftest import make_user
@@ -16,6 +16,9 @@ from tests.conftest import make_user
 @pytest.fixture
 def data(app):
     with app.app_context():
+        # the messages are asserted in English
+        for user in db.session.scalars(select(User)):
+            user.language = "en"
         cust = h.customer(db.session, email="kund@example.se")
         art = h.article(db.session)
         op = h.labour(db.session)
@@ -121,7 +124,7 @@ def test_credit_screen(app, client, auth, admin_user, data):
 
 
 def test_rights_are_checked_on_the_server(app, client, auth, data):
-    make_user(app, "viewer", {"sales.view", "customer.view"})
+    make_user(app, "viewer", {"sales.view", "customer.view"}, language="en")
     with app.app_context():
         order = orders.create_order(db.session, db.session.get(Customer, data["customer"]))
         orders.add_line(db.session, order, "free_text", text="X", unit_price=D(10))
@@ -136,7 +139,7 @@ def test_rights_are_checked_on_the_server(app, client, auth, data):
     assert client.get("/admin/manual-credit-note/").status_code == 403
     assert client.get("/admin/collective-invoicing/").status_code == 403
     assert client.get("/admin/order/new/").status_code == 403
-    make_user(app, "nobody", {"customer.view"})
+    make_user(app, "nobody", {"customer.view"}, language="en")
     auth.logout()
     auth.login("nobody")
     assert client.get("/admin/order/").status_code == 403
