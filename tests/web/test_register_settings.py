@@ -203,7 +203,7 @@ def test_import_preview_errors_then_valid_rows_only(app, client, auth, admin_use
     run_token = re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
     r = client.post("/admin/customer-import/run", data={"csrf_token": token, "token": run_token, "suffix": ".xlsx",
                                                          "kind": "company", "update": "0", "mode": "all"})
-    assert r.status_code == 400 and "nothing" in r.get_json()["error"]
+    assert r.status_code == 400 and "ingenting importerades" in r.get_json()["error"]
     r = client.post("/admin/customer-import/run", data={"csrf_token": token, "token": run_token, "suffix": ".xlsx",
                                                          "kind": "company", "update": "0", "mode": "valid"})
     assert r.get_json() == {"created": 1, "updated": 0, "skipped": 1}
