@@ -301,3 +301,23 @@ def test_billing_goes_to_a_new_or_an_open_order(app, client, auth, setup):
         assert db.session.query(Order).count() == 1
         assert len(db.session.get(Order, order_id).lines) > lines_before
         assert db.session.query(BookingBilling).filter_by(booking_id=second_id).one().order_id == order_id
+
+
+def test_return_confirmation_pdf_carries_the_signature(app, client, auth, setup):
+    import base64
+
+    login_with(app, client, auth, rights_for("loaner"))
+    token = csrf_from(client.get(f"{BASE}/{setup['issued']}/return").get_data(as_text=True))
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+    saved = client.post(f"{BASE}/{setup['issued']}/return", data={
+        "csrf_token": token, "return_odometer": "2050", "returned_at": fmt(rules.wall_clock_now()),
+        "signature": "data:image/png;base64," + base64.b64encode(png).decode()})
+    assert saved.status_code == 302
+    assert client.get(f"{BASE}/{setup['issued']}/signature.png").data == png
+    pdf = client.get(f"{BASE}/{setup['issued']}/print/return").data
+    assert pdf.startswith(b"%PDF") and b"/Image" in pdf
+    # signed: a user without "edit handover" cannot change it any more
+    auth.logout()
+    token = login_with(app, client, auth, rights_for("loaner") - {"booking_loaner.edit_handover"}, name="returner")
+    again = client.post(f"{BASE}/{setup['issued']}/return", data={"csrf_token": token, "return_odometer": "2060"})
+    assert again.status_code == 403
