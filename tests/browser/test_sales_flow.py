@@ -105,3 +105,31 @@ def test_order_to_invoice_to_credit_note(page, live_app):
     page.click("#tab-link-orders")
     assert number in page.inner_text("#customer-orders")
     shot(page, "sales-customer-card")
+
+
+def test_collective_invoicing_with_progress(page, live_app):
+    from services import orders
+
+    with live_app.app_context():
+        good = h.customer(db.session, "5001", "Alfa Åkeri AB")
+        bad = h.customer(db.session, "5002", "Beta Bygg AB", order_number_required=True)
+        for cust in (good, good, bad):
+            order = orders.create_order(db.session, cust)
+            orders.add_line(db.session, order, "free_text", text="Service", unit_price=D("1000"))
+            order.status = "ready"
+        db.session.commit()
+        bad_id = bad.id
+    login(page)
+    page.goto("/admin/collective-invoicing/")
+    page.click("#collective-preview")
+    page.wait_for_selector("#collective-groups")
+    assert page.locator("#collective-groups tbody tr").count() == 2
+    page.click("#collective-run")
+    page.wait_for_function("document.getElementById('collective-summary').textContent.length > 0")
+    assert page.inner_text("#collective-progress") == "2 / 2"
+    summary = page.inner_text("#collective-summary")
+    assert "Beta Bygg AB" in summary and "1" in summary
+    shot(page, "sales-collective")
+    with live_app.app_context():
+        assert [n for n, in db.session.execute(select(Invoice.number))] == ["10001"]
+        assert db.session.scalar(select(Order.status).where(Order.customer_id == bad_id)) == "ready"
