@@ -105,6 +105,9 @@ def test_order_to_invoice_to_credit_note(page, live_app):
     page.click("#tab-link-orders")
     assert number in page.inner_text("#customer-orders")
     shot(page, "sales-customer-card")
+    page.goto("/admin/order/?search=ABC123")
+    assert "ABC123" in page.inner_text("table.model-list")
+    shot(page, "sales-order-list")
 
 
 def test_collective_invoicing_with_progress(page, live_app):
