@@ -348,6 +348,7 @@ def bench_app(uri: str):
     with app.app_context():
         from models import Role, User
 
+        db.create_all()  # tables added to the schema since the database was filled
         seed_defaults(db.session)
         if db.session.scalar(select(User).where(User.username == "bench")) is None:
             role = db.session.scalar(select(Role).where(Role.is_admin.is_(True)))
