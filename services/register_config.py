@@ -474,7 +474,7 @@ def stored_value(f: FieldDef, row) -> object:
         return int(v) if v is not None else None
     if t == "decimal":
         v = get("value_number")
-        return v.normalize() if isinstance(v, Decimal) and v == v.to_integral_value() else v
+        return v.normalize() if isinstance(v, Decimal) else v
     if t == "date":
         return get("value_date")
     if t == "bool":
