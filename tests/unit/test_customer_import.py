@@ -142,4 +142,4 @@ def test_cli_bad_file_exits_non_zero(runner, tmp_path):
     bad = tmp_path / "x.txt"
     bad.write_text("hej")
     result = runner.invoke(args=["import-customers", str(bad)])
-    assert result.exit_code == 1 and "XLSX or CSV" in result.output
+    assert result.exit_code == 1 and "XLSX" in result.output and "CSV" in result.output
