@@ -152,6 +152,7 @@ def export_customers(path: str):
 def register_cli(app) -> None:
     import bench.registers  # noqa: F401  (adds `bench registers` to bench_group)
     import bench.sales  # noqa: F401  (adds `bench sales`)
+    import bench.lowcode  # noqa: F401  (adds `bench lowcode`)
     import bench.bookings  # noqa: F401  (adds `bench calendar`)
 
     for command in COMMANDS:

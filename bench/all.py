@@ -7,6 +7,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = []
 BENCHMARKS.append(("registers", ["registers", "--customers", "1000000"]))  # bench/registers.py
 BENCHMARKS.append(("sales", ["sales"]))  # bench/sales.py
 BENCHMARKS.append(("calendar", ["calendar"]))  # bench/bookings.py
+BENCHMARKS.append(("lowcode", ["lowcode", "--customers", "1000000"]))  # bench/lowcode.py
 
 
 def main() -> int:
