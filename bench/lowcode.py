@@ -167,7 +167,13 @@ def lowcode(n: int, runs: int, import_rows: int):
         source = prepare_sqlite(bench_dir / f"bench-registers-v{FILL_VERSION}-{n}.sqlite", n, False)
         partial = path.with_suffix(".part")
         click.echo(f"SQLite: copying {source} and adding 10 custom fields")
-        shutil.copyfile(source.removeprefix("sqlite:///"), partial)
+        import sqlite3
+
+        # the backup API gives a consistent copy even while another benchmark reads the source
+        src, dst = sqlite3.connect(source.removeprefix("sqlite:///")), sqlite3.connect(partial)
+        src.backup(dst)
+        src.close()
+        dst.close()
         _add_custom_fields(f"sqlite:///{partial}", click.echo)
         partial.replace(path)
     else:
