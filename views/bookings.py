@@ -215,7 +215,7 @@ class BookingKindView(SecureBaseView):
                                                        joinedload(Vehicle.category))
         args = request.args
         if args.get("make"):
-            query = query.join(Vehicle.make).where(Vehicle.make.has(name=args["make"]))
+            query = query.where(Vehicle.make.has(name=args["make"]))
         if args.get("model_group", "").isdigit():
             query = query.where(Vehicle.model_group_id == int(args["model_group"]))
         if args.get("category", "").isdigit():
