@@ -142,7 +142,7 @@ class RegisterConfig:
     list_columns: tuple[str, ...] = DEFAULT_LIST_COLUMNS
     tabs: tuple[dict, ...] = tuple(DEFAULT_TABS)
     customer_types: dict = field(default_factory=lambda: dict(DEFAULT_CUSTOMER_TYPES))
-    events_tab: bool = True
+    events_tab: bool = False  # "Aktivera menyfliken Händelser" (reference 002)
 
     # --- built-in fields ---------------------------------------------------------------
 
@@ -225,7 +225,7 @@ def load(session: Session, token: str = "") -> RegisterConfig:
         list_columns=tuple(stored.get("lowcode.customer_columns") or DEFAULT_LIST_COLUMNS),
         tabs=tuple(stored.get("lowcode.customer_tabs") or DEFAULT_TABS),
         customer_types=types,
-        events_tab=bool(stored.get("lowcode.events_tab", True)),
+        events_tab=bool(stored.get("lowcode.events_tab", False)),
     )
 
 
@@ -609,7 +609,7 @@ def card_tabs(config: RegisterConfig) -> list[dict]:
             continue  # a custom tab whose fields were removed
         if key == "events" and not config.events_tab:
             continue
-        out.append({"key": key, "main": bool(t.get("main")) or key == "overview"})
+        out.append({"key": key, "main": bool(t.get("main"))})
     return out
 
 
@@ -718,3 +718,28 @@ def check_required(config: RegisterConfig, customer: Customer, values: dict) -> 
             if config.required("contact", "", key) and _blank(getattr(contact, key)):
                 raise DomainError(_("Contact %(c)s: %(f)s is required.", c=contact.name, f=key.replace("_", " ")),
                                   "contacts")
+
+
+# --- values follow their record -----------------------------------------------------------------
+
+def _delete_values_of_deleted(session: Session, flush_context) -> None:
+    """Custom values have no foreign key (one table for every register): when a customer,
+    contact or vehicle is deleted, its values go with it."""
+    gone: dict[str, list[int]] = {}
+    for obj in session.deleted:
+        entity = {Customer: "customer", Contact: "contact", Vehicle: "vehicle"}.get(type(obj))
+        if entity and obj.id is not None:
+            gone.setdefault(entity, []).append(obj.id)
+    for entity, ids in gone.items():
+        session.execute(delete(CustomFieldValue).where(CustomFieldValue.entity == entity,
+                                                       CustomFieldValue.record_id.in_(ids)))
+
+
+def install(session_class=Session) -> None:
+    from sqlalchemy import event
+
+    if not event.contains(session_class, "after_flush", _delete_values_of_deleted):
+        event.listen(session_class, "after_flush", _delete_values_of_deleted)
+
+
+install()

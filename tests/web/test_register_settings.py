@@ -227,3 +227,31 @@ def test_import_refuses_other_files_and_needs_rights(app, client, auth, admin_us
     auth.login("viewer")
     assert client.get("/admin/customer-import/").status_code == 403
     assert client.get("/admin/customer-import/template/company").status_code == 403
+
+
+def test_tabs_order_more_menu_events_setting_and_values_follow_deletes(app, client, auth, admin_user):
+    auth.login()
+    post_settings(client, auth, "custom", {"entity": "customer", "key": "fleet_size", "field_type": "number",
+                                           "label_sv": "Flotta", "tab": "Flotta"}, "custom")
+    create(client, auth, cf_fleet_size="4")
+    with app.app_context():
+        cid = db.session.scalar(select(Customer.id))
+    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    assert 'id="tab-events"' not in card  # off until the setting enables it
+    assert 'id="tab-Flotta"' in card and 'id="cf-fleet_size">4<' in card  # custom tab, in "More"
+    r = post_settings(client, auth, "tabs", {"order": "history,overview,vehicles,Flotta,events", "enabled-history": "on",
+                                             "main-history": "on", "enabled-overview": "on", "enabled-Flotta": "on",
+                                             "main-Flotta": "on", "enabled-events": "on", "events_tab": "on"}, "tabs")
+    assert r.status_code == 302
+    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    assert card.index('id="tab-link-history"') < card.index('id="tab-link-overview"')
+    assert 'id="tab-link-vehicles"' not in card and 'id="tab-events"' in card
+    assert 'class="tab-pane active" id="tab-history"' in card
+    more = card[card.index('id="tab-more"'):]
+    assert 'id="tab-link-overview"' in more and 'id="tab-link-Flotta"' not in more
+    with app.app_context():
+        from models import CustomFieldValue
+        assert db.session.scalar(select(CustomFieldValue.record_id)) == cid
+        db.session.delete(db.session.get(Customer, cid))
+        db.session.commit()
+        assert db.session.scalar(select(CustomFieldValue)) is None
