@@ -315,6 +315,7 @@ def demo_bookings(session: Session, rng: random.Random) -> dict[str, int]:
         t = (now - dt.timedelta(days=28)).replace(hour=8, minute=0)
         odometer = vehicle.odometer_km
         blocked = False  # an unreturned issue on this vehicle: later bookings stay planned
+        placed: list = []
         while t < now + dt.timedelta(days=28):
             if kind == "test_drive":
                 start = t.replace(hour=rng.choice([9, 10, 13, 14]))
@@ -324,8 +325,9 @@ def demo_bookings(session: Session, rng: random.Random) -> dict[str, int]:
                 start = t.replace(hour=rng.choice([7, 8, 9, 12]), minute=rng.choice([0, 30]))
                 end = start + dt.timedelta(days=rng.choice([1, 2, 3, 5] if kind == "rental" else [0, 1, 1, 2]),
                                            hours=rng.choice([4, 8, 9]))
-                step = (end - start) + dt.timedelta(days=rng.choice([0, 1, 2]))
-            t = (t + step).replace(hour=8, minute=0) if step >= dt.timedelta(days=1) else t + dt.timedelta(days=1)
+                step = None
+            # the next booking of the vehicle starts on a later day than this one ends
+            t = (t + step) if step is not None else (end + dt.timedelta(days=1 + rng.choice([0, 0, 1, 2]))).replace(hour=8, minute=0)
             if rng.random() < 0.2:
                 continue
             customer = rng.choice(customers)
@@ -346,6 +348,7 @@ def demo_bookings(session: Session, rng: random.Random) -> dict[str, int]:
                 booking.customer_street, booking.customer_postal_code, booking.customer_city = \
                     address.street, address.postal_code, address.city
             session.add(booking)
+            placed.append(booking)
             if end < now and not blocked:
                 booking.issued_at = start + dt.timedelta(minutes=rng.choice([0, 5, 20]))
                 booking.issue_odometer = odometer
@@ -376,6 +379,26 @@ def demo_bookings(session: Session, rng: random.Random) -> dict[str, int]:
             else:
                 booking.confirmed = start > now and rng.random() < 0.3
                 counts["confirmed" if booking.confirmed else "planned"] += 1
+        if overdue_vehicle and not blocked:
+            # no booking ended in the last days: the latest past one is still out (overdue)
+            past = [b for b in placed if b.returned_at is not None and b.end_at < now]
+            if past:
+                late = max(past, key=lambda b: b.end_at)
+                odometer = late.issue_odometer
+                if late.billing is not None:
+                    session.expunge(late.billing)  # pending: never written
+                    late.billing = None
+                    counts["billed"] -= 1
+                else:
+                    counts["returned"] -= 1
+                late.returned_at = late.return_odometer = late.return_fuel_level = late.returned_by = None
+                counts["overdue"] += 1
+                for b in placed:
+                    if b.start_at > late.start_at and b.issued_at is not None:
+                        b.issued_at = b.issue_odometer = b.issued_by = None
+                        b.returned_at = b.return_odometer = b.return_fuel_level = b.returned_by = None
+                        counts["issued"] -= 1
+                        counts["planned"] += 1
         vehicle.odometer_km = odometer
     session.flush()
     return {f"bookings {k}": v for k, v in counts.items()} | {"trade plates": len(plates)}

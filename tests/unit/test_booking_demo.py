@@ -7,7 +7,7 @@ from services import bookings as rules
 
 
 def test_demo_bookings_in_every_status(session):
-    summary = demo.create_demo_data(session, customers=40, seed=7)
+    summary = demo.create_demo_data(session, customers=40, seed=11)
     now = rules.wall_clock_now()
     statuses = {b.status(now) for b in session.scalars(select(Booking))}
     assert statuses == {"planned", "issued", "overdue", "returned", "billed"}
@@ -22,3 +22,10 @@ def test_demo_bookings_in_every_status(session):
     # four weeks back and four ahead
     first, last = session.execute(select(func.min(Booking.start_at), func.max(Booking.start_at))).one()
     assert (now - first).days >= 25 and (last - now).days >= 25
+    # issue periods of one vehicle never overlap (an open one runs until now)
+    by_vehicle: dict[int, list] = {}
+    for b in session.scalars(select(Booking).where(Booking.issued_at.is_not(None))):
+        by_vehicle.setdefault(b.vehicle_id, []).append((b.issued_at, b.returned_at or now))
+    for periods in by_vehicle.values():
+        periods.sort()
+        assert all(a[1] <= b[0] for a, b in zip(periods, periods[1:]))
