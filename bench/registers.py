@@ -374,7 +374,7 @@ def _p95(values: list[float]) -> float:
     return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
 
 
-def probes(app) -> list[tuple[str, str, str, int]]:
+def probes(app) -> list[tuple[str, str, str]]:
     """(label, app url, stock url) of the measured operations."""
     from models import Contact, Customer, Vehicle, db
 
@@ -382,17 +382,18 @@ def probes(app) -> list[tuple[str, str, str, int]]:
         n = db.session.scalar(select(func.max(Customer.id)))
         rng = random.Random(7)
         private = db.session.scalars(select(Customer).where(Customer.id >= rng.randrange(n // 2))
-                                     .where(Customer.kind == "private").limit(1)).one()
+                                     .where(Customer.kind == "private").order_by(Customer.id).limit(1)).one()
         first, last = private.name.split(" ", 1)
         fragment = f"{first[:4]} {last[:6]}".lower()
         contact = db.session.scalars(select(Contact).where(Contact.customer_id >= rng.randrange(n // 2))
-                                     .limit(1)).one()
+                                     .order_by(Contact.id).limit(1)).one()
         phone = db.session.scalars(select(Customer.phone).where(Customer.id >= rng.randrange(n // 2))
-                                   .limit(1)).one()
+                                   .order_by(Customer.id).limit(1)).one()
         reg = db.session.scalars(select(Vehicle.registration_number)
-                                 .where(Vehicle.id >= rng.randrange(n)).limit(1)).one()
+                                 .where(Vehicle.id >= rng.randrange(n)).order_by(Vehicle.id).limit(1)).one()
         card = db.session.scalars(select(Customer.id).where(Customer.id >= rng.randrange(n))
-                                  .join(Vehicle, Vehicle.owner_id == Customer.id).limit(1)).one()
+                                  .join(Vehicle, Vehicle.owner_id == Customer.id)
+                                  .order_by(Customer.id).limit(1)).one()
     page = 2000 if n >= 40_100 else max(1, n // 20 - 1)
     return [
         ("list, first page", "/admin/customer/", "/stock/stock_customer/"),
