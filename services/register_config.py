@@ -463,7 +463,7 @@ def _columns(f: FieldDef, value) -> dict:
 
 def stored_value(f: FieldDef, row) -> object:
     """The Python value of a stored row (or of a dict of its columns)."""
-    get = (lambda k: row.get(k)) if isinstance(row, dict) else (lambda k: getattr(row, k))
+    get = (lambda k: row.get(k)) if hasattr(row, "get") else (lambda k: getattr(row, k))
     t = f.field_type
     if t in ("text", "choice"):
         return get("value_text")
@@ -508,12 +508,14 @@ def values_of(session: Session, config: RegisterConfig, entity: str, record_ids:
     out: dict[int, dict[str, object]] = {rid: {} for rid in record_ids}
     if not defs:
         return out
-    rows = session.scalars(select(CustomFieldValue).where(
-        CustomFieldValue.entity == entity, CustomFieldValue.record_id.in_(record_ids),
-        CustomFieldValue.field_id.in_(list(defs))))
+    v = CustomFieldValue
+    # plain rows, not ORM objects: this runs for every list page
+    rows = session.execute(select(v.field_id, v.record_id, v.value_text, v.value_long, v.value_number,
+                                  v.value_date, v.value_bool).where(
+        v.entity == entity, v.record_id.in_(record_ids), v.field_id.in_(list(defs)))).mappings()
     for row in rows:
-        f = defs[row.field_id]
-        out.setdefault(row.record_id, {})[f.name] = stored_value(f, row)
+        f = defs[row["field_id"]]
+        out.setdefault(row["record_id"], {})[f.name] = stored_value(f, row)
     return out
 
 
