@@ -6,7 +6,6 @@ or from an open Order (live register data); the template only lays it out.
 """
 from __future__ import annotations
 
-import datetime as dt
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +17,7 @@ from xhtml2pdf import pisa
 from models import Invoice, Order
 from services.invoicing import _address_lines, invoice_totals, vat_treatment
 from services.orders import env_fee_for, order_totals
-from services.pricing import PricedLine, effective_vat, gross_unit_price, line_net
+from services.pricing import effective_vat, gross_unit_price, line_net
 from views.formatting import number
 
 DOC_TYPES = ("invoice", "credit_note", "quote", "order_confirmation", "work_order", "delivery_note")
@@ -140,7 +139,3 @@ def filename(data: dict) -> str:
     names = {"invoice": "faktura", "credit_note": "kreditnota", "quote": "offert",
              "order_confirmation": "orderbekraftelse", "work_order": "arbetsorder", "delivery_note": "foljesedel"}
     return f"{names[data['doc_type']]}-{data['number']}.pdf"
-
-
-def today() -> dt.date:
-    return dt.date.today()

@@ -18,7 +18,7 @@ from wtforms.validators import ValidationError
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
@@ -27,7 +27,6 @@ from models import (
     Customer,
     DocumentRecipient,
     Invoice,
-    InvoiceLine,
     LabourOperation,
     Order,
     OrderLine,
@@ -278,7 +277,6 @@ class OrderView(SecureModelView):
             price = _dec(form.get("unit_price"), "unit_price", _("The unit price"))
             discount = _dec(form.get("discount_percent"), "discount_percent", _("The discount"))
             vat = _dec(form.get("vat_percent"), "vat_percent", _("The VAT rate"))
-            payer = order.bill_to
             if price is not None and form.get("price_includes_vat") == "1":
                 price = net_from_gross(price, vat if vat is not None else Decimal(25))
             charge_to = form.get("charge_to") or "customer"
@@ -300,7 +298,6 @@ class OrderView(SecureModelView):
                 orders.add_line(db.session, order, kind, text=form.get("text", ""), **common)
             else:
                 raise DomainError(_("Unknown line kind."), "kind")
-            del payer
 
         self._run(order, work)
         return self._back(order, "#lines")

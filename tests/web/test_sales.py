@@ -1,6 +1,5 @@
 """Sales screens through the test client: order form and lines, finalisation, read-only
 invoices (form and direct POST refused), credit notes, collective invoicing, rights."""
-import datetime as dt
 import re
 from decimal import Decimal as D
 
@@ -8,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Customer, Invoice, Order, OutboxMessage, User, db
-from services import invoicing, orders
+from services import orders
 from tests import sales_helpers as h
 from tests.conftest import make_user
 
