@@ -521,6 +521,7 @@ class BookingKindView(SecureBaseView):
             actions=self.allowed_actions(booking, status) if booking is not None and booking.id else {},
             urls=self.urls(booking) if booking is not None and booking.id else {},
             may_issue=rules.has(current_user, self.kind, "issue"),
+            may_manager=rules.has(current_user, self.kind, "manager"),
             may_copy_customer=has_right("customer.edit"), may_copy_vehicle=has_right("vehicle.edit"),
             conflicts=rules.planned_conflicts(db.session, booking) if booking is not None and booking.id else [],
             print_labels=PRINTS,

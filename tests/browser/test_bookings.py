@@ -171,3 +171,25 @@ def test_confirmed_booking_does_not_move(page, live_app, fleet):
     actions = page.locator("#booking-menu a").evaluate_all("els => els.map(e => e.dataset.action)")
     assert "unconfirm" in actions and "delete" not in actions and "confirm" not in actions
     shot(page, "bookings-confirmed-menu")
+
+
+def test_planning_tab_and_form_follow_each_other(page, live_app, fleet):
+    login(page)
+    tuesday = next_monday() + dt.timedelta(days=1)
+    page.goto(f"/admin/bookings/loaner/new?start={tuesday.isoformat()}T09:00&end={tuesday.isoformat()}T15:00"
+              f"&resource=v{fleet['v1']}")
+    page.click("#tab-link-planning")
+    draft = page.locator(".ec-event.booking-draft")
+    draft.wait_for()
+    # the form moves the calendar: a new end makes the draft longer
+    width = draft.bounding_box()["width"]
+    page.fill("#end_at", f"{tuesday.isoformat()}T21:00")
+    page.dispatch_event("#end_at", "change")
+    page.wait_for_function(f"document.querySelector('.ec-event.booking-draft').getBoundingClientRect().width > {width + 10}")
+    # the calendar moves the form: drag the draft to the row of DEF456
+    box = draft.bounding_box()
+    x, y = box["x"] + 8, box["y"] + box["height"] / 2
+    drag(page, x, y, x, row_y(page, "DEF456"))
+    assert page.input_value("#vehicle") == str(fleet["v2"])
+    assert page.input_value("#start_at") == f"{tuesday.isoformat()}T09:00"
+    shot(page, "bookings-planning-tab")
