@@ -279,6 +279,13 @@ def form_rules_for(fields: set[str], custom: list[register_config.FieldDef]) -> 
 
 class ContactInline(InlineFormAdmin):
     form_columns = ("id", "name", "title", "email", "phone", "send_service_protocol")
+
+    def on_model_change(self, form, model, is_created):
+        # custom fields of the contact: checked now, stored by CustomerView once ids exist
+        config = register_config.current(db.session)
+        sub = getattr(form, "form", form)  # Flask-Admin passes the inline FormField
+        model._cf_typed = {f.name: register_config.parse_value(f, sub[f.name].data)
+                           for f in config.fields_of("contact") if f.name in sub}
     form_label = _l("Contact")
     column_labels = {"name": _l("Name"), "title": _l("Title"), "email": _l("E-mail"),
                      "phone": _l("Phone"), "send_service_protocol": _l("Send service protocol")}
@@ -399,7 +406,9 @@ class CustomerView(SecureModelView):
             c for c in ("title", "email", "phone", "send_service_protocol") if cfg.active("contact", "", c))
         inlines = []
         if "contacts" in fields:
-            inlines.append(ContactInline(Contact, form_columns=contact_columns))
+            contact_custom = cfg.fields_of("contact")
+            inlines.append(ContactInline(Contact, form_columns=contact_columns + tuple(f.name for f in contact_custom),
+                                         form_extra_fields={f.name: custom_form_field(f) for f in contact_custom}))
         if "customer_articles" in fields:
             inlines.append(CustomerArticleInline(CustomerArticle))
         self.inline_models = tuple(inlines)
@@ -579,6 +588,14 @@ class CustomerView(SecureModelView):
             for f in self.config.fields_of("customer"):
                 if f.name in form:
                     form[f.name].data = values.get(f.name)
+            contact_fields = self.config.fields_of("contact")
+            if contact_fields and "contacts" in form:
+                entries = [(e, e.object_data) for e in form.contacts.entries if e.object_data is not None]
+                stored = register_config.values_of(db.session, self.config, "contact", [c.id for _e, c in entries])
+                for entry, contact in entries:
+                    for f in contact_fields:
+                        if f.name in entry.form:
+                            entry.form[f.name].data = stored.get(contact.id, {}).get(f.name)
             if "assigned_technicians" in form:
                 form.assigned_technicians.data = list(obj.technicians)
             if (obj.org_number or obj.personal_number) and "org_number" in form and "personal_number" in form:
@@ -611,6 +628,12 @@ class CustomerView(SecureModelView):
         if typed:
             db.session.flush()
             register_config.set_values(db.session, cfg, "customer", model.id, typed)
+        contacts = [c for c in model.contacts if getattr(c, "_cf_typed", None)]
+        if contacts:
+            db.session.flush()
+            for contact in contacts:
+                register_config.set_values(db.session, cfg, "contact", contact.id, contact._cf_typed,
+                                           parent=("customer", model.id))
 
     def delete_model(self, model):
         try:
@@ -665,6 +688,10 @@ class CustomerView(SecureModelView):
             kwargs["custom_values"] = [(f, register_config.display(f, values.get(f.name)))
                                        for f in cfg.fields_of("customer")]
             kwargs["card_tabs"] = register_config.card_tabs(cfg)
+            kwargs["contact_fields"] = cfg.fields_of("contact")
+            contact_values = register_config.values_of(db.session, cfg, "contact", [p.id for p in customer.contacts])
+            kwargs["contact_values"] = {cid: {f.name: register_config.display(f, v.get(f.name))
+                                              for f in kwargs["contact_fields"]} for cid, v in contact_values.items()}
             kwargs["shown"] = lambda key: cfg.active("customer", customer.kind, key)
             kwargs["language"] = _language()
             kwargs["history"] = history_of(db.session, "customer", customer.id)

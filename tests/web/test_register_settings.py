@@ -255,3 +255,21 @@ def test_tabs_order_more_menu_events_setting_and_values_follow_deletes(app, clie
         db.session.delete(db.session.get(Customer, cid))
         db.session.commit()
         assert db.session.scalar(select(CustomFieldValue)) is None
+
+
+def test_contact_custom_field_on_form_and_card(app, client, auth, admin_user):
+    auth.login()
+    post_settings(client, auth, "custom", {"entity": "contact", "key": "shoe_size", "field_type": "number",
+                                           "label_sv": "Skostorlek"}, "custom")
+    bad = create(client, auth, **{"contacts-0-cf_shoe_size": "stor"})
+    assert bad.status_code == 200
+    assert create(client, auth, form_nonce="n2", **{"contacts-0-cf_shoe_size": "43"}).status_code == 302
+    with app.app_context():
+        customer = db.session.scalar(select(Customer))
+        cid, contact_id = customer.id, customer.contacts[0].id
+        cfg = rc.current(db.session)
+        assert rc.values_of(db.session, cfg, "contact", [contact_id])[contact_id] == {"cf_shoe_size": 43}
+    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    assert 'class="contact-cf-shoe_size">43<' in card
+    edit = client.get(f"/admin/customer/edit/?id={cid}").get_data(as_text=True)
+    assert re.search(r'id="contacts-0-cf_shoe_size"[^>]*value="43"', edit)
