@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test bench translations clean
+.PHONY: setup run test bench translations extract-core clean
 
 $(BIN)/activate: requirements.txt
 	$(PY) -m venv $(VENV)
@@ -20,6 +20,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 translations: $(BIN)/activate
 	@for d in translations/*/; do $(BIN)/pybabel compile -d $$d -f 2>/dev/null; done
+
+# re-extract the foundation's strings (babel-core.cfg) and merge them into translations/core;
+# then fill the new empty msgstr in sv and de and run `make translations`
+extract-core: $(BIN)/activate
+	$(BIN)/pybabel extract -F babel-core.cfg -k _l -k lazy_gettext -o /tmp/core.pot .
+	for l in sv de; do $(BIN)/pybabel update -i /tmp/core.pot -d translations/core -l $$l --no-fuzzy-matching; done
 
 setup: $(BIN)/activate node_modules/.package-lock.json translations
 
