@@ -523,3 +523,50 @@ def demo_sales(session: Session, rng: random.Random, count: int = 320) -> dict[s
 
 
 DEMO_EXTENSIONS.append(demo_sales)
+
+
+# --------------------------------------------------------------------------------------
+# Low-code register settings: custom fields, comments, a processing list (issue 3)
+# --------------------------------------------------------------------------------------
+
+
+def demo_lowcode(session: Session, rng: random.Random) -> dict[str, int]:
+    """Three custom fields with values, a few comments and a shared processing list."""
+    from models import Comment, Customer, ProcessingList, ProcessingListItem, User
+    from services import register_config as rc
+
+    if session.scalar(select(Comment.id).limit(1)) is not None:
+        return {}
+    rc.save_custom_field(session, "customer", "fleet_size", "number", "Antal fordon i flottan",
+                         label_de="Flottengröße", label_en="Fleet size", position=1)
+    rc.save_custom_field(session, "customer", "segment", "choice", "Segment", label_de="Segment",
+                         label_en="Segment", choices=["Taxi", "Bud", "Åkeri", "Privat"], position=2)
+    rc.save_custom_field(session, "customer", "customer_since", "date", "Kund sedan", label_de="Kunde seit",
+                         label_en="Customer since", position=3)
+    session.flush()
+    config = rc.load(session)
+    customers = list(session.scalars(select(Customer).order_by(Customer.id)))
+    for customer in customers:
+        if rng.random() < 0.6:
+            rc.set_values(session, config, "customer", customer.id, {
+                "cf_fleet_size": rng.randint(1, 40) if customer.kind == "company" else None,
+                "cf_segment": rng.choice(["Taxi", "Bud", "Åkeri"]) if customer.kind == "company" else "Privat",
+                "cf_customer_since": dt.date(2015 + rng.randrange(10), rng.randint(1, 12), rng.randint(1, 28)),
+            }, audit=False)
+    users = list(session.scalars(select(User).order_by(User.id)))
+    comments = 0
+    for customer in customers[:12]:
+        author, other = rng.sample(users, 2) if len(users) > 1 else (users[0], users[0])
+        session.add(Comment(entity="customer", record_id=customer.id, created_by_id=author.id,
+                            body=f"@{other.username} kan du ringa kunden om servicen nästa vecka?"))
+        comments += 1
+    taxis = [c for c in customers if c.kind == "company"][:25]
+    plist = ProcessingList(name="Vårkampanj däckbyte", owner_id=users[0].id if users else None, shared=True,
+                           query="search=ab")
+    plist.items = [ProcessingListItem(customer_id=c.id, position=i, done=i < 8,
+                                      note="Ringde, bokar tid" if i < 8 else None) for i, c in enumerate(taxis)]
+    session.add(plist)
+    return {"custom fields": 3, "comments": comments, "processing lists": 1}
+
+
+DEMO_EXTENSIONS.append(demo_lowcode)
