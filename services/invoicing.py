@@ -94,7 +94,9 @@ def vat_treatment(customer: Customer, home_country: str = "SE") -> str:
 # ---- finalisation ---------------------------------------------------------------------
 
 
-def _check_required(order: Order, settings: dict) -> None:
+def check_required(order: Order, settings: dict) -> None:
+    """The customer's rules for an order: active, and vehicle, cost center and the customer's
+    order number when the customer's flags (or the module setting) require them."""
     customer = order.customer
     if not customer.active or not order.bill_to.active:
         raise DomainError(_("The customer %(c)s is inactive; it cannot be invoiced.",
@@ -212,7 +214,7 @@ def finalise_orders(session: Session, orders: list[Order], user, today: dt.date,
             raise DomainError(_("Orders of different payers cannot be on one invoice."))
         if not order.lines:
             raise DomainError(_("Order %(n)s has no lines; there is nothing to invoice.", n=order.id), "lines")
-        _check_required(order, settings)
+        check_required(order, settings)
     session.flush()  # order lines need ids for the snapshot
     groups: dict[int, tuple[Customer, list[tuple[Order, OrderLine]]]] = {}
     for order in orders:

@@ -200,6 +200,9 @@ class OrderView(SecureModelView):
                 model.payer = None
         if model.odometer_km is not None and model.odometer_km < 0:
             raise DomainError(_("The odometer reading cannot be negative."), "odometer_km")
+        if model.kind == "order":
+            # shown next to the field now rather than at finalisation
+            invoicing.check_required(model, load_settings(db.session))
 
     def on_model_delete(self, model):
         if not model.is_open or model.invoice_id is not None:

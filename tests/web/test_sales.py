@@ -79,6 +79,24 @@ def test_order_screen_end_to_end(app, client, auth, admin_user, data):
     assert 'id="tab-link-orders"' in card and f'>{number}</a>' in card
 
 
+def test_order_form_requires_what_the_customer_requires(app, client, auth, admin_user, data):
+    with app.app_context():
+        strict = h.customer(db.session, "6006", "Strikt AB", vehicle_required=True)
+        db.session.commit()
+        strict_id = strict.id
+    auth.login()
+    page = client.get("/admin/order/new/")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    r = client.post("/admin/order/new/", data={"csrf_token": token, "kind": "order", "customer": str(strict_id),
+                                               "order_date": "2026-11-24"})
+    assert r.status_code == 200 and "requires a vehicle" in r.get_data(as_text=True)
+    r = client.post("/admin/order/new/", data={"csrf_token": token, "kind": "quote", "customer": str(strict_id),
+                                               "order_date": "2026-11-24"})
+    assert r.status_code == 302  # a quote may be made before the vehicle is known
+    with app.app_context():
+        assert [o.kind for o in db.session.scalars(select(Order))] == ["quote"]
+
+
 def test_finalised_invoice_cannot_be_edited_or_deleted_through_the_web(app, client, auth, admin_user, data):
     auth.login()
     order_id, token = _order_with_lines(client, auth, data)
