@@ -25,7 +25,7 @@ translations: $(BIN)/activate
 # then fill the new empty msgstr in sv and de and run `make translations`
 extract-core: $(BIN)/activate
 	$(BIN)/pybabel extract -F babel-core.cfg -k _l -k lazy_gettext -o /tmp/core.pot .
-	for l in sv de; do $(BIN)/pybabel update -i /tmp/core.pot -d translations/core -l $$l --no-fuzzy-matching; done
+	for l in sv de; do $(BIN)/pybabel update -i /tmp/core.pot -d translations/core -l $$l -w 100 --no-fuzzy-matching; done
 
 setup: $(BIN)/activate node_modules/.package-lock.json translations
 
