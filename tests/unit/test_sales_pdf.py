@@ -117,3 +117,20 @@ def test_write_sample_for_review(app, session, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "sales-invoice.pdf").write_bytes(data)
     assert data.startswith(b"%PDF")
+
+
+def test_logo_and_texts_from_settings(app, session):
+    from tests.browser.conftest import ARTIFACTS
+    from PIL import Image
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    logo = ARTIFACTS / "sales-test-logo.png"
+    Image.new("RGB", (120, 40), (20, 60, 160)).save(logo)
+    invoice, settings = _invoice(session, sales__logo_path=str(logo), sales__text__heading__invoice="Tack för ordern",
+                                 sales__text__footer="Styrelsens säte: Stockholm")
+    with app.test_request_context():
+        data = pdf.invoice_pdf(session, invoice, settings)
+    reader = PdfReader(io.BytesIO(data))
+    text = _text(data)
+    assert "Tack för ordern" in text and "Styrelsens säte: Stockholm" in text
+    assert any(reader.pages[0].images), "the logo is on the page"
