@@ -1084,7 +1084,8 @@ class Booking(db.Model, Audited):
     return_fuel_level: Mapped[str | None] = mapped_column(String(5))
     return_remark: Mapped[str | None] = mapped_column(Text)
     return_damages: Mapped[str | None] = mapped_column(Text)
-    return_signature: Mapped[bytes | None] = mapped_column(LargeBinary)  # PNG
+    signature: Mapped["BookingSignature | None"] = relationship(
+        back_populates="booking", uselist=False, cascade="all, delete-orphan")
     returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     returned_by: Mapped[User | None] = relationship(foreign_keys=[returned_by_id])
 
@@ -1110,6 +1111,20 @@ class Booking(db.Model, Audited):
     def billed(self) -> bool:
         return self.billing is not None
 
+    @property
+    def return_signature(self) -> bytes | None:
+        """The signature PNG of the return (stored in BookingSignature)."""
+        return self.signature.png if self.signature is not None else None
+
+    @return_signature.setter
+    def return_signature(self, png: bytes | None) -> None:
+        if png is None:
+            self.signature = None
+        elif self.signature is None:
+            self.signature = BookingSignature(png=png)
+        else:
+            self.signature.png = png
+
     def status(self, now: dt.datetime) -> str:
         """planned / issued / overdue / returned / billed."""
         if self.returned_at is not None:
@@ -1120,6 +1135,17 @@ class Booking(db.Model, Audited):
 
     def __str__(self) -> str:
         return f"{self.number} {self.customer_name}".strip()
+
+
+class BookingSignature(db.Model):
+    """Underskrift (Unterschrift) of a return as PNG. Kept apart from Booking, and not audited,
+    so the history holds no image bytes."""
+
+    __tablename__ = "booking_signature"
+    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"), primary_key=True)
+    booking: Mapped[Booking] = relationship(back_populates="signature")
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class BookingBilling(db.Model, Audited):

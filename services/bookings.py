@@ -249,10 +249,14 @@ def copy_customer(booking: Booking, customer: Customer) -> None:
 
 
 def copy_customer_to_register(booking: Booking) -> None:
-    """"Copy to customer register": the edited phone and e-mail go back to the customer."""
+    """"Copy to customer register": the edited phone and e-mail go back to the customer, and a
+    contact person driving gets the driver's phone and e-mail (free input is not copied)."""
     customer = require_active(booking.customer)
     customer.phone = booking.customer_phone or customer.phone
     customer.email = booking.customer_email or customer.email
+    if booking.driver_type == "contact" and booking.driver_contact is not None:
+        booking.driver_contact.phone = booking.driver_phone or booking.driver_contact.phone
+        booking.driver_contact.email = booking.driver_email or booking.driver_contact.email
 
 
 def copy_driver_to_vehicle(booking: Booking) -> None:

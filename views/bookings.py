@@ -35,6 +35,7 @@ from services import DomainError
 from services import bookings as rules
 from services.settings import load_settings, set_setting
 from views.base import SecureBaseView, SecureModelView, has_right
+from views.customers import history_of
 from views.formatting import money
 
 BOOKINGS = _l("Bookings")
@@ -525,6 +526,7 @@ class BookingKindView(SecureBaseView):
             may_copy_customer=has_right("customer.edit"), may_copy_vehicle=has_right("vehicle.edit"),
             conflicts=rules.planned_conflicts(db.session, booking) if booking is not None and booking.id else [],
             print_labels=PRINTS,
+            history=history_of(db.session, "booking", booking.id) if booking is not None and booking.id else [],
         )
 
     def _values_of(self, booking: Booking) -> dict:

@@ -383,3 +383,33 @@ def test_window_rows_draws_by_status(session, w):
     assert rows[planned.id]["status"] == "planned"
     assert rows[late.id]["status"] == "overdue" and rows[late.id]["shown_end"] == NOW
     assert b.window_rows(session, "rental", T(0, day=23), T(0, day=30), NOW) == []
+
+
+def test_copy_to_registers(session, w):
+    from models import Contact
+
+    contact = Contact(name="Kalle Kontakt", phone="08-1", email="k@example.se")
+    w["customer"].contacts.append(contact)
+    w["v1"].owner = w["customer"]
+    session.flush()
+    booking = new(session, w, customer_phone="070-555", driver_type="contact", driver_contact=contact,
+                  driver_name="Kalle Kontakt", driver_phone="070-777")
+    b.copy_customer_to_register(booking)
+    b.copy_driver_to_vehicle(booking)
+    session.flush()
+    assert w["customer"].phone == "070-555" and contact.phone == "070-777" and w["v1"].driver_id == contact.id
+    free = new(session, w, start=T(17), end=T(18), driver_type="free", driver_name="Någon")
+    with pytest.raises(DomainError):
+        b.copy_driver_to_vehicle(free)
+
+
+def test_signature_is_kept_out_of_the_history(session, w):
+    from models import AuditLog
+
+    booking = new(session, w, start=T(9))
+    b.issue_vehicle(session, booking, T(9), None, w["advisor"], SETTINGS, NOW)
+    b.return_vehicle(session, booking, T(10), 1100, None, [], None, b"\x89PNG-signature", w["advisor"], SETTINGS, NOW)
+    session.flush()
+    assert booking.signature.png == b"\x89PNG-signature"
+    logged = session.query(AuditLog).filter(AuditLog.table_name == "booking").all()
+    assert logged and not any("PNG" in (row.new_value or "") for row in logged)
