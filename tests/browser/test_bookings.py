@@ -3,6 +3,7 @@ return with a drawn signature, bill, find it in the logbook; a confirmed booking
 import datetime as dt
 
 import pytest
+from sqlalchemy.orm import selectinload
 
 from models import Booking, BookingBilling, db
 from services import bookings as rules
@@ -48,7 +49,7 @@ def drag(page, x1, y1, x2, y2):
 
 def booking_of(live_app, **filters) -> Booking:
     with live_app.app_context():
-        booking = db.session.query(Booking).filter_by(**filters).one()
+        booking = db.session.query(Booking).options(selectinload(Booking.signature)).filter_by(**filters).one()
         db.session.expunge(booking)
         return booking
 
