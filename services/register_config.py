@@ -509,13 +509,16 @@ def values_of(session: Session, config: RegisterConfig, entity: str, record_ids:
     if not defs:
         return out
     v = CustomFieldValue
-    # plain rows, not ORM objects: this runs for every list page
-    rows = session.execute(select(v.field_id, v.record_id, v.value_text, v.value_long, v.value_number,
-                                  v.value_date, v.value_bool).where(
-        v.entity == entity, v.record_id.in_(record_ids), v.field_id.in_(list(defs)))).mappings()
-    for row in rows:
-        f = defs[row["field_id"]]
-        out.setdefault(row["record_id"], {})[f.name] = stored_value(f, row)
+    # plain rows, not ORM objects: this runs for every list page; chunks keep an export of
+    # many thousand rows under the databases' limits on bound parameters
+    for start in range(0, len(record_ids), 5000):
+        rows = session.execute(select(v.field_id, v.record_id, v.value_text, v.value_long, v.value_number,
+                                      v.value_date, v.value_bool).where(
+            v.entity == entity, v.record_id.in_(record_ids[start:start + 5000]),
+            v.field_id.in_(list(defs)))).mappings()
+        for row in rows:
+            f = defs[row["field_id"]]
+            out.setdefault(row["record_id"], {})[f.name] = stored_value(f, row)
     return out
 
 

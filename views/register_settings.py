@@ -332,6 +332,7 @@ class CustomerImportView(SecureBaseView):
             db.session.rollback()
             return jsonify(error=exc.message), 400
         path.unlink(missing_ok=True)
+        progress_file.unlink(missing_ok=True)
         return jsonify(counts)
 
     @expose("/progress/<token>")

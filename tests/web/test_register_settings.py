@@ -273,3 +273,12 @@ def test_contact_custom_field_on_form_and_card(app, client, auth, admin_user):
     assert 'class="contact-cf-shoe_size">43<' in card
     edit = client.get(f"/admin/customer/edit/?id={cid}").get_data(as_text=True)
     assert re.search(r'id="contacts-0-cf_shoe_size"[^>]*value="43"', edit)
+
+
+def test_list_export_has_custom_columns(app, client, auth, admin_user):
+    auth.login()
+    post_settings(client, auth, "custom", {"entity": "customer", "key": "fleet_size", "field_type": "number",
+                                           "label_sv": "Flotta"}, "custom")
+    create(client, auth, cf_fleet_size="9")
+    csv = client.get("/admin/customer/export/csv/").get_data(as_text=True)
+    assert "Flotta" in csv.splitlines()[0] and csv.splitlines()[1].rstrip().endswith("9")
