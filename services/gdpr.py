@@ -20,9 +20,7 @@ from sqlalchemy.orm import Session
 from models import (
     AuditLog,
     Comment,
-    Contact,
     Customer,
-    CustomFieldValue,
     Notification,
     OutboxMessage,
     PersonalDataErasure,

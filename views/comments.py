@@ -2,7 +2,6 @@
 the @ picker. Rights: whoever may see the record may comment on it."""
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Customer, Vehicle, db

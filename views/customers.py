@@ -10,7 +10,7 @@ from flask_babel import LazyString, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from wtforms import (
