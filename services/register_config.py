@@ -604,7 +604,9 @@ def card_tabs(config: RegisterConfig) -> list[dict]:
     """Enabled tabs in order, each {"key", "main"}; custom tabs with fields, Events when enabled."""
     custom = {f.tab for f in config.fields_of("customer") if f.tab}
     seen, out = set(), []
-    for t in [*config.tabs, *({"key": k, "enabled": True, "main": False} for k in sorted(custom))]:
+    # tabs not in the stored order (custom tabs, built-in tabs added by a later version) come last
+    later = [*BUILTIN_TABS, *sorted(custom)]
+    for t in [*config.tabs, *({"key": k, "enabled": True, "main": False} for k in later)]:
         key = t["key"]
         if key in seen or not t.get("enabled", True):
             seen.add(key)

@@ -55,8 +55,9 @@ class RegisterSettingsView(SecureBaseView):
         columns = chosen + [c for c in cfg.available_list_columns() if c not in chosen]
         tab_labels = dict(TAB_NAMES)
         tabs = [t for t in cfg.tabs if t["key"] in rc.BUILTIN_TABS or t["key"] in {f.tab for f in cfg.fields_of("customer")}]
-        for key in sorted({f.tab for f in cfg.fields_of("customer") if f.tab} - {t["key"] for t in tabs}):
-            tabs.append({"key": key, "enabled": True, "main": False})
+        for key in [*rc.BUILTIN_TABS, *sorted({f.tab for f in cfg.fields_of("customer") if f.tab})]:
+            if key not in {t["key"] for t in tabs}:
+                tabs.append({"key": key, "enabled": True, "main": False})
         return self.render(
             "admin/register_settings.html", section=section, sections=SECTIONS, cfg=cfg, errors=errors or {},
             customer_fields=list(rc.CUSTOMER_FIELDS), contact_fields=list(rc.CONTACT_FIELDS),

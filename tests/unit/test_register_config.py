@@ -151,3 +151,12 @@ def test_list_columns_tabs_and_customer_types(session):
     assert rc.allowed_customer_types(session, "orders") == {"regular"}
     assert rc.allowed_customer_types(session, "quotes") == {"prospect", "regular"}
     assert rc.allowed_customer_types(session, "bookings") == {"regular", "temporary"}
+
+
+def test_a_builtin_tab_missing_from_a_stored_order_comes_last():
+    cfg = rc.RegisterConfig(tabs=({"key": "overview", "enabled": True, "main": True},
+                                  {"key": "history", "enabled": False, "main": True}))
+    tabs = rc.card_tabs(cfg)
+    assert tabs[0] == {"key": "overview", "main": True}
+    assert "history" not in [t["key"] for t in tabs]  # disabled stays disabled
+    assert {"key": "comments", "main": False} in tabs  # not in the stored order: in "More"
