@@ -175,8 +175,10 @@ class BookingKindView(SecureBaseView):
             "issue": not issued and rules.has(u, k, "issue"),
             "edit_issue": issued and rules.has(u, k, "edit_handover"),
             "cancel_issue": issued and not returned and rules.has(u, k, "edit_handover"),
-            "return": issued and (not returned or rules.has(u, k, "edit_handover")
-                                  or booking.return_signature is None) and rules.has(u, k, "return"),
+            "return": issued and not returned and rules.has(u, k, "return"),
+            # a signed return is locked except for "edit handover"
+            "edit_return": returned and (rules.has(u, k, "edit_handover")
+                                         or (booking.return_signature is None and rules.has(u, k, "return"))),
             "billing": returned and booking.billing is None and rules.has(u, k, "billing"),
             "template": status in ("planned", "issued", "overdue", "returned", "billed") and rules.has(u, k, "new"),
             "print_confirmation": True,
@@ -327,6 +329,7 @@ class BookingKindView(SecureBaseView):
         urls = {a: url_for(f"{ep}.{a}", id=booking.id) for a in (
             "edit", "confirm", "unconfirm", "issue", "cancel_issue", "return_", "billing", "template", "delete", "move")}
         urls["return"] = urls.pop("return_")
+        urls["edit_return"] = urls["return"]
         urls["edit_issue"] = urls["issue"]
         urls["open"] = urls["edit"]
         for doc in PRINTS:

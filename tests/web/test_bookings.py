@@ -321,3 +321,16 @@ def test_return_confirmation_pdf_carries_the_signature(app, client, auth, setup)
     token = login_with(app, client, auth, rights_for("loaner") - {"booking_loaner.edit_handover"}, name="returner")
     again = client.post(f"{BASE}/{setup['issued']}/return", data={"csrf_token": token, "return_odometer": "2060"})
     assert again.status_code == 403
+
+
+def test_context_menu_follows_status_and_rights(app, client, auth, setup):
+    login_with(app, client, auth, rights_for("loaner") - {"booking_loaner.edit_handover"})
+    planned = client.get(f"{BASE}/{setup['planned']}/menu").get_json()
+    assert planned["status"] == "planned"
+    assert {"open", "confirm", "issue", "template", "delete", "print_confirmation"} <= set(planned["actions"])
+    assert not {"return", "edit_return", "cancel_issue", "billing", "print_return"} & set(planned["actions"])
+    issued = client.get(f"{BASE}/{setup['issued']}/menu").get_json()
+    assert "return" in issued["actions"] and "issue" not in issued["actions"]
+    assert "cancel_issue" not in issued["actions"] and "edit_issue" not in issued["actions"]  # no edit handover
+    assert "delete" not in issued["actions"]
+    assert client.get(f"/admin/bookings/rental/{setup['rental']}/menu").status_code == 403  # no rental rights
