@@ -129,3 +129,23 @@ def test_import_with_one_bad_row_shows_the_error_on_that_row(page, live_app, tmp
     shot(page, "lowcode-import-done")
     with live_app.app_context():
         assert sorted(c.name for c in db.session.scalars(select(Customer))) == ["Bra AB", "Också bra AB"]
+
+
+def test_gdpr_erase_from_the_card_menu(page, live_app):
+    with live_app.app_context():
+        db.session.add(Customer(customer_number="1001", kind="private", name="Greta Gustafsson",
+                                personal_number="199001011239", email="greta@example.se"))
+        db.session.commit()
+        cid = db.session.scalar(select(Customer.id))
+    login(page)
+    page.goto(f"/admin/customer/details/?id={cid}")
+    assert not page.is_visible("#erase-form")
+    page.click("#customer-tools")
+    assert page.is_visible("#merge-link") and page.is_visible("#erase-form")
+    page.fill("#erase-confirm", "1001")
+    shot(page, "lowcode-gdpr-menu")
+    page.click("#erase-button")
+    page.wait_for_selector(".alert-success")
+    assert "Greta" not in page.inner_text("#customer-title")
+    with live_app.app_context():
+        assert db.session.get(Customer, cid).email is None
