@@ -51,7 +51,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     # one catalogue per module (translations/<module>/<lang>/LC_MESSAGES), merged by Flask-Babel
-    catalogues = ";".join(sorted(str(p) for p in (BASE_DIR / "translations").iterdir() if p.is_dir()))
+    # the later catalogue wins a msgid both have: core comes last, so the foundation's terms
+    # are the same on every screen
+    folders = sorted((p for p in (BASE_DIR / "translations").iterdir() if p.is_dir()),
+                     key=lambda p: (p.name == "core", p.name))
+    catalogues = ";".join(str(p) for p in folders)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=catalogues)
     audit.install()
     search.install()
