@@ -944,7 +944,6 @@ class ProcessingListItem(db.Model):
 # Vehicle bookings: loaner, rental, test drive (issue: booking calendar)
 # --------------------------------------------------------------------------------------
 
-from sqlalchemy import LargeBinary  # noqa: E402  (kept in this section: only bookings store binaries)
 
 BOOKING_KINDS = ("loaner", "rental", "test_drive")
 DRIVER_TYPES = ("customer", "contact", "free")

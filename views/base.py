@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView
-from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.form import SecureForm, rules

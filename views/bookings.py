@@ -34,7 +34,8 @@ from models import (
 from services import DomainError
 from services import bookings as rules
 from services.settings import load_settings, set_setting
-from views.base import SecureBaseView, SecureModelView, has_right
+from views.settings import SettingsView
+from views.base import SecureBaseView, has_right
 from views.customers import history_of
 from views.formatting import money
 
@@ -957,33 +958,16 @@ class BookingSettingsView(SecureBaseView):
         return self.render("bookings/settings.html", spec=BOOKING_SETTINGS, values=current, errors=errors)
 
 
-class BookingRegisterView(SecureModelView):
+class BookingRegisterView(SettingsView):
     """Trade plates, tariff and casco models: settings registers of the booking module."""
 
-    right_area = "settings"
-    view_rights = ("manage",)
-    edit_rights = ("manage",)
-    can_view_details = False
-    column_exclude_list = ("version",)
+    column_searchable_list = ()
+    column_filters = ("active",)
+    column_default_sort = None
     column_labels = {"number": _l("Number"), "description": _l("Description"), "active": _l("Active"),
                      "name": _l("Name"), "price_per_day": _l("Price per day"), "price_per_km": _l("Price per km"),
                      "free_km_per_day": _l("Free km per day"), "vat_percent": _l("VAT (%)"),
                      "deductible": _l("Deductible")}
-
-    @property
-    def can_create(self):
-        return self.has("manage")
-
-    @property
-    def can_delete(self):
-        return self.has("manage")
-
-    @property
-    def can_export(self):
-        return self.has("manage")
-
-    def is_action_allowed(self, name):
-        return self.has("manage")
 
 
 def customer_bookings(customer) -> list[Booking]:

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import PasswordField, SelectMultipleField, widgets
 
-from models import AuditLog, Role, RoleRight, User, db
+from models import RoleRight, User, db
 from services import DomainError
 from services.auth import check_new_password, hash_password
 from services.rights import AREA_LABELS, RIGHTS
