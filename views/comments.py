@@ -48,7 +48,7 @@ class CommentsView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        abort(404)
+        return self.users()
 
     @expose("/users")
     def users(self):

@@ -26,7 +26,10 @@ class CustomerToolsView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        return redirect(url_for("customer.index_view"))
+        """Start of a merge: the customer to keep and the duplicates, by customer number."""
+        if not has_right("customer.merge"):
+            return redirect(url_for("customer.index_view"))
+        return self.render("admin/customer_merge.html", keep=None, dups=[], numbers="", refs={}, error=None)
 
     # --- GDPR ------------------------------------------------------------------------------
 
@@ -78,6 +81,8 @@ class CustomerToolsView(SecureBaseView):
         if not has_right("customer.merge"):
             abort(403)
         keep = db.session.get(Customer, int(source.get("keep", 0) or 0)) if str(source.get("keep", "")).isdigit() else None
+        if keep is None and source.get("keep_number"):
+            keep = db.session.scalar(select(Customer).where(Customer.customer_number == source["keep_number"].strip()))
         numbers = [n.strip() for n in source.get("duplicates", "").replace(";", ",").split(",") if n.strip()]
         dups = list(db.session.scalars(select(Customer).where(Customer.customer_number.in_(numbers)))) if numbers else []
         unknown = sorted(set(numbers) - {d.customer_number for d in dups})

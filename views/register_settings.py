@@ -187,8 +187,16 @@ class MyColumnsView(SecureBaseView):
     def is_visible(self):
         return False
 
-    @expose("/", methods=["POST"])
+    @expose("/")
     def index(self):
+        cfg = rc.current(db.session)
+        view = next(v for v in self.admin._views if getattr(v, "endpoint", None) == "customer")
+        view._ensure_config()
+        return self.render("admin/my_columns.html", columns=cfg.customer_list_columns(), labels=view.column_labels,
+                           hidden=set((current_user.hidden_columns or {}).get("customer", [])))
+
+    @expose("/", methods=["POST"])
+    def save(self):
         cfg = rc.current(db.session)
         available = set(cfg.customer_list_columns())
         hidden = [c for c in request.form.getlist("hide") if c in available]
