@@ -259,6 +259,11 @@ class HiddenRule(rules.BaseRule):
         super().__init__()
         self.field_name = field_name
 
+    @property
+    def visible_fields(self):
+        # counted as shown, else Flask-Admin drops the field from a form with rules
+        return [self.field_name]
+
     def __call__(self, form, form_opts=None, field_args=None):
         field = getattr(form, self.field_name, None)
         return Markup(field()) if field is not None else ""

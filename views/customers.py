@@ -246,14 +246,6 @@ SORTABLE_BUILTIN = {"customer_number", "name", "kind", "customer_type", "email",
                     "language", "created_at", "active"}
 
 
-class _Hidden(HiddenRule):
-    """A hidden input that Flask-Admin counts as shown (so it is not removed from the form)."""
-
-    @property
-    def visible_fields(self):
-        return [self.field_name]
-
-
 def form_rules_for(fields: set[str], custom: list[register_config.FieldDef]) -> list:
     out = []
     for legend, names in FORM_LAYOUT:
@@ -273,7 +265,7 @@ def form_rules_for(fields: set[str], custom: list[register_config.FieldDef]) -> 
         out.append(rules.FieldSet(loose, _l("Additional information")))
     for tab in sorted({f.tab for f in custom if f.tab}):
         out.append(rules.FieldSet([f.name for f in custom if f.tab == tab], tab))
-    out += [_Hidden("form_nonce"), _Hidden("edit_version")]
+    out += [HiddenRule("form_nonce"), HiddenRule("edit_version")]
     return out
 
 

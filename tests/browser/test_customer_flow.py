@@ -35,7 +35,7 @@ def test_create_find_change_history_inactivate_logout(page, live_app):
 
     page.fill("input[name=search]", "maja.holm@bilverk")
     page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(r".*search=maja.*"))
     rows = page.locator("table.model-list tbody tr")
     assert rows.count() == 1 and "Bilverkstan i Solna AB" in rows.first.inner_text()
     shot(page, "customer-search")
