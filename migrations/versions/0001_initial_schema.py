@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 20:02:07.006647
+Create Date: 2026-11-24 21:10:41.349717
 
 """
 from alembic import op
@@ -12,6 +12,7 @@ from models import SEARCH_INDEXED, search_index_ddl
 
 
 def create_search_indexes():
+    """FTS5 trigram tables (SQLite) or pg_trgm indexes (PostgreSQL) of services.search."""
     dialect = op.get_bind().dialect.name
     for table in SEARCH_INDEXED:
         for statement in search_index_ddl(dialect, table):
@@ -41,12 +42,29 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_article_group')),
     sa.UniqueConstraint('name', name=op.f('uq_article_group_name'))
     )
+    op.create_table('casco_model',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('price_per_day', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('deductible', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('vat_percent', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.CheckConstraint('price_per_day >= 0 AND deductible >= 0', name=op.f('ck_casco_model_not_negative')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_casco_model')),
+    sa.UniqueConstraint('name', name=op.f('uq_casco_model_name'))
+    )
     op.create_table('company_type',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_company_type')),
     sa.UniqueConstraint('name', name=op.f('uq_company_type_name'))
+    )
+    op.create_table('config_version',
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('token', sa.String(length=40), nullable=False),
+    sa.Column('changed_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_config_version'))
     )
     op.create_table('contact_title',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -69,6 +87,24 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('eu_member', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_country'))
+    )
+    op.create_table('custom_field',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entity', sa.String(length=20), nullable=False),
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('field_type', sa.String(length=12), nullable=False),
+    sa.Column('label_sv', sa.String(length=120), nullable=False),
+    sa.Column('label_de', sa.String(length=120), nullable=False),
+    sa.Column('label_en', sa.String(length=120), nullable=False),
+    sa.Column('choices', sa.JSON(), nullable=True),
+    sa.Column('required', sa.Boolean(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('tab', sa.String(length=40), nullable=True),
+    sa.CheckConstraint("entity IN ('customer', 'contact', 'vehicle')", name=op.f('ck_custom_field_entity')),
+    sa.CheckConstraint("field_type IN ('text', 'long_text', 'number', 'decimal', 'date', 'bool', 'choice', 'multi_choice')", name=op.f('ck_custom_field_field_type')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_custom_field')),
+    sa.UniqueConstraint('entity', 'key', name='uq_custom_field_entity_key')
     )
     op.create_table('customer_level',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -94,6 +130,17 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_district')),
     sa.UniqueConstraint('name', name=op.f('uq_district_name'))
+    )
+    op.create_table('field_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entity', sa.String(length=20), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('field', sa.String(length=64), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('required', sa.Boolean(), nullable=False),
+    sa.CheckConstraint('active OR NOT required', name=op.f('ck_field_rule_required_is_active')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_field_rule')),
+    sa.UniqueConstraint('entity', 'kind', 'field', name='uq_field_rule_entity_kind_field')
     )
     op.create_table('model_group',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -159,6 +206,27 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tag')),
     sa.UniqueConstraint('name', name=op.f('uq_tag_name'))
     )
+    op.create_table('tariff_model',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('price_per_day', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('price_per_km', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('free_km_per_day', sa.Integer(), nullable=False),
+    sa.Column('vat_percent', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.CheckConstraint('free_km_per_day >= 0', name=op.f('ck_tariff_model_free_km_not_negative')),
+    sa.CheckConstraint('price_per_day >= 0 AND price_per_km >= 0', name=op.f('ck_tariff_model_prices_not_negative')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tariff_model')),
+    sa.UniqueConstraint('name', name=op.f('uq_tariff_model_name'))
+    )
+    op.create_table('trade_plate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trade_plate')),
+    sa.UniqueConstraint('number', name=op.f('uq_trade_plate_number'))
+    )
     op.create_table('vat_rate',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=60), nullable=False),
@@ -206,6 +274,26 @@ def upgrade():
     )
     with op.batch_alter_table('article', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_article_ean'), ['ean'], unique=False)
+
+    op.create_table('custom_field_value',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('field_id', sa.Integer(), nullable=False),
+    sa.Column('entity', sa.String(length=20), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('value_text', sa.String(length=500), nullable=True),
+    sa.Column('value_long', sa.Text(), nullable=True),
+    sa.Column('value_number', sa.Numeric(precision=20, scale=6), nullable=True),
+    sa.Column('value_date', sa.Date(), nullable=True),
+    sa.Column('value_bool', sa.Boolean(), nullable=True),
+    sa.ForeignKeyConstraint(['field_id'], ['custom_field.id'], name=op.f('fk_custom_field_value_field_id_custom_field'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_custom_field_value')),
+    sa.UniqueConstraint('field_id', 'record_id', name='uq_custom_field_value_field_record')
+    )
+    with op.batch_alter_table('custom_field_value', schema=None) as batch_op:
+        batch_op.create_index('ix_custom_field_value_date', ['field_id', 'value_date'], unique=False)
+        batch_op.create_index('ix_custom_field_value_number', ['field_id', 'value_number'], unique=False)
+        batch_op.create_index('ix_custom_field_value_record', ['entity', 'record_id'], unique=False)
+        batch_op.create_index('ix_custom_field_value_text', ['field_id', 'value_text'], unique=False)
 
     op.create_table('labour_operation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -270,6 +358,19 @@ def upgrade():
         batch_op.create_index('ix_audit_log_parent', ['parent_table', 'parent_id'], unique=False)
         batch_op.create_index('ix_audit_log_record', ['table_name', 'record_id'], unique=False)
 
+    op.create_table('comment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entity', sa.String(length=20), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_comment_created_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_comment'))
+    )
+    with op.batch_alter_table('comment', schema=None) as batch_op:
+        batch_op.create_index('ix_comment_record', ['entity', 'record_id'], unique=False)
+
     op.create_table('customer',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -326,6 +427,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_customer_active'), ['active'], unique=False)
         batch_op.create_index(batch_op.f('ix_customer_district_id'), ['district_id'], unique=False)
         batch_op.create_index('ix_customer_name', ['name'], unique=False)
+        batch_op.create_index('ix_customer_number_id', ['customer_number', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_customer_org_number'), ['org_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_customer_personal_number'), ['personal_number'], unique=False)
 
@@ -358,6 +460,19 @@ def upgrade():
     with op.batch_alter_table('package_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_package_item_package_id'), ['package_id'], unique=False)
 
+    op.create_table('processing_list',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('shared', sa.Boolean(), nullable=False),
+    sa.Column('query', sa.String(length=2000), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_processing_list_owner_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_processing_list'))
+    )
+    with op.batch_alter_table('processing_list', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_processing_list_owner_id'), ['owner_id'], unique=False)
+
     op.create_table('address',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
@@ -373,6 +488,16 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_address')),
     sa.UniqueConstraint('customer_id', 'kind', name='uq_address_customer_kind')
     )
+    op.create_table('comment_mention',
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['comment_id'], ['comment.id'], name=op.f('fk_comment_mention_comment_id_comment'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_comment_mention_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('comment_id', 'user_id', name=op.f('pk_comment_mention'))
+    )
+    with op.batch_alter_table('comment_mention', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_comment_mention_user_id'), ['user_id'], unique=False)
+
     op.create_table('contact',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
@@ -422,6 +547,112 @@ def upgrade():
     with op.batch_alter_table('customer_technician', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customer_technician_user_id'), ['user_id'], unique=False)
 
+    op.create_table('document_recipient',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('document_type', sa.String(length=20), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.CheckConstraint("document_type IN ('invoice', 'credit_note', 'quote', 'order_confirmation')", name=op.f('ck_document_recipient_document_type')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_document_recipient_customer_id_customer'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_document_recipient'))
+    )
+    with op.batch_alter_table('document_recipient', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_document_recipient_customer_id'), ['customer_id'], unique=False)
+
+    op.create_table('invoice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('series', sa.String(length=40), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('invoice_date', sa.Date(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('supply_date', sa.Date(), nullable=True),
+    sa.Column('ocr', sa.String(length=30), nullable=True),
+    sa.Column('credited_invoice_id', sa.Integer(), nullable=True),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('customer_number', sa.String(length=20), nullable=False),
+    sa.Column('customer_name', sa.String(length=200), nullable=False),
+    sa.Column('org_number', sa.String(length=12), nullable=True),
+    sa.Column('vat_number', sa.String(length=20), nullable=True),
+    sa.Column('billing_address', sa.JSON(), nullable=False),
+    sa.Column('delivery_address', sa.JSON(), nullable=False),
+    sa.Column('country_code', sa.String(length=2), nullable=False),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('prices_include_vat', sa.Boolean(), nullable=False),
+    sa.Column('vat_treatment', sa.String(length=16), nullable=False),
+    sa.Column('customer_reference', sa.String(length=120), nullable=True),
+    sa.Column('our_reference', sa.String(length=120), nullable=True),
+    sa.Column('customer_order_number', sa.String(length=60), nullable=True),
+    sa.Column('vehicle_registration', sa.String(length=20), nullable=True),
+    sa.Column('vehicle_description', sa.String(length=200), nullable=True),
+    sa.Column('odometer_km', sa.Integer(), nullable=True),
+    sa.Column('cost_center_id', sa.Integer(), nullable=True),
+    sa.Column('cost_center_code', sa.String(length=20), nullable=True),
+    sa.Column('payment_term_name', sa.String(length=120), nullable=True),
+    sa.Column('payment_term_days', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('text', sa.Text(), nullable=True),
+    sa.Column('manual_account', sa.String(length=10), nullable=True),
+    sa.Column('net_total', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('vat_total', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('rounding', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('total', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('print_count', sa.Integer(), nullable=False),
+    sa.Column('finalised_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("kind = 'credit_note' OR credited_invoice_id IS NULL", name=op.f('ck_invoice_credit_ref')),
+    sa.CheckConstraint("kind IN ('invoice', 'credit_note')", name=op.f('ck_invoice_kind')),
+    sa.CheckConstraint("vat_treatment IN ('domestic', 'reverse_charge', 'export')", name=op.f('ck_invoice_vat_treatment')),
+    sa.CheckConstraint('abs(total - (net_total + vat_total + rounding)) < 0.005', name=op.f('ck_invoice_total_sum')),
+    sa.CheckConstraint('due_date >= invoice_date', name=op.f('ck_invoice_due_after_date')),
+    sa.CheckConstraint('net_total >= 0 AND vat_total >= 0', name=op.f('ck_invoice_amounts_not_negative')),
+    sa.ForeignKeyConstraint(['cost_center_id'], ['cost_center.id'], name=op.f('fk_invoice_cost_center_id_cost_center')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_invoice_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['credited_invoice_id'], ['invoice.id'], name=op.f('fk_invoice_credited_invoice_id_invoice')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_invoice_customer_id_customer')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice')),
+    sa.UniqueConstraint('number', name=op.f('uq_invoice_number')),
+    sa.UniqueConstraint('series', 'sequence', name='uq_invoice_series_sequence')
+    )
+    with op.batch_alter_table('invoice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invoice_credited_invoice_id'), ['credited_invoice_id'], unique=False)
+        batch_op.create_index('ix_invoice_customer_date', ['customer_id', 'invoice_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invoice_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invoice_invoice_date'), ['invoice_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invoice_ocr'), ['ocr'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invoice_vehicle_registration'), ['vehicle_registration'], unique=False)
+
+    op.create_table('personal_data_erasure',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('erased_at', sa.DateTime(), nullable=False),
+    sa.Column('erased_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_personal_data_erasure_customer_id_customer'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['erased_by_id'], ['user.id'], name=op.f('fk_personal_data_erasure_erased_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_personal_data_erasure'))
+    )
+    with op.batch_alter_table('personal_data_erasure', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_personal_data_erasure_customer_id'), ['customer_id'], unique=False)
+
+    op.create_table('processing_list_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('list_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('done', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('done_at', sa.DateTime(), nullable=True),
+    sa.Column('done_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_processing_list_item_customer_id_customer'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['done_by_id'], ['user.id'], name=op.f('fk_processing_list_item_done_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['list_id'], ['processing_list.id'], name=op.f('fk_processing_list_item_list_id_processing_list'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_processing_list_item')),
+    sa.UniqueConstraint('list_id', 'customer_id', name='uq_processing_list_item_list_customer')
+    )
+    with op.batch_alter_table('processing_list_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_processing_list_item_customer_id'), ['customer_id'], unique=False)
+
     op.create_table('vehicle',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -463,6 +694,133 @@ def upgrade():
     with op.batch_alter_table('vehicle', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_vehicle_fleet'), ['fleet'], unique=False)
         batch_op.create_index(batch_op.f('ix_vehicle_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('ix_vehicle_registration_id', ['registration_number', 'id'], unique=False)
+
+    op.create_table('booking',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('customer_name', sa.String(length=200), nullable=False),
+    sa.Column('customer_street', sa.String(length=200), nullable=True),
+    sa.Column('customer_postal_code', sa.String(length=12), nullable=True),
+    sa.Column('customer_city', sa.String(length=100), nullable=True),
+    sa.Column('customer_phone', sa.String(length=40), nullable=True),
+    sa.Column('customer_email', sa.String(length=254), nullable=True),
+    sa.Column('driver_type', sa.String(length=10), nullable=False),
+    sa.Column('driver_contact_id', sa.Integer(), nullable=True),
+    sa.Column('driver_name', sa.String(length=200), nullable=True),
+    sa.Column('driver_phone', sa.String(length=40), nullable=True),
+    sa.Column('driver_email', sa.String(length=254), nullable=True),
+    sa.Column('driver_birth_date', sa.Date(), nullable=True),
+    sa.Column('driver_licence_number', sa.String(length=40), nullable=True),
+    sa.Column('driver_licence_classes', sa.String(length=40), nullable=True),
+    sa.Column('driver_licence_issued', sa.Date(), nullable=True),
+    sa.Column('driver_licence_authority', sa.String(length=100), nullable=True),
+    sa.Column('licence_checked', sa.Boolean(), nullable=False),
+    sa.Column('start_at', sa.DateTime(), nullable=False),
+    sa.Column('end_at', sa.DateTime(), nullable=False),
+    sa.Column('vehicle_id', sa.Integer(), nullable=True),
+    sa.Column('trade_plate_id', sa.Integer(), nullable=True),
+    sa.Column('colour', sa.String(length=7), nullable=True),
+    sa.Column('advisor_id', sa.Integer(), nullable=True),
+    sa.Column('tariff_model_id', sa.Integer(), nullable=True),
+    sa.Column('casco_model_id', sa.Integer(), nullable=True),
+    sa.Column('max_km', sa.Integer(), nullable=True),
+    sa.Column('cost_center_id', sa.Integer(), nullable=True),
+    sa.Column('destination', sa.String(length=200), nullable=True),
+    sa.Column('purpose', sa.String(length=200), nullable=True),
+    sa.Column('handover_location', sa.String(length=200), nullable=True),
+    sa.Column('remark', sa.Text(), nullable=True),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('confirmed', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('issued_at', sa.DateTime(), nullable=True),
+    sa.Column('issue_odometer', sa.Integer(), nullable=True),
+    sa.Column('issue_notes', sa.Text(), nullable=True),
+    sa.Column('issue_comment', sa.Text(), nullable=True),
+    sa.Column('issued_by_id', sa.Integer(), nullable=True),
+    sa.Column('returned_at', sa.DateTime(), nullable=True),
+    sa.Column('return_odometer', sa.Integer(), nullable=True),
+    sa.Column('return_fuel_level', sa.String(length=5), nullable=True),
+    sa.Column('return_remark', sa.Text(), nullable=True),
+    sa.Column('return_damages', sa.Text(), nullable=True),
+    sa.Column('returned_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("driver_type IN ('customer', 'contact', 'free')", name=op.f('ck_booking_driver_type')),
+    sa.CheckConstraint("kind IN ('loaner', 'rental', 'test_drive')", name=op.f('ck_booking_kind')),
+    sa.CheckConstraint('end_at > start_at', name=op.f('ck_booking_end_after_start')),
+    sa.CheckConstraint('return_odometer IS NULL OR issue_odometer IS NULL OR return_odometer >= issue_odometer', name=op.f('ck_booking_odometer_forward')),
+    sa.CheckConstraint('returned_at IS NULL OR issued_at IS NOT NULL', name=op.f('ck_booking_return_after_issue')),
+    sa.CheckConstraint('vehicle_id IS NOT NULL OR trade_plate_id IS NOT NULL', name=op.f('ck_booking_resource')),
+    sa.ForeignKeyConstraint(['advisor_id'], ['user.id'], name=op.f('fk_booking_advisor_id_user')),
+    sa.ForeignKeyConstraint(['casco_model_id'], ['casco_model.id'], name=op.f('fk_booking_casco_model_id_casco_model')),
+    sa.ForeignKeyConstraint(['cost_center_id'], ['cost_center.id'], name=op.f('fk_booking_cost_center_id_cost_center')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_booking_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_booking_customer_id_customer')),
+    sa.ForeignKeyConstraint(['driver_contact_id'], ['contact.id'], name=op.f('fk_booking_driver_contact_id_contact'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['user.id'], name=op.f('fk_booking_issued_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['returned_by_id'], ['user.id'], name=op.f('fk_booking_returned_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tariff_model_id'], ['tariff_model.id'], name=op.f('fk_booking_tariff_model_id_tariff_model')),
+    sa.ForeignKeyConstraint(['trade_plate_id'], ['trade_plate.id'], name=op.f('fk_booking_trade_plate_id_trade_plate')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_booking_updated_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['vehicle_id'], ['vehicle.id'], name=op.f('fk_booking_vehicle_id_vehicle')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_booking')),
+    sa.UniqueConstraint('number', name=op.f('uq_booking_number'))
+    )
+    with op.batch_alter_table('booking', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_booking_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_booking_kind_end_start', ['kind', 'end_at', 'start_at'], unique=False)
+        batch_op.create_index('ix_booking_kind_returned_issued', ['kind', 'returned_at', 'issued_at'], unique=False)
+        batch_op.create_index('ix_booking_trade_plate_start', ['trade_plate_id', 'start_at'], unique=False)
+        batch_op.create_index('ix_booking_vehicle_start', ['vehicle_id', 'start_at'], unique=False)
+
+    op.create_table('sales_order',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('payer_id', sa.Integer(), nullable=True),
+    sa.Column('vehicle_id', sa.Integer(), nullable=True),
+    sa.Column('odometer_km', sa.Integer(), nullable=True),
+    sa.Column('cost_center_id', sa.Integer(), nullable=True),
+    sa.Column('customer_order_number', sa.String(length=60), nullable=True),
+    sa.Column('customer_reference', sa.String(length=120), nullable=True),
+    sa.Column('our_reference_id', sa.Integer(), nullable=True),
+    sa.Column('order_date', sa.Date(), nullable=False),
+    sa.Column('delivery_date', sa.Date(), nullable=True),
+    sa.Column('text', sa.Text(), nullable=True),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('copied_from_id', sa.Integer(), nullable=True),
+    sa.Column('invoice_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('quote', 'order')", name=op.f('ck_sales_order_kind')),
+    sa.CheckConstraint("status != 'invoiced' OR invoice_id IS NOT NULL", name=op.f('ck_sales_order_invoiced_has_invoice')),
+    sa.CheckConstraint("status IN ('quote', 'accepted', 'in_progress', 'ready', 'invoiced', 'cancelled')", name=op.f('ck_sales_order_status')),
+    sa.CheckConstraint('odometer_km IS NULL OR odometer_km >= 0', name=op.f('ck_sales_order_odometer')),
+    sa.ForeignKeyConstraint(['copied_from_id'], ['sales_order.id'], name=op.f('fk_sales_order_copied_from_id_sales_order'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['cost_center_id'], ['cost_center.id'], name=op.f('fk_sales_order_cost_center_id_cost_center')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_sales_order_customer_id_customer')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoice.id'], name=op.f('fk_sales_order_invoice_id_invoice')),
+    sa.ForeignKeyConstraint(['our_reference_id'], ['user.id'], name=op.f('fk_sales_order_our_reference_id_user')),
+    sa.ForeignKeyConstraint(['payer_id'], ['customer.id'], name=op.f('fk_sales_order_payer_id_customer')),
+    sa.ForeignKeyConstraint(['vehicle_id'], ['vehicle.id'], name=op.f('fk_sales_order_vehicle_id_vehicle')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sales_order'))
+    )
+    with op.batch_alter_table('sales_order', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_order_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_order_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_order_customer_order_number'), ['customer_order_number'], unique=False)
+        batch_op.create_index('ix_sales_order_customer_status', ['customer_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_order_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_order_order_date'), ['order_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_order_payer_id'), ['payer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_order_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_order_vehicle_id'), ['vehicle_id'], unique=False)
 
     op.create_table('vehicle_note',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -478,23 +836,215 @@ def upgrade():
     with op.batch_alter_table('vehicle_note', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_vehicle_note_vehicle_id'), ['vehicle_id'], unique=False)
 
+    op.create_table('booking_billing',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('booking_id', sa.Integer(), nullable=False),
+    sa.Column('days', sa.Integer(), nullable=False),
+    sa.Column('km_driven', sa.Integer(), nullable=False),
+    sa.Column('free_km', sa.Integer(), nullable=False),
+    sa.Column('include_return_remark', sa.Boolean(), nullable=False),
+    sa.Column('total', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['booking_id'], ['booking.id'], name=op.f('fk_booking_billing_booking_id_booking'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_booking_billing_created_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_booking_billing')),
+    sa.UniqueConstraint('booking_id', name=op.f('uq_booking_billing_booking_id'))
+    )
+    op.create_table('booking_signature',
+    sa.Column('booking_id', sa.Integer(), nullable=False),
+    sa.Column('png', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['booking_id'], ['booking.id'], name=op.f('fk_booking_signature_booking_id_booking'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('booking_id', name=op.f('pk_booking_signature'))
+    )
+    op.create_table('order_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('article_id', sa.Integer(), nullable=True),
+    sa.Column('labour_operation_id', sa.Integer(), nullable=True),
+    sa.Column('package_id', sa.Integer(), nullable=True),
+    sa.Column('text', sa.String(length=300), nullable=False),
+    sa.Column('unit', sa.String(length=10), nullable=False),
+    sa.Column('quantity', sa.Numeric(precision=10, scale=2), nullable=False),
+    sa.Column('unit_price', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('discount_percent', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('vat_percent', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('charge_to', sa.String(length=10), nullable=False),
+    sa.Column('warranty_payer_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("charge_to = 'customer' OR warranty_payer_id IS NOT NULL", name=op.f('ck_order_line_warranty_payer')),
+    sa.CheckConstraint("charge_to IN ('customer', 'warranty', 'goodwill')", name=op.f('ck_order_line_charge_to')),
+    sa.CheckConstraint("kind IN ('article', 'labour', 'free_text', 'fixed_price')", name=op.f('ck_order_line_kind')),
+    sa.CheckConstraint('discount_percent >= 0 AND discount_percent <= 100', name=op.f('ck_order_line_discount_range')),
+    sa.CheckConstraint('quantity >= 0', name=op.f('ck_order_line_quantity_not_negative')),
+    sa.CheckConstraint('vat_percent >= 0 AND vat_percent < 100', name=op.f('ck_order_line_vat_range')),
+    sa.ForeignKeyConstraint(['article_id'], ['article.id'], name=op.f('fk_order_line_article_id_article')),
+    sa.ForeignKeyConstraint(['labour_operation_id'], ['labour_operation.id'], name=op.f('fk_order_line_labour_operation_id_labour_operation')),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], name=op.f('fk_order_line_order_id_sales_order'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['package_id'], ['package.id'], name=op.f('fk_order_line_package_id_package'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['warranty_payer_id'], ['customer.id'], name=op.f('fk_order_line_warranty_payer_id_customer')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_line'))
+    )
+    with op.batch_alter_table('order_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_order_line_order_id'), ['order_id'], unique=False)
+
+    op.create_table('outbox_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('recipient', sa.String(length=254), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('attachment_name', sa.String(length=120), nullable=True),
+    sa.Column('attachment', sa.LargeBinary(), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('invoice_id', sa.Integer(), nullable=True),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("status IN ('queued', 'sent', 'failed')", name=op.f('ck_outbox_message_status')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_outbox_message_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoice.id'], name=op.f('fk_outbox_message_invoice_id_invoice')),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], name=op.f('fk_outbox_message_order_id_sales_order'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message'))
+    )
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_message_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_message_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_message_status'), ['status'], unique=False)
+
+    op.create_table('booking_billing_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('billing_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('text', sa.String(length=500), nullable=False),
+    sa.Column('quantity', sa.Numeric(precision=10, scale=2), nullable=False),
+    sa.Column('unit_price', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('vat_percent', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.ForeignKeyConstraint(['billing_id'], ['booking_billing.id'], name=op.f('fk_booking_billing_line_billing_id_booking_billing'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_booking_billing_line'))
+    )
+    with op.batch_alter_table('booking_billing_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_booking_billing_line_billing_id'), ['billing_id'], unique=False)
+
+    op.create_table('invoice_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('order_line_id', sa.Integer(), nullable=True),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('credited_line_id', sa.Integer(), nullable=True),
+    sa.Column('item_number', sa.String(length=40), nullable=True),
+    sa.Column('text', sa.String(length=300), nullable=False),
+    sa.Column('unit', sa.String(length=10), nullable=False),
+    sa.Column('quantity', sa.Numeric(precision=10, scale=2), nullable=False),
+    sa.Column('unit_price', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('discount_percent', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('vat_percent', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('net_amount', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('account', sa.String(length=10), nullable=True),
+    sa.CheckConstraint("kind IN ('article', 'labour', 'free_text', 'fixed_price', 'env_fee', 'invoice_fee', 'manual')", name=op.f('ck_invoice_line_kind')),
+    sa.CheckConstraint('discount_percent >= 0 AND discount_percent <= 100', name=op.f('ck_invoice_line_discount_range')),
+    sa.CheckConstraint('quantity >= 0', name=op.f('ck_invoice_line_quantity_not_negative')),
+    sa.CheckConstraint('vat_percent >= 0 AND vat_percent < 100', name=op.f('ck_invoice_line_vat_range')),
+    sa.ForeignKeyConstraint(['credited_line_id'], ['invoice_line.id'], name=op.f('fk_invoice_line_credited_line_id_invoice_line')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoice.id'], name=op.f('fk_invoice_line_invoice_id_invoice')),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], name=op.f('fk_invoice_line_order_id_sales_order'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['order_line_id'], ['order_line.id'], name=op.f('fk_invoice_line_order_line_id_order_line'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invoice_line'))
+    )
+    with op.batch_alter_table('invoice_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invoice_line_credited_line_id'), ['credited_line_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invoice_line_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invoice_line_order_id'), ['order_id'], unique=False)
+
     # ### end Alembic commands ###
     create_search_indexes()
 
 
 def downgrade():
-    for table in SEARCH_INDEXED:
-        op.execute(f"DROP TABLE IF EXISTS {table}_fts") if op.get_bind().dialect.name == "sqlite" else None
+    if op.get_bind().dialect.name == "sqlite":
+        for table in SEARCH_INDEXED:
+            op.execute(f"DROP TABLE IF EXISTS {table}_fts")
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('invoice_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invoice_line_order_id'))
+        batch_op.drop_index(batch_op.f('ix_invoice_line_invoice_id'))
+        batch_op.drop_index(batch_op.f('ix_invoice_line_credited_line_id'))
+
+    op.drop_table('invoice_line')
+    with op.batch_alter_table('booking_billing_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_booking_billing_line_billing_id'))
+
+    op.drop_table('booking_billing_line')
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_message_status'))
+        batch_op.drop_index(batch_op.f('ix_outbox_message_invoice_id'))
+        batch_op.drop_index(batch_op.f('ix_outbox_message_created_at'))
+
+    op.drop_table('outbox_message')
+    with op.batch_alter_table('order_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_line_order_id'))
+
+    op.drop_table('order_line')
+    op.drop_table('booking_signature')
+    op.drop_table('booking_billing')
     with op.batch_alter_table('vehicle_note', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_vehicle_note_vehicle_id'))
 
     op.drop_table('vehicle_note')
+    with op.batch_alter_table('sales_order', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_order_vehicle_id'))
+        batch_op.drop_index(batch_op.f('ix_sales_order_status'))
+        batch_op.drop_index(batch_op.f('ix_sales_order_payer_id'))
+        batch_op.drop_index(batch_op.f('ix_sales_order_order_date'))
+        batch_op.drop_index(batch_op.f('ix_sales_order_invoice_id'))
+        batch_op.drop_index('ix_sales_order_customer_status')
+        batch_op.drop_index(batch_op.f('ix_sales_order_customer_order_number'))
+        batch_op.drop_index(batch_op.f('ix_sales_order_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_sales_order_created_at'))
+
+    op.drop_table('sales_order')
+    with op.batch_alter_table('booking', schema=None) as batch_op:
+        batch_op.drop_index('ix_booking_vehicle_start')
+        batch_op.drop_index('ix_booking_trade_plate_start')
+        batch_op.drop_index('ix_booking_kind_returned_issued')
+        batch_op.drop_index('ix_booking_kind_end_start')
+        batch_op.drop_index(batch_op.f('ix_booking_customer_id'))
+
+    op.drop_table('booking')
     with op.batch_alter_table('vehicle', schema=None) as batch_op:
+        batch_op.drop_index('ix_vehicle_registration_id')
         batch_op.drop_index(batch_op.f('ix_vehicle_owner_id'))
         batch_op.drop_index(batch_op.f('ix_vehicle_fleet'))
 
     op.drop_table('vehicle')
+    with op.batch_alter_table('processing_list_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_processing_list_item_customer_id'))
+
+    op.drop_table('processing_list_item')
+    with op.batch_alter_table('personal_data_erasure', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_personal_data_erasure_customer_id'))
+
+    op.drop_table('personal_data_erasure')
+    with op.batch_alter_table('invoice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invoice_vehicle_registration'))
+        batch_op.drop_index(batch_op.f('ix_invoice_ocr'))
+        batch_op.drop_index(batch_op.f('ix_invoice_invoice_date'))
+        batch_op.drop_index(batch_op.f('ix_invoice_customer_id'))
+        batch_op.drop_index('ix_invoice_customer_date')
+        batch_op.drop_index(batch_op.f('ix_invoice_credited_invoice_id'))
+
+    op.drop_table('invoice')
+    with op.batch_alter_table('document_recipient', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_recipient_customer_id'))
+
+    op.drop_table('document_recipient')
     with op.batch_alter_table('customer_technician', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customer_technician_user_id'))
 
@@ -511,7 +1061,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_contact_customer_id'))
 
     op.drop_table('contact')
+    with op.batch_alter_table('comment_mention', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_comment_mention_user_id'))
+
+    op.drop_table('comment_mention')
     op.drop_table('address')
+    with op.batch_alter_table('processing_list', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_processing_list_owner_id'))
+
+    op.drop_table('processing_list')
     with op.batch_alter_table('package_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_package_item_package_id'))
 
@@ -523,11 +1081,16 @@ def downgrade():
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customer_personal_number'))
         batch_op.drop_index(batch_op.f('ix_customer_org_number'))
+        batch_op.drop_index('ix_customer_number_id')
         batch_op.drop_index('ix_customer_name')
         batch_op.drop_index(batch_op.f('ix_customer_district_id'))
         batch_op.drop_index(batch_op.f('ix_customer_active'))
 
     op.drop_table('customer')
+    with op.batch_alter_table('comment', schema=None) as batch_op:
+        batch_op.drop_index('ix_comment_record')
+
+    op.drop_table('comment')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_record')
         batch_op.drop_index('ix_audit_log_parent')
@@ -537,6 +1100,13 @@ def downgrade():
     op.drop_table('user')
     op.drop_table('role_right')
     op.drop_table('labour_operation')
+    with op.batch_alter_table('custom_field_value', schema=None) as batch_op:
+        batch_op.drop_index('ix_custom_field_value_text')
+        batch_op.drop_index('ix_custom_field_value_record')
+        batch_op.drop_index('ix_custom_field_value_number')
+        batch_op.drop_index('ix_custom_field_value_date')
+
+    op.drop_table('custom_field_value')
     with op.batch_alter_table('article', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_article_ean'))
 
@@ -544,6 +1114,8 @@ def downgrade():
     op.drop_table('vehicle_make')
     op.drop_table('vehicle_category')
     op.drop_table('vat_rate')
+    op.drop_table('trade_plate')
+    op.drop_table('tariff_model')
     op.drop_table('tag')
     op.drop_table('submitted_form')
     op.drop_table('source')
@@ -553,13 +1125,17 @@ def downgrade():
     op.drop_table('package')
     op.drop_table('number_series')
     op.drop_table('model_group')
+    op.drop_table('field_rule')
     op.drop_table('district')
     op.drop_table('discount_letter')
     op.drop_table('customer_level')
+    op.drop_table('custom_field')
     op.drop_table('country')
     op.drop_table('cost_center')
     op.drop_table('contact_title')
+    op.drop_table('config_version')
     op.drop_table('company_type')
+    op.drop_table('casco_model')
     op.drop_table('article_group')
     op.drop_table('account_manager_title')
     # ### end Alembic commands ###
