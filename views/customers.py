@@ -147,9 +147,10 @@ class CustomFieldFilter(BaseSQLAFilter):
             options = [(c, c) for c in f.choices]
         elif f.field_type == "bool":
             options = [("1", _l("Yes")), ("0", _l("No"))]
-        super().__init__(Customer.id, cf_label(f), options=options)
-        self.f, self.op = f, op
+        # the register's own id column: Flask-Admin joins the filter column's table otherwise
         self.id_column = entity_id_column if entity_id_column is not None else Customer.id
+        super().__init__(self.id_column, cf_label(f), options=options)
+        self.f, self.op = f, op
         if f.field_type == "date":
             self.data_type = "datepicker"
 
@@ -207,12 +208,12 @@ def custom_filters(f: register_config.FieldDef, id_column=None) -> list:
     return [CustomFieldFilter(f, op, id_column) for op in ops]
 
 
-def _cf_formatter(f: register_config.FieldDef):
+def _cf_formatter(f: register_config.FieldDef, entity: str = "customer"):
     def fmt(view, context, model, name):
         values = getattr(model, "_cf_values", None)
         if values is None:
             config = register_config.current(db.session)
-            values = register_config.values_of(db.session, config, "customer", [model.id]).get(model.id, {})
+            values = register_config.values_of(db.session, config, entity, [model.id]).get(model.id, {})
             model._cf_values = values
         return register_config.display(f, values.get(name))
     return fmt
@@ -566,7 +567,10 @@ class CustomerView(SecureModelView):
         return form
 
     def create_form(self, obj=None):
-        return self._strip_unpermitted(super().create_form(obj))
+        form = self._strip_unpermitted(super().create_form(obj))
+        if request.method == "GET" and "country" in form and form.country.data is None:
+            form.country.data = db.session.get(Country, "SE")  # the home country, not the first in the list
+        return form
 
     def edit_form(self, obj=None):
         form = self._strip_unpermitted(super().edit_form(obj))

@@ -133,6 +133,7 @@ def test_only_active_countries_offered_on_customers(app, client, auth, admin_use
     html = client.get("/admin/customer/new/").get_data(as_text=True)
     country_select = re.search(r'<select[^>]*id="country".*?</select>', html, re.S).group(0)
     assert "Sverige" in country_select and "Tyskland" in country_select and "Frankrike" not in country_select
+    assert re.search(r'<option[^>]*selected[^>]*value="SE"|<option[^>]*value="SE"[^>]*selected', country_select)
 
 
 def test_module_settings_saved_and_validated(app, client, auth, admin_user):
