@@ -1,17 +1,31 @@
 """Vehicle register (fordonsregister) at /admin/vehicle/."""
+import threading
+
+from flask import request, url_for
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from models import Country, ModelGroup, Vehicle, VehicleCategory, VehicleMake, VehicleNote, db
+from models import (
+    Country,
+    CustomFieldValue,
+    ModelGroup,
+    Vehicle,
+    VehicleCategory,
+    VehicleMake,
+    VehicleNote,
+    db,
+)
+from services import register_config
 from services import vehicles as vehicle_rules
+from services.comments import comments_of
 from services.search import search_condition
 from views.base import LookupFilter, SecureModelView
-from views.customers import history_of
+from views.customers import _cf_formatter, _language, cf_label, custom_filters, custom_form_field, history_of
 
 FLEET_CHOICES = [("none", _l("None")), ("loaner", _l("Loaner")), ("rental", _l("Rental")),
                  ("test_drive", _l("Test drive"))]
@@ -75,6 +89,67 @@ class VehicleView(SecureModelView):
     form_widget_args = {"first_registration_date": {"data-date-format": "YYYY-MM-DD"}}
     inline_models = (NoteInline(VehicleNote),)
 
+    base_form_columns = form_columns
+    base_column_list = column_list
+    base_column_filters = column_filters
+    base_column_export_list = column_export_list
+    base_formatters = column_formatters
+
+    config = register_config.RegisterConfig()
+    _config_token = None
+    _config_lock = threading.Lock()
+
+    # --- custom fields ("egendefinierade fält") from the configuration, rebuilt when its
+    # token changes: the same mechanism as CustomerView, so every worker follows a change
+
+    def _ensure_config(self):
+        config = register_config.current(db.session)
+        if config.token != self._config_token:
+            with self._config_lock:
+                if config.token != self._config_token:
+                    self._apply_config(config)
+                    self._config_token = config.token
+        return config
+
+    def _apply_config(self, cfg):
+        custom = cfg.fields_of("vehicle")
+        names = tuple(f.name for f in custom)
+        self.config = cfg
+        self.form_columns = self.base_form_columns + names
+        self.form_extra_fields = {f.name: custom_form_field(f) for f in custom}
+        self.column_list = self.base_column_list + names
+        self.column_labels = {**VEHICLE_LABELS, **{f.name: cf_label(f) for f in custom}}
+        formatters = {f.name: _cf_formatter(f, "vehicle") for f in custom}
+        self.column_formatters = {**self.base_formatters, **formatters}
+        self.column_formatters_export = formatters
+        self.column_filters = self.base_column_filters + tuple(
+            flt for f in custom for flt in custom_filters(f, Vehicle.id))
+        self.column_export_list = self.base_column_export_list + names
+        self._refresh_cache()
+
+    def _handle_view(self, name, **kwargs):
+        if current_user.is_authenticated:
+            self._ensure_config()
+        return super()._handle_view(name, **kwargs)
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        count, data = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        if execute and self.config.fields_of("vehicle"):
+            # one query for the custom columns of the whole page
+            values = register_config.values_of(db.session, self.config, "vehicle", [m.id for m in data])
+            for model in data:
+                model._cf_values = values.get(model.id, {})
+        return count, data
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if request.method == "GET" and obj is not None:
+            values = register_config.values_of(db.session, self.config, "vehicle", [obj.id]).get(obj.id, {})
+            for f in self.config.fields_of("vehicle"):
+                if f.name in form:
+                    form[f.name].data = values.get(f.name)
+        return form
+
     def search_placeholder(self):
         return _("Registration number, VIN, make, model, owner")
 
@@ -85,6 +160,13 @@ class VehicleView(SecureModelView):
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         condition = search_condition(db.engine.dialect.name, Vehicle, search)
+        # text custom fields are searched too (custom_field_value is indexed per field and value)
+        text_fields = [f.id for f in self.config.fields_of("vehicle") if f.field_type in ("text", "long_text")]
+        if condition is not None and text_fields and search.strip():
+            term = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            condition = or_(condition, Vehicle.id.in_(select(CustomFieldValue.record_id).where(
+                CustomFieldValue.entity == "vehicle", CustomFieldValue.field_id.in_(text_fields),
+                CustomFieldValue.value_text.ilike(f"%{term}%", escape="\\"))))
         if condition is not None:
             query = query.filter(condition)
             if count_query is not None:
@@ -96,8 +178,22 @@ class VehicleView(SecureModelView):
         for note in model.notes:
             if note.created_by_id is None:
                 note.created_by_id = current_user.id
+        # checked by type (and required) here as well: a DomainError lands next to the field
+        typed = {f.name: register_config.parse_value(f, form[f.name].data)
+                 for f in self.config.fields_of("vehicle") if f.name in form}
+        if typed:
+            db.session.flush()
+            register_config.set_values(db.session, self.config, "vehicle", model.id, typed)
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
-            kwargs["history"] = history_of(db.session, "vehicle", kwargs["model"].id)
+            vehicle = kwargs["model"]
+            kwargs["history"] = history_of(db.session, "vehicle", vehicle.id)
+            fields = self.config.fields_of("vehicle")
+            values = register_config.values_of(db.session, self.config, "vehicle", [vehicle.id]).get(vehicle.id, {})
+            kwargs["custom_values"] = [(f, register_config.display(f, values.get(f.name))) for f in fields]
+            kwargs["language"] = _language()
+            # the card needs vehicle.view, which is also what commenting needs (views.comments)
+            kwargs["comments"] = comments_of(db.session, "vehicle", vehicle.id)
+            kwargs["comment_url"] = url_for("comments.add", entity="vehicle", record_id=vehicle.id)
         return super().render(template, **kwargs)
