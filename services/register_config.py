@@ -32,6 +32,7 @@ from models import (
     utcnow,
 )
 from services import DomainError
+from services.settings import load_settings
 
 CONFIG_NAME = "register"
 KINDS = ("company", "private")
@@ -208,8 +209,22 @@ def current(session: Session) -> RegisterConfig:
     return config
 
 
+# module settings of the customer register (reference 001) that switch a field off for every kind
+MODULE_SETTING_FIELDS = {
+    "customer.show_cost_center": ("cost_center",),
+    "customer.show_language": ("language",),
+}
+
+
 def load(session: Session, token: str = "") -> RegisterConfig:
     rules = {(r.entity, r.kind, r.field): (r.active, r.required) for r in session.scalars(select(FieldRule))}
+    module_settings = load_settings(session)
+    for key, names in MODULE_SETTING_FIELDS.items():
+        if not module_settings.get(key, True):
+            rules.update({("customer", kind, name): (False, False) for kind in KINDS for name in names})
+    if not (module_settings.get("customer.show_service_articles", True)
+            or module_settings.get("customer.show_work_order_articles", True)):
+        rules.update({("customer", kind, "customer_articles"): (False, False) for kind in KINDS})
     fields = tuple(
         FieldDef(id=f.id, entity=f.entity, key=f.key, field_type=f.field_type,
                  labels={"sv": f.label_sv, "de": f.label_de, "en": f.label_en},

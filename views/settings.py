@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from config.defaults import SETTINGS_DEFAULTS
 from models import db
+from services import register_config
 from services.references import describe, references_to
 from services.settings import load_settings, set_setting
 from views.base import SecureBaseView, SecureModelView
@@ -129,6 +130,7 @@ class ModuleSettingsView(SecureBaseView):
             if not errors:
                 for key, value in values.items():
                     set_setting(db.session, key, value)
+                register_config.bump(db.session)  # fields shown follow some of these settings
                 db.session.commit()
                 flash(_("The settings are saved."), "success")
                 return redirect(url_for(".index"))

@@ -138,6 +138,7 @@ def test_only_active_countries_offered_on_customers(app, client, auth, admin_use
 
 def test_module_settings_saved_and_validated(app, client, auth, admin_user):
     auth.login()
+    assert 'id="cost_center"' in client.get("/admin/customer/new/").get_data(as_text=True)
     page = client.get("/admin/module-settings/").get_data(as_text=True)
     token = csrf_from(page)
     bad = client.post("/admin/module-settings/", data={"csrf_token": token, "customer.number_min_length": "6",
@@ -152,6 +153,8 @@ def test_module_settings_saved_and_validated(app, client, auth, admin_user):
 
         settings = load_settings(db.session)
         assert settings["customer.number_min_length"] == 5 and settings["customer.show_language"] is False
+    form = client.get("/admin/customer/new/").get_data(as_text=True)  # "show cost center" is off now
+    assert 'id="cost_center"' not in form and 'id="language"' not in form and 'id="name"' in form
 
 
 def test_cli_create_user_and_errors(app, runner):
