@@ -96,6 +96,8 @@ def test_vehicle_custom_fields_form_card_list_filter_search(app, client, auth, a
     assert r.status_code == 302
     card = client.get(f"/admin/vehicle/details/?id={vid}").get_data(as_text=True)
     assert 'id="cf-axles">4<' in card and 'id="cf-tyre_hotel">Hylla 1<' in card
+    export = client.get("/admin/vehicle/export/csv/").get_data(as_text=True)
+    assert "Antal axlar" in export and "Hylla 1" in export
 
 
 def test_required_vehicle_field_cannot_be_left_blank(app, client, auth, admin_user):
