@@ -109,8 +109,8 @@ CSRF = re.compile(r'name="[\w-]*csrf_token" type="hidden" value="([^"]+)"|name="
 
 
 def csrf_from(html: str, last: bool = True) -> str:
-    """The CSRF token of the page's form. The top bar's log-out form (Flask-WTF token) comes
-    first; the page's own form (Flask-Admin's SecureForm token on register pages) comes last."""
+    """The CSRF token of the page's form (the last one on the page; the top bar's log-out
+    form comes first). All are Flask-WTF tokens of the session."""
     matches = list(CSRF.finditer(html))
     assert matches, "no CSRF token on the page"
     match = matches[-1] if last else matches[0]

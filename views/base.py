@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
-from flask_admin.form import SecureForm, rules
+from flask_admin.form import rules
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -57,7 +57,6 @@ def _decimal_formatter(view, value, name=None):
 
 
 class SecureModelView(RightsMixin, ModelView):
-    form_base_class = SecureForm
     can_set_page_size = True
     page_size = 20
     can_view_details = True

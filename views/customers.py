@@ -1,7 +1,7 @@
 """Customer register (kundregister) at /admin/customer/."""
 import threading
 
-from flask import abort, flash, has_request_context, redirect, request, url_for
+from flask import abort, flash, has_request_context, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
 from flask_admin.form import rules

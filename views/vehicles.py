@@ -141,21 +141,8 @@ class VehicleView(SecureModelView):
                 model._cf_values = values.get(model.id, {})
         return count, data
 
-    @staticmethod
-    def _admin_csrf(form):
-        # Flask-Admin's lib.html puts Flask-WTF's csrf_token before SecureForm's own one in a
-        # form without rules; WTForms reads the first, so a browser's save was refused. The
-        # SecureForm token is the last one: check that one (still checked, never skipped)
-        tokens = request.form.getlist("csrf_token") if request.method == "POST" else []
-        if len(tokens) > 1 and "csrf_token" in form:
-            form.csrf_token.data = tokens[-1]
-        return form
-
-    def create_form(self, obj=None):
-        return self._admin_csrf(super().create_form(obj))
-
     def edit_form(self, obj=None):
-        form = self._admin_csrf(super().edit_form(obj))
+        form = super().edit_form(obj)
         if request.method == "GET" and obj is not None:
             values = register_config.values_of(db.session, self.config, "vehicle", [obj.id]).get(obj.id, {})
             for f in self.config.fields_of("vehicle"):

@@ -3,6 +3,7 @@ return with a drawn signature, bill, find it in the logbook; a confirmed booking
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.orm import selectinload
 
 from models import Booking, BookingBilling, db
@@ -110,12 +111,13 @@ def test_drag_move_issue_return_bill_logbook(page, live_app, fleet):
     drag(page, canvas["x"] + 200, canvas["y"] + 40, canvas["x"] + 320, canvas["y"] + 120)
     assert page.evaluate("window.signaturePad.isEmpty()") is False
     shot(page, "bookings-return-signature")
-    page.click("#save-return")
+    with page.expect_navigation():
+        page.click("#save-return")
     page.wait_for_selector("#booking-status")
     returned = booking_of(live_app, id=booking.id)
     assert returned.return_odometer == 2180 and returned.return_signature.startswith(b"\x89PNG")
     page.click("#tab-link-handover")
-    assert page.locator("#signature-image").is_visible()
+    expect(page.locator("#signature-image")).to_be_visible()
 
     # bill it
     page.click("#action-billing")

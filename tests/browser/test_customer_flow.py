@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import Customer, Notification, User, db
@@ -45,7 +46,8 @@ def test_create_find_change_history_inactivate_logout(page, live_app):
     page.goto(f"/admin/customer/details/?id={cid}")
     page.click("#edit-customer")
     page.fill("#name", "Bilverkstan i Solna Aktiebolag")
-    page.locator("input[type=submit]").first.click()
+    with page.expect_navigation():
+        page.locator("input[type=submit]").first.click()
     page.goto(f"/admin/customer/details/?id={cid}")
     assert "Bilverkstan i Solna Aktiebolag" in page.inner_text("#customer-title")
     page.click("#tab-link-addresses")
@@ -55,9 +57,10 @@ def test_create_find_change_history_inactivate_logout(page, live_app):
     assert "Bilverkstan i Solna AB" in history and "Bilverkstan i Solna Aktiebolag" in history
     shot(page, "customer-history")
 
-    page.click("#toggle-active")
+    with page.expect_navigation():
+        page.click("#toggle-active")
     page.goto(f"/admin/customer/details/?id={cid}")
-    assert page.locator("#inactive-badge").is_visible()
+    expect(page.locator("#inactive-badge")).to_be_visible()
     with live_app.app_context():
         assert db.session.get(Customer, cid).active is False
 
@@ -76,8 +79,8 @@ def test_technician_sees_notification_after_assignment(page, live_app, browser, 
     login(page)
     page.goto(f"/admin/customer/edit/?id={cid}")
     page.select_option("#assigned_technicians", str(erik), force=True)
-    page.locator("input[type=submit]").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("input[type=submit]").first.click()
 
     context = browser.new_context(base_url=live_server)
     tech = context.new_page()

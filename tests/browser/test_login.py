@@ -1,5 +1,6 @@
 """Log in and out in the browser."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login, shot
 
@@ -12,10 +13,10 @@ def test_login_shows_console_and_logout_returns_to_login(page):
     page.fill("#username", "admin")
     page.fill("#password", "wrong-password")
     page.click("#login-submit")
-    assert page.locator("#login-error").is_visible()
+    expect(page.locator("#login-error")).to_be_visible()
     login(page)
     page.goto("/admin/")
-    assert page.locator("#user-menu").is_visible()
+    expect(page.locator("#user-menu")).to_be_visible()
     shot(page, "dashboard")
     page.click("#user-menu")
     page.click("#logout")

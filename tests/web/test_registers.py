@@ -66,7 +66,8 @@ def test_vehicle_rights(app, client, auth, admin_user):
     auth.login("viewer")
     assert client.get("/admin/vehicle/").status_code == 200
     assert client.get("/admin/vehicle/new/").status_code == 403
-    response = client.post("/admin/vehicle/new/", data=vehicle())
+    token = csrf_from(client.get("/admin/vehicle/").get_data(as_text=True))
+    response = client.post("/admin/vehicle/new/", data={"csrf_token": token, **vehicle()})
     assert response.status_code == 403
     assert client.get("/admin/vehicle/export/csv/").status_code == 403
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models import Customer, Invoice, Order, OutboxMessage, User, db
 from services import orders
 from tests import sales_helpers as h
-from tests.conftest import make_user
+from tests.conftest import csrf_from, make_user
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def _token(auth, url):
 
 def _order_with_lines(client, auth, data):
     page = client.get("/admin/order/new/")
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    token = csrf_from(page.get_data(as_text=True))
     response = client.post("/admin/order/new/", data={
         "csrf_token": token, "kind": "order", "customer": str(data["customer"]),
         "order_date": "2026-11-24", "customer_order_number": "PO-1"})
@@ -86,7 +86,7 @@ def test_order_form_requires_what_the_customer_requires(app, client, auth, admin
         strict_id = strict.id
     auth.login()
     page = client.get("/admin/order/new/")
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    token = csrf_from(page.get_data(as_text=True))
     r = client.post("/admin/order/new/", data={"csrf_token": token, "kind": "order", "customer": str(strict_id),
                                                "order_date": "2026-11-24"})
     assert r.status_code == 200 and "requires a vehicle" in r.get_data(as_text=True)
@@ -105,17 +105,17 @@ def test_finalised_invoice_cannot_be_edited_or_deleted_through_the_web(app, clie
         invoice = db.session.scalar(select(Invoice))
         invoice_id, total = invoice.id, invoice.total
     assert client.get(f"/admin/invoice/edit/?id={invoice_id}").status_code == 403
-    assert client.post(f"/admin/invoice/edit/?id={invoice_id}", data={"total": "1"}).status_code == 403
-    assert client.post("/admin/invoice/delete/", data={"id": invoice_id}).status_code == 403
+    assert client.post(f"/admin/invoice/edit/?id={invoice_id}", data={"csrf_token": token, "total": "1"}).status_code == 403
+    assert client.post("/admin/invoice/delete/", data={"csrf_token": token, "id": invoice_id}).status_code == 403
     assert client.get("/admin/invoice/new/").status_code == 403
     # the invoiced order: the edit form is refused, a direct POST changes nothing, lines stay
     r = client.get(f"/admin/order/edit/?id={order_id}")
     assert r.status_code == 302
-    r = client.post(f"/admin/order/edit/?id={order_id}", data={"customer_order_number": "CHANGED"})
+    r = client.post(f"/admin/order/edit/?id={order_id}", data={"csrf_token": token, "customer_order_number": "CHANGED"})
     assert r.status_code == 302
     client.post("/admin/order/line/add", data={"csrf_token": token, "order_id": order_id, "kind": "free_text",
                                                "text": "late", "unit_price": "1"})
-    client.post("/admin/order/delete/", data={"id": order_id})
+    client.post("/admin/order/delete/", data={"csrf_token": token, "id": order_id})
     with app.app_context():
         order = db.session.get(Order, order_id)
         assert order is not None and order.customer_order_number == "PO-1" and len(order.lines) == 4
