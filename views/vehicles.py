@@ -55,6 +55,7 @@ class NoteInline(InlineFormAdmin):
 
 
 class VehicleView(SecureModelView):
+    column_details_exclude_list = ("version", "search_text", "reserved_by_id")
     right_area = "vehicle"
     details_template = "admin/vehicle_details.html"
     column_list = ("open_notes", "registration_number", "make", "model", "fleet", "owner", "odometer_km",

@@ -59,6 +59,10 @@ def test_vehicle_open_note_flag_in_list(app, client, auth, admin_user):
     assert "Repa vänster dörr" in html and "&#9873;" in html
     html = client.get("/admin/vehicle/", query_string={"search": "abc1"}).get_data(as_text=True)
     assert "ABC123" in html
+    with app.app_context():
+        vid = db.session.scalar(select(Vehicle.id))
+    card = client.get(f"/admin/vehicle/details/?id={vid}").get_data(as_text=True)
+    assert "Repa vänster dörr" in card and "abc123 |" not in card  # no internal search text on the card
 
 
 def test_vehicle_rights(app, client, auth, admin_user):
