@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from models import db
 from tests.conftest import PASSWORD, make_app, make_user
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -26,7 +27,11 @@ def browser():
 
 @pytest.fixture
 def live_app(request, tmp_path):
-    return make_app(request, tmp_path, "sqlite")
+    app = make_app(request, tmp_path, "sqlite")
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
