@@ -58,7 +58,7 @@ def _add_custom_fields(uri: str, echo) -> None:
         for key, ftype in FIELDS:
             started = time.perf_counter()
             col = value[ftype]
-            extra = f", value_text" if ftype == "long_text" else ""
+            extra = ", value_text" if ftype == "long_text" else ""
             extra_expr = f", substr({expr[ftype]}, 1, 500)" if ftype == "long_text" else ""
             conn.execute(text(
                 f"INSERT INTO custom_field_value (field_id, entity, record_id, {col}{extra}) "

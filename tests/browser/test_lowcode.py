@@ -1,6 +1,5 @@
 """An administrator configures the customer register in Chromium: custom fields of every type,
 list columns by drag and drop, an import with one bad row."""
-import io
 import re
 
 import pytest

@@ -1,9 +1,8 @@
 """Log-in, lock, passwords, cookies, CSRF; users, roles and the audit log."""
-import re
 
 from sqlalchemy import select
 
-from models import AuditLog, Role, User, db
+from models import Role, User, db
 from tests.conftest import PASSWORD, csrf_from, make_user
 
 

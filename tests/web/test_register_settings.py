@@ -3,10 +3,10 @@ import re
 
 from sqlalchemy import select
 
-from models import AuditLog, Customer, CustomField, User, db
+from models import AuditLog, Customer, User, db
 from services import register_config as rc
 from tests.conftest import csrf_from, make_user
-from tests.web.test_customers import NEW, create, customer_form
+from tests.web.test_customers import NEW, create
 
 SETTINGS = "/admin/register-settings/"
 
@@ -173,7 +173,6 @@ def test_settings_change_reaches_a_second_worker(app, client, auth, admin_user):
     """Two app objects stand for two worker processes: each caches, both follow the token."""
     auth.login()
     client.get(NEW)
-    from tests.conftest import _config  # noqa: F401  (same database, second app)
     from app import create_app
     second = create_app(dict(app.config))
     second_client = second.test_client()

@@ -3,7 +3,7 @@ import re
 
 from sqlalchemy import select
 
-from models import Article, District, LabourOperation, VatRate, Vehicle, VehicleMake, db
+from models import Article, District, LabourOperation, VatRate, Vehicle, db
 from tests.conftest import csrf_from, make_user
 
 

@@ -2,8 +2,6 @@
 answers without login."""
 import pytest
 
-from app import create_app
-
 
 def test_healthz_without_login(client):
     response = client.get("/healthz")
