@@ -4,7 +4,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
@@ -22,8 +22,16 @@ from wtforms.fields import FieldList
 
 from models import SubmittedForm, db
 from services import DomainError, listing
+from services.settings import load_settings
 from views.formatting import date as format_date
 from views.formatting import number
+
+
+def module_settings() -> dict:
+    """The module settings, read once per request."""
+    if "_verkstad_settings" not in g:
+        g._verkstad_settings = load_settings(db.session)
+    return g._verkstad_settings
 
 
 def has_right(right: str) -> bool:

@@ -2,6 +2,7 @@
 import threading
 
 from flask import abort, flash, has_request_context, request, url_for
+from markupsafe import Markup
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
 from flask_admin.form import rules
@@ -47,7 +48,7 @@ from services import register_config
 from services.register_config import check_required, keep_inactive_unchanged
 from services.search import search_condition
 from services.settings import load_settings
-from views.base import HiddenRule, LookupFilter, SecureModelView
+from views.base import HiddenRule, LookupFilter, SecureModelView, module_settings
 
 KIND_CHOICES = [("company", _l("Company")), ("private", _l("Private person"))]
 TYPE_CHOICES = [("regular", _l("Regular customer")), ("temporary", _l("Temporary customer")),
@@ -94,13 +95,17 @@ def _identity(view, context, model, name):
     return model.identity_number_display
 
 
+def _name(view, context, model, name):
+    """Module setting "include the customer number in the display name": number above the name."""
+    if module_settings().get("customer.number_in_display_name"):
+        return Markup('<small class="text-muted d-block customer-number">%s</small>%s') % (
+            model.customer_number, model.name)
+    return model.name
+
+
 def _city(view, context, model, name):
     address = model.address("visiting")
     return address.city if address else ""
-
-
-def _name(view, context, model, name):
-    return model.name
 
 
 # --- configuration (services.register_config) turned into forms, columns and filters ------
@@ -310,7 +315,7 @@ class CustomerView(SecureModelView):
     column_searchable_list = ("name",)  # replaced by the index in _apply_search
     column_labels = CUSTOMER_LABELS
     column_choices = {"kind": KIND_CHOICES, "customer_type": TYPE_CHOICES, "language": LANGUAGE_CHOICES}
-    column_formatters = {"identity": _identity, "city": _city}
+    column_formatters = {"identity": _identity, "city": _city, "name": _name}
     column_filters = (
         "kind", "customer_type",
         LookupFilter(Customer.district_id, _l("District"), District),

@@ -36,7 +36,7 @@ from services import DomainError
 from services import invoicing, orders, outbox
 from services.pricing import gross_unit_price, line_net, net_from_gross
 from services.settings import load_settings, set_setting
-from views.base import SecureBaseView, SecureModelView, has_right
+from views.base import SecureBaseView, SecureModelView, has_right, module_settings
 from views.formatting import money
 
 SALES = _l("Sales")
@@ -157,6 +157,19 @@ class OrderView(SecureModelView):
         if count_query is not None:
             count_query = count_query.filter(condition)
         return query, count_query, joins, count_joins
+
+    def _apply_module_settings(self, form):
+        """Module setting "show the customer's order number (also on orders)"."""
+        settings = module_settings()
+        if not settings.get("customer.show_order_number", True) and not settings.get("customer.require_order_number"):
+            del form.customer_order_number
+        return form
+
+    def create_form(self, obj=None):
+        return self._apply_module_settings(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._apply_module_settings(super().edit_form(obj))
 
     def get_save_return_url(self, model, is_created=False):
         # a new order asks whether to add the customer's service/work-order articles

@@ -50,7 +50,7 @@ def live_server(live_app):
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="sv-SE", viewport={"width": 1400, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)  # CI machines are shared: be patient, never sleep
     yield page
     context.close()
 
