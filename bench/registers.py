@@ -6,8 +6,12 @@ customers (3 contacts on average: companies more, private persons fewer; one vis
 address) and 1.5 N vehicles through bulk
 Core inserts, builds the search indexes, then times list pages, searches and the customer card
 with the Flask test client, for the app's views and for a stock Flask-Admin ModelView over the
-same tables. "(sql)" is the part of the app's median spent in the database; the rest is Python
-(Flask-Admin, the templates), which a busy machine slows down first. A filled database is kept and reused by the next run with the same N.
+same tables. "(sql)" is the part of the app's median spent executing statements (on SQLite only
+up to each statement's first row: the rest of a result is read while fetching, counted as
+Python); the rest is Python (Flask-Admin, the templates), which a busy machine slows down first.
+A search the sample of search texts judges to match thousands of rows (the name fragment, the
+common surname) is read along the list's sort index, so its count shows as an estimate. A
+filled database is kept and reused by the next run with the same N.
 """
 from __future__ import annotations
 

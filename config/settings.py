@@ -39,6 +39,11 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
     LANGUAGES = {"sv": "Svenska", "de": "Deutsch", "en": "English"}
 
+    # a searched list of at least this many rows whose search is judged to match at least
+    # this many is read along its sort index, not through the search index (views.base)
+    SEARCH_WALK_MIN_ROWS = 50_000
+    SEARCH_WALK_MIN_MATCHES = 2_000
+
     LOGIN_MAX_ATTEMPTS = 5
     LOGIN_LOCK_MINUTES = 15
     FLASK_ADMIN_SWATCH = "default"

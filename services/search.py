@@ -3,9 +3,11 @@
 Each searchable row keeps ``search_text`` (lower case; numbers also as bare digits), kept up to
 date by a session event. SQLite searches it through an FTS5 trigram table, PostgreSQL through a
 pg_trgm GIN index; both find any fragment of three characters or more without a table scan."""
+import bisect
+import random
 import re
 
-from sqlalchemy import event, func, text
+from sqlalchemy import and_, event, func, select, text
 from sqlalchemy.orm import Session
 
 from models import Contact, Customer, Vehicle
@@ -134,12 +136,21 @@ def _like_escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_condition(dialect: str, model, query: str):
+def search_condition(dialect: str, model, query: str, indexed: bool = True):
     """A WHERE clause finding rows of ``model`` (Customer or Vehicle) whose search text
-    contains every term of ``query``; None when the query is blank."""
+    contains every term of ``query``; None when the query is blank.
+
+    ``indexed=False`` gives plain substring tests the planner cannot take to the search index,
+    for reading rows one by one along a sort index (``walk_search``)."""
     terms = search_terms(query)
     if not terms:
         return None
+    if not indexed:
+        terms.sort(key=len, reverse=True)  # the longest term is the rarest: tested first
+        contains = {"sqlite": func.instr, "postgresql": func.strpos}.get(dialect)
+        if contains is None:
+            return and_(*(model.search_text.like(f"%{_like_escape(t)}%", escape="\\") for t in terms))
+        return and_(*(contains(model.search_text, t) > 0 for t in terms))
     table = model.__tablename__
     conditions = []
     long_terms = [t for t in terms if len(t) >= 3]
@@ -174,6 +185,61 @@ def search_condition(dialect: str, model, query: str):
         short_terms = terms
     for term in short_terms:
         conditions.append(model.search_text.like(f"%{_like_escape(term)}%", escape="\\"))
-    from sqlalchemy import and_
-
     return and_(*conditions)
+
+
+# --- how many rows will a search find? ----------------------------------------------------
+# A search matching thousands of rows is cheaper to answer by reading the list in its sort
+# order and testing each row (a page fills after a few thousand rows) than by reading every
+# match from the index and sorting them; a search matching few rows is the other way round.
+# A random sample of the search texts tells which case a query is, without touching the index.
+
+
+class SearchSample:
+    """A sample of search texts, kept as one string so that a term is looked for in all of
+    them at once (str.find runs in C; a Python loop over 10,000 texts costs milliseconds)."""
+
+    def __init__(self, texts: list[str]):
+        self.size = len(texts)
+        self.text = "\n".join(t.replace("\n", " ") for t in texts)
+        self.starts = [0]
+        for t in texts[:-1]:
+            self.starts.append(self.starts[-1] + len(t) + 1)
+
+    def matches(self, terms: list[str]) -> int:
+        """How many texts of the sample contain every one of ``terms``."""
+        if not terms or not self.size:
+            return 0
+        # the longest term is taken as the rarest: counting each would read the sample again
+        rarest = max(terms, key=len)
+        others = [t for t in terms if t != rarest]
+        hits, pos = 0, self.text.find(rarest)
+        while pos >= 0:
+            i = bisect.bisect_right(self.starts, pos) - 1
+            end = self.starts[i + 1] - 1 if i + 1 < self.size else len(self.text)
+            row = self.text[self.starts[i]:end]
+            hits += all(t in row for t in others)
+            pos = self.text.find(rarest, end + 1)  # on from the next text: each counts once
+        return hits
+
+
+def sample_search_texts(session, model, size: int, rng: random.Random | None = None) -> SearchSample:
+    """The search texts of about ``size`` random rows of ``model``, fetched by random primary keys."""
+    low, high = session.execute(select(func.min(model.id), func.max(model.id))).one()
+    if high is None:
+        return SearchSample([])
+    rng = rng or random.Random()
+    ids = rng.sample(range(low, high + 1), min(size, high - low + 1))
+    texts: list[str] = []
+    for start in range(0, len(ids), 5000):
+        texts += session.scalars(select(model.search_text).where(model.id.in_(ids[start:start + 5000]))).all()
+    return SearchSample([t or "" for t in texts])
+
+
+def estimate_matches(sample: SearchSample, total_rows: int, query: str) -> int:
+    """How many of ``total_rows`` rows the search ``query`` finds, judged by the ``sample``
+    of their search texts (the same test as ``search_condition``: every term is contained)."""
+    terms = [t for t in search_terms(query) if "\n" not in t]
+    if not sample.size or not terms:
+        return 0
+    return round(sample.matches(terms) * total_rows / sample.size)

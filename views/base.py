@@ -1,27 +1,30 @@
 """The secured ModelView every register uses: rights on the server, CSRF, field-level
 errors from services, protection against double submits and stale forms."""
 import datetime as dt
+import threading
+import time
 import uuid
 from decimal import Decimal
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.form import rules
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.fields import FieldList
 
-from models import SubmittedForm, db
-from services import DomainError, listing
+from models import AuditLog, CustomFieldValue, SubmittedForm, db
+from services import DomainError, listing, search
 from services.settings import load_settings
 from views.formatting import date as format_date
 from views.formatting import number
@@ -62,6 +65,36 @@ class SecureBaseView(RightsMixin, BaseView):
 
 def _decimal_formatter(view, value, name=None):
     return number(value)
+
+
+class ApproxCount(int):
+    """A row count known only roughly: pages are reckoned with it, the list shows "≈ 3 900"."""
+
+    def __new__(cls, value: int):
+        digits = len(str(abs(int(value))))
+        return super().__new__(cls, round(int(value), -(digits - 2)) if digits > 2 else int(value))
+
+    def __str__(self) -> str:
+        return "≈ " + format_number(int(self))
+
+
+# a sample of each search-indexed table's search texts, per process, renewed now and then
+SEARCH_SAMPLE_SIZE = 5_000
+SEARCH_SAMPLE_SECONDS = 600
+_search_samples: dict[tuple[str, str], tuple[float, search.SearchSample]] = {}
+_search_samples_lock = threading.Lock()
+
+
+def _search_sample(model) -> search.SearchSample:
+    key = (str(db.engine.url), model.__tablename__)
+    loaded = _search_samples.get(key)
+    if loaded is None or time.monotonic() - loaded[0] > SEARCH_SAMPLE_SECONDS:
+        with _search_samples_lock:
+            loaded = _search_samples.get(key)
+            if loaded is None or time.monotonic() - loaded[0] > SEARCH_SAMPLE_SECONDS:
+                loaded = (time.monotonic(), search.sample_search_texts(db.session, model, SEARCH_SAMPLE_SIZE))
+                _search_samples[key] = loaded
+    return loaded[1]
 
 
 class SecureModelView(RightsMixin, ModelView):
@@ -213,16 +246,77 @@ class SecureModelView(RightsMixin, ModelView):
         self.after_model_change(form, model, False)
         return True
 
+    # --- search through the register's search text (services.search) ---------------------
+
+    # "customer" / "vehicle": the model keeps a search_text with a search index, and its text
+    # custom fields (self.config, services.register_config) are searched too
+    search_entity: str | None = None
+    # sort columns (None: the default sort) led by an index, along which a search may be read
+    walk_sorts: tuple[str | None, ...] = (None,)
+
+    def search_clause(self, text: str, indexed: bool = True):
+        condition = search.search_condition(db.engine.dialect.name, self.model, text, indexed=indexed)
+        fields = [f.id for f in self.config.fields_of(self.search_entity) if f.field_type in ("text", "long_text")]
+        if condition is not None and fields:
+            term = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            condition = or_(condition, self.model.id.in_(select(CustomFieldValue.record_id).where(
+                CustomFieldValue.entity == self.search_entity, CustomFieldValue.field_id.in_(fields),
+                CustomFieldValue.value_text.ilike(f"%{term}%", escape="\\"))))
+        return condition
+
+    def _apply_search(self, query, count_query, joins, count_joins, text):
+        if self.search_entity is None:
+            return super()._apply_search(query, count_query, joins, count_joins, text)
+        condition = self.search_clause(text)
+        if condition is not None:
+            query = query.filter(condition)
+            if count_query is not None:
+                count_query = count_query.filter(condition)
+        return query, count_query, joins, count_joins
+
+    def walk_allowed(self) -> bool:
+        """False where the base query is narrowed (e.g. to the user's own records), so that a
+        walk along the sort index could read the whole table before a page fills."""
+        return True
+
+    def _walk_estimate(self, text: str, sort_column, filters, offset: int, size: int) -> int | None:
+        """The estimated number of matches when ``text`` finds so many rows that the page is
+        best read along the sort index (services.search), else None."""
+        if (self.search_entity is None or filters or sort_column not in self.walk_sorts
+                or offset + size > listing.DEEP_OFFSET or not self.walk_allowed()):
+            return None
+        rows = listing.estimated_rows(db.session, self.model.__tablename__)
+        if rows is None or rows < current_app.config["SEARCH_WALK_MIN_ROWS"]:
+            return None
+        matches = search.estimate_matches(_search_sample(self.model), rows, text)
+        return matches if matches >= current_app.config["SEARCH_WALK_MIN_MATCHES"] else None
+
     # --- list: no COUNT(*) over the whole table, no OFFSET reading every skipped row -------
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        """Flask-Admin's get_list with two changes for big tables (services.listing): the count
-        is an estimate when unfiltered and capped when searched or filtered, and a page finds
-        its primary keys first (through the sort index, or in one pass over the matches)
-        before loading its rows."""
+        """Flask-Admin's get_list with changes for big tables (services.listing): the count
+        is an estimate when unfiltered and capped when searched or filtered, a page finds its
+        primary keys first (through the sort index, or in one pass over the matches) before
+        loading its rows, and a search matching thousands of rows is read along the sort index."""
         joins, count_joins = {}, {}
         query = plain = self.get_query()
         count_query = self.get_count_query() if not self.simple_list_pager else None
+        size = self.page_size if page_size is None else page_size
+        offset = (page or 0) * size if size else 0
+        pk = self.model.__mapper__.primary_key
+        keyed = execute and size and len(pk) == 1
+        for join in self._auto_joins:
+            plain = plain.options(joinedload(join))
+        if keyed and search:
+            estimate = self._walk_estimate(search, sort_column, filters, offset, size)
+            if estimate is not None:
+                walk, _joins = self._apply_sorting(self.get_query().filter(self.search_clause(search, indexed=False)),
+                                                   {}, sort_column, sort_desc)
+                keys = listing.page_keys(walk, pk[0], offset, size)
+                count = offset + len(keys)
+                if len(keys) == size:
+                    count = ApproxCount(max(estimate, count + 1))
+                return count, listing.rows_by_keys(plain, pk[0], keys)
         if self._search_supported and search:
             query, count_query, joins, count_joins = self._apply_search(
                 query, count_query, joins, count_joins, search)
@@ -230,12 +324,8 @@ class SecureModelView(RightsMixin, ModelView):
             query, count_query, joins, count_joins = self._apply_filters(
                 query, count_query, joins, count_joins, filters)
         for join in self._auto_joins:
-            query, plain = query.options(joinedload(join)), plain.options(joinedload(join))
+            query = query.options(joinedload(join))
         query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
-        size = self.page_size if page_size is None else page_size
-        offset = (page or 0) * size if size else 0
-        pk = self.model.__mapper__.primary_key
-        keyed = execute and size and len(pk) == 1
         if keyed and count_query is not None and count_query.whereclause is not None:
             # searched or filtered: one sorted pass over the matches (at most the cap) gives
             # both the count and the page, so the search index is read once, not twice
@@ -247,6 +337,8 @@ class SecureModelView(RightsMixin, ModelView):
                 keys = listing.page_keys(query, pk[0], offset, size)
             return count, listing.rows_by_keys(plain, pk[0], keys)
         count = listing.list_count(count_query, self.model.__tablename__) if count_query is not None else None
+        if count is not None and count_query.whereclause is None and count >= listing.EXACT_BELOW:
+            count = ApproxCount(count)
         if keyed and offset >= listing.DEEP_OFFSET:
             return count, listing.rows_by_keys(plain, pk[0], listing.page_keys(query, pk[0], offset, size))
         query = self._apply_pagination(query, page, page_size)
@@ -290,20 +382,35 @@ class LazyOptions:
 
 
 class LookupFilter(BaseSQLAFilter):
-    """Filter on a related settings register, offered as a select of its active entries.
+    """Filter on a related settings register, offered as a select of its entries.
 
-    ``column`` is the foreign key, or a relationship collection (tags, technicians)."""
+    ``column`` is the foreign key, or a relationship collection (tags, technicians); ``label``
+    is the column shown (default ``name``); ``where`` narrows the entries offered (the active
+    countries of some 250)."""
 
-    def __init__(self, column, name, lookup_model, collection=None, label_attr=None):
+    def __init__(self, column, name, lookup_model, collection=None, where=None, label=None):
         super().__init__(column, name, options=LazyOptions(self._options))
         self.lookup_model = lookup_model
         self.collection = collection
-        self.label_attr = label_attr
+        self.where = where
+        self.label = label if label is not None else lookup_model.name
 
     def _options(self):
-        pk = self.lookup_model.__mapper__.primary_key[0].key
-        rows = db.session.scalars(select(self.lookup_model)).all()
-        return sorted(((str(getattr(r, pk)), str(r)) for r in rows), key=lambda x: x[1])
+        # kept per process and read again when anything was recorded in the history since
+        # (settings registers are audited), and at least every minute: seven lookups on every
+        # list page cost more than the rest of its queries together
+        if "_verkstad_history_token" not in g:
+            g._verkstad_history_token = (db.session.scalar(select(func.max(AuditLog.id))),
+                                         int(time.monotonic() // 60))
+        token = g._verkstad_history_token
+        cached = self.__dict__.get("_cached")
+        if cached is None or cached[0] != token:
+            # two columns, not the entities: no relationship loads, no objects for 250 countries
+            pk = self.lookup_model.__mapper__.primary_key[0]
+            query = select(pk, self.label).order_by(self.label)
+            rows = db.session.execute(query if self.where is None else query.where(self.where)).all()
+            cached = self._cached = (token, [(str(key), str(label or "")) for key, label in rows])
+        return cached[1]
 
     def clean(self, value):
         pk = self.lookup_model.__mapper__.primary_key[0]

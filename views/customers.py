@@ -7,11 +7,12 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
 from flask_admin.form import rules
 from flask_admin.model.form import InlineFormAdmin
+from flask_admin.model.template import DeleteRowAction
 from flask_babel import LazyString, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from wtforms import (
@@ -46,7 +47,6 @@ from services import DomainError
 from services import customers as customer_rules
 from services import register_config
 from services.register_config import check_required, keep_inactive_unchanged
-from services.search import search_condition
 from services.settings import load_settings
 from views.base import HiddenRule, LookupFilter, SecureModelView, module_settings
 
@@ -312,6 +312,8 @@ class CustomerView(SecureModelView):
     column_sortable_list = ("customer_number", "name", "kind", "customer_type", "email", "phone",
                             ("district", "district.name"), "active")
     column_default_sort = ("customer_number", False)
+    search_entity = "customer"
+    walk_sorts = (None, "customer_number", "name")
     column_searchable_list = ("name",)  # replaced by the index in _apply_search
     column_labels = CUSTOMER_LABELS
     column_choices = {"kind": KIND_CHOICES, "customer_type": TYPE_CHOICES, "language": LANGUAGE_CHOICES}
@@ -323,8 +325,9 @@ class CustomerView(SecureModelView):
         LookupFilter(Customer.source_id, _l("Source"), Source),
         LookupFilter(Customer.company_type_id, _l("Company type"), CompanyType),
         LookupFilter(Customer.id, _l("Tag"), Tag, collection=Customer.tags),
-        LookupFilter(Customer.country_code, _l("Country"), Country),
-        LookupFilter(Customer.id, _l("Assigned technician"), User, collection=Customer.technicians),
+        LookupFilter(Customer.country_code, _l("Country"), Country, where=Country.active.is_(True)),
+        LookupFilter(Customer.id, _l("Assigned technician"), User, collection=Customer.technicians,
+                     label=func.coalesce(func.nullif(User.full_name, ""), User.username)),
         "active",
     )
     column_export_list = ("customer_number", "name", "kind", "customer_type", "identity", "vat_number",
@@ -512,6 +515,11 @@ class CustomerView(SecureModelView):
             return query.filter(Customer.technicians.any(User.id == current_user.id))
         return query
 
+    def get_list_row_actions(self):
+        # deleting is rare, refused when anything refers to the customer, and on the card;
+        # not one click away on every row of the list
+        return [a for a in super().get_list_row_actions() if not isinstance(a, DeleteRowAction)]
+
     def get_query(self):
         # addresses, district and tags are shown in the list and the export: load them in bulk
         return self._restrict(super().get_query()).options(
@@ -519,6 +527,9 @@ class CustomerView(SecureModelView):
 
     def get_count_query(self):
         return self._restrict(super().get_count_query())
+
+    def walk_allowed(self) -> bool:
+        return not self._assigned_only()
 
     def get_one(self, id):
         customer = db.session.get(Customer, int(id)) if str(id).isdigit() else None
@@ -548,19 +559,6 @@ class CustomerView(SecureModelView):
     def search_placeholder(self):
         return _("Name, number, org./personal no., contact, e-mail, phone")
 
-    def _apply_search(self, query, count_query, joins, count_joins, search):
-        condition = search_condition(db.engine.dialect.name, Customer, search)
-        text_fields = [f.id for f in self.config.fields_of("customer") if f.field_type in ("text", "long_text")]
-        if condition is not None and text_fields and search.strip():
-            term = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            condition = or_(condition, Customer.id.in_(select(CustomFieldValue.record_id).where(
-                CustomFieldValue.field_id.in_(text_fields),
-                CustomFieldValue.value_text.ilike(f"%{term}%", escape="\\"))))
-        if condition is not None:
-            query = query.filter(condition)
-            if count_query is not None:
-                count_query = count_query.filter(condition)
-        return query, count_query, joins, count_joins
 
     # --- forms -------------------------------------------------------------------------
 
@@ -683,6 +681,10 @@ class CustomerView(SecureModelView):
                 name: cfg.customer_kinds_of(key)
                 for key, names in register_config.CUSTOMER_FIELDS.items() for name in names
                 if len(cfg.customer_kinds_of(key)) == 1}
+        if template == self.list_template:
+            # each row's links are these with its id put in: one url_for per page, not two per row
+            kwargs["row_urls"] = {name: self.get_url(f".{name}_view", id="ROWID", url=kwargs.get("return_url"))
+                                  for name in ("details", "edit")}
         if template == self.details_template and kwargs.get("model") is not None:
             customer = kwargs["model"]
             values = register_config.values_of(db.session, cfg, "customer", [customer.id]).get(customer.id, {})

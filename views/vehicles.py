@@ -7,12 +7,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
     Country,
-    CustomFieldValue,
     ModelGroup,
     Vehicle,
     VehicleCategory,
@@ -23,7 +22,6 @@ from models import (
 from services import register_config
 from services import vehicles as vehicle_rules
 from services.comments import comments_of
-from services.search import search_condition
 from views.base import LookupFilter, SecureModelView
 from views.customers import _cf_formatter, _language, cf_label, custom_filters, custom_form_field, history_of
 
@@ -63,6 +61,8 @@ class VehicleView(SecureModelView):
     column_sortable_list = ("registration_number", ("make", "make.name"), "model", "fleet",
                             ("owner", "owner.name"), "odometer_km", "first_registration_date")
     column_default_sort = ("registration_number", False)
+    search_entity = "vehicle"
+    walk_sorts = (None, "registration_number")
     column_searchable_list = ("registration_number",)
     column_labels = VEHICLE_LABELS
     column_choices = {"fleet": FLEET_CHOICES}
@@ -159,20 +159,6 @@ class VehicleView(SecureModelView):
         return super().get_query().options(
             joinedload(Vehicle.make), joinedload(Vehicle.owner), selectinload(Vehicle.notes))
 
-    def _apply_search(self, query, count_query, joins, count_joins, search):
-        condition = search_condition(db.engine.dialect.name, Vehicle, search)
-        # text custom fields are searched too (custom_field_value is indexed per field and value)
-        text_fields = [f.id for f in self.config.fields_of("vehicle") if f.field_type in ("text", "long_text")]
-        if condition is not None and text_fields and search.strip():
-            term = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            condition = or_(condition, Vehicle.id.in_(select(CustomFieldValue.record_id).where(
-                CustomFieldValue.entity == "vehicle", CustomFieldValue.field_id.in_(text_fields),
-                CustomFieldValue.value_text.ilike(f"%{term}%", escape="\\"))))
-        if condition is not None:
-            query = query.filter(condition)
-            if count_query is not None:
-                count_query = count_query.filter(condition)
-        return query, count_query, joins, count_joins
 
     def on_model_change(self, form, model, is_created):
         vehicle_rules.prepare_vehicle(db.session, model)
