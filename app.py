@@ -61,7 +61,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     search.install()
 
     from views import formatting
-    app.jinja_env.filters.update(money=formatting.money, date=formatting.date, number=formatting.number)
+    app.jinja_env.filters.update(money=formatting.money, date=formatting.date, stamp=formatting.stamp,
+                                  number=formatting.number)
 
     from views.auth import bp as auth_bp
     from views.dashboard import DashboardView

@@ -27,7 +27,7 @@ from models import AuditLog, CustomFieldValue, SubmittedForm, db
 from services import DomainError, listing, search
 from services.settings import load_settings
 from views.formatting import date as format_date
-from views.formatting import number
+from views.formatting import number, stamp
 
 
 def module_settings() -> dict:
@@ -111,12 +111,12 @@ class SecureModelView(RightsMixin, ModelView):
     column_type_formatters = dict(ModelView.column_type_formatters)
     column_type_formatters.update({
         dt.date: lambda view, value, name=None: format_date(value),
-        dt.datetime: lambda view, value, name=None: format_date(value),
+        dt.datetime: lambda view, value, name=None: stamp(value),  # every register's are UTC
         Decimal: _decimal_formatter,
     })
     column_type_formatters_export = {
         dt.date: lambda view, value, name=None: format_date(value),
-        dt.datetime: lambda view, value, name=None: format_date(value),
+        dt.datetime: lambda view, value, name=None: stamp(value),
         bool: lambda view, value, name=None: "1" if value else "0",
         type(None): lambda view, value, name=None: "",
         list: lambda view, value, name=None: ", ".join(str(v) for v in value),

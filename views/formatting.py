@@ -3,7 +3,7 @@ import datetime as dt
 from decimal import Decimal
 
 from babel.numbers import format_currency, format_decimal
-from flask_babel import get_locale
+from flask_babel import get_locale, to_user_timezone
 
 LOCALES = {"sv": "sv_SE", "de": "de_DE", "en": "en_GB"}
 
@@ -47,3 +47,14 @@ def list_money(view, context, model, name):
 
 def list_date(view, context, model, name):
     return date(getattr(model, name))
+
+
+def stamp(value) -> str:
+    """A moment stored in UTC (created_at, history, uploads) in the installation's time zone
+    (BABEL_DEFAULT_TIMEZONE, Europe/Stockholm): 2026-11-30 14:02. Booking times are stored as
+    the wall-clock time they were planned for and use ``date``."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = to_user_timezone(value).replace(tzinfo=None)
+    return date(value)

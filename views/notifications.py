@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from models import db
 from services.notifications import mark_read, unread
-from views.formatting import date
+from views.formatting import stamp
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -14,7 +14,7 @@ def index():
     count, items = unread(db.session, current_user.id)
     return jsonify(
         unread=count,
-        items=[dict(id=n.id, message=n.message, link=n.link, at=date(n.created_at), read=n.read_at is not None)
+        items=[dict(id=n.id, message=n.message, link=n.link, at=stamp(n.created_at), read=n.read_at is not None)
                for n in items],
     )
 

@@ -199,3 +199,14 @@ def test_number_series_has_no_duplicates_under_concurrency(app):
         t.join()
     assert not errors
     assert sorted(taken) == list(range(1, 41))
+
+
+def test_stamp_shows_a_utc_moment_in_swedish_time(app):
+    import datetime as dt
+
+    from views.formatting import stamp
+
+    with app.test_request_context():
+        assert stamp(dt.datetime(2026, 11, 30, 13, 2)) == "2026-11-30 14:02"  # winter: UTC+1
+        assert stamp(dt.datetime(2026, 7, 1, 22, 30)) == "2026-07-02 00:30"  # summer: UTC+2
+        assert stamp(dt.date(2026, 7, 1)) == "2026-07-01" and stamp(None) == ""
