@@ -462,6 +462,9 @@ class Customer(db.Model, Audited):
     contacts: Mapped[list["Contact"]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", order_by="Contact.name"
     )
+    files: Mapped[list["CustomerFile"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="CustomerFile.uploaded_at.desc()"
+    )
     customer_articles: Mapped[list["CustomerArticle"]] = relationship(
         back_populates="customer", cascade="all, delete-orphan"
     )
@@ -570,6 +573,29 @@ class CustomerArticle(db.Model, Audited):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.article}"
+
+
+class CustomerFile(db.Model, Audited):
+    """Uppladdad fil: a document or picture kept with a customer (reference 001, "Uppladdning"),
+    stored on disk under FILES_DIR/customers/<customer id>/<stored name> (services.customer_files)."""
+
+    __tablename__ = "customer_file"
+    __audit_parent__ = ("customer", "customer_id")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    customer: Mapped[Customer] = relationship(back_populates="files")
+    filename: Mapped[str] = mapped_column(String(200))  # as the user named it, without any folder
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)  # random, with the extension
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    uploaded_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (CheckConstraint("size_bytes > 0", name="size_positive"),)
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 # --------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from services.numbering import ensure_series, take_number
 
 CUSTOMER_NUMBER = re.compile(r"^[0-9A-Za-z-]+$")
 # tables whose rows belong to the customer and go with it
-OWNED_TABLES = {"address", "contact", "customer_article", "customer_tag", "customer_technician"}
+OWNED_TABLES = {"address", "contact", "customer_article", "customer_file", "customer_tag", "customer_technician"}
 
 
 def validate_customer_number(value: str | None, min_length: int, max_length: int) -> str:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from decimal import Decimal
-from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import String, Text, func, or_, select, update
@@ -27,7 +25,7 @@ from models import (
     User,
     db,
 )
-from services import DomainError
+from services import DomainError, customer_files
 from services import register_config as rc
 from services.identifiers import format_personal_number
 from services.search import customer_search_text, vehicle_search_text
@@ -74,6 +72,8 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
         customer.internal_comment = None
         customer.addresses.clear()
         customer.contacts.clear()
+        files = list(customer.files)
+        customer.files.clear()  # the stored files go below
         customer.technicians = []
         session.flush()
         rc.delete_values(session, "customer", [cid])
@@ -110,10 +110,7 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
     session.add(record)
     session.add(AuditLog(user_id=user.id, action="update", table_name="customer", record_id=str(cid),
                          field="gdpr", old_value=None, new_value=MARKER))
-    if files_dir:
-        folder = Path(files_dir) / "customers" / str(cid)
-        if folder.is_dir():
-            shutil.rmtree(folder)
+    customer_files.discard_all(files_dir, files)
     return record
 
 

@@ -98,7 +98,7 @@ DEFAULT_LIST_COLUMNS = ("customer_number", "name", "kind", "customer_type", "ide
                         "city", "district", "active")
 
 # tabs of the customer card: built-in ones; custom tabs are added by key
-BUILTIN_TABS = ("overview", "contacts", "addresses", "vehicles", "comments", "events", "history")
+BUILTIN_TABS = ("overview", "contacts", "addresses", "vehicles", "comments", "files", "events", "history")
 DEFAULT_TABS = [{"key": t, "enabled": True, "main": t != "events"}
                 for t in BUILTIN_TABS]
 

@@ -1,8 +1,11 @@
 """Customer register (kundregister) at /admin/customer/."""
 import threading
 
-from flask import abort, flash, has_request_context, request, url_for
+import uuid
+
+from flask import abort, current_app, flash, has_request_context, redirect, request, send_file, url_for
 from markupsafe import Markup
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
 from flask_admin.form import rules
@@ -35,15 +38,18 @@ from models import (
     Country,
     Customer,
     CustomerArticle,
+    CustomerFile,
     CustomFieldValue,
     CustomerLevel,
     District,
     Source,
+    SubmittedForm,
     Tag,
     User,
     db,
 )
 from services import DomainError
+from services import customer_files
 from services import customers as customer_rules
 from services import register_config
 from services.register_config import check_required, keep_inactive_unchanged
@@ -636,13 +642,82 @@ class CustomerView(SecureModelView):
 
     def delete_model(self, model):
         try:
+            files = list(model.files)
             customer_rules.delete_customer(db.session, model)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
             return False
+        customer_files.discard_all(current_app.config["FILES_DIR"], files)
         return True
+
+    # --- files (Uppladdning): upload needs customer.upload, deleting customer.delete_uploads --
+
+    def _card_of(self, customer_id) -> str:
+        return url_for(".details_view", id=customer_id) + "#tab-files"
+
+    @expose("/files/upload/", methods=["POST"])
+    def upload_file(self):
+        customer = self.get_one(request.form.get("customer_id", ""))
+        if customer is None:
+            abort(404)
+        if not self.has("upload"):
+            abort(403)
+        nonce = request.form.get("form_nonce", "").strip()[:64]
+        if nonce and db.session.get(SubmittedForm, nonce) is not None:
+            return redirect(self._card_of(customer.id))  # a double click: uploaded once already
+        upload = request.files.get("file")
+        files_dir = current_app.config["FILES_DIR"]
+        try:
+            data = upload.read(customer_files.MAX_BYTES + 1) if upload else b""
+            row = customer_files.add_file(db.session, customer, upload.filename if upload else None, data,
+                                          current_user, files_dir)
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return redirect(self._card_of(customer.id))
+        if nonce:
+            db.session.add(SubmittedForm(nonce=nonce, table_name="customer_file"))
+        try:
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            customer_files.discard(files_dir, row)
+            raise
+        flash(_("%(f)s was uploaded.", f=row.filename), "success")
+        return redirect(self._card_of(customer.id))
+
+    def _file_of(self, file_id: int) -> CustomerFile:
+        row = db.session.get(CustomerFile, file_id)
+        if row is None or self.get_one(str(row.customer_id)) is None:
+            abort(404)
+        return row
+
+    @expose("/files/<int:file_id>/")
+    def download_file(self, file_id: int):
+        row = self._file_of(file_id)
+        path = customer_files.file_path(current_app.config["FILES_DIR"], row)
+        if not path.is_file():
+            abort(404)
+        # pictures and PDFs open in the browser, the rest downloads; never sniffed into HTML
+        inline = row.content_type.startswith(("image/", "application/pdf"))
+        response = send_file(path, mimetype=row.content_type, as_attachment=not inline,
+                             download_name=row.filename, max_age=0)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+        return response
+
+    @expose("/files/<int:file_id>/delete/", methods=["POST"])
+    def delete_file(self, file_id: int):
+        row = self._file_of(file_id)
+        if not self.has("delete_uploads"):
+            abort(403)
+        customer_id, name = row.customer_id, row.filename
+        db.session.delete(row)
+        db.session.commit()
+        customer_files.discard(current_app.config["FILES_DIR"], row)
+        flash(_("%(f)s was deleted.", f=name), "success")
+        return redirect(self._card_of(customer_id))
 
     # --- actions -----------------------------------------------------------------------
 
@@ -687,6 +762,8 @@ class CustomerView(SecureModelView):
                                   for name in ("details", "edit")}
         if template == self.details_template and kwargs.get("model") is not None:
             customer = kwargs["model"]
+            kwargs["upload_nonce"] = uuid.uuid4().hex
+            kwargs["upload_accept"] = customer_files.ACCEPT
             values = register_config.values_of(db.session, cfg, "customer", [customer.id]).get(customer.id, {})
             kwargs["custom_values"] = [(f, register_config.display(f, values.get(f.name)))
                                        for f in cfg.fields_of("customer")]

@@ -26,7 +26,8 @@ FIELD_NAMES = {**CUSTOMER_LABELS, "visiting_address": _l("Visiting address"), "b
                "postal_address": _l("Postal address"), "title": _l("Title"),
                "send_service_protocol": _l("Send service protocol")}
 TAB_NAMES = {"overview": _l("Overview"), "contacts": _l("Contacts"), "addresses": _l("Addresses"),
-             "vehicles": _l("Vehicles"), "events": _l("Events"), "history": _l("History")}
+             "vehicles": _l("Vehicles"), "comments": _l("Comments"), "files": _l("Files"), "events": _l("Events"),
+             "history": _l("History")}
 SECTIONS = (("fields", _l("Customer fields")), ("contact_fields", _l("Contact fields")),
             ("custom", _l("Custom fields")), ("columns", _l("Customer table")), ("tabs", _l("Tabs")),
             ("types", _l("Customer types in modules")))

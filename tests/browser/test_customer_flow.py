@@ -97,3 +97,40 @@ def test_technician_sees_notification_after_assignment(page, live_app, browser, 
     with live_app.app_context():
         assert db.session.scalar(select(Notification.read_at)) is not None
     context.close()
+
+
+def test_upload_open_and_delete_a_file_on_the_customer_card(page, live_app, tmp_path):
+    from tests.unit.test_customer_files import PDF
+
+    with live_app.app_context():
+        db.session.add(Customer(customer_number="1000", name="Åkeri Nord AB"))
+        db.session.commit()
+        cid = db.session.scalar(select(Customer.id))
+    licence = tmp_path / "Körkort Anna Åberg.pdf"
+    licence.write_bytes(PDF)
+    login(page)
+    page.goto(f"/admin/customer/details/?id={cid}")
+    page.click("#tab-link-files")
+    expect(page.locator("#customer-files")).to_contain_text("Inga filer")
+    page.set_input_files("#upload-file", str(licence))
+    with page.expect_navigation():
+        page.click("#upload-button")
+    files = page.locator("#customer-files")
+    expect(files).to_be_visible()  # the card opens on its Files tab again
+    expect(files).to_contain_text("Körkort Anna Åberg.pdf")
+    expect(page.locator("#tab-link-files")).to_contain_text("1")
+    shot(page, "customer-files")
+    link = files.locator("a", has_text="Körkort Anna Åberg.pdf")
+    assert page.request.get(link.get_attribute("href")).body() == PDF
+
+    page.set_input_files("#upload-file", {"name": "virus.pdf", "mimeType": "application/pdf",
+                                          "buffer": b"MZ" + b"\x00" * 100})
+    with page.expect_navigation():
+        page.click("#upload-button")
+    expect(page.locator(".alert-danger, .alert-error")).to_contain_text("virus.pdf")
+
+    page.click("#tab-link-files")
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.locator("#customer-files .delete-file").click()
+    expect(page.locator("#customer-files")).to_contain_text("Inga filer")

@@ -12,6 +12,7 @@ from models import (
     Contact,
     Customer,
     CustomerArticle,
+    CustomerFile,
     Invoice,
     Notification,
     PersonalDataErasure,
@@ -23,7 +24,7 @@ from models import (
     Vehicle,
     db,
 )
-from services import DomainError, gdpr, merge
+from services import DomainError, customer_files, gdpr, merge
 from services import register_config as rc
 from services.comments import add_comment
 from services.customers import set_address
@@ -64,7 +65,7 @@ def _text_hits(session, value):
     return hits
 
 
-def test_gdpr_erase_leaves_no_personal_value_but_keeps_the_invoice_snapshot(session):
+def test_gdpr_erase_leaves_no_personal_value_but_keeps_the_invoice_snapshot(session, tmp_path):
     user = _user(session)
     session.info["user_id"] = user.id
     rc.save_custom_field(session, "customer", "nickname", "text", "Smeknamn")
@@ -82,7 +83,9 @@ def test_gdpr_erase_leaves_no_personal_value_but_keeps_the_invoice_snapshot(sess
     add_comment(session, "customer", greta.id, "Greta Gustafsson vill ha offert, ring 070-555 12 34", user,
                 str(greta), None)
     notify(session, user, "Du har tilldelats kund 7001 Greta Gustafsson")
+    licence = customer_files.add_file(session, greta, "Greta Gustafsson körkort.pdf", b"%PDF-1.4 x", user, tmp_path)
     session.commit()
+    assert customer_files.file_path(tmp_path, licence).exists()
     greta.name = "Greta Gustafsson"  # no change; a later edit logs history with the name
     greta.email = "greta@example.se"
     session.commit()
@@ -98,8 +101,10 @@ def test_gdpr_erase_leaves_no_personal_value_but_keeps_the_invoice_snapshot(sess
     session.rollback()
 
     greta = session.get(Customer, greta.id)
-    gdpr.erase(session, greta, user)
+    gdpr.erase(session, greta, user, str(tmp_path))
     session.commit()
+    assert session.scalar(select(func.count()).select_from(CustomerFile)) == 0
+    assert not customer_files.file_path(tmp_path, licence).exists()
     for secret in SECRETS:
         assert _text_hits(session, secret) == [], secret
     session.expire_all()

@@ -1,9 +1,11 @@
 """Every POST of the console needs the session's CSRF token: register forms, deletes, actions,
 custom screens and JSON endpoints alike (one mechanism: the global CSRFProtect)."""
+import io
+
 import pytest
 from sqlalchemy import select
 
-from models import Customer, Vehicle, db
+from models import Customer, CustomerFile, Vehicle, db
 from tests.conftest import csrf_from
 
 
@@ -23,6 +25,7 @@ def test_register_posts_without_a_valid_token_are_refused(app, client, auth, adm
         ("/admin/vehicle/new/", {"registration_number": "ABC123", "fleet": "none"}),
         ("/admin/module-settings/", {"company.name": "Forged"}),
         ("/profile/", {"which": "profile", "p-language": "de"}),
+        ("/admin/customer/files/upload/", {"customer_id": cid, "file": (io.BytesIO(b"%PDF-1.4 x"), "a.pdf")}),
     ]
     for url, data in posts:
         assert client.post(url, data={**data, **extra}).status_code == 400, url
@@ -30,6 +33,7 @@ def test_register_posts_without_a_valid_token_are_refused(app, client, auth, adm
         customer = db.session.get(Customer, cid)
         assert customer.name == "Kund AB" and customer.active
         assert db.session.scalar(select(Vehicle)) is None
+        assert db.session.scalar(select(CustomerFile)) is None
 
 
 def test_a_browser_form_with_the_page_token_saves(app, client, auth, admin_user):
