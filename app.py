@@ -21,7 +21,7 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 
-PUBLIC_ENDPOINTS = {"auth.login", "healthz", "static", "npm"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.login_code", "healthz", "static", "npm"}
 
 
 def select_locale():

@@ -126,7 +126,8 @@ class User(db.Model, UserMixin, Audited):
     email_notifications: Mapped[bool] = mapped_column(default=False)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # second factor on when set
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a TOTP code is taken once
     hidden_columns: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -140,6 +141,10 @@ class User(db.Model, UserMixin, Audited):
 
     def has_right(self, right: str) -> bool:
         return self.is_admin or right in self.role.right_names
+
+    @property
+    def two_factor(self) -> bool:
+        return bool(self.totp_secret)
 
     def __str__(self) -> str:
         return self.full_name or self.username

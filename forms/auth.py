@@ -19,3 +19,11 @@ class PasswordForm(FlaskForm):
     old_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(_l("New password"), validators=[DataRequired()])
     repeat_password = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code from the authenticator app"), validators=[DataRequired()])
+
+
+class TotpDisableForm(FlaskForm):
+    password = PasswordField(_l("Current password"), validators=[DataRequired()])

@@ -13,7 +13,7 @@ from sqlalchemy.orm.interfaces import MANYTOONE
 
 from models import AuditLog, Audited, utcnow
 
-SKIPPED_FIELDS = {"version", "search_text", "updated_at", "created_at"}
+SKIPPED_FIELDS = {"version", "search_text", "updated_at", "created_at", "totp_last_step"}
 SECRET_FIELDS = {"password_hash", "totp_secret"}
 
 

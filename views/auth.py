@@ -1,15 +1,30 @@
-"""Log in, log out, and the user's own profile (language, password)."""
+"""Log in (password, then the TOTP code when the user has turned it on), log out, and the
+user's own profile (language, password, second factor)."""
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import segno
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_admin import BaseView, expose
 from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
 
-from forms.auth import LoginForm, PasswordForm, ProfileForm
-from models import db
+from forms.auth import CodeForm, LoginForm, PasswordForm, ProfileForm, TotpDisableForm
+from models import User, db
 from services import DomainError
-from services.auth import authenticate, change_password
+from services.auth import (
+    authenticate,
+    change_password,
+    disable_totp,
+    enable_totp,
+    new_totp_secret,
+    totp_uri,
+    verify_second_factor,
+)
+
+# the password step is good for this long: then the code must be given, or the password again
+PENDING_SECONDS = 300
 
 bp = Blueprint("auth", __name__)
 
@@ -35,9 +50,43 @@ def login():
         except DomainError as exc:
             error = exc.message
         else:
+            if user.totp_secret:
+                session["pending_login"] = {"user_id": user.id, "at": time.time()}
+                return redirect(url_for("auth.login_code", next=request.args.get("next")))
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+
+
+def _pending_user() -> User | None:
+    pending = session.get("pending_login") or {}
+    if time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    return db.session.get(User, pending.get("user_id") or 0)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    """The second step of logging in: the code of the user's authenticator app."""
+    user = _pending_user()
+    if user is None or not user.totp_secret or not user.active:
+        session.pop("pending_login", None)
+        return redirect(url_for("auth.login", next=request.args.get("next")))
+    form = CodeForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            verify_second_factor(db.session, user, form.code.data, current_app.config["LOGIN_MAX_ATTEMPTS"],
+                                 current_app.config["LOGIN_LOCK_MINUTES"])
+        except DomainError as exc:
+            error = exc.message
+            if user.locked_until:
+                session.pop("pending_login", None)  # locked: start again with the password
+        else:
+            session.pop("pending_login", None)
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login_code.html", form=form, error=error), (401 if error else 200)
 
 
 @bp.post("/logout")
@@ -60,7 +109,26 @@ class ProfileView(BaseView):
     def index(self):
         profile_form = ProfileForm(prefix="p", obj=current_user)
         password_form = PasswordForm(prefix="pw")
+        code_form = CodeForm(prefix="totp")
+        disable_form = TotpDisableForm(prefix="off")
         which = request.form.get("which")
+        if which == "totp_on" and code_form.validate_on_submit():
+            try:
+                enable_totp(db.session, current_user, session.get("totp_setup"), code_form.code.data)
+            except DomainError as exc:
+                code_form.code.errors.append(exc.message)
+            else:
+                session.pop("totp_setup", None)
+                flash(_("Two-factor authentication is on: from now on you log in with a code too."), "success")
+                return redirect(url_for(".index"))
+        if which == "totp_off" and disable_form.validate_on_submit():
+            try:
+                disable_totp(db.session, current_user, disable_form.password.data)
+            except DomainError as exc:
+                disable_form.password.errors.append(exc.message)
+            else:
+                flash(_("Two-factor authentication is off."), "success")
+                return redirect(url_for(".index"))
         if which == "profile" and profile_form.validate_on_submit():
             current_user.language = profile_form.language.data
             current_user.email_notifications = profile_form.email_notifications.data
@@ -76,4 +144,14 @@ class ProfileView(BaseView):
             else:
                 flash(_("Your password is changed."), "success")
                 return redirect(url_for(".index"))
-        return self.render("auth/profile.html", profile_form=profile_form, password_form=password_form)
+        setup = None
+        if not current_user.totp_secret:
+            # a new secret for a set-up, kept in the signed session until a code confirms it
+            # (a reload shows the same QR code the phone may have scanned already)
+            if not session.get("totp_setup"):
+                session["totp_setup"] = new_totp_secret()
+            uri = totp_uri(session["totp_setup"], current_user.username)
+            setup = {"secret": session["totp_setup"], "uri": uri,
+                     "qr": Markup(segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code")))}
+        return self.render("auth/profile.html", profile_form=profile_form, password_form=password_form,
+                           code_form=code_form, disable_form=disable_form, setup=setup)

@@ -1,8 +1,10 @@
 """Users, roles and their rights, and the administrator's audit log."""
 from flask import flash, request
+from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms import PasswordField, SelectMultipleField, widgets
 
 from models import RoleRight, User, db
@@ -18,12 +20,13 @@ class UserView(SecureModelView):
     edit_rights = ("manage",)
     can_delete = False  # users are deactivated, never deleted: history refers to them
     can_view_details = False
-    column_list = ("username", "full_name", "email", "role", "active", "language", "locked_until")
+    column_list = ("username", "full_name", "email", "role", "active", "language", "two_factor", "locked_until")
     column_searchable_list = ("username", "full_name", "email")
     column_filters = ("active",)
     column_labels = {"username": _l("User name"), "full_name": _l("Name"), "email": _l("E-mail"),
                      "role": _l("Role"), "active": _l("Active"), "language": _l("Language"),
-                     "locked_until": _l("Locked until"), "new_password": _l("New password")}
+                     "locked_until": _l("Locked until"), "new_password": _l("New password"),
+                     "two_factor": _l("Two-factor")}
     form_columns = ("username", "full_name", "email", "role", "active", "language", "email_notifications",
                     "new_password")
     form_choices = {"language": [("sv", "Svenska"), ("de", "Deutsch"), ("en", "English")]}
@@ -54,6 +57,17 @@ class UserView(SecureModelView):
             model.locked_until = None
         if model.id == current_user.id and not model.active:
             raise DomainError(_("You cannot deactivate yourself."), "active")
+
+    @action("turn_off_two_factor", _l("Turn off two-factor authentication"),
+            _l("Turn off two-factor authentication for the selected users (a lost phone)? They log in with "
+               "their password alone until they turn it on again."))
+    def action_turn_off_two_factor(self, ids):
+        users = db.session.scalars(select(User).where(User.id.in_([int(i) for i in ids]))).all()
+        for user in users:
+            user.totp_secret = None
+            user.totp_last_step = None
+        db.session.commit()
+        flash(_("Two-factor authentication is off for %(n)s users.", n=len(users)), "success")
 
 
 class RightsField(SelectMultipleField):

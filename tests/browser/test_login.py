@@ -23,3 +23,33 @@ def test_login_shows_console_and_logout_returns_to_login(page):
     page.wait_for_url("**/login")
     page.goto("/admin/customer/")
     assert "/login" in page.url
+
+
+def test_turn_on_two_factor_then_log_in_with_the_code(page):
+    import time
+
+    import pyotp
+
+    from tests.conftest import PASSWORD
+
+    login(page)
+    page.goto("/profile/")
+    expect(page.locator("#totp-qr svg")).to_be_visible()
+    secret = page.inner_text("#totp-secret")
+    shot(page, "profile-two-factor")
+    page.fill("#totp-code", pyotp.TOTP(secret).now())
+    with page.expect_navigation():
+        page.click("#totp-on")
+    expect(page.locator("#totp-status")).to_be_visible()
+    page.click("#user-menu")
+    page.click("#logout")
+    page.wait_for_url("**/login")
+
+    page.fill("#username", "admin")
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url("**/login/code*")
+    page.fill("#code", pyotp.TOTP(secret).at(time.time() + 30))  # the current code is spent
+    page.click("#code-submit")
+    page.wait_for_url("**/admin/**")
+    expect(page.locator("#user-menu")).to_be_visible()
