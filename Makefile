@@ -18,8 +18,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch node_modules/.package-lock.json
 
+# one catalogue (messages) per module; translations/flask_admin fills gaps of Flask-Admin's (admin)
 translations: $(BIN)/activate
-	@for d in translations/*/; do $(BIN)/pybabel compile -d $$d -f 2>/dev/null; done
+	@for d in translations/*/; do [ -f $$d/sv/LC_MESSAGES/messages.po ] && $(BIN)/pybabel compile -d $$d -f >/dev/null; done; true
+	@$(BIN)/pybabel compile -d translations/flask_admin -D admin -f >/dev/null
 
 # re-extract the foundation's strings (babel-core.cfg) and merge them into translations/core;
 # then fill the new empty msgstr in sv and de and run `make translations`

@@ -53,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # one catalogue per module (translations/<module>/<lang>/LC_MESSAGES), merged by Flask-Babel
     # the later catalogue wins a msgid both have: core comes last, so the foundation's terms
     # are the same on every screen
-    folders = sorted((p for p in (BASE_DIR / "translations").iterdir() if p.is_dir()),
+    folders = sorted((p for p in (BASE_DIR / "translations").iterdir() if p.is_dir() and p.name != "flask_admin"),
                      key=lambda p: (p.name == "core", p.name))
     catalogues = ";".join(str(p) for p in folders)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=catalogues)
@@ -76,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         name="Verkstad",
         theme=Bootstrap4Theme(base_template="admin/master.html", fluid=True),
         index_view=DashboardView(url="/admin"),
+        translations_path=str(BASE_DIR / "translations" / "flask_admin"),
     )
     from views.registry import register_views
 

@@ -101,13 +101,18 @@ class Role(db.Model, Audited):
         return self.name
 
 
-class RoleRight(db.Model):
-    """One named right (see services.rights.RIGHTS) granted to a role."""
+class RoleRight(db.Model, Audited):
+    """One named right (see services.rights.RIGHTS) granted to a role; a right given or taken
+    shows on the role's history."""
 
     __tablename__ = "role_right"
+    __audit_parent__ = ("role", "role_id")
     role_id: Mapped[int] = mapped_column(ForeignKey("role.id", ondelete="CASCADE"), primary_key=True)
     right: Mapped[str] = mapped_column(String(64), primary_key=True)
     role: Mapped[Role] = relationship(back_populates="rights")
+
+    def __str__(self) -> str:
+        return self.right
 
 
 class User(db.Model, UserMixin, Audited):

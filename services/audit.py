@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import event, inspect, insert
-from sqlalchemy.orm import Session, configure_mappers
+from sqlalchemy.orm import Session, configure_mappers, object_session
 from sqlalchemy.orm.interfaces import MANYTOONE
 
 from models import AuditLog, Audited, utcnow
@@ -47,10 +47,11 @@ def _changes(obj, action: str) -> list[tuple[str, str | None, str | None]]:
                 new = hist.added[0] if hist.added else None
                 out.append((rel.key, _text(old), _text(new)))
                 fk_done.update(c.key for c in rel.local_columns)
-        elif rel.secondary is not None and action == "update":
+        elif rel.secondary is not None and action in ("create", "update"):
+            # tags, assigned technicians: the whole set before and after
             hist = state.attrs[rel.key].history
             if hist.has_changes():
-                old = list(hist.unchanged) + list(hist.deleted)
+                old = list(hist.unchanged) + list(hist.deleted) if action == "update" else None
                 new = list(hist.unchanged) + list(hist.added)
                 out.append((rel.key, _text(old), _text(new)))
     for attr in mapper.column_attrs:
@@ -83,7 +84,10 @@ def _rows(session: Session) -> list[dict]:
     user_id = session.info.get("user_id")
     now = utcnow()
     rows = []
-    for action, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+    # rows deleted as orphans (a contact taken off its customer, a right off its role) are not
+    # in session.deleted: the mapper event below collects every deleted row of the flush
+    deleted = list(dict.fromkeys([*session.deleted, *session.info.pop("audit_deleted", [])]))
+    for action, objs in (("create", session.new), ("update", session.dirty), ("delete", deleted)):
         for obj in objs:
             if not isinstance(obj, Audited):
                 continue
@@ -105,8 +109,15 @@ def _rows(session: Session) -> list[dict]:
     return rows
 
 
+def _after_delete(mapper, connection, target) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault("audit_deleted", []).append(target)
+
+
 def _after_flush(session: Session, flush_context) -> None:
     if session.info.get("audit_disabled"):
+        session.info.pop("audit_deleted", None)
         return
     rows = _rows(session)
     if rows:
@@ -131,3 +142,5 @@ def install(session_class=Session) -> None:
     _load_old_values(Base)
     if not event.contains(session_class, "after_flush", _after_flush):
         event.listen(session_class, "after_flush", _after_flush)
+    if not event.contains(Audited, "after_delete", _after_delete):
+        event.listen(Audited, "after_delete", _after_delete, propagate=True)

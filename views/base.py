@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.form import rules
 from flask_babel import format_number
@@ -16,14 +17,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.fields import FieldList
 
-from models import AuditLog, CustomFieldValue, SubmittedForm, db
+from models import AuditLog, Contact, Customer, CustomFieldValue, SubmittedForm, User, db
 from services import DomainError, listing, search
 from services.settings import load_settings
 from views.formatting import date as format_date
@@ -65,6 +66,26 @@ class SecureBaseView(RightsMixin, BaseView):
 
 def _decimal_formatter(view, value, name=None):
     return number(value)
+
+
+# the register whose view right a looked-up row needs
+LOOKUP_AREAS = {"customer": "customer", "contact": "customer", "vehicle": "vehicle", "article": "article",
+                "labour_operation": "article"}
+
+
+class RightsAjaxLoader(QueryAjaxModelLoader):
+    """An ajax lookup of a form (form_ajax_refs) that lists only rows the user may see: the
+    owner lookup of the vehicle form lists a technician's assigned customers, not all."""
+
+    def get_query(self):
+        query = super().get_query()
+        area = LOOKUP_AREAS.get(self.model.__tablename__)
+        if area is None or has_right(f"{area}.view"):
+            return query
+        if area == "customer" and has_right("customer.view_assigned"):
+            assigned = Customer.technicians.any(User.id == current_user.id)
+            return query.filter(assigned if self.model is Customer else Contact.customer.has(assigned))
+        return query.filter(false())
 
 
 class ApproxCount(int):
@@ -149,11 +170,14 @@ class SecureModelView(RightsMixin, ModelView):
         needed = {
             "create_view": self.can_create, "edit_view": self.can_edit,
             "delete_view": self.can_delete, "export": self.can_export,
-            "ajax_update": self.can_edit,
+            "ajax_update": self.can_edit, "ajax_lookup": self.can_create or self.can_edit,
         }
         if name in needed and not needed[name]:
             abort(403)
         return None
+
+    def _create_ajax_loader(self, name, options):
+        return RightsAjaxLoader(name, self.session, super()._create_ajax_loader(name, options).model, **options)
 
     # --- forms: nonce against double submit, version against stale edits -------------
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from models import Customer, db
 from services import DomainError, gdpr
 from services import merge as merge_rules
+from services.references import TABLE_LABELS
 from views.base import SecureBaseView, has_right
 
 
@@ -100,7 +101,7 @@ class CustomerToolsView(SecureBaseView):
             error = _("A customer cannot be merged with itself.")
         refs = merge_rules.preview(db.session, keep, dups) if dups and not error else {}
         return self.render("admin/customer_merge.html", keep=keep, dups=dups, numbers=", ".join(numbers),
-                           refs=refs, error=error)
+                           refs=refs, error=error, table_labels=TABLE_LABELS)
 
     @expose("/merge", methods=["POST"])
     def merge(self):

@@ -1,5 +1,7 @@
 """The notification list of the top bar (JSON for the bell, POST to mark read)."""
-from flask import Blueprint, jsonify, redirect, request, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from models import db
@@ -22,7 +24,14 @@ def index():
 @bp.post("/read")
 def read():
     raw = (request.get_json(silent=True) or {}).get("id") if request.is_json else request.form.get("id")
-    mark_read(db.session, current_user.id, int(raw) if raw not in (None, "", "all") else None)
+    if raw in (None, "", "all"):
+        mark_read(db.session, current_user.id, None)
+    elif str(raw).isdigit():
+        mark_read(db.session, current_user.id, int(raw))
+    else:
+        abort(400)
     if request.is_json:
         return jsonify(ok=True)
-    return redirect(request.referrer or url_for("admin.index"))
+    # back to the page the user came from, never to another site
+    referrer = request.referrer or ""
+    return redirect(referrer if urlsplit(referrer).netloc == request.host else url_for("admin.index"))

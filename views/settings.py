@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from config.defaults import SETTINGS_DEFAULTS
 from models import db
-from services import register_config
+from services import DomainError, register_config
 from services.references import describe, references_to
 from services.settings import load_settings, set_setting
 from views.base import SecureBaseView, SecureModelView
@@ -44,6 +44,16 @@ class SettingsView(SecureModelView):
 
     def is_action_allowed(self, name):
         return self.has("manage")
+
+    def on_model_change(self, form, model, is_created):
+        # "   " passes the form's required check: a blank name is no name
+        for field in ("code", "name"):
+            if field in form:
+                value = (getattr(model, field) or "").strip()
+                if not value:
+                    raise DomainError(_("This field is required."), field)
+                setattr(model, field, value)
+        super().on_model_change(form, model, is_created)
 
     def delete_model(self, model):
         refs = references_to(db.session, model)

@@ -142,6 +142,12 @@ class VehicleView(SecureModelView):
                 model._cf_values = values.get(model.id, {})
         return count, data
 
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if request.method == "GET" and "country" in form and form.country.data is None:
+            form.country.data = db.session.get(Country, "SE")  # the home country, not the first in the list
+        return form
+
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         if request.method == "GET" and obj is not None:

@@ -112,7 +112,7 @@ def test_delete_refused_with_reason(session):
     session.commit()
     with pytest.raises(DomainError) as err:
         delete_customer(session, customer)
-    assert "vehicle" in err.value.message
+    assert "1 × fordon" in err.value.message
 
 
 def test_audit_records_create_update_delete_with_user(session):
@@ -134,6 +134,21 @@ def test_audit_records_create_update_delete_with_user(session):
     assert all(r.user_id == user.id for r in rows)
     deleted = [r for r in rows if r.action == "delete"]
     assert deleted[0].table_name == "contact" and deleted[0].parent_id == str(customer.id)
+
+
+def test_audit_records_a_contact_taken_off_and_tags_given_at_creation(session):
+    from models import Tag
+
+    customer = Customer(name="Kund AB", customer_number="4100", tags=[Tag(name="A-kund")],
+                        contacts=[Contact(name="Kalle"), Contact(name="Lisa")])
+    session.add(customer)
+    session.commit()
+    tags = session.scalar(select(AuditLog).where(AuditLog.table_name == "customer", AuditLog.field == "tags"))
+    assert tags.action == "create" and tags.new_value == "A-kund"
+    customer.contacts = [c for c in customer.contacts if c.name == "Kalle"]  # an orphan, not session.delete
+    session.commit()
+    deleted = session.scalars(select(AuditLog).where(AuditLog.action == "delete")).all()
+    assert [(r.table_name, r.old_value, r.parent_id) for r in deleted] == [("contact", "Lisa", str(customer.id))]
 
 
 def test_search_terms():

@@ -96,16 +96,26 @@ def test_admin_edits_role_rights(app, client, auth, admin_user):
     auth.logout()
     auth.login()
     with app.app_context():
+        from models import AuditLog
+
         role = db.session.get(User, user).role
         rid, name = role.id, role.name
+        before = db.session.scalar(db.select(db.func.max(AuditLog.id)))
     page = client.get(f"/admin/role/edit/?id={rid}").get_data(as_text=True)
     response = client.post(f"/admin/role/edit/?id={rid}", data={
-        "csrf_token": csrf_from(page), "name": name, "granted_rights": ["customer.view", "vehicle.view"]})
+        "csrf_token": csrf_from(page), "name": name, "granted_rights": ["customer.export", "vehicle.view"]})
     assert response.status_code == 302
+    with app.app_context():
+        history = db.session.scalars(db.select(AuditLog).where(
+            AuditLog.table_name == "role_right", AuditLog.parent_id == str(rid), AuditLog.id > before)).all()
+        given = {h.new_value for h in history if h.action == "create" and h.field == "right"}
+        taken = {h.old_value for h in history if h.action == "delete"}
+        assert given == {"customer.export", "vehicle.view"} and taken == {"customer.view"}
     auth.logout()
     auth.login("clerk")
     assert client.get("/admin/vehicle/").status_code == 200
     assert client.get("/admin/vehicle/new/").status_code == 403
+    assert client.get("/admin/customer/").status_code == 403  # customer.view was taken
 
 
 def test_audit_log_is_for_administrators_only(app, client, auth, admin_user):

@@ -45,7 +45,7 @@ def test_merge_preview_and_merge(app, client, auth, admin_user):
     _greta, firma, dup = _customers(app)
     auth.login()
     preview = client.get(f"/admin/customer-tools/merge?keep={firma}&duplicates=7003").get_data(as_text=True)
-    assert "Firma Aktiebolag" in preview and "1 × vehicle" in preview and 'id="merge-confirm"' in preview
+    assert "Firma Aktiebolag" in preview and "1 × fordon" in preview and 'id="merge-confirm"' in preview
     self_merge = client.get(f"/admin/customer-tools/merge?keep={firma}&duplicates=7002").get_data(as_text=True)
     assert 'id="merge-error"' in self_merge and 'id="merge-confirm"' not in self_merge
     token = csrf_from(preview, last=True)

@@ -112,6 +112,29 @@ def test_labour_operation_needs_rate_or_fixed_price(app, client, auth, admin_use
         assert db.session.scalar(select(LabourOperation)).price == 1642.50
 
 
+def test_settings_register_refuses_a_blank_name_next_to_the_field(app, client, auth, admin_user):
+    auth.login()
+    for url, data in (("/admin/district/new/", {"name": "   ", "active": "y"}),
+                      ("/admin/paymentterm/new/", {"name": " ", "days": "30", "invoice_fee": "0", "active": "y"})):
+        response = post_new(client, auth, url, {**data, "form_nonce": url})
+        assert response.status_code == 200, url
+        assert re.search(r'id="name"[^>]*>\s*<div class="invalid-feedback">\s*<ul[^>]*>\s*<li>Fältet måste fyllas i',
+                         response.get_data(as_text=True)), url
+    empty = post_new(client, auth, "/admin/district/new/", {"name": "", "active": "y", "form_nonce": "e"})
+    assert "Posten kunde inte skapas" in empty.get_data(as_text=True)  # Flask-Admin's message, in Swedish
+    with app.app_context():
+        assert db.session.scalar(select(District)) is None
+    assert post_new(client, auth, "/admin/district/new/", {"name": "  Norr ", "active": "y", "form_nonce": "d"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(District.name)) == "Norr"
+
+
+def test_new_vehicle_form_starts_in_sweden(app, client, auth, admin_user):
+    auth.login()
+    html = client.get("/admin/vehicle/new/").get_data(as_text=True)
+    assert re.search(r'<option selected value="SE">|<option value="SE" selected', html)
+
+
 def test_settings_register_needs_right_and_refuses_deleting_used_entry(app, client, auth, admin_user):
     make_user(app, "advisor", {"customer.view", "customer.edit"})
     auth.login("advisor")
@@ -128,7 +151,7 @@ def test_settings_register_needs_right_and_refuses_deleting_used_entry(app, clie
         did = district.id
     token = auth.token("/admin/district/")
     response = client.post("/admin/district/delete/", data={"id": did, "csrf_token": token}, follow_redirects=True)
-    assert "customer" in response.get_data(as_text=True)
+    assert "1 × kunder" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(District, did) is not None
 
