@@ -31,7 +31,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -77,12 +77,23 @@ class Audited:
     __audit_parent__: tuple[str, str] | None = None
 
 
+class Versioned:
+    """Mixin: a counter SQLAlchemy raises on every save (version_id_col), so that a form saved
+    over someone else's newer save is refused, not written over (views.base)."""
+
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.version}
+
+
 # --------------------------------------------------------------------------------------
 # Users, roles and rights (Användare, roller, rättigheter)
 # --------------------------------------------------------------------------------------
 
 
-class Role(db.Model, Audited):
+class Role(db.Model, Versioned, Audited):
     """A named set of rights. ``is_admin`` grants every right."""
 
     __tablename__ = "role"
@@ -115,7 +126,7 @@ class RoleRight(db.Model, Audited):
         return self.right
 
 
-class User(db.Model, UserMixin, Audited):
+class User(db.Model, UserMixin, Versioned, Audited):
     """A person who logs in to the console (anställd)."""
 
     __tablename__ = "user"
@@ -225,7 +236,7 @@ class Setting(db.Model):
 # --------------------------------------------------------------------------------------
 
 
-class NamedLookup(Audited):
+class NamedLookup(Versioned, Audited):
     """A simple settings register: a unique name and an active flag."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -302,7 +313,7 @@ class VehicleCategory(db.Model, NamedLookup):
     __tablename__ = "vehicle_category"
 
 
-class CostCenter(db.Model, Audited):
+class CostCenter(db.Model, Versioned, Audited):
     """Kostnadsställe."""
 
     __tablename__ = "cost_center"
@@ -315,7 +326,7 @@ class CostCenter(db.Model, Audited):
         return f"{self.code} {self.name}"
 
 
-class Country(db.Model, Audited):
+class Country(db.Model, Versioned, Audited):
     """Land: all ISO 3166 countries; only active ones are offered on customers."""
 
     __tablename__ = "country"
@@ -328,7 +339,7 @@ class Country(db.Model, Audited):
         return self.name
 
 
-class PaymentTerm(db.Model, Audited):
+class PaymentTerm(db.Model, Versioned, Audited):
     """Betalvillkor: days until due, and the invoice fee it carries."""
 
     __tablename__ = "payment_term"
@@ -347,7 +358,7 @@ class PaymentTerm(db.Model, Audited):
         return self.name
 
 
-class DiscountLetter(db.Model, Audited):
+class DiscountLetter(db.Model, Versioned, Audited):
     """Rabattbrev: a customer's discount on articles and on labour."""
 
     __tablename__ = "discount_letter"
@@ -366,7 +377,7 @@ class DiscountLetter(db.Model, Audited):
         return self.name
 
 
-class VatRate(db.Model, Audited):
+class VatRate(db.Model, Versioned, Audited):
     """Momssats: 25, 12, 6 or 0 %."""
 
     __tablename__ = "vat_rate"
@@ -761,7 +772,7 @@ class LabourOperation(db.Model, Audited):
         return f"{self.code} {self.name}"
 
 
-class Package(db.Model, Audited):
+class Package(db.Model, Versioned, Audited):
     """Paket: a named set of articles and labour operations with quantities."""
 
     __tablename__ = "package"

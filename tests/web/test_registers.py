@@ -198,3 +198,34 @@ def test_cli_create_user_and_errors(app, runner):
         from models import User
 
         assert [u.username for u in db.session.scalars(select(User))] == ["kalle"]
+
+
+def test_stale_settings_and_user_forms_are_refused_not_written_over(app, client, auth, admin_user):
+    from models import User
+
+    clerk = make_user(app, "clerk", {"customer.view"}, full_name="Kalle")
+    with app.app_context():
+        db.session.add(District(name="Norr"))
+        db.session.commit()
+        did = db.session.scalar(select(District.id))
+        role = str(db.session.get(User, clerk).role_id)
+    auth.login()
+    for url, data, change, check in (
+        (f"/admin/district/edit/?id={did}", {"name": "Norrland", "active": "y"},
+         lambda: setattr(db.session.get(District, did), "name", "Övre Norrland"),
+         lambda: db.session.get(District, did).name == "Övre Norrland"),
+        (f"/admin/user/edit/?id={clerk}", {"username": "clerk", "full_name": "Karl", "active": "y", "language": "sv",
+                                           "role": role, "new_password": ""},
+         lambda: setattr(db.session.get(User, clerk), "full_name", "Kalle Anka"),
+         lambda: db.session.get(User, clerk).full_name == "Kalle Anka"),
+    ):
+        page = client.get(url).get_data(as_text=True)
+        version = re.search(r'name="edit_version" type="hidden" value="([^"]*)"', page).group(1)
+        assert version
+        with app.app_context():
+            change()  # a colleague saves first
+            db.session.commit()
+        response = client.post(url, data={**data, "csrf_token": csrf_from(page), "edit_version": version})
+        assert "Någon annan sparade posten" in response.get_data(as_text=True), url
+        with app.app_context():
+            assert check(), url
