@@ -83,8 +83,8 @@ def _prepare_customer(session: Session, customer: Customer, settings: dict, user
     for contact in customer.contacts:
         contact.name = (contact.name or "").strip()
         if not contact.name:
-            raise DomainError(_("A contact needs a name."), "contacts")
-        contact.email = normalise_email(contact.email, "contacts")
+            raise DomainError(_("A contact needs a name."), "contacts.name", "")
+        contact.email = normalise_email(contact.email, "contacts.email")
         contact.phone = normalise_phone(contact.phone)
 
     min_len = int(settings["customer.number_min_length"])

@@ -101,7 +101,7 @@ def normalise_email(value: str | None, field: str = "email") -> str | None:
     try:
         return validate_email(str(value).strip(), check_deliverability=False).normalized
     except EmailNotValidError:
-        raise DomainError(str(_l("Invalid e-mail address: %(v)s", v=value)), field)
+        raise DomainError(str(_l("Invalid e-mail address: %(v)s", v=value)), field, str(value))
 
 
 def normalise_phone(value: str | None) -> str | None:

@@ -88,6 +88,22 @@ class RightsAjaxLoader(QueryAjaxModelLoader):
         return query.filter(false())
 
 
+def _error_field(form, exc: DomainError):
+    """The input an error is about: a field, or ("contacts.email") the sub-field of the row of
+    an inline list that holds the refused value."""
+    if not exc.field:
+        return None
+    name, _dot, sub = exc.field.partition(".")
+    field = getattr(form, name, None)
+    if not sub or not isinstance(field, FieldList):
+        return field
+    for entry in field.entries:
+        candidate = getattr(entry.form, sub, None) if hasattr(entry, "form") else None
+        if candidate is not None and str(candidate.data or "").strip() == (exc.value or "").strip():
+            return candidate
+    return None
+
+
 class ApproxCount(int):
     """A row count known only roughly: pages are reckoned with it, the list shows "≈ 3 900"."""
 
@@ -200,7 +216,7 @@ class SecureModelView(RightsMixin, ModelView):
         return form_class
 
     def _field_error(self, form, exc: DomainError) -> None:
-        field = getattr(form, exc.field, None) if exc.field else None
+        field = _error_field(form, exc)
         if field is not None and not isinstance(field, FieldList):
             field.errors = list(field.errors) + [exc.message]
         else:

@@ -48,6 +48,19 @@ def test_create_company_with_contact_and_billing_address(app, client, auth, admi
         assert all(h.user_id == admin_user for h in history)
 
 
+def test_bad_contact_e_mail_is_shown_next_to_that_contacts_field(app, client, auth, admin_user):
+    auth.login()
+    response = create(client, auth, **{"contacts-1-name": "Olle Ek", "contacts-1-email": "olle@@ek"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert re.search(r'id="contacts-1-email"[^>]*>\s*<div class="invalid-feedback">\s*<ul[^>]*>\s*<li>[^<]*olle@@ek', html)
+    assert not re.search(r'alert[^"]*"[^>]*>[^<]*olle@@ek', html)  # not as a message at the top
+    response = create(client, auth, **{"contacts-1-name": "  ", "contacts-1-email": "olle@ek.se", "form_nonce": "n9"})
+    assert re.search(r'id="contacts-1-name"[^>]*>\s*<div class="invalid-feedback">', response.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(select(Customer)) is None
+
+
 def test_bad_org_number_is_shown_next_to_field_and_nothing_written(app, client, auth, admin_user):
     auth.login()
     response = create(client, auth, org_number="556036-0794")
