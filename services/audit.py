@@ -7,7 +7,7 @@ write their own summary)."""
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import event, inspect, insert
+from sqlalchemy import event, inspect, insert, or_, select
 from sqlalchemy.orm import Session, configure_mappers, object_session
 from sqlalchemy.orm.interfaces import MANYTOONE
 
@@ -144,3 +144,15 @@ def install(session_class=Session) -> None:
         event.listen(session_class, "after_flush", _after_flush)
     if not event.contains(Audited, "after_delete", _after_delete):
         event.listen(Audited, "after_delete", _after_delete, propagate=True)
+
+
+def history_of(session: Session, table: str, record_id, limit: int = 500) -> list[AuditLog]:
+    """The History tab of a record: its own changes and those of its parts (a customer's
+    contacts, a role's rights), newest first."""
+    rid = str(record_id)
+    return list(session.scalars(
+        select(AuditLog)
+        .where(or_((AuditLog.table_name == table) & (AuditLog.record_id == rid),
+                   (AuditLog.parent_table == table) & (AuditLog.parent_id == rid)))
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
+    ))

@@ -26,6 +26,7 @@ from wtforms.fields import FieldList
 
 from models import AuditLog, Contact, Customer, CustomFieldValue, SubmittedForm, User, db
 from services import DomainError, listing, search
+from services.audit import history_of
 from services.settings import load_settings
 from views.formatting import date as format_date
 from views.formatting import number, stamp
@@ -135,6 +136,7 @@ def _search_sample(model) -> search.SearchSample:
 
 
 class SecureModelView(RightsMixin, ModelView):
+    details_template = "admin/details_history.html"  # Flask-Admin's card with the History below
     can_set_page_size = True
     page_size = 20
     can_view_details = True
@@ -191,6 +193,12 @@ class SecureModelView(RightsMixin, ModelView):
         if name in needed and not needed[name]:
             abort(403)
         return None
+
+    def render(self, template, **kwargs):
+        if template == "admin/details_history.html" and kwargs.get("model") is not None:
+            kwargs["history"] = history_of(db.session, self.model.__tablename__,
+                                           self.get_pk_value(kwargs["model"]))
+        return super().render(template, **kwargs)
 
     def _create_ajax_loader(self, name, options):
         return RightsAjaxLoader(name, self.session, super()._create_ajax_loader(name, options).model, **options)

@@ -36,7 +36,7 @@ from services import bookings as rules
 from services.settings import load_settings, set_setting
 from views.settings import SettingsView
 from views.base import SecureBaseView, has_right
-from views.customers import history_of
+from services.audit import history_of
 from views.formatting import money
 
 BOOKINGS = _l("Bookings")

@@ -15,7 +15,7 @@ from flask_babel import LazyString, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from wtforms import (
@@ -31,7 +31,6 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 
 from models import (
-    AuditLog,
     CompanyType,
     Contact,
     ContactTitle,
@@ -50,6 +49,7 @@ from models import (
 )
 from services import DomainError
 from services import customer_files
+from services.audit import history_of
 from services import customers as customer_rules
 from services import register_config
 from services.register_config import check_required, keep_inactive_unchanged
@@ -781,13 +781,3 @@ class CustomerView(SecureModelView):
             kwargs["may_edit"] = self._may_edit(customer)
             kwargs["action_form"] = self.action_form()
         return super().render(template, **kwargs)
-
-
-def history_of(session, table: str, record_id: int, limit: int = 500):
-    rid = str(record_id)
-    return session.scalars(
-        select(AuditLog)
-        .where(or_((AuditLog.table_name == table) & (AuditLog.record_id == rid),
-                   (AuditLog.parent_table == table) & (AuditLog.parent_id == rid)))
-        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
-    ).all()

@@ -23,7 +23,8 @@ from services import register_config
 from services import vehicles as vehicle_rules
 from services.comments import comments_of
 from views.base import LookupFilter, SecureModelView
-from views.customers import _cf_formatter, _language, cf_label, custom_filters, custom_form_field, history_of
+from services.audit import history_of
+from views.customers import _cf_formatter, _language, cf_label, custom_filters, custom_form_field
 
 FLEET_CHOICES = [("none", _l("None")), ("loaner", _l("Loaner")), ("rental", _l("Rental")),
                  ("test_drive", _l("Test drive"))]

@@ -99,6 +99,11 @@ def test_article_ean_and_negative_price(app, client, auth, admin_user):
         assert str(db.session.scalar(select(Article.price))) == "249.00"
     html = client.get("/admin/article/").get_data(as_text=True)
     assert "249,00\xa0kr" in html
+    with app.app_context():
+        aid = db.session.scalar(select(Article.id))
+    card = client.get(f"/admin/article/details/?id={aid}").get_data(as_text=True)
+    history = card[card.index('id="history-table"'):]
+    assert "A-1" in history and "Admin" in history  # the card shows who created it, with what
 
 
 def test_labour_operation_needs_rate_or_fixed_price(app, client, auth, admin_user):
