@@ -110,3 +110,19 @@ def test_discard_deletes_from_disk(session, tmp_path):
     assert cf.file_path(tmp_path, second).exists()
     cf.discard_all(tmp_path, [first, second])
     assert not cf.file_path(tmp_path, second).exists()
+
+
+def test_a_merge_takes_the_files_along(session, tmp_path):
+    from services import merge
+
+    keep, user = _customer_and_user(session)
+    duplicate = Customer(customer_number="2", name="Bilia Dubblett AB", kind="company")
+    session.add(duplicate)
+    session.flush()
+    row = cf.add_file(session, duplicate, "avtal.pdf", PDF, user, tmp_path)
+    session.commit()
+    merge.merge(session, keep, [duplicate], user.id)
+    session.commit()
+    session.expire_all()
+    assert [f.filename for f in session.get(Customer, keep.id).files] == ["avtal.pdf"]
+    assert cf.file_path(tmp_path, session.get(CustomerFile, row.id)).read_bytes() == PDF
