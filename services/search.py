@@ -132,7 +132,7 @@ def anchor_trigrams(term: str, count: int = 3, alnum_only: bool = False) -> list
     return [term[i:i + 3] for i in sorted(chosen)] or ([] if alnum_only else [term])
 
 
-def _like_escape(term: str) -> str:
+def like_escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -149,7 +149,7 @@ def search_condition(dialect: str, model, query: str, indexed: bool = True):
         terms.sort(key=len, reverse=True)  # the longest term is the rarest: tested first
         contains = {"sqlite": func.instr, "postgresql": func.strpos}.get(dialect)
         if contains is None:
-            return and_(*(model.search_text.like(f"%{_like_escape(t)}%", escape="\\") for t in terms))
+            return and_(*(model.search_text.like(f"%{like_escape(t)}%", escape="\\") for t in terms))
         return and_(*(contains(model.search_text, t) > 0 for t in terms))
     table = model.__tablename__
     conditions = []
@@ -177,14 +177,14 @@ def search_condition(dialect: str, model, query: str, indexed: bool = True):
         for term in terms:
             anchors = anchor_trigrams(term, alnum_only=True) if len(term) > ANCHORED_ABOVE else []
             if len(anchors) >= 2:
-                conditions += [model.search_text.like(f"%{_like_escape(a)}%", escape="\\") for a in anchors]
+                conditions += [model.search_text.like(f"%{like_escape(a)}%", escape="\\") for a in anchors]
                 conditions.append(func.strpos(model.search_text, term) > 0)
             else:
                 short_terms.append(term)
     else:
         short_terms = terms
     for term in short_terms:
-        conditions.append(model.search_text.like(f"%{_like_escape(term)}%", escape="\\"))
+        conditions.append(model.search_text.like(f"%{like_escape(term)}%", escape="\\"))
     return and_(*conditions)
 
 

@@ -306,7 +306,7 @@ class SecureModelView(RightsMixin, ModelView):
         condition = search.search_condition(db.engine.dialect.name, self.model, text, indexed=indexed)
         fields = [f.id for f in self.config.fields_of(self.search_entity) if f.field_type in ("text", "long_text")]
         if condition is not None and fields:
-            term = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            term = search.like_escape(text.strip().lower())
             condition = or_(condition, self.model.id.in_(select(CustomFieldValue.record_id).where(
                 CustomFieldValue.entity == self.search_entity, CustomFieldValue.field_id.in_(fields),
                 CustomFieldValue.value_text.ilike(f"%{term}%", escape="\\"))))

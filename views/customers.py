@@ -50,6 +50,7 @@ from models import (
 from services import DomainError
 from services import customer_files
 from services.audit import history_of
+from services.search import like_escape
 from services import customers as customer_rules
 from services import register_config
 from services.register_config import check_required, keep_inactive_unchanged
@@ -180,7 +181,7 @@ class CustomFieldFilter(BaseSQLAFilter):
         v = CustomFieldValue
         t = self.f.field_type
         if t in ("text", "long_text"):
-            term = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            term = like_escape(str(value))
             cond = v.value_text.ilike(f"%{term}%", escape="\\")
         elif t == "multi_choice":
             cond = v.value_text.like(f"%|{value}|%")
