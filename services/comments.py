@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from models import Comment, CommentMention, OutboxMessage, User
 from services import DomainError
-from services.notifications import notify
+from services.notifications import in_language_of, notify
 
 ENTITIES = ("customer", "vehicle", "order", "booking")
 MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.\-]+)")
@@ -38,7 +38,8 @@ def add_comment(session: Session, entity: str, record_id: int, body: str, author
         comment.mentions.append(CommentMention(user_id=user.id))
         if user.id == author.id:
             continue
-        message = _("%(who)s mentioned you in a comment on %(what)s", who=str(author), what=record_label)
+        with in_language_of(user):
+            message = _("%(who)s mentioned you in a comment on %(what)s", who=str(author), what=record_label)
         notify(session, user, message[:500], link)
         if user.email_notifications and user.email:
             session.add(OutboxMessage(created_by_id=author.id, recipient=user.email, subject=message[:200],

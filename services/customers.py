@@ -14,7 +14,7 @@ from services.identifiers import (
     normalise_personal_number,
     normalise_phone,
 )
-from services.notifications import notify
+from services.notifications import in_language_of, notify
 from services.references import describe, references_to
 from services.numbering import ensure_series, take_number
 
@@ -132,10 +132,12 @@ def assign_technicians(session: Session, customer: Customer, users: list[User], 
     after = {u.id: u for u in users}
     for uid, user in after.items():
         if uid not in before:
-            notify(session, user, _("You have been assigned customer %(c)s", c=str(customer)), link)
+            with in_language_of(user):
+                notify(session, user, _("You have been assigned customer %(c)s", c=str(customer)), link)
     for uid, user in before.items():
         if uid not in after:
-            notify(session, user, _("You are no longer assigned customer %(c)s", c=str(customer)), link)
+            with in_language_of(user):
+                notify(session, user, _("You are no longer assigned customer %(c)s", c=str(customer)), link)
     customer.technicians = list(after.values())
 
 

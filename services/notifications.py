@@ -1,8 +1,22 @@
 """In-app notifications (notiser) shown in the top bar."""
+from contextlib import contextmanager
+
+from flask import has_request_context
+from flask_babel import force_locale
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from models import Notification, User, utcnow
+
+
+@contextmanager
+def in_language_of(user: User):
+    """Texts made inside are in the recipient's language, not the sender's."""
+    if not has_request_context() or not user.language:
+        yield
+        return
+    with force_locale(user.language):
+        yield
 
 
 def notify(session: Session, user: User, message: str, link: str | None = None) -> Notification:

@@ -285,3 +285,74 @@ def test_filters_on_district_and_tag(app, client, auth, admin_user):
     assert args
     html = client.get("/admin/customer/", query_string=args).get_data(as_text=True)
     assert "Bilia Verkstad AB" in html and "Annan Firma AB" not in html
+
+
+def test_rights_hold_on_posts_not_only_on_pages(app, client, auth, admin_user):
+    """assign, edit (all / assigned only), inactivate and export, each on and off, sent as the
+    request a forged page would send."""
+    tech = make_user(app, "tech", {"customer.view", "customer.edit"})
+    make_user(app, "assigner", {"customer.view", "customer.edit", "customer.assign"})
+    own = make_user(app, "own", {"customer.view_assigned", "customer.edit_assigned"})
+    make_user(app, "reader", {"customer.view", "customer.export"})
+    auth.login()
+    create(client, auth)
+    create(client, auth, name="Annan Firma AB", org_number="", form_nonce="n2")
+    with app.app_context():
+        bilia = db.session.scalar(select(Customer.id).where(Customer.name == "Bilia Verkstad AB"))
+        other = db.session.scalar(select(Customer.id).where(Customer.name == "Annan Firma AB"))
+        db.session.get(Customer, bilia).technicians = [db.session.get(User, own)]
+        db.session.commit()
+    auth.logout()
+
+    def technicians(cid):
+        with app.app_context():
+            return [u.id for u in db.session.get(Customer, cid).technicians]
+
+    url = f"/admin/customer/edit/?id={bilia}"
+    auth.login("tech")  # may edit, may not assign: the technicians stay as they are
+    client.post(url, data=edit_form(client, auth, url, assigned_technicians=str(tech), email="ny@bilia.example"))
+    with app.app_context():
+        assert db.session.get(Customer, bilia).email == "ny@bilia.example"
+    assert technicians(bilia) == [own]
+    token = csrf_from(client.get("/admin/customer/").get_data(as_text=True))
+    assert client.get("/admin/customer/export/csv/").status_code == 403
+    auth.logout()
+
+    auth.login("assigner")
+    client.post(url, data=edit_form(client, auth, url, assigned_technicians=[str(own), str(tech)]))
+    assert sorted(technicians(bilia)) == sorted([own, tech])
+    auth.logout()
+
+    auth.login("own")  # edit assigned only: the other customer's form is refused on POST too
+    other_url = f"/admin/customer/edit/?id={other}"
+    assert client.post(other_url, data={"csrf_token": token, "name": "Kapad AB", "kind": "company"}).status_code in (
+        400, 403)
+    with app.app_context():
+        assert db.session.get(Customer, other).name == "Annan Firma AB"
+    auth.logout()
+
+    auth.login("reader")  # no edit right: the inactivate action does nothing
+    token = csrf_from(client.get("/admin/customer/").get_data(as_text=True))
+    client.post("/admin/customer/action/", data={"csrf_token": token, "action": "inactivate", "rowid": str(other)})
+    with app.app_context():
+        assert db.session.get(Customer, other).active
+    export = client.get("/admin/customer/export/csv/")
+    assert export.status_code == 200 and "Annan Firma AB" in export.get_data(as_text=True)
+    auth.logout()
+
+    auth.login("tech")
+    token = csrf_from(client.get("/admin/customer/").get_data(as_text=True))
+    client.post("/admin/customer/action/", data={"csrf_token": token, "action": "inactivate", "rowid": str(other)})
+    with app.app_context():
+        assert not db.session.get(Customer, other).active
+
+
+def test_notification_is_in_the_technicians_language(app, client, auth, admin_user):
+    hans = make_user(app, "hans", {"customer.view_assigned"}, language="de")
+    auth.login()  # the administrator works in Swedish
+    create(client, auth)
+    cid, url = _edit_url(client, app)
+    client.post(url, data=edit_form(client, auth, url, assigned_technicians=str(hans)))
+    with app.app_context():
+        message = db.session.scalar(select(Notification.message).where(Notification.user_id == hans))
+    assert message.startswith("Ihnen wurde der Kunde") and message.endswith("Bilia Verkstad AB zugewiesen"), message

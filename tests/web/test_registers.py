@@ -74,6 +74,16 @@ def test_vehicle_rights(app, client, auth, admin_user):
     response = client.post("/admin/vehicle/new/", data={"csrf_token": token, **vehicle()})
     assert response.status_code == 403
     assert client.get("/admin/vehicle/export/csv/").status_code == 403
+    assert client.get("/admin/article/export/csv/").status_code == 403
+    auth.logout()
+    auth.login()
+    assert post_new(client, auth, "/admin/vehicle/new/", vehicle()).status_code == 302
+    auth.logout()
+    make_user(app, "exporter", {"vehicle.view", "vehicle.export", "article.view", "article.export"})
+    auth.login("exporter")
+    export = client.get("/admin/vehicle/export/csv/")
+    assert export.status_code == 200 and "ABC123" in export.get_data(as_text=True)
+    assert client.get("/admin/article/export/xlsx/").status_code == 200
 
 
 def article(**overrides):
