@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from flask import Response, abort, flash, g, jsonify, redirect, request, url_for
+from flask import Response, abort, flash, g, jsonify, redirect, request, session, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import DateBetweenFilter, FilterEqual
 from flask_babel import gettext as _
@@ -55,6 +55,12 @@ DOC_LABELS = {"quote": _l("Quote"), "order_confirmation": _l("Order confirmation
 
 def _today() -> dt.date:
     return dt.date.today()
+
+
+# the add-line input each refusal of a line is about (DomainError.field -> input name)
+LINE_INPUTS = {"quantity": "quantity", "unit_price": "unit_price", "discount_percent": "discount_percent",
+               "vat_percent": "vat_percent", "text": "text", "warranty_payer": "warranty_payer_id",
+               "article": "item_id", "labour_operation": "item_id", "package": "item_id", "kind": "kind"}
 
 
 def _dec(raw, field: str, label) -> Decimal | None:
@@ -228,12 +234,15 @@ class OrderView(SecureModelView):
         totals = orders.order_totals(order, settings, treatment)
         fee = orders.env_fee_for([l for l in order.lines if l.charge_to == "customer"], settings)
         offer_articles = request.args.get("new") == "1" and bool(order.customer.customer_articles)
+        line_error = session.pop("add_line_error", None)
+        if line_error and line_error.get("order") != order.id:
+            line_error = None
         return self.render(
             self.details_template, order=order, rows=rows, totals=totals, env_fee=fee, include_vat=include_vat,
             treatment=treatment, status_labels=STATUS_LABELS, kind_labels=KIND_LABELS,
             line_kind_labels=LINE_KIND_LABELS, charge_labels=CHARGE_LABELS, doc_labels=DOC_LABELS,
             transitions=sorted(orders.TRANSITIONS.get(order.status, ()), key=lambda s: (s == "cancelled", s)),
-            offer_articles=offer_articles,
+            offer_articles=offer_articles, line_error=line_error or {"values": {}},
             may_edit=self.has("edit") and order.is_open, may_finalise=self.has("finalise") and order.is_open,
             may_send=self.has("send"), return_url=self.get_url(".index_view"),
         )
@@ -248,14 +257,21 @@ class OrderView(SecureModelView):
     def _back(self, order: Order, anchor: str = ""):
         return redirect(self.get_url(".details_view", id=order.id) + anchor)
 
-    def _run(self, order: Order, work, success: str | None = None):
-        """One user action, one transaction: a refusal leaves nothing half-written."""
+    def _run(self, order: Order, work, success: str | None = None, form: str | None = None):
+        """One user action, one transaction: a refusal leaves nothing half-written. With
+        ``form``, a refusal about one of the add-line inputs is kept for the next page, which
+        shows it under that input with what the user typed."""
         try:
             work()
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            if form and exc.field in LINE_INPUTS:
+                values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+                session[form] = {"order": order.id, "field": LINE_INPUTS[exc.field], "message": exc.message,
+                                 "values": values}
+            else:
+                flash(exc.message, "error")
             return False
         if success:
             flash(success, "success")
@@ -296,8 +312,8 @@ class OrderView(SecureModelView):
             else:
                 raise DomainError(_("Unknown line kind."), "kind")
 
-        self._run(order, work)
-        return self._back(order, "#lines")
+        self._run(order, work, form="add_line_error")
+        return self._back(order, "#add-line-form")
 
     @expose("/line/update", methods=("POST",))
     def update_line(self):

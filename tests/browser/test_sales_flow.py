@@ -5,6 +5,7 @@ import re
 from decimal import Decimal as D
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -58,6 +59,18 @@ def test_order_to_invoice_to_credit_note(page, live_app):
     _add_line(page, "package", "Oljebyte")
     rows = page.locator("#order-lines tr.order-line")
     assert rows.count() == 4  # article, labour and the package's two lines
+
+    # a refused line: the reason under the quantity, what was typed still there, nothing added
+    page.select_option("#line-kind", "free_text")
+    page.fill("#line-text", "Spolarvätska")
+    page.fill("#line-quantity", "-2")
+    with page.expect_navigation():
+        page.click("#add-line")
+    expect(page.locator("#line-error")).to_contain_text("Antalet kan inte vara negativt")
+    expect(page.locator("#line-quantity")).to_have_value("-2")
+    expect(page.locator("#line-text")).to_have_value("Spolarvätska")
+    shot(page, "sales-line-error")
+    assert page.locator("#order-lines tr.order-line").count() == 4
     texts = page.locator("#order-lines input[name=text]").evaluate_all("els => els.map(e => e.value)")
     assert texts == ["Oljefilter", "Felsökning", "Motorolja 5W-30", "Oljebyte"]
     # 400 + 900 + 540 + 450 = 2290 net; environmental fee 5 % of labour 1350 = 67.50

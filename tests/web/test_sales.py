@@ -52,11 +52,17 @@ def test_order_screen_end_to_end(app, client, auth, admin_user, data):
     order_id, token = _order_with_lines(client, auth, data)
     page = client.get(f"/admin/order/details/?id={order_id}").get_data(as_text=True)
     assert "Oljefilter" in page and "Motorolja 5W-30" in page and "Oljebyte" in page
-    # bad input: negative quantity and a discount over 100 % are refused, nothing added
-    for bad in ({"quantity": "-1"}, {"discount_percent": "150"}):
+    # bad input: refused, nothing added; the reason is under the input, with what was typed
+    for name, bad, reason in (("quantity", "-1", "cannot be negative"), ("discount_percent", "150", "between 0"),
+                              ("unit_price", "tio", "must be a number")):
         r = client.post("/admin/order/line/add", data={"csrf_token": token, "order_id": order_id, "kind": "free_text",
-                                                       "text": "X", "unit_price": "10", **bad}, follow_redirects=True)
-        assert "alert" in r.get_data(as_text=True)
+                                                       "text": "Spolarvätska", "unit_price": "10", name: bad},
+                        follow_redirects=True)
+        html = r.get_data(as_text=True)
+        assert re.search(rf'<input name="{name}"[^>]*is-invalid[^>]*value="{bad}">\s*<div class="invalid-feedback d-block" '
+                         rf'id="line-error">[^<]*{reason}', html), name
+        assert 'value="Spolarvätska"' in html and '<option value="free_text" selected>' in html
+    assert 'id="line-error"' not in client.get(f"/admin/order/details/?id={order_id}").get_data(as_text=True)
     with app.app_context():
         assert len(db.session.get(Order, order_id).lines) == 4
     # no CSRF token: refused
