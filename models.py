@@ -67,6 +67,23 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
+# A secret column (a password hash, a TOTP secret or counter, a lockout time, a key) is never
+# listed, filtered, sorted, searched, exported, shown in a form or a card, nor written to the
+# history with its value: views.base.SecureModelView and services.audit read this marker.
+# Mark every later secret column the same way: ``mapped_column(..., info=SECRET)``.
+SECRET = {"secret": True}
+
+
+def is_secret(column) -> bool:
+    """True for a column (or a mapped attribute of one) marked with ``info=SECRET``."""
+    prop = getattr(column, "property", None)
+    columns = getattr(prop, "columns", None)
+    if columns:
+        column = columns[0]
+    info = getattr(column, "info", None)
+    return bool(isinstance(info, dict) and info.get("secret"))
+
+
 class Audited:
     """Mixin: changes to this model are written to AuditLog by services.audit.
 
@@ -134,16 +151,16 @@ class User(db.Model, UserMixin, Versioned, Audited):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(120), default="")
     email: Mapped[str | None] = mapped_column(String(254))
-    password_hash: Mapped[str] = mapped_column(String(256))
+    password_hash: Mapped[str] = mapped_column(String(256), info=SECRET)
     role_id: Mapped[int] = mapped_column(ForeignKey("role.id"))
     role: Mapped[Role] = relationship(lazy="joined")
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(5), default="sv")
     email_notifications: Mapped[bool] = mapped_column(default=False)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))  # second factor on when set
-    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a TOTP code is taken once
+    failed_logins: Mapped[int] = mapped_column(default=0, info=SECRET)  # lockout state, like locked_until
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, info=SECRET)
+    totp_secret: Mapped[str | None] = mapped_column(String(64), info=SECRET)  # second factor on when set
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, info=SECRET)  # a TOTP code is taken once
     hidden_columns: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -3,18 +3,34 @@ AuditLog from one place, a session event, so no view can forget it.
 
 The acting user is ``session.info["user_id"]``, set per request by the app (or by a CLI
 command); a bulk insert through Core bypasses this on purpose (benchmarks, imports that
-write their own summary)."""
+write their own summary).
+
+The audit log is append-only: rows are inserted, never changed or deleted. A session guard
+(before_flush) and a statement guard (before_execute on every engine) refuse any UPDATE or
+DELETE of audit_log, whether through the ORM, a bulk statement or Core. The one sanctioned
+exception is ``scrub_history``: the GDPR erasure (Art. 17) overwrites personal values in the
+old and new values of history rows, and nothing else.
+
+A secret column (``models.SECRET``) is recorded as "***", never with its value."""
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import event, inspect, insert, or_, select
+from flask_babel import gettext as _
+from sqlalchemy import event, func, inspect, insert, or_, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, configure_mappers, object_session
 from sqlalchemy.orm.interfaces import MANYTOONE
+from sqlalchemy.sql.dml import Delete, Update
 
-from models import AuditLog, Audited, utcnow
+from models import AuditLog, Audited, is_secret, utcnow
+from services import DomainError
 
+# counters and caches: changes nobody needs in the history (the TOTP replay counter moves on
+# every login)
 SKIPPED_FIELDS = {"version", "search_text", "updated_at", "created_at", "totp_last_step"}
-SECRET_FIELDS = {"password_hash", "totp_secret"}
+SECRET_VALUE = "***"
+ERASED = "[raderad]"
 
 
 def _text(value) -> str | None:
@@ -58,18 +74,20 @@ def _changes(obj, action: str) -> list[tuple[str, str | None, str | None]]:
         key = attr.key
         if key in SKIPPED_FIELDS or key in fk_done or key == "id":
             continue
+        secret = any(is_secret(c) for c in attr.columns)
         hist = state.attrs[key].history
         if action == "create":
             value = getattr(obj, key)
             if value is not None and value != "":
-                out.append((key, None, "***" if key in SECRET_FIELDS else _text(value)))
+                out.append((key, None, SECRET_VALUE if secret else _text(value)))
         elif hist.has_changes():
             old = hist.deleted[0] if hist.deleted else None
             new = hist.added[0] if hist.added else None
             if _text(old) == _text(new):
                 continue
-            if key in SECRET_FIELDS:
-                out.append((key, "***", "***"))
+            if secret:
+                # that it changed, never what it was or became (not even whether it was empty)
+                out.append((key, SECRET_VALUE, SECRET_VALUE))
             else:
                 out.append((key, _text(old), _text(new)))
     return out
@@ -135,6 +153,71 @@ def _load_old_values(base) -> None:
                 impl.active_history = True
 
 
+# ---- append-only ---------------------------------------------------------------------
+
+# the execution option that marks scrub_history's statement; an object, not a flag a caller
+# could set by accident
+_SCRUB = object()
+_SCRUB_OPTION = "verkstad_audit_scrub"
+_SCRUBBABLE = {"old_value", "new_value"}
+
+
+def _refusal() -> DomainError:
+    return DomainError(_("The audit log cannot be changed or deleted."))
+
+
+def _guard_session(session: Session, flush_context, instances) -> None:
+    """No ORM path may change or delete an audit row."""
+    for obj in session.deleted:
+        if isinstance(obj, AuditLog):
+            raise _refusal()
+    for obj in session.dirty:
+        if isinstance(obj, AuditLog) and session.is_modified(obj):
+            raise _refusal()
+
+
+def _guard_statement(conn, clauseelement, multiparams, params, execution_options) -> None:
+    """No statement may update or delete audit rows (ORM flush, bulk update/delete, Core),
+    except scrub_history's, which sets only the old and new values."""
+    if not isinstance(clauseelement, (Update, Delete)):
+        return
+    if getattr(clauseelement.table, "name", None) != AuditLog.__tablename__:
+        return
+    if isinstance(clauseelement, Update) and execution_options.get(_SCRUB_OPTION) is _SCRUB:
+        columns = {getattr(k, "key", k) for k in (clauseelement._values or {})}
+        if columns and columns <= _SCRUBBABLE:
+            return
+    raise _refusal()
+
+
+def scrub_history(session: Session, values: Iterable[str] = (),
+                  records: Iterable[tuple[str, Iterable]] = (), placeholder: str = ERASED) -> None:
+    """The one sanctioned change of audit rows, for the GDPR erasure: personal data leaves
+    the history while the rows (who changed which field of which record, and when) stay.
+
+    ``values``: every occurrence of each text in an old or new value becomes ``placeholder``
+    (a name, an e-mail address, wherever it was copied). ``records``: (table, record ids)
+    pairs whose history rows, their own and their parts' (parent_table / parent_id), get
+    ``placeholder`` for every old and new value that is set. Only old_value and new_value
+    are written; the statement guard refuses every other change."""
+    log = AuditLog.__table__
+    statements = []
+    for value in {v for v in values if v}:
+        for col in (log.c.old_value, log.c.new_value):
+            statements.append(update(log).where(col.contains(value, autoescape=True))
+                              .values({col.name: func.replace(col, value, placeholder)}))
+    for table, ids in records:
+        ids = [str(i) for i in ids]
+        if not ids:
+            continue
+        rows = or_((log.c.table_name == table) & log.c.record_id.in_(ids),
+                   (log.c.parent_table == table) & log.c.parent_id.in_(ids))
+        for col in (log.c.old_value, log.c.new_value):
+            statements.append(update(log).where(rows & col.isnot(None)).values({col.name: placeholder}))
+    for statement in statements:
+        session.execute(statement.execution_options(**{_SCRUB_OPTION: _SCRUB}))
+
+
 def install(session_class=Session) -> None:
     """Listen on every session of the given class (all ORM sessions by default)."""
     from models import Base
@@ -144,6 +227,10 @@ def install(session_class=Session) -> None:
         event.listen(session_class, "after_flush", _after_flush)
     if not event.contains(Audited, "after_delete", _after_delete):
         event.listen(Audited, "after_delete", _after_delete, propagate=True)
+    if not event.contains(session_class, "before_flush", _guard_session):
+        event.listen(session_class, "before_flush", _guard_session)
+    if not event.contains(Engine, "before_execute", _guard_statement):
+        event.listen(Engine, "before_execute", _guard_statement)
 
 
 def history_of(session: Session, table: str, record_id, limit: int = 500) -> list[AuditLog]:

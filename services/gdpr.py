@@ -25,7 +25,7 @@ from models import (
     User,
     db,
 )
-from services import DomainError, customer_files
+from services import DomainError, audit, customer_files
 from services import register_config as rc
 from services.identifiers import format_personal_number
 from services.search import customer_search_text, vehicle_search_text
@@ -82,9 +82,7 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
         _scrub_column(session, comments.c.body, values, (comments.c.entity == "customer") & (comments.c.record_id == cid))
         _scrub_column(session, comments.c.body, values)
         # history of the customer and its contacts, and anything else naming the person
-        log = AuditLog.__table__
-        for col in (log.c.old_value, log.c.new_value):
-            _scrub_column(session, col, values)
+        audit.scrub_history(session, values=values, placeholder=MARKER)  # the one sanctioned audit change
         _scrub_column(session, Notification.__table__.c.message, values)
         outbox = OutboxMessage.__table__
         _scrub_column(session, outbox.c.recipient, values, outbox.c.invoice_id.is_(None))

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import BaseView
-from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla import ModelView, tools
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.form import rules
@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.fields import FieldList
 
-from models import AuditLog, Contact, Customer, CustomFieldValue, SubmittedForm, User, db
+from models import AuditLog, Contact, Customer, CustomFieldValue, SubmittedForm, User, db, is_secret
 from services import DomainError, listing, search
 from services.audit import history_of
 from services.settings import load_settings
@@ -178,7 +178,53 @@ class SecureModelView(RightsMixin, ModelView):
         return self.has("export")
 
     def is_action_allowed(self, name):
-        return self.has("delete") if name == "delete" else super().is_action_allowed(name)
+        # the bulk "Delete" under "With selected" needs what the delete button needs: a view
+        # that cannot delete (the audit log, users) offers no delete action either
+        if name == "delete":
+            return bool(self.can_delete)
+        return super().is_action_allowed(name)
+
+    # --- secrets (models.SECRET) are never listed, filtered, sorted, searched, exported,
+    # --- shown on a card or in a form, in any view: enforced here, not per view ------------
+
+    def is_secret_column(self, name) -> bool:
+        """True when ``name`` (a column name, "relation.column", or an attribute) is, or
+        leads to, a secret column."""
+        if not isinstance(name, str):
+            return is_secret(name)
+        try:
+            attr, _path = tools.get_field_with_path(self.model, name)
+        except Exception:  # a virtual column shown through a formatter
+            return False
+        return attr is not None and is_secret(attr)
+
+    def _secret_keys(self, model=None) -> set[str]:
+        mapper = (model or self.model).__mapper__
+        return {a.key for a in mapper.column_attrs if any(is_secret(c) for c in a.columns)}
+
+    def get_column_names(self, only_columns, excluded_columns):
+        # list, details and export columns all come through here
+        only_columns = [c for c in only_columns if not self.is_secret_column(c)]
+        return super().get_column_names(only_columns, excluded_columns)
+
+    def get_sortable_columns(self):
+        return {name: column for name, column in super().get_sortable_columns().items()
+                if not self.is_secret_column(name) and not is_secret(column)}
+
+    def get_filters(self):
+        # a filter on a relation ("user") offers every column of the related model
+        collection = [f for f in (super().get_filters() or []) if not is_secret(getattr(f, "column", None))]
+        return collection or None
+
+    def init_search(self):
+        if self.column_searchable_list:
+            self.column_searchable_list = [c for c in self.column_searchable_list if not self.is_secret_column(c)]
+        return super().init_search()
+
+    def _refresh_cache(self):
+        if self.column_editable_list:
+            self.column_editable_list = [c for c in self.column_editable_list if not self.is_secret_column(c)]
+        super()._refresh_cache()
 
     def _handle_view(self, name, **kwargs):
         refused = super()._handle_view(name, **kwargs)
@@ -219,6 +265,11 @@ class SecureModelView(RightsMixin, ModelView):
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
+        # the version counter travels as the hidden edit_version (the stale-form guard in
+        # update_model), never as an input of its own; secrets are never a field
+        for name in {"version"} | self._secret_keys():
+            if hasattr(form_class, name):
+                delattr(form_class, name)
         form_class.form_nonce = HiddenField()
         form_class.edit_version = HiddenField()
         return form_class
@@ -236,7 +287,7 @@ class SecureModelView(RightsMixin, ModelView):
             seen = db.session.get(SubmittedForm, nonce)
             if seen is not None:
                 flash(_("This form was already saved; nothing was saved twice."), "warning")
-                existing = db.session.get(self.model, int(seen.record_id)) if seen.record_id else None
+                existing = self.get_one(seen.record_id) if seen.record_id else None
                 return existing or False
         try:
             # no autoflush while the rules normalise the typed values: half-prepared rows
@@ -250,7 +301,8 @@ class SecureModelView(RightsMixin, ModelView):
                 self._on_model_change(form, model, True)
             db.session.flush()
             if nonce:
-                db.session.get(SubmittedForm, nonce).record_id = str(model.id)
+                # the model's own primary key, whatever its name (a country's is its code)
+                db.session.get(SubmittedForm, nonce).record_id = str(self.get_pk_value(model))
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()

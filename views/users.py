@@ -4,14 +4,15 @@ from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from flask_admin.contrib.sqla.filters import FilterEqual
+from sqlalchemy import func, select
 from wtforms import PasswordField, SelectMultipleField, widgets
 
-from models import RoleRight, User, db
+from models import AuditLog, RoleRight, User, db, utcnow
 from services import DomainError
 from services.auth import check_new_password, hash_password
 from services.rights import AREA_LABELS, RIGHTS
-from views.base import SecureModelView
+from views.base import LazyOptions, LookupFilter, SecureModelView
 
 
 class UserView(SecureModelView):
@@ -20,13 +21,16 @@ class UserView(SecureModelView):
     edit_rights = ("manage",)
     can_delete = False  # users are deactivated, never deleted: history refers to them
     can_view_details = False
-    column_list = ("username", "full_name", "email", "role", "active", "language", "two_factor", "locked_until")
+    # "locked": whether the user is locked out now; the lockout time itself is a secret column
+    column_list = ("username", "full_name", "email", "role", "active", "language", "two_factor", "locked")
     column_searchable_list = ("username", "full_name", "email")
     column_filters = ("active",)
     column_labels = {"username": _l("User name"), "full_name": _l("Name"), "email": _l("E-mail"),
                      "role": _l("Role"), "active": _l("Active"), "language": _l("Language"),
-                     "locked_until": _l("Locked until"), "new_password": _l("New password"),
+                     "locked": _l("Locked"), "new_password": _l("New password"),
                      "two_factor": _l("Two-factor")}
+    column_formatters = {"locked": lambda v, c, m, n: _("Yes") if m.locked_until and m.locked_until > utcnow() else ""}
+    column_formatters_export = column_formatters
     form_columns = ("username", "full_name", "email", "role", "active", "language", "email_notifications",
                     "new_password")
     form_choices = {"language": [("sv", "Svenska"), ("de", "Deutsch"), ("en", "English")]}
@@ -128,7 +132,17 @@ class RoleView(SecureModelView):
         return super().delete_model(model)
 
 
+ACTION_LABELS = {"create": _l("created"), "update": _l("changed"), "delete": _l("deleted")}
+
+
+def _action_label(view, context, model, name):
+    return str(ACTION_LABELS.get(model.action, model.action))
+
+
 class AuditLogView(SecureModelView):
+    """The audit log is append-only: no create, edit or delete here (nor the bulk delete), and
+    services.audit refuses any change or deletion of its rows on every code path."""
+
     right_area = "audit"
     can_create = False
     can_edit = False
@@ -137,7 +151,18 @@ class AuditLogView(SecureModelView):
     column_list = ("at", "user", "action", "table_name", "record_id", "field", "old_value", "new_value")
     column_default_sort = ("at", True)
     column_searchable_list = ("table_name", "record_id", "field", "old_value", "new_value")
-    column_filters = ("at", "user", "action", "table_name", "record_id", "field")
+    # the user as one select of names (a filter on the relation would offer every column of
+    # the user, secrets too, with English labels); the action as a select of its labels
+    column_filters = (
+        "at",
+        LookupFilter(AuditLog.user_id, _l("User"), User,
+                     label=func.coalesce(func.nullif(User.full_name, ""), User.username)),
+        FilterEqual(AuditLog.action, _l("Action"),
+                    options=LazyOptions(lambda: [(k, str(v)) for k, v in ACTION_LABELS.items()])),
+        "table_name", "record_id", "field",
+    )
+    column_formatters = {"action": _action_label}
+    column_formatters_export = column_formatters
     column_labels = {"at": _l("Time"), "user": _l("User"), "action": _l("Action"), "table_name": _l("Table"),
                      "record_id": _l("Record"), "field": _l("Field"), "old_value": _l("Old value"),
                      "new_value": _l("New value")}
