@@ -85,6 +85,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     # csrf_token() in its forms, delete buttons and actions (SecureForm's own token would be
     # dropped by form_rules and doubled by lib.html)
     app.extensions["verkstad_admin"] = admin
+    from views import errors
+
+    errors.register(app)
 
     @app.before_request
     def require_login():
