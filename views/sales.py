@@ -756,7 +756,7 @@ SALES_SETTINGS = [
     ("sales.smtp_host", _l("SMTP server (empty: e-mails stay in the outbox)"), "str"),
     ("sales.smtp_port", _l("SMTP port"), "int"),
     ("sales.smtp_user", _l("SMTP user"), "str"),
-    ("sales.smtp_password", _l("SMTP password"), "str"),
+    ("sales.smtp_password", _l("SMTP password"), "secret"),  # never shown back (issue 9 item 2)
     ("sales.smtp_sender", _l("Sender address"), "str"),
 ]
 
@@ -767,6 +767,9 @@ def parse_sales_settings(form) -> tuple[dict, dict]:
         raw = (form.get(key) or "").strip()
         if kind == "bool":
             values[key] = form.get(key) in ("on", "1", "true", "y")
+        elif kind == "secret":
+            if raw:  # left empty: the stored one is kept
+                values[key] = raw
         elif kind == "int":
             if not raw.isdigit() or int(raw) < 1:
                 errors[key] = _("Enter a whole number above zero.")
@@ -806,8 +809,8 @@ class SalesSettingsView(SecureBaseView):
                 db.session.commit()
                 flash(_("The settings are saved."), "success")
                 return redirect(url_for(".index"))
-            current.update({k: request.form.get(k, "") for k, _a, _b in SALES_SETTINGS})
-        spec = [(k, l, "bool" if kind == "bool" else "str") for k, l, kind in SALES_SETTINGS]
+            current.update({k: request.form.get(k, "") for k, _a, kind in SALES_SETTINGS if kind != "secret"})
+        spec = [(k, l, kind if kind in ("bool", "secret") else "str") for k, l, kind in SALES_SETTINGS]
         return self.render("admin/module_settings.html", spec=spec, values=current, errors=errors)
 
 

@@ -336,3 +336,27 @@ def test_error_pages_for_an_anonymous_visitor(error_app, client, lang):
         for word in WERKZEUG:
             assert word not in html, (code, word)
     assert headers
+
+
+def test_the_smtp_password_is_never_shown_back(app, client, auth, admin_user):
+    """Issue 9 item 2: the SMTP password is stored, never shown in the settings form; an
+    empty field keeps the stored one, a typed one replaces it."""
+    from services.settings import get_setting, set_setting
+
+    with app.app_context():
+        set_setting(db.session, "sales.smtp_password", "hunter2-smtp")
+        db.session.commit()
+    auth.login()
+    page = client.get("/admin/sales-settings/").get_data(as_text=True)
+    assert "hunter2-smtp" not in page
+    assert re.search(r'type="password" name="sales.smtp_password" id="sales.smtp_password" value=""', page)
+    form = {k: v for k, v in re.findall(r'name="(sales\.[\w.]+)" id="[^"]*" value="([^"]*)"', page)}
+    form.update({"csrf_token": csrf_from(page), "sales.smtp_password": ""})
+    assert client.post("/admin/sales-settings/", data=form).status_code == 302
+    with app.app_context():
+        assert get_setting(db.session, "sales.smtp_password") == "hunter2-smtp"
+    form["sales.smtp_password"] = "new-secret-9"
+    assert client.post("/admin/sales-settings/", data=form).status_code == 302
+    with app.app_context():
+        assert get_setting(db.session, "sales.smtp_password") == "new-secret-9"
+    assert "new-secret-9" not in client.get("/admin/sales-settings/").get_data(as_text=True)
