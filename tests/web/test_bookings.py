@@ -242,6 +242,7 @@ def test_settings_page_saves(app, client, auth, admin_user):
                                                          "booking.colour_overdue": "#112233", "booking.colour_done": "#112233"})
     assert "Enter a whole number" in bad.get_data(as_text=True) or "heltal" in bad.get_data(as_text=True)
     ok = client.post("/admin/bookings/settings/", data={"csrf_token": token, "booking.issue_days_before_pickup": "2",
+                                                        "booking.issue_hours_before_start": "3",
                                                         "booking.max_hours_in_past": "24", "booking.colour_planned": "#112233",
                                                         "booking.colour_overdue": "#112233", "booking.colour_done": "#112233",
                                                         "booking.resource_two_lines": "on"})
@@ -251,6 +252,7 @@ def test_settings_page_saves(app, client, auth, admin_user):
 
         s = load_settings(db.session)
         assert s["booking.issue_days_before_pickup"] == 2 and s["booking.resource_two_lines"] is True
+        assert s["booking.issue_hours_before_start"] == 3
         assert s["booking.update_vehicle_reservation"] is False
 
 
