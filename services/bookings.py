@@ -538,8 +538,7 @@ def issue_vehicle(session: Session, booking: Booking, when: dt.datetime, odomete
     second issue (another user, another tab, an old form) is refused, never written over the
     first. ``driver`` holds driver fields edited in the issue form (kept unless confirmed)."""
     require(user, booking.kind, "issue")
-    if booking.issued_at is not None:
-        raise DomainError(_("The vehicle is already issued on this booking."))
+    _refuse_if_issued(session, booking)
     if booking.vehicle_id is None:
         raise DomainError(_("Choose a vehicle before the issue."), "vehicle")
     _check_issue_time(booking, when, settings, now)
