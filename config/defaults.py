@@ -14,6 +14,7 @@ SETTINGS_DEFAULTS: dict[str, object] = {
     "customer.show_work_order_articles": True,
     # vehicle bookings: loaner, rental, test drive (reference 003, module options)
     "booking.issue_days_before_pickup": 0,  # <= 0: issue up to the next full quarter hour
+    "booking.issue_hours_before_start": 2,  # an issue may lie at most this long before the planned start
     "booking.update_vehicle_reservation": True,
     "booking.resource_two_lines": False,
     "booking.print_confirmation_automatically": False,

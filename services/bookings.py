@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
+from config.defaults import SETTINGS_DEFAULTS
 from models import (
     BOOKING_KINDS,
     DRIVER_TYPES,
@@ -456,33 +458,94 @@ def _unreserve(vehicle: Vehicle | None, settings: dict) -> None:
         vehicle.reserved_for = None
 
 
+def issue_limits(booking: Booking, settings: dict, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Earliest and latest moment an issue of this booking may be dated. Latest: the issue
+    deadline (next quarter hour, or N days ahead). Earliest: the setting "issue at most hours
+    before the start" before the planned start (a customer who comes early, recorded a little
+    later), or before now when the booking starts later (a customer here a day early);
+    never back-dated without limit."""
+    hours = settings.get("booking.issue_hours_before_start")
+    hours = max(0, int(SETTINGS_DEFAULTS["booking.issue_hours_before_start"] if hours in (None, "") else hours))
+    earliest = min(booking.start_at, now) - dt.timedelta(hours=hours)
+    return earliest, issue_deadline(now, int(settings.get("booking.issue_days_before_pickup") or 0))
+
+
 def _check_issue_time(booking: Booking, when: dt.datetime, settings: dict, now: dt.datetime) -> None:
-    deadline = issue_deadline(now, int(settings.get("booking.issue_days_before_pickup") or 0))
+    earliest, deadline = issue_limits(booking, settings, now)
     if when > deadline:
         raise DomainError(_("The issue can be saved at most until %(d)s.", d=deadline.strftime("%Y-%m-%d %H:%M")),
+                          "issued_at")
+    if when < earliest:
+        raise DomainError(_("The issue cannot be earlier than %(d)s (the booking starts %(s)s).",
+                            d=earliest.strftime("%Y-%m-%d %H:%M"), s=booking.start_at.strftime("%Y-%m-%d %H:%M")),
                           "issued_at")
     if when >= booking.end_at:
         raise DomainError(_("The issue cannot be after the planned end of the booking."), "issued_at")
 
 
-def _refuse_conflicts(conflicts: list[Booking]) -> None:
+def _refuse_conflicts(conflicts: list[Booking], field: str = "issued_at") -> None:
+    """The message says what the other booking really is: still out, or out in that period."""
     if conflicts:
         other = conflicts[0]
-        raise DomainError(_("The vehicle is already issued on booking %(n)s (%(c)s) and not returned.",
-                            n=other.number, c=other.customer_name), "issued_at")
+        if other.returned_at is None:
+            raise DomainError(_("The vehicle is already issued on booking %(n)s (%(c)s) and not returned.",
+                                n=other.number, c=other.customer_name), field)
+        raise DomainError(_("The vehicle was issued on booking %(n)s (%(c)s) from %(f)s to %(t)s; the periods "
+                            "cannot overlap.", n=other.number, c=other.customer_name,
+                            f=other.issued_at.strftime("%Y-%m-%d %H:%M"),
+                            t=other.returned_at.strftime("%Y-%m-%d %H:%M")), field)
+
+
+def _stale() -> DomainError:
+    return DomainError(_("Someone else saved this booking while you were editing it. Reload the page."))
+
+
+def _locked_handover(session: Session, booking: Booking, version: int | None):
+    """Lock the vehicle/plate and the booking row, then read the booking's handover state as
+    committed now (not as loaded before the lock): every issue, return and change of them runs
+    its checks on this, in the same transaction as the save. ``version`` is the booking version
+    the user's form was opened on; a different stored version means someone saved meanwhile."""
+    try:
+        lock_resources(session, booking)  # flushes this action's own pending changes first
+    except StaleDataError:
+        raise _stale()
+    query = select(Booking.issued_at, Booking.returned_at, Booking.version, Booking.issued_by_id,
+                   Booking.returned_by_id).where(Booking.id == booking.id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    with session.no_autoflush:
+        state = session.execute(query).one()
+    expected = booking.version if version in (None, "") else int(version)
+    return state, state.version == expected and state.version == booking.version
+
+
+def _who(session: Session, user_id: int | None) -> str:
+    user = session.get(User, user_id) if user_id else None
+    return str(user.full_name or user.username) if user is not None else "–"
+
+
+def _refuse_if_issued(session: Session, state) -> None:
+    if state.issued_at is not None:
+        raise DomainError(_("The vehicle was already issued on this booking (%(t)s by %(u)s). Reload the page.",
+                            t=state.issued_at.strftime("%Y-%m-%d %H:%M"), u=_who(session, state.issued_by_id)))
 
 
 def issue_vehicle(session: Session, booking: Booking, when: dt.datetime, odometer: int | None, user: User,
-                  settings: dict, now: dt.datetime) -> Booking:
+                  settings: dict, now: dt.datetime, *, version: int | None = None,
+                  driver: dict | None = None) -> Booking:
     """Issue (utlämning): copies odometer, open notes/campaigns and the booking comment; the
-    odometer may be corrected upward and the vehicle follows."""
+    odometer may be corrected upward and the vehicle follows. A booking is issued once: a
+    second issue (another user, another tab, an old form) is refused, never written over the
+    first. ``driver`` holds driver fields edited in the issue form (kept unless confirmed)."""
     require(user, booking.kind, "issue")
-    if booking.issued_at is not None:
-        raise DomainError(_("The vehicle is already issued on this booking."))
+    _refuse_if_issued(session, booking)
     if booking.vehicle_id is None:
         raise DomainError(_("Choose a vehicle before the issue."), "vehicle")
     _check_issue_time(booking, when, settings, now)
-    lock_resources(session, booking)
+    state, current = _locked_handover(session, booking, version)
+    _refuse_if_issued(session, state)
+    if not current:
+        raise _stale()
     _refuse_conflicts(issue_conflicts(session, booking, when, None))
     vehicle = session.get(Vehicle, booking.vehicle_id)
     if odometer is None:
@@ -490,6 +553,10 @@ def issue_vehicle(session: Session, booking: Booking, when: dt.datetime, odomete
     if odometer < vehicle.odometer_km:
         raise DomainError(_("The odometer can only be corrected upward (register: %(km)s km).",
                             km=vehicle.odometer_km), "issue_odometer")
+    if driver and not booking.confirmed:
+        for key in ("driver_name", "driver_phone", "driver_licence_number"):
+            if key in driver:
+                setattr(booking, key, (driver[key] or "").strip() or None)
     booking.issued_at = when
     booking.issued_by_id = user.id
     booking.issue_odometer = odometer
@@ -512,47 +579,66 @@ def immediate_issue(session: Session, booking: Booking, odometer: int | None, us
     return issue_vehicle(session, booking, when, odometer, user, settings, now)
 
 
+def _check_return_time(booking: Booking, issued_at: dt.datetime, returned_at: dt.datetime,
+                       now: dt.datetime) -> None:
+    if returned_at < issued_at:
+        raise DomainError(_("The return cannot be before the issue."), "returned_at")
+    if returned_at > issue_deadline(now, 0):
+        raise DomainError(_("A return cannot be saved in the future."), "returned_at")
+
+
 def edit_issue(session: Session, booking: Booking, issued_at: dt.datetime, issue_odometer: int,
                user: User, settings: dict, now: dt.datetime, returned_at: dt.datetime | None = None,
-               return_odometer: int | None = None) -> Booking:
-    """Change issue (and return) data afterwards, right "edit handover"; no issue overlap may arise."""
+               return_odometer: int | None = None, *, version: int | None = None) -> Booking:
+    """Change issue (and return) data afterwards, right "edit handover"; no issue overlap may
+    arise (reference 003), and the form must still show what is saved (``version``)."""
     require(user, booking.kind, "edit_handover")
     if booking.issued_at is None:
         raise DomainError(_("The vehicle has not been issued."))
-    returned_at = returned_at if booking.returned_at is not None else None
-    if issued_at > issue_deadline(now, int(settings.get("booking.issue_days_before_pickup") or 0)):
-        raise DomainError(_("The issue cannot lie that far in the future."), "issued_at")
-    if returned_at is not None and returned_at < issued_at:
-        raise DomainError(_("The return cannot be before the issue."), "returned_at")
+    returned = booking.returned_at is not None
+    # a returned booking keeps its return unless the form changes it
+    returned_at = (returned_at or booking.returned_at) if returned else None
+    return_odometer = (return_odometer if return_odometer is not None else booking.return_odometer) \
+        if returned else None
+    _check_issue_time(booking, issued_at, settings, now)
+    if returned_at is not None:
+        _check_return_time(booking, issued_at, returned_at, now)
     if issue_odometer is None or issue_odometer < 0:
         raise DomainError(_("Enter the odometer."), "issue_odometer")
     if return_odometer is not None and return_odometer < issue_odometer:
         raise DomainError(_("The return odometer cannot be below the issue odometer."), "return_odometer")
-    lock_resources(session, booking)
+    state, current = _locked_handover(session, booking, version)
+    if not current or state.issued_at is None or (state.returned_at is not None) != returned:
+        raise _stale()
     _refuse_conflicts(issue_conflicts(session, booking, issued_at, returned_at))
     booking.issued_at = issued_at
     booking.issue_odometer = issue_odometer
     vehicle = session.get(Vehicle, booking.vehicle_id) if booking.vehicle_id else None
     if vehicle is not None and issue_odometer > vehicle.odometer_km:
         vehicle.odometer_km = issue_odometer
-    if booking.returned_at is not None:
-        booking.returned_at = returned_at or booking.returned_at
-        if return_odometer is not None:
-            booking.return_odometer = return_odometer
-            if vehicle is not None and return_odometer > vehicle.odometer_km:
-                vehicle.odometer_km = return_odometer
+    if returned:
+        booking.returned_at = returned_at
+        booking.return_odometer = return_odometer
+        if vehicle is not None and return_odometer is not None and return_odometer > vehicle.odometer_km:
+            vehicle.odometer_km = return_odometer
     _stamp(booking, user, now)
     session.flush()
     return booking
 
 
-def cancel_issue(session: Session, booking: Booking, user: User, settings: dict, now: dt.datetime) -> Booking:
+def cancel_issue(session: Session, booking: Booking, user: User, settings: dict, now: dt.datetime, *,
+                 version: int | None = None) -> Booking:
     """Undo the issue before the return; the vehicle's odometer is not reset."""
     require(user, booking.kind, "edit_handover")
     if booking.issued_at is None:
         raise DomainError(_("The vehicle has not been issued."))
     if booking.returned_at is not None:
         raise DomainError(_("The vehicle has been returned; the issue can no longer be cancelled."))
+    state, current = _locked_handover(session, booking, version)
+    if state.returned_at is not None:
+        raise DomainError(_("The vehicle has been returned; the issue can no longer be cancelled."))
+    if not current or state.issued_at is None:
+        raise _stale()
     booking.issued_at = None
     booking.issue_odometer = None
     booking.issue_notes = None
@@ -564,25 +650,36 @@ def cancel_issue(session: Session, booking: Booking, user: User, settings: dict,
     return booking
 
 
+def require_edit_return(user: User, booking: Booking) -> None:
+    """A saved return (signed or not) is changed afterwards only with "edit handover"
+    (reference 003: "die Ausgabe bzw. Rückgabe im Nachhinein bearbeiten")."""
+    if not has(user, booking.kind, "edit_handover"):
+        if booking.return_signature is not None:
+            raise Forbidden(_("The return is signed and locked; only \"edit handover\" may change it."))
+        raise Forbidden(_("The return is saved; changing it needs the right \"edit handover\"."))
+
+
 def return_vehicle(session: Session, booking: Booking, when: dt.datetime, odometer: int, fuel_level: str | None,
                    damages: list[str], remark: str | None, signature: bytes | None, user: User, settings: dict,
-                   now: dt.datetime) -> Booking:
-    """Return (återlämning). Each new damage becomes an open note on the vehicle. A return saved
-    with a signature is locked, except for "edit handover"."""
-    if booking.returned_at is not None:
-        if booking.return_signature is not None:
-            if not has(user, booking.kind, "edit_handover"):
-                raise Forbidden(_("The return is signed and locked; only \"edit handover\" may change it."))
-        else:
-            require(user, booking.kind, "return")
+                   now: dt.datetime, *, edit: bool | None = None, version: int | None = None) -> Booking:
+    """Return (återlämning), or with ``edit`` a change of a saved return ("edit handover").
+    Each new damage becomes an open note on the vehicle. The issue period may not overlap
+    another issue of the vehicle, on the first return and on every change of it. ``edit``
+    says what the user's form was for (``None``: the booking's state); a return form sent
+    for a booking that has been returned meanwhile is refused, not saved over it."""
+    editing = booking.returned_at is not None if edit is None else bool(edit)
+    if editing:
+        require_edit_return(user, booking)
     else:
         require(user, booking.kind, "return")
     if booking.issued_at is None:
         raise DomainError(_("The vehicle has not been issued."))
-    if when < booking.issued_at:
-        raise DomainError(_("The return cannot be before the issue."), "returned_at")
-    if when > issue_deadline(now, 0):
-        raise DomainError(_("A return cannot be saved in the future."), "returned_at")
+    if editing and booking.returned_at is None:
+        raise _stale()
+    if not editing and booking.returned_at is not None:
+        raise DomainError(_("The vehicle was already returned on this booking (%(t)s by %(u)s). Reload the page.",
+                            t=booking.returned_at.strftime("%Y-%m-%d %H:%M"), u=_who(session, booking.returned_by_id)))
+    _check_return_time(booking, booking.issued_at, when, now)
     if odometer is None:
         raise DomainError(_("Enter the odometer."), "return_odometer")
     if odometer < (booking.issue_odometer or 0):
@@ -590,9 +687,13 @@ def return_vehicle(session: Session, booking: Booking, when: dt.datetime, odomet
                             km=booking.issue_odometer), "return_odometer")
     if fuel_level and fuel_level not in FUEL_LEVELS:
         raise DomainError(_("Choose the fuel level."), "return_fuel_level")
-    if booking.returned_at is None:
-        lock_resources(session, booking)
-        _refuse_conflicts(issue_conflicts(session, booking, booking.issued_at, when))
+    state, current = _locked_handover(session, booking, version)
+    if not editing and state.returned_at is not None:
+        raise DomainError(_("The vehicle was already returned on this booking (%(t)s by %(u)s). Reload the page.",
+                            t=state.returned_at.strftime("%Y-%m-%d %H:%M"), u=_who(session, state.returned_by_id)))
+    if not current or state.issued_at is None:
+        raise _stale()
+    _refuse_conflicts(issue_conflicts(session, booking, booking.issued_at, when), "returned_at")
     damages = [d.strip() for d in damages if d and d.strip()]
     vehicle = session.get(Vehicle, booking.vehicle_id) if booking.vehicle_id else None
     booking.returned_at = when

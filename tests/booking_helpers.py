@@ -20,7 +20,7 @@ from tests.conftest import _HASH
 
 NOW = dt.datetime(2026, 11, 24, 10, 7)
 SETTINGS = {"booking.issue_days_before_pickup": 0, "booking.update_vehicle_reservation": True,
-            "booking.max_hours_in_past": 24}
+            "booking.max_hours_in_past": 24, "booking.issue_hours_before_start": 2}
 ALL_ACTIONS = ("edit", "delete", "issue", "return", "edit_handover", "billing", "new", "manager", "logbook")
 
 

@@ -178,8 +178,8 @@ class BookingKindView(SecureBaseView):
             "cancel_issue": issued and not returned and rules.has(u, k, "edit_handover"),
             "return": issued and not returned and rules.has(u, k, "return"),
             # a signed return is locked except for "edit handover"
-            "edit_return": returned and (rules.has(u, k, "edit_handover")
-                                         or (booking.return_signature is None and rules.has(u, k, "return"))),
+            # a saved return is changed afterwards only with "edit handover" (signed or not)
+            "edit_return": returned and rules.has(u, k, "edit_handover"),
             "billing": returned and booking.billing is None and rules.has(u, k, "billing"),
             "template": status in ("planned", "issued", "overdue", "returned", "billed") and rules.has(u, k, "new"),
             "print_confirmation": True,
@@ -638,7 +638,12 @@ class BookingKindView(SecureBaseView):
     @expose("/<int:id>/issue", methods=("GET", "POST"))
     def issue(self, id):
         booking = self.booking(id)
-        editing = booking.issued_at is not None
+        # a POST does what its form was opened for ("mode"), not what the booking is now: an
+        # issue form sent after someone else issued is refused, never saved as an edit
+        if request.method == "POST":
+            editing = request.form.get("mode") == "edit"
+        else:
+            editing = booking.issued_at is not None
         self.need("edit_handover" if editing else "issue")
         now = rules.wall_clock_now()
         errors: dict = {}
@@ -648,15 +653,17 @@ class BookingKindView(SecureBaseView):
             try:
                 when = parse_dt(form.get("issued_at"), "issued_at") or now
                 odometer = parse_int(form.get("issue_odometer"), "issue_odometer")
-                for key in ("driver_name", "driver_phone", "driver_licence_number"):
-                    if key in form and not booking.confirmed:
-                        setattr(booking, key, form.get(key) or None)
+                version = parse_int(form.get("version"), "version")
                 if editing:
                     rules.edit_issue(db.session, booking, when, odometer, current_user, self.settings(), now,
                                      returned_at=parse_dt(form.get("returned_at"), "returned_at"),
-                                     return_odometer=parse_int(form.get("return_odometer"), "return_odometer"))
+                                     return_odometer=parse_int(form.get("return_odometer"), "return_odometer"),
+                                     version=version)
                 else:
-                    rules.issue_vehicle(db.session, booking, when, odometer, current_user, self.settings(), now)
+                    rules.issue_vehicle(db.session, booking, when, odometer, current_user, self.settings(), now,
+                                        version=version,
+                                        driver={k: form[k] for k in ("driver_name", "driver_phone",
+                                                                     "driver_licence_number") if k in form})
                 db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
@@ -675,7 +682,8 @@ class BookingKindView(SecureBaseView):
                   "issue_odometer": booking.issue_odometer if editing else (vehicle.odometer_km if vehicle else ""),
                   "returned_at": booking.returned_at.strftime(DT_FORMAT) if booking.returned_at else "",
                   "return_odometer": booking.return_odometer or "", "driver_name": booking.driver_name or "",
-                  "driver_phone": booking.driver_phone or "", "driver_licence_number": booking.driver_licence_number or ""}
+                  "driver_phone": booking.driver_phone or "", "driver_licence_number": booking.driver_licence_number or "",
+                  "mode": "edit" if editing else "issue", "version": booking.version}
         return self.render("bookings/issue.html", booking=booking, editing=editing, errors=errors, values=values,
                            vehicle=vehicle, kind=self.kind)
 
@@ -686,9 +694,12 @@ class BookingKindView(SecureBaseView):
             abort(403)
         now = rules.wall_clock_now()
         errors: dict = {}
-        locked = booking.return_signature is not None and not self.has("edit_handover")
+        # a saved return (signed or not) is changed only with "edit handover"
+        locked = booking.returned_at is not None and not self.has("edit_handover")
         if request.method == "POST":
             form = request.form
+            # what the form was opened for: a return form sent after someone else returned is refused
+            editing = {"edit": True, "return": False}.get(form.get("mode") or "")
             try:
                 signature = None
                 raw = form.get("signature") or ""
@@ -700,7 +711,8 @@ class BookingKindView(SecureBaseView):
                 rules.return_vehicle(db.session, booking, parse_dt(form.get("returned_at"), "returned_at") or now,
                                      parse_int(form.get("return_odometer"), "return_odometer"),
                                      form.get("return_fuel_level") or None, damages, form.get("return_remark"),
-                                     signature, current_user, self.settings(), now)
+                                     signature, current_user, self.settings(), now, edit=editing,
+                                     version=parse_int(form.get("version"), "version"))
                 copy = None
                 if form.get("action") == "save_new" and rules.has(current_user, self.kind, "new"):
                     copy = rules.new_from_template(db.session, booking, current_user, self.settings(), now)
@@ -722,7 +734,7 @@ class BookingKindView(SecureBaseView):
         values = {"returned_at": (booking.returned_at or now).strftime(DT_FORMAT),
                   "return_odometer": booking.return_odometer or booking.issue_odometer or "",
                   "return_fuel_level": booking.return_fuel_level or "8/8", "return_remark": booking.return_remark or "",
-                  "damages": ""}
+                  "damages": "", "mode": "edit" if booking.returned_at else "return", "version": booking.version}
         return self.render("bookings/return.html", booking=booking, errors=errors, values=values,
                            fuel_levels=FUEL_LEVELS, locked=locked, kind=self.kind, now=now)
 
@@ -834,6 +846,13 @@ class BookingLogbookView(SecureBaseView):
                     date_to=args.get("to", ""), issued_by=args.get("issued_by", ""), returned_by=args.get("returned_by", ""),
                     open_only=args.get("open") == "1", group=args.get("group", "vehicle"))
 
+    FILTER_ARGS = ("kind", "q", "from", "to", "issued_by", "returned_by", "open", "group")
+
+    def filter_args(self) -> dict[str, list[str]]:
+        """The filters of the request (every chosen kind), for links that keep them: only the
+        filter fields, so a link's own arguments ("selected", "fmt") are never given twice."""
+        return {k: request.args.getlist(k) for k in self.FILTER_ARGS if k in request.args}
+
     def rows(self, f: dict) -> list[Booking]:
         query = (select(Booking).where(Booking.kind.in_(f["kinds"]))
                  .options(joinedload(Booking.vehicle), joinedload(Booking.trade_plate), joinedload(Booking.issued_by),
@@ -876,7 +895,7 @@ class BookingLogbookView(SecureBaseView):
         return self.render("bookings/logbook.html", f=f, rows=rows, group_key=key, now=now, selected=selected,
                            kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, allowed_kinds=self.kinds(),
                            users=db.session.scalars(select(User).order_by(User.full_name)).all(), views=views,
-                           args=request.args)
+                           filter_args=self.filter_args())
 
     @expose("/export.<fmt>")
     def export(self, fmt):
@@ -905,6 +924,7 @@ def app_view(kind: str) -> BookingKindView:
 # (setting key, label, kind) of the booking module settings page
 BOOKING_SETTINGS = [
     ("booking.issue_days_before_pickup", _l("Issue before pickup in days (0: up to the next quarter hour)"), "int0"),
+    ("booking.issue_hours_before_start", _l("An issue may be dated at most this many hours before the booking's start (or before now, when that is earlier)"), "int0"),
     ("booking.max_hours_in_past", _l("A new booking may start at most this many hours in the past"), "int0"),
     ("booking.update_vehicle_reservation", _l("Update reservation info in the vehicle register"), "bool"),
     ("booking.resource_two_lines", _l("Two-line resources (registration number and model on separate lines)"), "bool"),

@@ -196,3 +196,42 @@ def test_planning_tab_and_form_follow_each_other(page, live_app, fleet):
     assert page.input_value("#vehicle") == str(fleet["v2"])
     assert page.input_value("#start_at") == f"{tuesday.isoformat()}T09:00"
     shot(page, "bookings-planning-tab")
+
+
+def test_logbook_info_panel_of_the_selected_booking(page, live_app, fleet):
+    """Issue 9 item 9: clicking a booking in the logbook opens its info panel (it answered 500)
+    and the panel shows that booking, not another one; the filters stay."""
+    now = rules.wall_clock_now()
+    with live_app.app_context():
+        from models import Customer, User, Vehicle
+
+        customer, advisor = db.session.get(Customer, fleet["customer"]), db.session.get(User, fleet["advisor"])
+        out = rules.create_booking(db.session, "loaner", customer, {"start_at": now, "end_at": now + dt.timedelta(hours=5),
+                                   "vehicle": db.session.get(Vehicle, fleet["v1"]), "remark": "Barnstol"},
+                                   advisor, SETTINGS, now)
+        rules.issue_vehicle(db.session, out, now, 1234, advisor, SETTINGS, now)
+        planned = rules.create_booking(db.session, "loaner", customer,
+                                       {"start_at": now + dt.timedelta(days=2), "end_at": now + dt.timedelta(days=3),
+                                        "vehicle": db.session.get(Vehicle, fleet["v2"])}, advisor, SETTINGS, now)
+        db.session.commit()
+        out_number, planned_number = out.number, planned.number
+    login(page)
+    page.goto("/admin/bookings/logbook/?kind=loaner")
+    page.locator(f'tr.logbook-row[data-number="{out_number}"] td a').first.click()
+    panel = page.locator("#logbook-detail")
+    panel.wait_for()
+    expect(panel.locator(".card-title")).to_contain_text(out_number)
+    expect(panel).to_contain_text("ABC123")
+    expect(panel).to_contain_text("1234")
+    expect(panel).to_contain_text("Barnstol")
+    expect(panel).not_to_contain_text(planned_number)
+    expect(page.locator(f'tr.logbook-row.table-active[data-number="{out_number}"]')).to_have_count(1)
+    assert page.is_checked("#kind-loaner")
+    # the row's actions stay beside the panel, not under it
+    actions = page.locator(f'tr.logbook-row[data-number="{out_number}"] td.logbook-actions a')
+    assert actions.count() >= 4
+    panel_left = panel.bounding_box()["x"]
+    for i in range(actions.count()):
+        box = actions.nth(i).bounding_box()
+        assert box["x"] + box["width"] <= panel_left + 1, actions.nth(i).inner_text()
+    shot(page, "bookings-logbook-info-panel")

@@ -413,3 +413,148 @@ def test_signature_is_kept_out_of_the_history(session, w):
     assert booking.signature.png == b"\x89PNG-signature"
     logged = session.query(AuditLog).filter(AuditLog.table_name == "booking").all()
     assert logged and not any("PNG" in (row.new_value or "") for row in logged)
+
+
+# --- issue 9 item 8: handover changes, second issues, rights, back-dating, messages ----------
+
+def _issued_then_next(session, w):
+    """ABC123 out on ``first`` 06:00-08:00 (returned), then out on ``second`` from 08:30 (open)."""
+    first = new(session, w, start=T(6), end=T(9))
+    b.issue_vehicle(session, first, T(6), None, w["advisor"], SETTINGS, NOW)
+    b.return_vehicle(session, first, T(8), 1100, None, [], None, None, w["advisor"], SETTINGS, NOW)
+    second = new(session, w, start=T(9), end=T(12))
+    b.issue_vehicle(session, second, T(8, 30), None, w["advisor"], SETTINGS, NOW)
+    return first, second
+
+
+def test_reediting_a_return_runs_the_overlap_check(session, w):
+    """Issue 9 item 8a: moving a saved return into a later issue of the same vehicle is
+    refused (it used to be saved, so the vehicle was out twice and the later booking could
+    not be returned); so is the same change through "edit issue"."""
+    first, second = _issued_then_next(session, w)
+    with pytest.raises(DomainError, match=f"already issued on booking {second.number}") as err:
+        b.return_vehicle(session, first, T(9), 1100, None, [], None, None, w["advisor"], SETTINGS, NOW, edit=True)
+    assert err.value.field == "returned_at" and first.returned_at == T(8)
+    with pytest.raises(DomainError, match=second.number):
+        b.edit_issue(session, first, T(6), 1000, w["advisor"], SETTINGS, NOW, returned_at=T(9))
+    assert first.returned_at == T(8)
+    # a change that keeps the periods apart is saved, and the later booking can be returned
+    b.return_vehicle(session, first, T(8, 15), 1100, None, [], None, None, w["advisor"], SETTINGS, NOW, edit=True)
+    b.return_vehicle(session, second, T(10), 1200, None, [], None, None, w["advisor"], SETTINGS, NOW)
+    assert first.returned_at == T(8, 15) and second.returned_at == T(10)
+
+
+def test_second_issue_of_an_issued_booking_is_refused(app, session, w):
+    """Issue 9 item 8b: a second issue of a booking that another user (another tab, an old
+    open form) has issued meanwhile is refused with a message naming the first issue; the
+    first issue's time and odometer stay (the check runs on the booking as stored, under the
+    lock, in the same transaction)."""
+    from sqlalchemy.orm import Session
+
+    from models import User, db
+
+    booking = new(session, w, start=T(10))
+    session.commit()
+    booking_id, user_id = booking.id, w["advisor"].id
+    other = Session(db.engine)
+    try:
+        # the second user opened the booking before the first one issued it
+        stale = other.get(Booking, booking_id)
+        assert stale.issued_at is None
+        first = session.get(Booking, booking_id)
+        b.issue_vehicle(session, first, T(10), 1200, session.get(User, user_id), SETTINGS, NOW)
+        session.commit()
+        with pytest.raises(DomainError, match=r"already issued on this booking \(2026-11-24 10:00 by Advisor\)"):
+            b.issue_vehicle(other, stale, T(10, 5), 1300, other.get(User, user_id), SETTINGS, NOW)
+        other.rollback()
+    finally:
+        other.close()
+    session.expire_all()
+    stored = session.get(Booking, booking_id)
+    assert stored.issued_at == T(10) and stored.issue_odometer == 1200 and w["v1"].odometer_km == 1200
+
+
+def test_handover_forms_opened_on_an_old_version_are_refused(session, w):
+    """Issue 9 item 8b: the version the form was opened on is checked in the transaction of
+    the save: an issue, an edit of it and a return sent from a form older than the stored
+    booking are refused, and a return form sent after the return is not saved over it."""
+    booking = new(session, w, start=T(9))
+    opened = booking.version
+    b.update_booking(session, booking, None, {"remark": "Barnstol"}, w["advisor"], SETTINGS, NOW)
+    with pytest.raises(DomainError, match="Someone else saved this booking"):
+        b.issue_vehicle(session, booking, T(9), None, w["advisor"], SETTINGS, NOW, version=opened)
+    b.issue_vehicle(session, booking, T(9), None, w["advisor"], SETTINGS, NOW, version=booking.version)
+    opened = booking.version
+    b.edit_issue(session, booking, T(9, 15), 1000, w["advisor"], SETTINGS, NOW, version=opened)
+    with pytest.raises(DomainError, match="Someone else saved this booking"):
+        b.edit_issue(session, booking, T(9, 30), 1000, w["advisor"], SETTINGS, NOW, version=opened)
+    b.return_vehicle(session, booking, T(10), 1100, None, [], None, None, w["advisor"], SETTINGS, NOW,
+                     edit=False, version=booking.version)
+    with pytest.raises(DomainError, match=r"already returned on this booking \(2026-11-24 10:00 by Advisor\)"):
+        b.return_vehicle(session, booking, T(10, 5), 1150, None, [], None, None, w["advisor"], SETTINGS, NOW,
+                         edit=False)
+    assert booking.issued_at == T(9, 15) and booking.return_odometer == 1100
+
+
+def test_editing_an_unsigned_return_needs_edit_handover(session, w):
+    """Issue 9 item 8c: a saved return is changed afterwards only with "edit handover", signed
+    or not (it used to need only "return" when unsigned)."""
+    returner = add_user(session, "returner", rights_for("loaner", "return", "issue", "new"))
+    booking = new(session, w, start=T(9))
+    b.issue_vehicle(session, booking, T(9), None, returner, SETTINGS, NOW)
+    b.return_vehicle(session, booking, T(10), 1100, None, [], None, None, returner, SETTINGS, NOW)
+    with pytest.raises(b.Forbidden, match="edit handover"):
+        b.return_vehicle(session, booking, T(10), 1200, None, [], None, None, returner, SETTINGS, NOW)
+    with pytest.raises(b.Forbidden):
+        b.return_vehicle(session, booking, T(10), 1200, None, [], None, None, returner, SETTINGS, NOW, edit=True)
+    assert booking.return_odometer == 1100
+    b.return_vehicle(session, booking, T(10), 1200, None, [], None, None, w["advisor"], SETTINGS, NOW, edit=True)
+    assert booking.return_odometer == 1200
+
+
+def test_issue_cannot_be_back_dated_without_limit(session, w):
+    """Issue 9 item 8d: an issue (and a later edit of it) is dated at most
+    "booking.issue_hours_before_start" hours (default 2) before the booking's start, or before
+    now when the booking starts later; it used to take any date in the past."""
+    from config.defaults import SETTINGS_DEFAULTS
+
+    assert SETTINGS_DEFAULTS["booking.issue_hours_before_start"] == 2
+    booking = new(session, w, start=T(9), end=T(16))
+    with pytest.raises(DomainError, match="cannot be earlier than 2026-11-24 07:00") as err:
+        b.issue_vehicle(session, booking, T(6, 59), None, w["advisor"], SETTINGS, NOW)
+    assert err.value.field == "issued_at" and booking.issued_at is None
+    with pytest.raises(DomainError, match="cannot be earlier"):
+        b.issue_vehicle(session, booking, dt.datetime(2020, 1, 1, 8, 0), None, w["advisor"], SETTINGS, NOW)
+    b.issue_vehicle(session, booking, T(7), None, w["advisor"], SETTINGS, NOW)
+    with pytest.raises(DomainError, match="cannot be earlier") as err:
+        b.edit_issue(session, booking, T(6), 1000, w["advisor"], SETTINGS, NOW)
+    assert err.value.field == "issued_at" and booking.issued_at == T(7)
+    # a booking of tomorrow issued to a customer who is here today: from now minus the hours
+    tomorrow = new(session, w, vehicle="v2", start=T(9, day=25), end=T(12, day=25))
+    with pytest.raises(DomainError, match="cannot be earlier than 2026-11-24 08:07"):
+        b.issue_vehicle(session, tomorrow, T(8), None, w["advisor"], SETTINGS, NOW)
+    b.issue_vehicle(session, tomorrow, NOW, None, w["advisor"], SETTINGS, NOW)
+    # with the setting 0, not before the start
+    strict = dict(SETTINGS, **{"booking.issue_hours_before_start": 0})
+    rental = new(session, w, kind="rental", vehicle="rental", start=T(9), end=T(12))
+    with pytest.raises(DomainError, match="cannot be earlier than 2026-11-24 09:00"):
+        b.issue_vehicle(session, rental, T(8, 59), None, w["advisor"], strict, NOW)
+    b.issue_vehicle(session, rental, T(9), None, w["advisor"], strict, NOW)
+
+
+def test_conflict_message_follows_the_state_of_the_other_booking(session, w):
+    """Issue 9 item 8e: a conflict with a booking that was returned says when it was out, not
+    "not returned"; a conflict with one still out says so."""
+    first = new(session, w, start=T(6), end=T(9))
+    b.issue_vehicle(session, first, T(6), None, w["advisor"], SETTINGS, NOW)
+    b.return_vehicle(session, first, T(8), 1100, None, [], None, None, w["advisor"], SETTINGS, NOW)
+    second = new(session, w, start=T(7), end=T(12))
+    with pytest.raises(DomainError) as err:
+        b.issue_vehicle(session, second, T(7, 30), None, w["advisor"], SETTINGS, NOW)
+    message = err.value.message
+    assert first.number in message and "not returned" not in message
+    assert "2026-11-24 06:00" in message and "2026-11-24 08:00" in message
+    b.issue_vehicle(session, second, T(8), None, w["advisor"], SETTINGS, NOW)
+    third = new(session, w, start=T(9), end=T(12))
+    with pytest.raises(DomainError, match=f"already issued on booking {second.number} .* and not returned"):
+        b.issue_vehicle(session, third, T(9), None, w["advisor"], SETTINGS, NOW)

@@ -242,6 +242,7 @@ def test_settings_page_saves(app, client, auth, admin_user):
                                                          "booking.colour_overdue": "#112233", "booking.colour_done": "#112233"})
     assert "Enter a whole number" in bad.get_data(as_text=True) or "heltal" in bad.get_data(as_text=True)
     ok = client.post("/admin/bookings/settings/", data={"csrf_token": token, "booking.issue_days_before_pickup": "2",
+                                                        "booking.issue_hours_before_start": "3",
                                                         "booking.max_hours_in_past": "24", "booking.colour_planned": "#112233",
                                                         "booking.colour_overdue": "#112233", "booking.colour_done": "#112233",
                                                         "booking.resource_two_lines": "on"})
@@ -251,6 +252,7 @@ def test_settings_page_saves(app, client, auth, admin_user):
 
         s = load_settings(db.session)
         assert s["booking.issue_days_before_pickup"] == 2 and s["booking.resource_two_lines"] is True
+        assert s["booking.issue_hours_before_start"] == 3
         assert s["booking.update_vehicle_reservation"] is False
 
 
@@ -334,3 +336,119 @@ def test_context_menu_follows_status_and_rights(app, client, auth, setup):
     assert "cancel_issue" not in issued["actions"] and "edit_issue" not in issued["actions"]  # no edit handover
     assert "delete" not in issued["actions"]
     assert client.get(f"/admin/bookings/rental/{setup['rental']}/menu").status_code == 403  # no rental rights
+
+
+# --- issue 9 items 8 and 9 ------------------------------------------------------------------
+
+def form_values(html: str, form_id: str) -> dict:
+    """The named inputs of one form on the page (what the browser would send back)."""
+    form = re.search(rf'<form[^>]*id="{form_id}".*?</form>', html, re.S).group(0)
+    values = {}
+    for tag in re.findall(r"<input[^>]*>", form):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name:
+            values[name.group(1)] = value.group(1) if value else ""
+    return values
+
+
+def test_an_old_issue_form_does_not_overwrite_the_first_issue(app, client, auth, setup):
+    """Issue 9 item 8b: the issue form of a planned booking, sent after someone else issued
+    it (another user, tab or an old open form), is refused with a message; the first issue's
+    time and odometer stay (it used to be saved over them as an "edit issue")."""
+    login_with(app, client, auth, rights_for("loaner"))
+    page = client.get(f"{BASE}/{setup['planned']}/issue").get_data(as_text=True)
+    data = form_values(page, "issue-form")
+    assert data["mode"] == "issue" and data["version"]
+    with app.app_context():
+        booking = db.session.get(Booking, setup["planned"])
+        first_time = rules.wall_clock_now()
+        rules.issue_vehicle(db.session, booking, first_time, 1500, booking.advisor, SETTINGS, first_time)
+        db.session.commit()
+    data.update(issued_at=fmt(rules.wall_clock_now()), issue_odometer="1700")
+    response = client.post(f"{BASE}/{setup['planned']}/issue", data=data)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="form-error"' in text
+    assert "already issued on this booking" in text or "redan lämnats ut" in text
+    with app.app_context():
+        stored = db.session.get(Booking, setup["planned"])
+        assert stored.issued_at == first_time and stored.issue_odometer == 1500
+
+
+def test_editing_a_return_into_a_later_issue_is_refused(app, client, auth, setup):
+    """Issue 9 item 8a: the "edit return" form runs the overlap check: a return moved into the
+    next issue of the vehicle is refused next to the field, naming the booking still out."""
+    with app.app_context():
+        advisor = db.session.get(Booking, setup["issued"]).advisor
+        customer = db.session.get(Booking, setup["issued"]).customer
+        v1 = db.session.get(Vehicle, setup["v1"])
+        now = rules.wall_clock_now()
+        first = rules.create_booking(db.session, "loaner", customer, {"start_at": now - dt.timedelta(hours=4),
+                                     "end_at": now - dt.timedelta(hours=1), "vehicle": v1}, advisor, SETTINGS, now)
+        rules.issue_vehicle(db.session, first, now - dt.timedelta(hours=4), None, advisor, SETTINGS, now)
+        rules.return_vehicle(db.session, first, now - dt.timedelta(hours=3), 1100, None, [], None, None, advisor,
+                             SETTINGS, now)
+        second = rules.create_booking(db.session, "loaner", customer, {"start_at": now - dt.timedelta(hours=2),
+                                      "end_at": now + dt.timedelta(hours=2), "vehicle": v1}, advisor, SETTINGS, now)
+        rules.issue_vehicle(db.session, second, now - dt.timedelta(hours=2), None, advisor, SETTINGS, now)
+        db.session.commit()
+        first_id, second_number, returned = first.id, second.number, first.returned_at
+    login_with(app, client, auth, rights_for("loaner"))
+    page = client.get(f"{BASE}/{first_id}/return").get_data(as_text=True)
+    data = form_values(page, "return-form")
+    assert data["mode"] == "edit"
+    data.update(returned_at=fmt(now - dt.timedelta(hours=1)), return_odometer="1100", action="save")
+    response = client.post(f"{BASE}/{first_id}/return", data=data)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-field="returned_at"' in text and second_number in text
+    with app.app_context():
+        assert db.session.get(Booking, first_id).returned_at == returned
+
+
+def test_an_unsigned_return_is_edited_only_with_edit_handover(app, client, auth, setup):
+    """Issue 9 item 8c: without "edit handover" the saved (unsigned) return is neither offered
+    for editing nor changed by a POST."""
+    token = login_with(app, client, auth, rights_for("rental") - {"booking_rental.edit_handover"})
+    menu = client.get(f"/admin/bookings/rental/{setup['rental']}/menu").get_json()
+    assert menu["status"] == "returned" and "edit_return" not in menu["actions"]
+    page = client.get(f"/admin/bookings/rental/{setup['rental']}/return").get_data(as_text=True)
+    assert 'id="return-locked"' in page
+    response = client.post(f"/admin/bookings/rental/{setup['rental']}/return",
+                           data={"csrf_token": token, "mode": "edit", "return_odometer": "3300",
+                                 "returned_at": fmt(rules.wall_clock_now())})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.get(Booking, setup["rental"]).return_odometer == 3100
+
+
+def test_back_dated_issue_is_refused_next_to_the_field(app, client, auth, setup):
+    """Issue 9 item 8d: the issue form refuses a time far before the booking's start."""
+    token = login_with(app, client, auth, rights_for("loaner"))
+    response = client.post(f"{BASE}/{setup['planned']}/issue",
+                           data={"csrf_token": token, "mode": "issue", "issued_at": "2020-01-01T08:00"})
+    assert response.status_code == 422 and 'data-field="issued_at"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Booking, setup["planned"]).issued_at is None
+
+
+def test_logbook_info_panel_shows_the_selected_booking(app, client, auth, setup):
+    """Issue 9 item 9: /admin/bookings/logbook/?selected=N answered 500 ("got multiple values
+    for keyword argument 'selected'"); it shows the panel of booking N, and the row links keep
+    every chosen kind."""
+    login_with(app, client, auth, rights_for("loaner") | rights_for("rental"))
+    with app.app_context():
+        issued = db.session.get(Booking, setup["issued"])
+        number, vehicle = issued.number, issued.vehicle.registration_number
+        rental_number = db.session.get(Booking, setup["rental"]).number
+    response = client.get(f"/admin/bookings/logbook/?kind=loaner&kind=rental&selected={setup['issued']}")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    panel = re.search(r'<div class="card" id="logbook-detail">.*?</dl>', text, re.S).group(0)
+    assert number in panel and vehicle in panel and rental_number not in panel
+    assert re.search(rf'<tr class="logbook-row table-active" data-number="{number}"', text)
+    links = re.findall(r'href="(/admin/bookings/logbook/\?[^"]*selected=[^"]*)"', text)
+    assert links and all(link.count("selected=") == 1 and "kind=loaner" in link and "kind=rental" in link
+                         for link in links)
+    # a booking of a kind not chosen is not shown
+    other = client.get(f"/admin/bookings/logbook/?kind=loaner&selected={setup['rental']}")
+    assert other.status_code == 200 and 'id="logbook-detail"' not in other.get_data(as_text=True)
