@@ -139,6 +139,7 @@ def _new_invoice(session: Session, kind: str, payer: Customer, user, today: dt.d
         language=payer.language or "sv", prices_include_vat=not payer.prices_exclude_vat,
         vat_treatment=vat_treatment(payer), payment_term_name=term.name if term else None,
         payment_term_days=days, created_by=user, lines=[],
+        currency="SEK",  # set now, not at flush: _close rounds SEK documents (a manual credit note too)
     )
     if kind == "invoice":
         invoice.ocr = ocr_reference(sequence)

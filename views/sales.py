@@ -526,7 +526,11 @@ class InvoiceView(SecureModelView):
         invoice = db.session.get(Invoice, _id(request.args.get("id")) or 0)
         if invoice is None:
             abort(404)
-        xml = peppol.invoice_xml(invoice, load_settings(db.session))
+        try:
+            xml = peppol.invoice_xml(invoice, load_settings(db.session))
+        except DomainError as exc:  # a buyer without a Peppol address gets no (invalid) file
+            flash(exc.message, "error")
+            return redirect(url_for("invoice.details_view", id=invoice.id))
         return Response(xml, mimetype="application/xml",
                         headers={"Content-Disposition": f'attachment; filename="{invoice.number}.xml"'})
 
