@@ -86,7 +86,12 @@ def export_peppol(invoice_number: str, output: str):
     invoice = db.session.scalar(select(Invoice).where(Invoice.number == invoice_number.strip()))
     if invoice is None:
         _fail(f"no invoice or credit note has the number {invoice_number!r}")
-    xml = invoice_xml(invoice, load_settings(db.session))
+    from services import DomainError
+
+    try:
+        xml = invoice_xml(invoice, load_settings(db.session))
+    except DomainError as exc:
+        _fail(exc.message)
     try:
         with open(output, "wb") as fh:
             fh.write(xml)

@@ -71,6 +71,16 @@ SETTINGS_DEFAULTS.update({
     "sales.text.under_total": "Tack för att du anlitar oss!",
     "sales.text.footer": "",
 })
+# the same texts in German and English ("<key>.de", "<key>.en"): a document is wholly in its
+# language, an empty text is left out (issue 9 item 18)
+SETTINGS_DEFAULTS.update({f"{key}.{lang}": "" for key in [k for k in SETTINGS_DEFAULTS if k.startswith("sales.text.")]
+                          for lang in ("de", "en")})
+SETTINGS_DEFAULTS.update({
+    "sales.text.standard.quote.de": "Das Angebot gilt 30 Tage.",
+    "sales.text.standard.quote.en": "This quote is valid for 30 days.",
+    "sales.text.under_total.de": "Vielen Dank für Ihren Auftrag!",
+    "sales.text.under_total.en": "Thank you for your business!",
+})
 
 # Countries active by default (Sweden, Norway, Denmark, Finland, Germany)
 ACTIVE_COUNTRIES = {"SE", "NO", "DK", "FI", "DE"}

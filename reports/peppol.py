@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+import re
+
+from flask_babel import gettext as _
 from lxml import etree
 
 from models import Invoice
+from services import DomainError
+from services.identifiers import peppol_endpoint
 from services.invoicing import invoice_totals
 
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -19,9 +24,6 @@ CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
-# Peppol electronic address schemes (EAS) for a buyer's VAT number, by country
-VAT_SCHEMES = {"DE": "9930", "FR": "9957", "NL": "9944", "BE": "9925", "AT": "9914", "IT": "0211",
-               "ES": "9920", "FI": "0216", "DK": "0184", "NO": "0192"}
 UNIT_CODES = {"st": "H87", "h": "HUR", "tim": "HUR", "l": "LTR", "liter": "LTR", "m": "MTR", "kg": "KGM"}
 EXEMPTIONS = {"AE": ("VATEX-EU-AE", "Reverse charge"), "G": ("VATEX-EU-G", "Export outside the EU")}
 
@@ -68,20 +70,79 @@ def _digits(value: str | None) -> str:
     return "".join(ch for ch in (value or "") if ch.isalnum())
 
 
-def _address(b: _Builder, party, lines: list[str], country: str) -> None:
+# postal codes that hold a space or letters, by country; elsewhere the postal code is the
+# leading words that hold a digit ("123 45 Stockholm", "0150 Oslo", "D02 X285 Dublin")
+POSTAL_CODES = {
+    "SE": r"\d{3} ?\d{2}", "NL": r"\d{4} ?[A-Z]{2}", "PL": r"\d{2}-\d{3}", "PT": r"\d{4}-\d{3}",
+    "GB": r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", "CA": r"[A-Z]\d[A-Z] ?\d[A-Z]\d", "CZ": r"\d{3} ?\d{2}",
+    "SK": r"\d{3} ?\d{2}", "GR": r"\d{3} ?\d{2}", "MT": r"[A-Z]{3} ?\d{4}", "LV": r"LV-\d{4}", "LT": r"LT-\d{5}",
+}
+
+
+def split_postal(line: str, country: str) -> tuple[str, str]:
+    """("123 45", "Stockholm") from "123 45 Stockholm" (an address line as Address.lines()
+    writes it: postal code, a space, the city)."""
+    line = " ".join((line or "").split())
+    pattern = POSTAL_CODES.get(country)
+    if pattern:
+        match = re.match(rf"^({pattern})(?:\s+(.*))?$", line, re.IGNORECASE)
+        if match:
+            return match.group(1), match.group(2) or ""
+    words = line.split(" ")
+    n = 0
+    while n < len(words) - 1 and any(ch.isdigit() for ch in words[n]):
+        n += 1
+    return " ".join(words[:n]), " ".join(words[n:])
+
+
+def address_parts(lines: list[str], country: str) -> dict:
+    """Street, additional street, postal code, city and country of a snapshot's address lines
+    (street, street 2, "postal code city", and the address's country code when foreign)."""
+    lines = [l for l in (lines or []) if l and l.strip()]
+    if lines and re.fullmatch(r"[A-Z]{2}", lines[-1].strip()):
+        country = lines.pop().strip()
+    parts = {"street": "", "street2": "", "postal": "", "city": "", "country": country}
+    if not lines:
+        return parts
+    if len(lines) == 1:
+        parts["postal"], parts["city"] = split_postal(lines[0], country)
+        if not parts["postal"]:
+            parts["street"], parts["city"] = lines[0], ""
+        return parts
+    parts["street"] = lines[0]
+    if len(lines) > 2:
+        parts["street2"] = ", ".join(lines[1:-1])
+    parts["postal"], parts["city"] = split_postal(lines[-1], country)
+    return parts
+
+
+def _address(b: _Builder, party, parts: dict) -> None:
     address = b.cac(party, "PostalAddress")
-    street = lines[0] if lines else ""
-    postal_city = next((l for l in reversed(lines) if l and l[:1].isdigit() and l != street), "")
-    postal, _sep, city = postal_city.partition(" ")
-    if street:
-        b.cbc(address, "StreetName", street)
-    if len(lines) > 2 and lines[1] != postal_city:
-        b.cbc(address, "AdditionalStreetName", lines[1])
-    if city:
-        b.cbc(address, "CityName", city)
-    if postal:
-        b.cbc(address, "PostalZone", postal)
-    b.cbc(b.cac(address, "Country"), "IdentificationCode", country)
+    if parts["street"]:
+        b.cbc(address, "StreetName", parts["street"])
+    if parts["street2"]:
+        b.cbc(address, "AdditionalStreetName", parts["street2"])
+    if parts["city"]:
+        b.cbc(address, "CityName", parts["city"])
+    if parts["postal"]:
+        b.cbc(address, "PostalZone", parts["postal"])
+    b.cbc(b.cac(address, "Country"), "IdentificationCode", parts["country"])
+
+
+def buyer_endpoint(invoice: Invoice) -> tuple[str, str]:
+    """The buyer's Peppol address (EAS scheme, identifier). A buyer without one (a private
+    person, or a company with neither an organisation number nor a VAT number of a Peppol
+    scheme) cannot receive an e-invoice: refused with a message, never an invalid file."""
+    customer = invoice.customer
+    personal = invoice.country_code == "SE" and len(_digits(invoice.org_number)) == 12  # a personnummer
+    if personal or (customer is not None and customer.kind == "private"):
+        raise DomainError(_("%(c)s is a private person and cannot receive a Peppol e-invoice; send the PDF instead.",
+                            c=invoice.customer_name))
+    endpoint = peppol_endpoint(invoice.country_code, invoice.org_number, invoice.vat_number)
+    if endpoint is None:
+        raise DomainError(_("%(c)s has no organisation number or VAT number with a Peppol address; "
+                            "send the PDF instead.", c=invoice.customer_name))
+    return endpoint
 
 
 def _tax_category(b: _Builder, parent, name: str, code: str, percent) -> None:
@@ -128,8 +189,9 @@ def build(invoice: Invoice, settings: dict) -> etree._Element:
     org = _digits(settings.get("company.org_number"))
     b.cbc(seller, "EndpointID", org, schemeID="0007")
     b.cbc(b.cac(seller, "PartyName"), "Name", settings.get("company.name"))
-    _address(b, seller, [settings.get("company.address") or "",
-                         f"{settings.get('company.postal_code') or ''} {settings.get('company.city') or ''}".strip()], "SE")
+    _address(b, seller, {"street": settings.get("company.address") or "", "street2": "",
+                         "postal": settings.get("company.postal_code") or "", "city": settings.get("company.city") or "",
+                         "country": "SE"})
     tax = b.cac(seller, "PartyTaxScheme")
     b.cbc(tax, "CompanyID", settings.get("company.vat_number"))
     b.cbc(b.cac(tax, "TaxScheme"), "ID", "VAT")
@@ -148,49 +210,44 @@ def build(invoice: Invoice, settings: dict) -> etree._Element:
 
     # buyer (köpare), from the snapshot
     buyer = b.cac(b.cac(root, "AccountingCustomerParty"), "Party")
-    buyer_org = _digits(invoice.org_number)
+    scheme, endpoint = buyer_endpoint(invoice)
     vat = _digits(invoice.vat_number)
-    if invoice.country_code == "SE" and len(buyer_org) == 10:
-        b.cbc(buyer, "EndpointID", buyer_org, schemeID="0007")
-    elif vat and invoice.country_code in VAT_SCHEMES:
-        b.cbc(buyer, "EndpointID", vat, schemeID=VAT_SCHEMES[invoice.country_code])
-    elif invoice.customer.email:
-        b.cbc(buyer, "EndpointID", invoice.customer.email, schemeID="EM")
-    else:
-        b.cbc(buyer, "EndpointID", buyer_org or invoice.customer_number, schemeID="0007")
+    b.cbc(buyer, "EndpointID", endpoint, schemeID=scheme)
     ident = b.cac(buyer, "PartyIdentification")
     b.cbc(ident, "ID", invoice.customer_number)
     b.cbc(b.cac(buyer, "PartyName"), "Name", invoice.customer_name)
-    _address(b, buyer, list(invoice.billing_address or []), invoice.country_code or "SE")
+    _address(b, buyer, address_parts(list(invoice.billing_address or []), invoice.country_code or "SE"))
     if vat:
         tax = b.cac(buyer, "PartyTaxScheme")
         b.cbc(tax, "CompanyID", vat)
         b.cbc(b.cac(tax, "TaxScheme"), "ID", "VAT")
     legal = b.cac(buyer, "PartyLegalEntity")
     b.cbc(legal, "RegistrationName", invoice.customer_name)
-    if invoice.country_code == "SE" and len(buyer_org) == 10:
-        b.cbc(legal, "CompanyID", buyer_org, schemeID="0007")
+    if scheme in ("0007", "0192", "0184", "0191", "0196"):  # a legal registration number
+        b.cbc(legal, "CompanyID", endpoint, schemeID=scheme)
 
     if invoice.supply_date:
         b.cbc(b.cac(root, "Delivery"), "ActualDeliveryDate", invoice.supply_date.isoformat())
 
-    # payment (betalning): OCR as the payment reference, to IBAN and to bankgiro
+    # payment (betalning): OCR as the payment reference. Every payment means has code 30 (credit
+    # transfer; UBL-SR-47 wants one code, SE-R-012 code 30 at home): bankgiro and plusgiro for a
+    # Swedish buyer (SE-R-011), the IBAN for everyone
     if not credit:
-        if settings.get("company.iban"):
-            means = b.cac(root, "PaymentMeans")
-            b.cbc(means, "PaymentMeansCode", "58")  # SEPA credit transfer
-            b.cbc(means, "PaymentID", invoice.ocr)
-            account = b.cac(means, "PayeeFinancialAccount")
-            b.cbc(account, "ID", _digits(settings.get("company.iban")))
-            if settings.get("company.bic"):
-                b.cbc(b.cac(account, "FinancialInstitutionBranch"), "ID", settings.get("company.bic"))
-        if settings.get("company.bankgiro"):
+        accounts = []
+        if invoice.country_code == "SE":
+            for key, branch in (("company.bankgiro", "SE:BANKGIRO"), ("company.plusgiro", "SE:PLUSGIRO")):
+                if _digits(settings.get(key)):
+                    accounts.append((_digits(settings.get(key)), branch))
+        if _digits(settings.get("company.iban")):
+            accounts.append((_digits(settings.get("company.iban")), settings.get("company.bic") or None))
+        for account_id, branch in accounts:
             means = b.cac(root, "PaymentMeans")
             b.cbc(means, "PaymentMeansCode", "30")
             b.cbc(means, "PaymentID", invoice.ocr)
             account = b.cac(means, "PayeeFinancialAccount")
-            b.cbc(account, "ID", _digits(settings.get("company.bankgiro")))
-            b.cbc(b.cac(account, "FinancialInstitutionBranch"), "ID", "SE:BANKGIRO")
+            b.cbc(account, "ID", account_id)
+            if branch:
+                b.cbc(b.cac(account, "FinancialInstitutionBranch"), "ID", branch)
         if invoice.payment_term_name:
             b.cbc(b.cac(root, "PaymentTerms"), "Note", invoice.payment_term_name)
 

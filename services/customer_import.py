@@ -41,6 +41,7 @@ from services.identifiers import (
     format_personal_number,
     normalise_email,
     normalise_org_number,
+    normalise_vat_number,
     normalise_personal_number,
     normalise_phone,
 )
@@ -161,6 +162,7 @@ class _Lookups:
         self.tags = {t.name.lower(): t.id for t in session.scalars(select(Tag))}
         self.countries = {c.code.upper(): c.code for c in session.scalars(select(Country))}
         self.countries.update({c.name.lower(): c.code for c in session.scalars(select(Country))})
+        self.eu_members = {c.code for c in session.scalars(select(Country).where(Country.eu_member.is_(True)))}
 
 
 TRUE = {"1", "ja", "yes", "y", "true", "x", "sant"}
@@ -227,17 +229,22 @@ def check_rows(session: Session, config: rc.RegisterConfig, settings: dict, rows
                 err.append((column, exc.message))
                 return None
 
+        if active("country"):
+            country = str(v.get("country") or "SE").strip()
+            code = lookups.countries.get(country.upper()) or lookups.countries.get(country.lower())
+            if code is None:
+                err.append(("country", _("Unknown country: %(c)s", c=country)))
+            p["country_code"] = code
+        # identifiers are checked by the customer's country
+        home = p.get("country_code") or "SE"
         if kind == "company" and active("org_number"):
-            p["org_number"] = attempt("org_number", lambda: normalise_org_number(v.get("org_number")))
+            p["org_number"] = attempt("org_number", lambda: normalise_org_number(v.get("org_number"), home))
         if kind == "private" and active("personal_number"):
             p["personal_number"] = attempt("personal_number",
                                            lambda: normalise_personal_number(v.get("personal_number")))
         if active("vat_number") and v.get("vat_number"):
-            from stdnum.eu import vat as eu_vat
-            try:
-                p["vat_number"] = eu_vat.validate(str(v["vat_number"]))
-            except Exception:
-                err.append(("vat_number", _("Invalid VAT number: %(v)s", v=v["vat_number"])))
+            p["vat_number"] = attempt("vat_number", lambda: normalise_vat_number(
+                str(v["vat_number"]), home, home in lookups.eu_members or home == "SE"))
         elif active("vat_number"):
             p["vat_number"] = None
         if active("email"):
@@ -254,12 +261,6 @@ def check_rows(session: Session, config: rc.RegisterConfig, settings: dict, rows
             if lang not in ("sv", "de", "en"):
                 err.append(("language", _("Language must be sv, de or en.")))
             p["language"] = lang
-        if active("country"):
-            country = str(v.get("country") or "SE").strip()
-            code = lookups.countries.get(country.upper()) or lookups.countries.get(country.lower())
-            if code is None:
-                err.append(("country", _("Unknown country: %(c)s", c=country)))
-            p["country_code"] = code
         for key in LOOKUPS:
             if not active(key):
                 continue

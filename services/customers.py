@@ -4,15 +4,15 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from stdnum.eu import vat as eu_vat
 
-from models import Address, Customer, User
+from models import Address, Country, Customer, User
 from services import DomainError
 from services.identifiers import (
     normalise_email,
     normalise_org_number,
     normalise_personal_number,
     normalise_phone,
+    normalise_vat_number,
 )
 from services.notifications import in_language_of, notify
 from services.references import describe, references_to
@@ -65,19 +65,19 @@ def _prepare_customer(session: Session, customer: Customer, settings: dict, user
         raise DomainError(_("A name is required."), "name")
     if customer.kind not in ("company", "private"):
         raise DomainError(_("Choose company or private."), "kind")
+    # identifiers are checked by the customer's country (a Norwegian organisation number
+    # and MVA number are valid for a customer in Norway)
+    country = customer.country if customer.country is not None else (
+        session.get(Country, customer.country_code) if customer.country_code else None)
+    country_code = country.code if country is not None else (customer.country_code or "SE")
+    eu_member = country.eu_member if country is not None else country_code == "SE"
     if customer.kind == "company":
-        customer.org_number = normalise_org_number(customer.org_number)
+        customer.org_number = normalise_org_number(customer.org_number, country_code)
         customer.personal_number = None
     else:
         customer.personal_number = normalise_personal_number(customer.personal_number)
         customer.org_number = None
-    if customer.vat_number and customer.vat_number.strip():
-        try:
-            customer.vat_number = eu_vat.validate(customer.vat_number.strip())
-        except Exception:
-            raise DomainError(_("Invalid VAT number: %(v)s", v=customer.vat_number), "vat_number")
-    else:
-        customer.vat_number = None
+    customer.vat_number = normalise_vat_number(customer.vat_number, country_code, eu_member)
     customer.email = normalise_email(customer.email)
     customer.phone = normalise_phone(customer.phone)
     for contact in customer.contacts:

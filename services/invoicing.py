@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -139,6 +140,7 @@ def _new_invoice(session: Session, kind: str, payer: Customer, user, today: dt.d
         language=payer.language or "sv", prices_include_vat=not payer.prices_exclude_vat,
         vat_treatment=vat_treatment(payer), payment_term_name=term.name if term else None,
         payment_term_days=days, created_by=user, lines=[],
+        currency="SEK",  # set now, not at flush: _close rounds SEK documents (a manual credit note too)
     )
     if kind == "invoice":
         invoice.ocr = ocr_reference(sequence)
@@ -170,6 +172,12 @@ def _snapshot_line(invoice: Invoice, line: OrderLine, treatment: str) -> Invoice
 
 
 def _add_fee_lines(invoice: Invoice, lines: list[OrderLine], settings: dict, with_invoice_fee: bool) -> None:
+    with force_locale(invoice.language or "sv"):  # automatic texts in the document's language
+        _add_fee_lines_in_language(invoice, lines, settings, with_invoice_fee)
+
+
+def _add_fee_lines_in_language(invoice: Invoice, lines: list[OrderLine], settings: dict,
+                               with_invoice_fee: bool) -> None:
     treatment = invoice.vat_treatment
     fee = env_fee_for(lines, settings)
     if fee:
@@ -301,7 +309,8 @@ def create_credit_note(session: Session, invoice: Invoice, user, today: dt.date,
         setattr(note, attr, getattr(invoice, attr))
     note.credited_invoice = invoice
     note.due_date = today
-    note.text = text or _("Credit of invoice %(n)s", n=invoice.number)
+    with force_locale(note.language or "sv"):
+        note.text = text or _("Credit of invoice %(n)s", n=invoice.number)
     for line in invoice.lines:
         if line.id in wanted:
             qty = wanted[line.id]

@@ -526,7 +526,11 @@ class InvoiceView(SecureModelView):
         invoice = db.session.get(Invoice, _id(request.args.get("id")) or 0)
         if invoice is None:
             abort(404)
-        xml = peppol.invoice_xml(invoice, load_settings(db.session))
+        try:
+            xml = peppol.invoice_xml(invoice, load_settings(db.session))
+        except DomainError as exc:  # a buyer without a Peppol address gets no (invalid) file
+            flash(exc.message, "error")
+            return redirect(url_for("invoice.details_view", id=invoice.id))
         return Response(xml, mimetype="application/xml",
                         headers={"Content-Disposition": f'attachment; filename="{invoice.number}.xml"'})
 
@@ -733,6 +737,20 @@ class DocumentRecipientView(SecureModelView):
             raise DomainError(_("Give a valid e-mail address."), "email")
 
 
+_DOCUMENT_TEXTS = [
+    ("sales.text.heading.invoice", _l("Heading: invoice")),
+    ("sales.text.heading.credit_note", _l("Heading: credit note")),
+    ("sales.text.heading.quote", _l("Heading: quote")),
+    ("sales.text.heading.order_confirmation", _l("Heading: order confirmation")),
+    ("sales.text.heading.work_order", _l("Heading: work order")),
+    ("sales.text.heading.delivery_note", _l("Heading: delivery note")),
+    ("sales.text.standard.invoice", _l("Standard text: invoice")),
+    ("sales.text.standard.quote", _l("Standard text: quote")),
+    ("sales.text.standard.order_confirmation", _l("Standard text: order confirmation")),
+    ("sales.text.under_total", _l("Text under the total")),
+    ("sales.text.footer", _l("Footer text")),
+]
+
 SALES_SETTINGS = [
     ("sales.round_to_krona", _l("Round invoice totals to whole kronor (rounding line)"), "bool"),
     ("sales.env_fee_percent", _l("Environmental fee / consumables, percent of labour (0 = off)"), "decimal"),
@@ -753,6 +771,10 @@ SALES_SETTINGS = [
     ("sales.text.standard.order_confirmation", _l("Standard text: order confirmation"), "str"),
     ("sales.text.under_total", _l("Text under the total"), "str"),
     ("sales.text.footer", _l("Footer text"), "str"),
+    # the document texts in German and English (issue 9 item 18)
+    *[(f"{key}.{lang}", _l(label_of_language, text=label), "str")
+      for lang, label_of_language in (("de", "%(text)s (German)"), ("en", "%(text)s (English)"))
+      for key, label in _DOCUMENT_TEXTS],
     ("sales.smtp_host", _l("SMTP server (empty: e-mails stay in the outbox)"), "str"),
     ("sales.smtp_port", _l("SMTP port"), "int"),
     ("sales.smtp_user", _l("SMTP user"), "str"),

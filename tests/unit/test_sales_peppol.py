@@ -110,10 +110,13 @@ def test_credit_note_validates(app, session):
     assert not fatal, [str(f) for f in fatal]
 
 
-@pytest.mark.parametrize("country, vat, code", [("DE", "DE136695976", "AE"), ("US", None, "G")])
-def test_reverse_charge_and_export_categories(app, session, country, vat, code):
+@pytest.mark.parametrize("country, org, vat, code, endpoint", [
+    ("DE", None, "DE136695976", "AE", ("9930", "DE136695976")),
+    ("US", "042103594", None, "G", ("9959", "042103594"))])
+def test_reverse_charge_and_export_categories(app, session, country, org, vat, code, endpoint):
     session.get(Country, "DE").eu_member = True
-    cust = h.customer(session, "3003", "Foreign Ltd", None, country_code=country, vat_number=vat)
+    cust = h.customer(session, "3003", "Foreign Ltd", org, country_code=country, vat_number=vat)
+    cust.kind = "company"
     invoice, settings = _invoice(session, cust)
     xml = peppol.invoice_xml(invoice, settings)
     ok, errors = validate_xsd(xml)
@@ -121,6 +124,8 @@ def test_reverse_charge_and_export_categories(app, session, country, vat, code):
     root = etree.fromstring(xml)
     cats = {s.find("cac:TaxCategory/cbc:ID", NS).text for s in root.findall("cac:TaxTotal/cac:TaxSubtotal", NS)}
     assert cats == {code}
+    buyer = root.find("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID", NS)
+    assert (buyer.get("schemeID"), buyer.text) == endpoint
     assert root.find("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:TaxExemptionReasonCode", NS).text == \
         f"VATEX-EU-{code}"
     _check_sums(root, invoice, "InvoiceLine")
