@@ -137,6 +137,8 @@ def test_audit_log_offers_no_delete_and_refuses_every_change(app, client, auth, 
     html = client.get("/admin/auditlog/").get_data(as_text=True)
     assert 'value="delete"' not in html and "Ta bort" not in html
     assert "Söder" in html and "skapad" in html  # the action in Swedish
+    # the register and the field as its screens say
+    assert re.search(r'col-table_name">\s*Distrikt\s*<', html) and re.search(r'col-field">\s*Namn\s*<', html)
     token = csrf_from(html)
     client.post("/admin/auditlog/action/", data={"action": "delete", "rowid": ids, "csrf_token": token})
     assert client.post("/admin/auditlog/delete/", data={"id": ids[0], "csrf_token": token}).status_code == 403
