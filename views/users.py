@@ -139,6 +139,25 @@ def _action_label(view, context, model, name):
     return str(ACTION_LABELS.get(model.action, model.action))
 
 
+def _register_views(view) -> dict:
+    """table name -> the register's view (its name and column labels), from the menu."""
+    from flask_admin.model import BaseModelView
+
+    return {v.model.__tablename__: v for v in view.admin._views
+            if isinstance(v, BaseModelView) and getattr(v, "model", None) is not None}
+
+
+def _table_label(view, context, model, name):
+    register = _register_views(view).get(model.table_name)
+    return str(register.name) if register is not None else model.table_name
+
+
+def _field_label(view, context, model, name):
+    register = _register_views(view).get(model.table_name)
+    labels = (register.column_labels or {}) if register is not None else {}
+    return str(labels.get(model.field, model.field or ""))
+
+
 class AuditLogView(SecureModelView):
     """The audit log is append-only: no create, edit or delete here (nor the bulk delete), and
     services.audit refuses any change or deletion of its rows on every code path."""
@@ -161,7 +180,8 @@ class AuditLogView(SecureModelView):
                     options=LazyOptions(lambda: [(k, str(v)) for k, v in ACTION_LABELS.items()])),
         "table_name", "record_id", "field",
     )
-    column_formatters = {"action": _action_label}
+    # the register's name and the field's label as its screens show them ("Distrikt", "Namn")
+    column_formatters = {"action": _action_label, "table_name": _table_label, "field": _field_label}
     column_formatters_export = column_formatters
     column_labels = {"at": _l("Time"), "user": _l("User"), "action": _l("Action"), "table_name": _l("Table"),
                      "record_id": _l("Record"), "field": _l("Field"), "old_value": _l("Old value"),
