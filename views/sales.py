@@ -105,6 +105,19 @@ def _fmt_invoice(view, context, model, name):
     return Markup(f'<a href="{url_for("invoice.details_view", id=model.invoice.id)}">{escape(model.invoice.number)}</a>')
 
 
+def _flash_finalised(invoices, delivery) -> None:
+    """What finalising made: the invoice numbers, what was put in the outbox and, as a
+    warning, why a document of a customer who wants e-mail was not."""
+    if len(invoices) == 1:
+        flash(_("Invoice %(n)s was created.", n=invoices[0].number), "success")
+    else:
+        flash(_("Invoices %(n)s were created.", n=", ".join(i.number for i in invoices)), "success")
+    for message in delivery.queued:
+        flash(_("The e-mail to %(r)s was put in the outbox.", r=message.recipient), "info")
+    for problem in delivery.problems:
+        flash(problem, "warning")
+
+
 class OrderView(SecureModelView):
     """Offerter och order at /admin/order/."""
 
@@ -381,12 +394,17 @@ class OrderView(SecureModelView):
         order = db.session.get(Order, _id(request.form.get("order_id")) or 0)
         if order is None:
             abort(404)
-        made = []
+        from reports import mail
+
+        made, delivery = [], []
         settings = load_settings(db.session)
-        ok = self._run(order, lambda: made.append(
-            invoicing.finalise_invoice(db.session, order, current_user, _today(), settings)))
-        if ok:
-            flash(_("Invoice %(n)s was created.", n=made[0].number), "success")
+
+        def work():
+            made.extend(invoicing.finalise_order(db.session, order, current_user, _today(), settings))
+            delivery.append(mail.deliver_finalised(db.session, made, settings, current_user))
+
+        if self._run(order, work):
+            _flash_finalised(made, delivery[0])
             return redirect(url_for("invoice.details_view", id=made[0].id))
         return self._back(order)
 
@@ -407,22 +425,16 @@ class OrderView(SecureModelView):
 
     @expose("/send", methods=("POST",))
     def send(self):
-        from reports import sales as pdf_reports
+        from reports import mail
 
         _post("sales.send")
         order = db.session.get(Order, _id(request.form.get("order_id")) or 0)
         if order is None:
             abort(404)
-        doc_type = "quote" if order.kind == "quote" else "order_confirmation"
         settings = load_settings(db.session)
 
         def work():
-            data = pdf_reports.order_data(order, doc_type, settings)
-            message = outbox.queue(db.session, outbox.recipient_for(db.session, order.bill_to, doc_type),
-                                   f"{DOC_LABELS[doc_type]} {order.id} – {settings['company.name']}", "",
-                                   pdf_reports.filename(data), pdf_reports.render_pdf(data, settings),
-                                   current_user, order_id=order.id)
-            outbox.send(message, settings)
+            outbox.send(mail.queue_order_document(db.session, order, settings, current_user), settings)
 
         self._run(order, work, _("The document was put in the outbox."))
         return self._back(order)
@@ -532,7 +544,7 @@ class InvoiceView(SecureModelView):
 
     @expose("/send", methods=("POST",))
     def send(self):
-        from reports import sales as pdf_reports
+        from reports import mail
 
         _post("sales.send")
         invoice = db.session.get(Invoice, _id(request.form.get("invoice_id")) or 0)
@@ -540,11 +552,7 @@ class InvoiceView(SecureModelView):
             abort(404)
         settings = load_settings(db.session)
         try:
-            body = pdf_reports.invoice_pdf(db.session, invoice, settings)
-            data = pdf_reports.invoice_data(invoice)
-            message = outbox.queue(db.session, outbox.recipient_for(db.session, invoice.customer, invoice.kind),
-                                   f"{INVOICE_KIND_LABELS[invoice.kind]} {invoice.number} – {settings['company.name']}",
-                                   "", pdf_reports.filename(data), body, current_user, invoice_id=invoice.id)
+            message = mail.queue_invoice(db.session, invoice, settings, current_user)
             sent = outbox.send(message, settings)
             db.session.commit()
         except DomainError as exc:
@@ -655,6 +663,8 @@ class CollectiveInvoicingView(SecureBaseView):
     def run_group(self):
         """Finalise one group (one payer) in its own transaction; the page calls this per group
         and shows the progress."""
+        from reports import mail
+
         payload = request.get_json(silent=True) or {}
         ids = [i for i in payload.get("order_ids", []) if isinstance(i, int)]
         found = list(db.session.scalars(select(Order).where(Order.id.in_(ids)).order_by(Order.id)))
@@ -663,13 +673,15 @@ class CollectiveInvoicingView(SecureBaseView):
                 raise DomainError(_("Some of the orders no longer exist."))
             if any(o.status != "ready" for o in found):
                 raise DomainError(_("Some of the orders are not ready for invoicing (or already invoiced)."))
-            made = invoicing.finalise_orders(db.session, found, current_user, _today(), load_settings(db.session))
+            settings = load_settings(db.session)
+            made = invoicing.finalise_orders(db.session, found, current_user, _today(), settings)
+            delivery = mail.deliver_finalised(db.session, made, settings, current_user)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             return jsonify(ok=False, error=exc.message)
         return jsonify(ok=True, invoices=[{"number": i.number, "url": url_for("invoice.details_view", id=i.id)}
-                                          for i in made])
+                                          for i in made], warnings=delivery.problems)
 
 
 class OutboxView(SecureModelView):
