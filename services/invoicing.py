@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from stdnum.eu import vat as eu_vat
 
-from models import Customer, Invoice, InvoiceLine, NumberSeries, Order, OrderLine
+from models import Customer, InsuranceCase, Invoice, InvoiceLine, NumberSeries, Order, OrderLine
 from services import DomainError
 from services.numbering import take_number
 from services.orders import _decimal_setting, env_fee_for
@@ -446,7 +446,16 @@ def create_credit_note(session: Session, invoice: Invoice, user, today: dt.date,
                 text=line.text, unit=line.unit, quantity=qty, unit_price=line.unit_price,
                 discount_percent=line.discount_percent, vat_percent=line.vat_percent,
                 net_amount=line_net(qty, line.unit_price, line.discount_percent)))
-    _close(note, settings)
+    split = session.scalar(select(InsuranceCase.id).where(
+        (InsuranceCase.owner_invoice_id == invoice.id) | (InsuranceCase.insurer_invoice_id == invoice.id)))
+    _close(note, {} if split else settings)  # a part of an insurance case was not rounded to kronor
+    if not already and all(wanted.get(l.id) == l.quantity for l in invoice.lines):
+        # everything credited at once: the credit note reverses the invoice to the öre
+        note.rounding, note.total = invoice.rounding, invoice.total
+    if note.net_total < 0:
+        # a deduction line (the excess of an insurance case) is credited with what it reduces
+        raise DomainError(_("The credit note total would be negative; credit the deduction together with the "
+                            "lines it reduces."))
     session.add(note)
     session.flush()
     return note

@@ -133,3 +133,19 @@ def test_case_orders_are_not_invoiced_collectively(session):
     orders.add_line(session, other, "free_text", text="X", unit_price=D("100"), vat_percent=25)
     with pytest.raises(DomainError, match="insurance case"):
         invoicing.finalise_orders(session, [other, order], None, TODAY, settings)
+
+
+def test_insurer_invoice_credited_whole_but_not_its_deduction_alone(session):
+    """Issue 9 item 20: the insurer's invoice carries the excess as a deduction line; a credit
+    note of that line alone would be negative and is refused, a full credit mirrors the invoice."""
+    order, owner, insurer, settings = _case_order(session)
+    _owner_inv, insurer_inv = invoicing.finalise_order(session, order, None, TODAY, settings)
+    session.commit()
+    deduction = next(l for l in insurer_inv.lines if l.unit_price < 0)
+    with pytest.raises(DomainError, match="negative"):
+        invoicing.create_credit_note(session, insurer_inv, None, TODAY, settings, {deduction.id: D(1)})
+    session.rollback()
+    note = invoicing.create_credit_note(session, insurer_inv, None, TODAY, settings)
+    session.commit()
+    assert note.net_total == insurer_inv.net_total and note.vat_total == insurer_inv.vat_total
+    assert note.total == insurer_inv.total

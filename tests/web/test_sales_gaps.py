@@ -1,13 +1,14 @@
 """Sales gaps through the test client: e-mail by default on finalising with editable texts
 (000 11.07, 11.09), insurance customers and cases on the order screen (000 90.15-90.16.1)."""
-import email.policy
+import io
 import re
 from decimal import Decimal as D
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
-from models import Customer, InsuranceCase, Invoice, MessageText, Order, OutboxMessage, User, db
+from models import DocumentRecipient, InsuranceCase, Invoice, MessageText, Order, OutboxMessage, User, db
 from services import orders
 from tests import sales_helpers as h
 from tests.conftest import csrf_from
@@ -39,7 +40,6 @@ def test_finalise_queues_one_email_with_the_pdf_in_the_customers_language(app, c
                       email_documents=True)
     with app.app_context():
         cust = db.session.get(Order, order_id).customer
-        from models import DocumentRecipient
         db.session.add(DocumentRecipient(customer=cust, document_type="invoice", email="rechnung@berg.example"))
         db.session.commit()
     auth.login()
@@ -105,7 +105,7 @@ def test_the_text_register_is_editable_and_used(app, client, auth, admin_user, e
     r = client.post(url, data={"csrf_token": token, "edit_version": version,
                                "subject": "Er faktura {number} – {customer}", "body": "Att betala: {total}"})
     assert r.status_code == 302
-    assert client.get(f"/admin/messagetext/new/").status_code in (302, 403)
+    assert client.get("/admin/messagetext/new/").status_code in (302, 403)
     order_id = _order(app, name="Bygg & <Co>", email="kund@example.se", email_documents=True)
     token = auth.token(f"/admin/order/details/?id={order_id}")
     client.post("/admin/order/finalise", data={"csrf_token": token, "order_id": order_id})
@@ -163,6 +163,14 @@ def test_enter_an_insurance_case_and_finalise(app, client, auth, admin_user, eng
     page = client.get(url).get_data(as_text=True)
     assert 'id="case-owner-invoice"' in page and 'id="case-insurer-invoice"' in page
     assert 'id="case-form"' not in page  # invoiced: the case can no longer change
+    # both printed documents name the case: claim number, insurer, vehicle
+    with app.app_context():
+        ids = [i.id for i in db.session.scalars(select(Invoice).order_by(Invoice.sequence))]
+    for invoice_id in ids:
+        pdf = client.get(f"/admin/invoice/pdf?id={invoice_id}")
+        assert pdf.status_code == 200
+        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+        assert "SK-77" in text and "Trygg Försäkring AB" in text and "KLM456" in text
 
 
 def test_insurance_company_flag_on_the_customer_form(app, client, auth, admin_user, english_users):
