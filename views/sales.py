@@ -113,6 +113,14 @@ def _fmt_invoice(view, context, model, name):
     return Markup(f'<a href="{url_for("invoice.details_view", id=model.invoice.id)}">{escape(model.invoice.number)}</a>')
 
 
+def _deliver(documents):
+    """E-mail by default (11.07) for just finalised invoices or credit notes, in the caller's
+    transaction."""
+    from reports import mail
+
+    return mail.deliver_finalised(db.session, documents, load_settings(db.session), current_user)
+
+
 def _flash_finalised(invoices, delivery) -> None:
     """What finalising made: the invoice numbers, what was put in the outbox and, as a
     warning, why a document of a customer who wants e-mail was not."""
@@ -120,6 +128,10 @@ def _flash_finalised(invoices, delivery) -> None:
         flash(_("Invoice %(n)s was created.", n=invoices[0].number), "success")
     else:
         flash(_("Invoices %(n)s were created.", n=", ".join(i.number for i in invoices)), "success")
+    _flash_delivery(delivery)
+
+
+def _flash_delivery(delivery) -> None:
     for message in delivery.queued:
         flash(_("The e-mail to %(r)s was put in the outbox.", r=message.recipient), "info")
     for problem in delivery.problems:
@@ -633,6 +645,7 @@ class InvoiceView(SecureModelView):
                 note = invoicing.create_credit_note(
                     db.session, invoice, current_user, _today(), load_settings(db.session),
                     None if request.form.get("full") == "1" else quantities, request.form.get("text") or None)
+                delivery = _deliver([note])
                 db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
@@ -640,6 +653,7 @@ class InvoiceView(SecureModelView):
                 flash(exc.message, "error")
             else:
                 flash(_("Credit note %(n)s was created.", n=note.number), "success")
+                _flash_delivery(delivery)
                 return redirect(self.get_url(".details_view", id=note.id))
         return self.render("sales/credit_note.html", invoice=invoice, credited=credited, errors=errors,
                            form=request.form)
@@ -664,12 +678,14 @@ class ManualCreditNoteView(SecureBaseView):
                     db.session, customer, request.form.get("amount", ""), request.form.get("vat_percent", "25"),
                     request.form.get("account", ""), request.form.get("text", ""), current_user, _today(),
                     load_settings(db.session))
+                delivery = _deliver([note])
                 db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
                 errors[exc.field or "_"] = exc.message
             else:
                 flash(_("Credit note %(n)s was created.", n=note.number), "success")
+                _flash_delivery(delivery)
                 return redirect(url_for("invoice.details_view", id=note.id))
         return self.render("sales/manual_credit.html", errors=errors, form=request.form)
 

@@ -35,7 +35,8 @@ def _order(app, **customer_fields) -> int:
 def test_finalise_queues_one_email_with_the_pdf_in_the_customers_language(app, client, auth, admin_user,
                                                                          english_users):
     """Issue 9 item 19: a customer who wants e-mail gets exactly one message, to its invoice
-    address (11.09), PDF attached, subject and body in its language (German here)."""
+    address (11.09), PDF attached, subject and body in its language (German here); so does
+    its credit note."""
     order_id = _order(app, number="1101", name="Autohaus Berg GmbH", email="info@berg.example", language="de",
                       email_documents=True)
     with app.app_context():
@@ -54,6 +55,15 @@ def test_finalise_queues_one_email_with_the_pdf_in_the_customers_language(app, c
         assert message.subject.startswith(f"Rechnung {invoice.number}")
         assert "Autohaus Berg GmbH" in message.body and "Rechnung" in message.body and invoice.ocr in message.body
         assert message.attachment.startswith(b"%PDF") and message.attachment_name == f"faktura-{invoice.number}.pdf"
+        invoice_id = invoice.id
+    # a credit note of the invoice goes the same way: to the invoice address, in German
+    url = f"/admin/invoice/credit/?id={invoice_id}"
+    client.post(url, data={"csrf_token": auth.token(url), "id": invoice_id, "full": "1"})
+    with app.app_context():
+        note = db.session.scalar(select(Invoice).where(Invoice.kind == "credit_note"))
+        message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.invoice_id == note.id))
+        assert message.recipient == "rechnung@berg.example"
+        assert message.subject.startswith(f"Gutschrift {note.number}") and message.attachment.startswith(b"%PDF")
 
 
 def test_customer_who_does_not_want_email_gets_none(app, client, auth, admin_user, english_users):
