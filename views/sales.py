@@ -848,6 +848,11 @@ class MessageTextView(SettingsView):
     def can_delete(self):
         return False
 
+    action_disallowed_list = ["delete"]
+
+    def is_action_allowed(self, name):
+        return name != "delete" and super().is_action_allowed(name)
+
     def on_model_change(self, form, model, is_created):
         model.subject = outbox.check_text(model.subject, "subject").strip()
         if not model.subject:

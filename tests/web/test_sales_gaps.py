@@ -116,6 +116,12 @@ def test_the_text_register_is_editable_and_used(app, client, auth, admin_user, e
                                "subject": "Er faktura {number} – {customer}", "body": "Att betala: {total}"})
     assert r.status_code == 302
     assert client.get("/admin/messagetext/new/").status_code in (302, 403)
+    # a fixed set: no text can be deleted, not even by the bulk action
+    assert "action_delete" not in listing and 'value="delete"' not in listing
+    client.post("/admin/messagetext/action/", data={"csrf_token": token, "action": "delete", "rowid": [text_id]})
+    client.post("/admin/messagetext/delete/", data={"csrf_token": token, "id": text_id})
+    with app.app_context():
+        assert db.session.get(MessageText, text_id) is not None
     order_id = _order(app, name="Bygg & <Co>", email="kund@example.se", email_documents=True)
     token = auth.token(f"/admin/order/details/?id={order_id}")
     client.post("/admin/order/finalise", data={"csrf_token": token, "order_id": order_id})
