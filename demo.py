@@ -484,6 +484,14 @@ def demo_sales(session: Session, rng: random.Random, count: int = 320) -> dict[s
         else:
             order.status = "ready" if rng.random() < 0.5 else "in_progress"
             made.append((order, "open"))
+    # insurance cases (90.15-90.16.1): an insurer, and a few damage repairs it pays less the excess
+    cases = _demo_insurance_cases(session, rng, settings, customers, operations, advisors, today)
+    made.extend(cases)
+    made.sort(key=lambda pair: (pair[0].delivery_date or pair[0].order_date, pair[0].id or 0))
+    # e-mail by default (11.07): some customers want their invoices by e-mail
+    for customer in customers:
+        if customer.email and rng.random() < 0.2:
+            customer.email_documents = True
     session.flush()
     invoices = []
     for order, plan in made:
@@ -504,22 +512,44 @@ def demo_sales(session: Session, rng: random.Random, count: int = 320) -> dict[s
     session.flush()
     queued = 0
     try:
-        from reports import sales as pdf_reports
-        from services import outbox
+        from reports import mail
 
-        for invoice in invoices[-5:]:
-            email = outbox.recipient_for(session, invoice.customer, "invoice")
-            if not email:
-                continue
-            body = pdf_reports.render_pdf(pdf_reports.invoice_data(invoice), settings)
-            outbox.queue(session, email, f"Faktura {invoice.number} – {settings['company.name']}", "",
-                         f"faktura-{invoice.number}.pdf", body, invoice_id=invoice.id)
-            queued += 1
+        # the last invoices of customers who want e-mail, as finalising queues them (11.07)
+        queued = len(mail.deliver_finalised(session, invoices[-15:], settings).queued)
     except RuntimeError:  # outside an app context the PDFs are left out
         pass
     return {"quotes": sum(1 for o, _p in made if o.kind == "quote"),
             "orders": sum(1 for o, _p in made if o.kind == "order"),
-            "invoices": len(invoices), "credit notes": credit_notes, "queued e-mails": queued}
+            "invoices": len(invoices), "credit notes": credit_notes, "insurance cases": len(cases),
+            "queued e-mails": queued}
+
+
+def _demo_insurance_cases(session: Session, rng: random.Random, settings: dict, customers: list, operations: list,
+                          advisors: list, today: dt.date) -> list:
+    """An insurance company and four damage repairs: invoiced ones (one with the VAT forwarded to
+    a VAT-registered company) and one still in the workshop."""
+    from services import insurance, orders
+
+    insurer = Customer(customer_number=str(take_number(session, "customer")), kind="company",
+                       name="Trygg Fordonsförsäkring AB", org_number=_orgnr(rng), email="skador@trygg.example",
+                       is_insurer=True, active=True, payment_term=customers[0].payment_term)
+    insurer.addresses = [Address(kind="billing", street="Box 1234", postal_code="106 55", city="Stockholm")]
+    session.add(insurer)
+    session.flush()
+    owners = [c for c in customers if c.vehicles and c.country_code == "SE"]
+    made = []
+    for i, owner in enumerate(rng.sample(owners, min(4, len(owners)))):
+        day = today - dt.timedelta(days=rng.randint(0, 8) if i == 3 else rng.randint(20, 200))
+        order = orders.create_order(session, owner, rng.choice(advisors) if advisors else None,
+                                    vehicle=owner.vehicles[0], today=day, delivery_date=day + dt.timedelta(days=2))
+        orders.add_line(session, order, "free_text", text="Byte av stötfångare fram, lackering",
+                        unit_price=Decimal(rng.choice(("6450.00", "8912.50", "11375.25"))), vat_percent=Decimal(25))
+        orders.add_line(session, order, "labour", labour=rng.choice(operations), quantity=Decimal("2.5"))
+        insurance.save_case(session, order, insurer, f"SK-{day:%Y}-{rng.randint(1000, 9999)}",
+                            day - dt.timedelta(days=rng.randint(3, 20)), Decimal(rng.choice(("1500.00", "3000.00"))),
+                            insurance.owner_is_vat_registered(owner), today=day)
+        made.append((order, "open" if i == 3 else "invoice"))
+    return made
 
 
 DEMO_EXTENSIONS.append(demo_sales)

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
@@ -486,6 +487,10 @@ class Customer(db.Model, Audited):
     cost_center_required: Mapped[bool] = mapped_column(default=False)
     order_number_required: Mapped[bool] = mapped_column(default=False)
     always_invoice_to_accounting: Mapped[bool] = mapped_column(default=False)
+    # skicka e-post som standard (000 11.07): finalised invoices and credit notes are e-mailed
+    email_documents: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # försäkringskund (000 90.15): an insurance company, chosen as insurer on insurance cases
+    is_insurer: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     active: Mapped[bool] = mapped_column(default=True, index=True)
 
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -1304,6 +1309,9 @@ class Order(db.Model, Audited):
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.position"
     )
+    insurance_case: Mapped["InsuranceCase | None"] = relationship(
+        back_populates="order", cascade="all, delete-orphan", uselist=False
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -1499,6 +1507,61 @@ class DocumentRecipient(db.Model, Audited):
 
     def __str__(self) -> str:
         return f"{self.document_type}: {self.email}"
+
+
+class InsuranceCase(db.Model, Audited):
+    """Försäkringsärende (000 90.16) on an order: the insurer pays the repair less the owner's
+    excess (självrisk); with ``forward_vat`` (90.16.1, vidarefakturering moms) the insurer pays
+    excluding VAT and the VAT-registered owner is invoiced the excess plus the VAT."""
+
+    __tablename__ = "insurance_case"
+    __audit_parent__ = ("sales_order", "order_id")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id", ondelete="CASCADE"), unique=True)
+    order: Mapped[Order] = relationship(back_populates="insurance_case")
+    insurer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    insurer: Mapped[Customer] = relationship()
+    claim_number: Mapped[str] = mapped_column(String(40))  # skadenummer
+    damage_date: Mapped[dt.date | None] = mapped_column(Date)  # skadedatum
+    excess: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))  # självrisk, incl. VAT
+    forward_vat: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # set at finalisation: the owner's invoice (excess, forwarded VAT) and the insurer's invoice
+    owner_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    owner_invoice: Mapped[Invoice | None] = relationship(foreign_keys=[owner_invoice_id])
+    insurer_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    insurer_invoice: Mapped[Invoice | None] = relationship(foreign_keys=[insurer_invoice_id])
+
+    __table_args__ = (CheckConstraint("excess >= 0", name="excess_not_negative"),)
+
+    def __str__(self) -> str:
+        return f"{self.claim_number} ({self.insurer.name if self.insurer else ''})"
+
+
+MESSAGE_DOCUMENT_TYPES = ("invoice", "credit_note", "quote", "order_confirmation")
+MESSAGE_LANGUAGES = ("sv", "de", "en")
+
+
+class MessageText(db.Model, Versioned, Audited):
+    """E-posttext: subject and body of the e-mail a document is sent with, per document type
+    and language, with placeholders such as {number} (services.outbox.render_text)."""
+
+    __tablename__ = "message_text"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_type: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(5))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        UniqueConstraint("document_type", "language", name="uq_message_text_document_type_language"),
+        CheckConstraint(
+            "document_type IN ('invoice', 'credit_note', 'quote', 'order_confirmation')", name="document_type"
+        ),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.document_type} ({self.language})"
 
 
 class OutboxMessage(db.Model):

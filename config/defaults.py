@@ -53,6 +53,7 @@ SETTINGS_DEFAULTS.update({
     "sales.credit_note_series_start": 50001,
     "sales.delete_after_months": 24,
     "sales.logo_path": "",
+    "sales.email_documents_by_default": False,  # 11.07 for every customer (else per customer)
     "sales.smtp_host": "",
     "sales.smtp_port": 587,
     "sales.smtp_user": "",

@@ -16,11 +16,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from stdnum.eu import vat as eu_vat
 
-from models import Customer, Invoice, InvoiceLine, NumberSeries, Order, OrderLine
+from models import Customer, InsuranceCase, Invoice, InvoiceLine, NumberSeries, Order, OrderLine
 from services import DomainError
 from services.numbering import take_number
 from services.orders import _decimal_setting, env_fee_for
-from services.pricing import ZERO, PricedLine, effective_vat, line_net, ocr_reference, totals
+from services.pricing import ZERO, PricedLine, effective_vat, line_net, net_from_gross, ocr_reference, q, totals
 
 INVOICE_SERIES = "invoice"
 CREDIT_SERIES = "credit_note"
@@ -212,6 +212,10 @@ def finalise_orders(session: Session, orders: list[Order], user, today: dt.date,
     incomplete orders. Does not commit."""
     if not orders:
         raise DomainError(_("Choose at least one order."))
+    case = orders[0].insurance_case
+    if len(orders) > 1 and any(o.insurance_case is not None for o in orders):
+        raise DomainError(_("Order %(n)s has an insurance case; it is invoiced on its own.",
+                            n=next(o.id for o in orders if o.insurance_case is not None)))
     payer = orders[0].bill_to
     for order in orders:
         if order.status == "invoiced" or order.invoice_id is not None:
@@ -235,6 +239,9 @@ def finalise_orders(session: Session, orders: list[Order], user, today: dt.date,
         who, pairs = groups[who_id]
         if not who.active:
             raise DomainError(_("The customer %(c)s is inactive; it cannot be invoiced.", c=who), "customer")
+        if case is not None and who_id == payer.id:
+            invoices.extend(_split_insurance_case(session, case, [line for _o, line in pairs], user, today, settings))
+            continue
         invoice = _new_invoice(session, "invoice", who, user, today, settings, template=orders[0])
         for _order, line in pairs:
             invoice.lines.append(_snapshot_line(invoice, line, invoice.vat_treatment))
@@ -249,18 +256,145 @@ def finalise_orders(session: Session, orders: list[Order], user, today: dt.date,
     for order in orders:
         order.invoice = main
         order.status = "invoiced"
+    if case is not None:
+        by_customer = {i.customer_id: i for i in invoices}
+        case.owner_invoice = by_customer.get(case.order.customer_id)
+        case.insurer_invoice = by_customer.get(case.insurer_id)
     session.flush()
     return invoices
 
 
-def finalise_invoice(session: Session, order: Order, user, today: dt.date, settings: dict | None = None) -> Invoice:
-    """Turn one order into an invoice (the payer's; warranty invoices are made as well)."""
+def finalise_order(session: Session, order: Order, user, today: dt.date, settings: dict | None = None) -> list[Invoice]:
+    """Turn one order into its invoices: the payer's first, then one per warranty payer; an
+    order with an insurance case gives the owner's and the insurer's invoice."""
     if settings is None:
         from services.settings import load_settings
         settings = load_settings(session)
     if order.kind == "quote":
         raise DomainError(_("A quote cannot be invoiced; copy it to an order first."))
-    return finalise_orders(session, [order], user, today, settings)[0]
+    return finalise_orders(session, [order], user, today, settings)
+
+
+def finalise_invoice(session: Session, order: Order, user, today: dt.date, settings: dict | None = None) -> Invoice:
+    """Turn one order into an invoice (the payer's; warranty invoices are made as well)."""
+    return finalise_order(session, order, user, today, settings)[0]
+
+
+# ---- insurance cases (90.16, 90.16.1) ------------------------------------------------------
+
+
+def _settle(invoice: Invoice, target: Decimal) -> Invoice:
+    """Sums of a split invoice from its lines, without rounding to kronor: the parts of an
+    insurance case add up to the order to the öre. VAT is computed per rate on each document,
+    so the parts may differ from the whole by an öre; that öre is the rounding of the part."""
+    _close(invoice, {})
+    adjustment = target - (invoice.net_total + invoice.vat_total)
+    if abs(adjustment) > Decimal("0.05"):
+        raise RuntimeError(f"insurance split off by {adjustment}")
+    invoice.rounding, invoice.total = adjustment, target
+    return invoice
+
+
+def _excess_by_rate(excess: Decimal, repair) -> list[tuple[Decimal, Decimal]]:
+    """The excess (incl. VAT) spread over the repair's VAT rates by their share of the gross:
+    (rate, net part) per rate; the last rate takes what is left, so the gross parts sum to it."""
+    gross_total = repair.net + repair.vat
+    rates = repair.rates
+    parts, left = [], excess
+    for i, (rate, net, vat) in enumerate(rates):
+        gross = left if i == len(rates) - 1 else q(excess * (net + vat) / gross_total)
+        left -= gross
+        parts.append((rate, net_from_gross(gross, rate)))
+    return [(rate, net) for rate, net in parts if net]
+
+
+def _split_insurance_case(session: Session, case, lines: list[OrderLine], user, today: dt.date,
+                          settings: dict) -> list[Invoice]:
+    """Försäkringsärende: the owner's excess invoice and the insurer's invoice, numbered in the
+    finalising transaction. Without forwarded VAT the insurer pays the repair including VAT
+    less the excess, and the owner pays the excess (including VAT, spread over the repair's
+    rates). With forwarded VAT (90.16.1, a VAT-registered owner) the insurer pays the repair
+    excluding VAT less the excess, and the owner's invoice carries the whole repair with all its
+    VAT, less the insurer's part: the owner pays the excess plus the VAT and deducts that VAT.
+    Neither part gets an invoice fee or a rounding to kronor; together they are the order."""
+    from services.insurance import check_case
+
+    order = case.order
+    owner, insurer = order.customer, case.insurer
+    check_case(case)
+    if vat_treatment(owner) != "domestic" or vat_treatment(insurer) != "domestic":
+        raise DomainError(_("An insurance case is invoiced with Swedish VAT; the owner and the insurer must be "
+                            "invoiced domestically."), "insurer")
+    values = {"claim": case.claim_number, "insurer": insurer.name, "owner": owner.name,
+              "vehicle": str(order.vehicle) if order.vehicle is not None else "",
+              "date": case.damage_date.isoformat() if case.damage_date else ""}
+
+    def new(who: Customer) -> Invoice:
+        invoice = _new_invoice(session, "invoice", who, user, today, settings, template=order)
+        with force_locale(invoice.language):
+            heading = _("Insurance case: claim number %(claim)s, %(insurer)s; vehicle %(vehicle)s; owner %(owner)s.",
+                        **values)
+            if values["date"]:
+                heading += " " + _("Date of damage: %(date)s.", **values)
+        invoice.text = "\n".join(t for t in (heading, order.text) if t)
+        return invoice
+
+    def add(invoice: Invoice, text: str, amount: Decimal, rate: Decimal) -> None:
+        invoice.lines.append(InvoiceLine(position=len(invoice.lines) + 1, kind="free_text", text=text[:300],
+                                         quantity=Decimal(1), unit_price=amount, vat_percent=rate,
+                                         net_amount=amount))
+
+    def add_repair(invoice: Invoice) -> None:
+        for line in lines:
+            invoice.lines.append(_snapshot_line(invoice, line, "domestic"))
+        with force_locale(invoice.language):
+            _add_fee_lines(invoice, lines, settings, with_invoice_fee=False)
+
+    excess = Decimal(case.excess or 0)
+    from services.orders import order_totals
+
+    repair = order_totals(order, settings, "domestic")  # the customer's lines and the environmental fee
+    made = []
+    if case.forward_vat:
+        insurer_part = repair.net - excess
+        if insurer_part <= 0:
+            raise DomainError(_("The excess must be less than the repair excluding VAT (%(n)s).", n=repair.net),
+                              "excess")
+        owner_invoice = new(owner)
+        add_repair(owner_invoice)
+        with force_locale(owner_invoice.language):
+            add(owner_invoice, _("Paid by %(insurer)s (claim number %(claim)s): the repair excluding VAT less the "
+                                 "excess", **values), -insurer_part, ZERO)
+        made.append(_settle(owner_invoice, excess + repair.vat))
+        insurer_invoice = new(insurer)
+        insurer_invoice.customer_reference, insurer_invoice.customer_order_number = case.claim_number, None
+        with force_locale(insurer_invoice.language):
+            add(insurer_invoice, _("Repair of %(vehicle)s, claim number %(claim)s: excluding VAT, less the excess "
+                                   "(the VAT is invoiced to the VAT-registered owner)", **values), insurer_part, ZERO)
+        made.append(_settle(insurer_invoice, insurer_part))
+    else:
+        gross = repair.net + repair.vat
+        if excess >= gross:
+            raise DomainError(_("The excess must be less than the order total (%(t)s).", t=gross), "excess")
+        parts = _excess_by_rate(excess, repair) if excess > 0 else []
+        if parts:
+            owner_invoice = new(owner)
+            with force_locale(owner_invoice.language):
+                for rate, net in parts:
+                    add(owner_invoice, _("Excess, claim number %(claim)s (%(insurer)s)", **values), net, rate)
+            made.append(_settle(owner_invoice, excess))
+        insurer_invoice = new(insurer)
+        insurer_invoice.customer_reference, insurer_invoice.customer_order_number = case.claim_number, None
+        add_repair(insurer_invoice)
+        with force_locale(insurer_invoice.language):
+            for rate, net in parts:
+                add(insurer_invoice, _("Less the excess, invoiced to the vehicle owner %(owner)s", **values), -net, rate)
+        made.append(_settle(insurer_invoice, gross - excess))
+    for invoice in made:
+        if invoice.net_total < 0:
+            raise DomainError(_("The invoice total would be negative; make a credit note instead."), "excess")
+        session.add(invoice)
+    return made
 
 
 # ---- credit notes -----------------------------------------------------------------------
@@ -320,7 +454,16 @@ def create_credit_note(session: Session, invoice: Invoice, user, today: dt.date,
                 text=line.text, unit=line.unit, quantity=qty, unit_price=line.unit_price,
                 discount_percent=line.discount_percent, vat_percent=line.vat_percent,
                 net_amount=line_net(qty, line.unit_price, line.discount_percent)))
-    _close(note, settings)
+    split = session.scalar(select(InsuranceCase.id).where(
+        (InsuranceCase.owner_invoice_id == invoice.id) | (InsuranceCase.insurer_invoice_id == invoice.id)))
+    _close(note, {} if split else settings)  # a part of an insurance case was not rounded to kronor
+    if not already and all(wanted.get(l.id) == l.quantity for l in invoice.lines):
+        # everything credited at once: the credit note reverses the invoice to the öre
+        note.rounding, note.total = invoice.rounding, invoice.total
+    if note.net_total < 0:
+        # a deduction line (the excess of an insurance case) is credited with what it reduces
+        raise DomainError(_("The credit note total would be negative; credit the deduction together with the "
+                            "lines it reduces."))
     session.add(note)
     session.flush()
     return note

@@ -2,6 +2,7 @@
 they stay queued and can be read in the console."""
 from __future__ import annotations
 
+import re
 import smtplib
 from email.message import EmailMessage
 
@@ -9,22 +10,143 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from sqlalchemy import select
 
-from models import Customer, DocumentRecipient, OutboxMessage, utcnow
+from models import (MESSAGE_DOCUMENT_TYPES, MESSAGE_LANGUAGES, Contact, Customer, DocumentRecipient, MessageText,
+                    OutboxMessage, utcnow)
 from services import DomainError
+
+# a document type without an address of its own goes to the address of its sibling (11.09)
+RECIPIENT_FALLBACK = {"credit_note": "invoice", "order_confirmation": "quote", "quote": "order_confirmation"}
+
+
+def _valid_address(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value if "@" in value and not any(c in value for c in "\r\n ,;") else None
 
 
 def recipient_for(session: Session, customer: Customer, document_type: str) -> str | None:
-    """The address flagged for the document type (11.09), else the customer's e-mail."""
-    flagged = session.scalar(select(DocumentRecipient.email).where(
-        DocumentRecipient.customer_id == customer.id, DocumentRecipient.document_type == document_type)
-        .order_by(DocumentRecipient.id))
-    return flagged or customer.email
+    """Who receives a document of the customer (11.09): the address given for the document
+    type, else the one given for its sibling type (a credit note goes where invoices go), else
+    the customer's own e-mail, else the first contact with an e-mail address. None: nobody."""
+    for kind in (document_type, RECIPIENT_FALLBACK.get(document_type)):
+        if kind is None:
+            continue
+        for email in session.scalars(select(DocumentRecipient.email).where(
+                DocumentRecipient.customer_id == customer.id, DocumentRecipient.document_type == kind)
+                .order_by(DocumentRecipient.id)):
+            if _valid_address(email):
+                return email.strip()
+    if _valid_address(customer.email):
+        return customer.email.strip()
+    for email in session.scalars(select(Contact.email).where(Contact.customer_id == customer.id,
+                                                             Contact.email.is_not(None))
+                                 .order_by(Contact.name, Contact.id)):
+        if _valid_address(email):
+            return email.strip()
+    return None
+
+
+def wants_email(customer: Customer, settings: dict) -> bool:
+    """Skicka e-post som standard (11.07): the customer's choice, or the module setting for all."""
+    return bool(customer.email_documents or settings.get("sales.email_documents_by_default"))
+
+
+# ---- e-mail texts per document type and language ------------------------------------------
+
+# the placeholders a text may use; each is filled in once, as plain text
+PLACEHOLDERS = ("number", "customer", "date", "due_date", "total", "ocr", "vehicle", "company")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+DEFAULT_TEXTS: dict[tuple[str, str], tuple[str, str]] = {
+    ("invoice", "sv"): ("Faktura {number} från {company}",
+                        "Hej {customer}!\n\nBifogat finns faktura {number} på {total}, att betala senast "
+                        "{due_date} (OCR {ocr}).\n\nMed vänliga hälsningar\n{company}"),
+    ("invoice", "de"): ("Rechnung {number} von {company}",
+                        "Guten Tag {customer},\n\nanbei erhalten Sie die Rechnung {number} über {total}, "
+                        "zahlbar bis {due_date} (OCR {ocr}).\n\nMit freundlichen Grüßen\n{company}"),
+    ("invoice", "en"): ("Invoice {number} from {company}",
+                        "Dear {customer},\n\nplease find attached invoice {number} for {total}, due on "
+                        "{due_date} (OCR {ocr}).\n\nKind regards\n{company}"),
+    ("credit_note", "sv"): ("Kreditnota {number} från {company}",
+                            "Hej {customer}!\n\nBifogat finns kreditnota {number} på {total}."
+                            "\n\nMed vänliga hälsningar\n{company}"),
+    ("credit_note", "de"): ("Gutschrift {number} von {company}",
+                            "Guten Tag {customer},\n\nanbei erhalten Sie die Gutschrift {number} über {total}."
+                            "\n\nMit freundlichen Grüßen\n{company}"),
+    ("credit_note", "en"): ("Credit note {number} from {company}",
+                            "Dear {customer},\n\nplease find attached credit note {number} for {total}."
+                            "\n\nKind regards\n{company}"),
+    ("quote", "sv"): ("Offert {number} från {company}",
+                      "Hej {customer}!\n\nBifogat finns vår offert {number} på {total}."
+                      "\n\nMed vänliga hälsningar\n{company}"),
+    ("quote", "de"): ("Angebot {number} von {company}",
+                      "Guten Tag {customer},\n\nanbei erhalten Sie unser Angebot {number} über {total}."
+                      "\n\nMit freundlichen Grüßen\n{company}"),
+    ("quote", "en"): ("Quote {number} from {company}",
+                      "Dear {customer},\n\nplease find attached our quote {number} for {total}."
+                      "\n\nKind regards\n{company}"),
+    ("order_confirmation", "sv"): ("Orderbekräftelse {number} från {company}",
+                                   "Hej {customer}!\n\nBifogat finns orderbekräftelse {number}."
+                                   "\n\nMed vänliga hälsningar\n{company}"),
+    ("order_confirmation", "de"): ("Auftragsbestätigung {number} von {company}",
+                                   "Guten Tag {customer},\n\nanbei erhalten Sie die Auftragsbestätigung {number}."
+                                   "\n\nMit freundlichen Grüßen\n{company}"),
+    ("order_confirmation", "en"): ("Order confirmation {number} from {company}",
+                                   "Dear {customer},\n\nplease find attached order confirmation {number}."
+                                   "\n\nKind regards\n{company}"),
+}
+
+
+def seed_message_texts(session: Session) -> None:
+    """The default texts, for each document type and language that has none (idempotent)."""
+    existing = {tuple(row) for row in session.execute(select(MessageText.document_type, MessageText.language))}
+    for (doc_type, language), (subject, body) in DEFAULT_TEXTS.items():
+        if (doc_type, language) not in existing:
+            session.add(MessageText(document_type=doc_type, language=language, subject=subject, body=body))
+
+
+def check_text(text: str, field: str) -> str:
+    """A text as the office typed it: only known placeholders, braces balanced."""
+    text = (text or "").replace("\r\n", "\n")
+    for name in _PLACEHOLDER.findall(text):
+        if name not in PLACEHOLDERS:
+            raise DomainError(_("Unknown placeholder {%(p)s}; use one of %(all)s.", p=name,
+                                all=", ".join("{%s}" % p for p in PLACEHOLDERS)), field)
+    if "{" in _PLACEHOLDER.sub("", text) or "}" in _PLACEHOLDER.sub("", text):
+        raise DomainError(_("A brace { or } without its partner; placeholders are written like {number}."), field)
+    return text
+
+
+def render_text(template: str, values: dict[str, str], one_line: bool = False) -> str:
+    """Fill in the placeholders once. A value is inserted as it is, never read as a template
+    (a customer named "{total}" stays "{total}"), and no attribute or index of anything is
+    reachable (unlike str.format). In a subject line breaks are removed (no header injection)."""
+    def value(match):
+        name = match.group(1)
+        if name not in PLACEHOLDERS:
+            return match.group(0)
+        text = str(values.get(name) or "")
+        return " ".join(text.split()) if one_line else text
+
+    result = _PLACEHOLDER.sub(value, template or "")
+    return " ".join(result.split()) if one_line else result
+
+
+def compose(session: Session, document_type: str, language: str, values: dict[str, str]) -> tuple[str, str]:
+    """Subject and body of a document's e-mail in ``language`` from the office's texts (the
+    seeded default when a text is missing)."""
+    if document_type not in MESSAGE_DOCUMENT_TYPES:
+        raise ValueError(document_type)
+    language = language if language in MESSAGE_LANGUAGES else "sv"
+    text = session.scalar(select(MessageText).where(MessageText.document_type == document_type,
+                                                    MessageText.language == language))
+    subject, body = (text.subject, text.body) if text is not None else DEFAULT_TEXTS[(document_type, language)]
+    return render_text(subject, values, one_line=True)[:200], render_text(body, values)
 
 
 def queue(session: Session, recipient: str | None, subject: str, body: str, attachment_name: str,
           attachment: bytes, user=None, invoice_id: int | None = None, order_id: int | None = None) -> OutboxMessage:
     recipient = (recipient or "").strip()
-    if not recipient or "@" not in recipient:
+    if not _valid_address(recipient):
         raise DomainError(_("The customer has no e-mail address for this document."), "recipient")
     message = OutboxMessage(recipient=recipient, subject=subject, body=body, attachment_name=attachment_name,
                             attachment=attachment, created_by_id=user.id if user else None,

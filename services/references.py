@@ -32,7 +32,7 @@ TABLE_LABELS = {
     "article": _l("articles"), "labour_operation": _l("labour operations"), "package_item": _l("packages"),
     "customer_article": _l("customer articles"), "user": _l("users"), "comment": _l("comments"),
     "processing_list_item": _l("processing lists"), "document_recipient": _l("document recipients"),
-    "outbox_message": _l("e-mails"), "customer_file": _l("files"),
+    "outbox_message": _l("e-mails"), "customer_file": _l("files"), "insurance_case": _l("insurance cases"),
 }
 
 

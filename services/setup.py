@@ -12,6 +12,7 @@ from config.defaults import ACTIVE_COUNTRIES, EU_COUNTRIES, VAT_RATES
 from models import Country, PaymentTerm, Role, RoleRight, User, VatRate
 from services.auth import hash_password
 from services.numbering import ensure_series
+from services.outbox import seed_message_texts
 from services.rights import DEFAULT_ROLES
 
 PAYMENT_TERMS = [("10 dagar netto", 10), ("15 dagar netto", 15), ("30 dagar netto", 30), ("Kontant", 0)]
@@ -36,6 +37,7 @@ def seed_defaults(session: Session) -> None:
         for name, days in PAYMENT_TERMS:
             session.add(PaymentTerm(name=name, days=days))
     ensure_series(session, "customer", 1000)
+    seed_message_texts(session)
     session.commit()
 
 

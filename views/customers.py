@@ -80,6 +80,8 @@ CUSTOMER_LABELS = {
     "cost_center_required": _l("A cost center is required on orders"),
     "order_number_required": _l("The customer's order number is required on orders"),
     "always_invoice_to_accounting": _l("Always send as invoice to accounting"),
+    "email_documents": _l("Send invoices by e-mail"),
+    "is_insurer": _l("Insurance company (can be the insurer of insurance cases)"),
     "active": _l("Active"), "contacts": _l("Contacts"), "customer_articles": _l("Service and work-order articles"),
     "city": _l("City"), "visiting_street": _l("Street"), "visiting_postal_code": _l("Postal code"),
     "visiting_city": _l("City"), "billing_street": _l("Street"), "billing_postal_code": _l("Postal code"),
@@ -245,7 +247,7 @@ FORM_LAYOUT = (
     (_l("Service and work-order articles"), ("customer_articles",)),
     (_l("Internal comment"), ("internal_comment",)),
     (_l("Settings"), ("vehicles_disabled", "vehicle_required", "cost_center_required", "order_number_required",
-                      "always_invoice_to_accounting", "active")),
+                      "always_invoice_to_accounting", "email_documents", "is_insurer", "active")),
 )
 FORM_FIELD_TO_KEY = {name: key for key, names in register_config.CUSTOMER_FIELDS.items() for name in names}
 ALL_FORM_FIELDS = tuple(n for _legend, names in FORM_LAYOUT for n in names)
@@ -350,7 +352,7 @@ class CustomerView(SecureModelView):
         "tags", "account_manager", "account_manager_title", "service_advisor", "sales_advisor",
         "cost_center", "internal_comment",
         "vehicles_disabled", "vehicle_required", "cost_center_required", "order_number_required",
-        "always_invoice_to_accounting", "active", "contacts", "customer_articles",
+        "always_invoice_to_accounting", "email_documents", "is_insurer", "active", "contacts", "customer_articles",
         *(f"{kind}_{field}" for kind in ("visiting", "billing", "postal") for field in ADDRESS_FIELDS),
         "assigned_technicians",
     )

@@ -23,8 +23,10 @@ from models import (
     CostCenter,
     Customer,
     DocumentRecipient,
+    InsuranceCase,
     Invoice,
     LabourOperation,
+    MessageText,
     Order,
     OrderLine,
     OutboxMessage,
@@ -33,10 +35,11 @@ from models import (
     db,
 )
 from services import DomainError
-from services import invoicing, orders, outbox
+from services import insurance, invoicing, orders, outbox
 from services.pricing import gross_unit_price, line_net, net_from_gross
 from services.settings import load_settings, set_setting
 from views.base import SecureBaseView, SecureModelView, has_right, module_settings
+from views.settings import SettingsView
 from views.formatting import money
 
 SALES = _l("Sales")
@@ -61,6 +64,11 @@ def _today() -> dt.date:
 LINE_INPUTS = {"quantity": "quantity", "unit_price": "unit_price", "discount_percent": "discount_percent",
                "vat_percent": "vat_percent", "text": "text", "warranty_payer": "warranty_payer_id",
                "article": "item_id", "labour_operation": "item_id", "package": "item_id", "kind": "kind"}
+
+
+# the insurance-case input each refusal of a case is about
+CASE_INPUTS = {"insurer": "insurer_id", "claim_number": "claim_number", "damage_date": "damage_date",
+               "excess": "excess", "forward_vat": "forward_vat"}
 
 
 def _dec(raw, field: str, label) -> Decimal | None:
@@ -103,6 +111,31 @@ def _fmt_invoice(view, context, model, name):
     if model.invoice is None:
         return ""
     return Markup(f'<a href="{url_for("invoice.details_view", id=model.invoice.id)}">{escape(model.invoice.number)}</a>')
+
+
+def _deliver(documents):
+    """E-mail by default (11.07) for just finalised invoices or credit notes, in the caller's
+    transaction."""
+    from reports import mail
+
+    return mail.deliver_finalised(db.session, documents, load_settings(db.session), current_user)
+
+
+def _flash_finalised(invoices, delivery) -> None:
+    """What finalising made: the invoice numbers, what was put in the outbox and, as a
+    warning, why a document of a customer who wants e-mail was not."""
+    if len(invoices) == 1:
+        flash(_("Invoice %(n)s was created.", n=invoices[0].number), "success")
+    else:
+        flash(_("Invoices %(n)s were created.", n=", ".join(i.number for i in invoices)), "success")
+    _flash_delivery(delivery)
+
+
+def _flash_delivery(delivery) -> None:
+    for message in delivery.queued:
+        flash(_("The e-mail to %(r)s was put in the outbox.", r=message.recipient), "info")
+    for problem in delivery.problems:
+        flash(problem, "warning")
 
 
 class OrderView(SecureModelView):
@@ -198,6 +231,9 @@ class OrderView(SecureModelView):
             orders.check_customer(model.payer, "payer")
             if model.payer.id == model.customer.id:
                 model.payer = None
+            elif model.insurance_case is not None:
+                raise DomainError(_("An order with an insurance case is invoiced to the owner and the insurer; "
+                                    "remove the case before choosing another payer."), "payer")
         if model.odometer_km is not None and model.odometer_km < 0:
             raise DomainError(_("The odometer reading cannot be negative."), "odometer_km")
         if model.kind == "order":
@@ -237,12 +273,17 @@ class OrderView(SecureModelView):
         line_error = session.pop("add_line_error", None)
         if line_error and line_error.get("order") != order.id:
             line_error = None
+        case_error = session.pop("case_error", None)
+        if case_error and case_error.get("order") != order.id:
+            case_error = None
         return self.render(
             self.details_template, order=order, rows=rows, totals=totals, env_fee=fee, include_vat=include_vat,
             treatment=treatment, status_labels=STATUS_LABELS, kind_labels=KIND_LABELS,
             line_kind_labels=LINE_KIND_LABELS, charge_labels=CHARGE_LABELS, doc_labels=DOC_LABELS,
             transitions=sorted(orders.TRANSITIONS.get(order.status, ()), key=lambda s: (s == "cancelled", s)),
             offer_articles=offer_articles, line_error=line_error or {"values": {}},
+            case=order.insurance_case, case_error=case_error or {"values": {}},
+            owner_vat_registered=insurance.owner_is_vat_registered(order.customer),
             may_edit=self.has("edit") and order.is_open, may_finalise=self.has("finalise") and order.is_open,
             may_send=self.has("send"), return_url=self.get_url(".index_view"),
         )
@@ -257,18 +298,21 @@ class OrderView(SecureModelView):
     def _back(self, order: Order, anchor: str = ""):
         return redirect(self.get_url(".details_view", id=order.id) + anchor)
 
-    def _run(self, order: Order, work, success: str | None = None, form: str | None = None):
+    def _run(self, order: Order, work, success: str | None = None, form: str | None = None,
+             fields: dict | None = None):
         """One user action, one transaction: a refusal leaves nothing half-written. With
-        ``form``, a refusal about one of the add-line inputs is kept for the next page, which
-        shows it under that input with what the user typed."""
+        ``form``, a refusal about one of the form's inputs (``fields``: error field -> input,
+        the add-line inputs by default) is kept for the next page, which shows it under that
+        input with what the user typed."""
+        fields = LINE_INPUTS if fields is None else fields
         try:
             work()
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
-            if form and exc.field in LINE_INPUTS:
+            if form and exc.field in fields:
                 values = {k: v for k, v in request.form.items() if k != "csrf_token"}
-                session[form] = {"order": order.id, "field": LINE_INPUTS[exc.field], "message": exc.message,
+                session[form] = {"order": order.id, "field": fields[exc.field], "message": exc.message,
                                  "values": values}
             else:
                 flash(exc.message, "error")
@@ -357,6 +401,35 @@ class OrderView(SecureModelView):
                   _("The customer's service and work-order articles were added."))
         return self._back(order, "#lines")
 
+    @expose("/insurance-case", methods=("POST",))
+    def save_insurance_case(self):
+        """Försäkringsärende (90.16): enter or change the order's case; a refusal comes back
+        under its input with what was typed."""
+        order = self._order_for_change()
+        form = request.form
+
+        def work():
+            damage_date = None
+            if (form.get("damage_date") or "").strip():
+                try:
+                    damage_date = dt.date.fromisoformat(form["damage_date"].strip())
+                except ValueError:
+                    raise DomainError(_("Give a date as YYYY-MM-DD."), "damage_date") from None
+            # the excess goes through the one parser of amounts typed by users
+            excess = _dec(form.get("excess"), "excess", _("The excess"))
+            insurance.save_case(db.session, order, db.session.get(Customer, _id(form.get("insurer_id")) or 0),
+                                form.get("claim_number", ""), damage_date, excess, form.get("forward_vat") == "1",
+                                today=_today())
+
+        self._run(order, work, _("The insurance case was saved."), form="case_error", fields=CASE_INPUTS)
+        return self._back(order, "#insurance-case")
+
+    @expose("/insurance-case/remove", methods=("POST",))
+    def remove_insurance_case(self):
+        order = self._order_for_change()
+        self._run(order, lambda: insurance.remove_case(db.session, order), _("The insurance case was removed."))
+        return self._back(order, "#insurance-case")
+
     @expose("/status", methods=("POST",))
     def change_status(self):
         order = self._order_for_change()
@@ -381,12 +454,17 @@ class OrderView(SecureModelView):
         order = db.session.get(Order, _id(request.form.get("order_id")) or 0)
         if order is None:
             abort(404)
-        made = []
+        from reports import mail
+
+        made, delivery = [], []
         settings = load_settings(db.session)
-        ok = self._run(order, lambda: made.append(
-            invoicing.finalise_invoice(db.session, order, current_user, _today(), settings)))
-        if ok:
-            flash(_("Invoice %(n)s was created.", n=made[0].number), "success")
+
+        def work():
+            made.extend(invoicing.finalise_order(db.session, order, current_user, _today(), settings))
+            delivery.append(mail.deliver_finalised(db.session, made, settings, current_user))
+
+        if self._run(order, work):
+            _flash_finalised(made, delivery[0])
             return redirect(url_for("invoice.details_view", id=made[0].id))
         return self._back(order)
 
@@ -407,22 +485,16 @@ class OrderView(SecureModelView):
 
     @expose("/send", methods=("POST",))
     def send(self):
-        from reports import sales as pdf_reports
+        from reports import mail
 
         _post("sales.send")
         order = db.session.get(Order, _id(request.form.get("order_id")) or 0)
         if order is None:
             abort(404)
-        doc_type = "quote" if order.kind == "quote" else "order_confirmation"
         settings = load_settings(db.session)
 
         def work():
-            data = pdf_reports.order_data(order, doc_type, settings)
-            message = outbox.queue(db.session, outbox.recipient_for(db.session, order.bill_to, doc_type),
-                                   f"{DOC_LABELS[doc_type]} {order.id} – {settings['company.name']}", "",
-                                   pdf_reports.filename(data), pdf_reports.render_pdf(data, settings),
-                                   current_user, order_id=order.id)
-            outbox.send(message, settings)
+            outbox.send(mail.queue_order_document(db.session, order, settings, current_user), settings)
 
         self._run(order, work, _("The document was put in the outbox."))
         return self._back(order)
@@ -445,6 +517,8 @@ class OrderView(SecureModelView):
             rows = db.session.scalars(select(Package).where(Package.active.is_(True), Package.name.ilike(like))
                                       .order_by(Package.name).limit(20))
             data = [{"id": p.id, "text": p.name} for p in rows]
+        elif kind == "insurer":
+            data = [{"id": c.id, "text": str(c)} for c in insurance.insurers(db.session, term)]
         elif kind == "customer":
             rows = db.session.scalars(select(Customer).where(Customer.active.is_(True), or_(
                 Customer.customer_number == term, Customer.name.ilike(like))).order_by(Customer.name).limit(20))
@@ -498,7 +572,10 @@ class InvoiceView(SecureModelView):
         credits = list(db.session.scalars(select(Invoice).where(Invoice.credited_invoice_id == invoice.id)
                                           .order_by(Invoice.id)))
         credited = invoicing.credited_quantities(db.session, invoice) if not invoice.is_credit_note else {}
+        case = db.session.scalar(select(InsuranceCase).where(or_(InsuranceCase.owner_invoice_id == invoice.id,
+                                                                 InsuranceCase.insurer_invoice_id == invoice.id)))
         return self.render(self.details_template, invoice=invoice, totals=invoicing.invoice_totals(invoice),
+                           case=case,
                            credits=credits, credited=credited, kind_labels=INVOICE_KIND_LABELS,
                            line_kind_labels=LINE_KIND_LABELS, return_url=self.get_url(".index_view"),
                            may_credit=has_right("sales.credit") and not invoice.is_credit_note,
@@ -536,7 +613,7 @@ class InvoiceView(SecureModelView):
 
     @expose("/send", methods=("POST",))
     def send(self):
-        from reports import sales as pdf_reports
+        from reports import mail
 
         _post("sales.send")
         invoice = db.session.get(Invoice, _id(request.form.get("invoice_id")) or 0)
@@ -544,11 +621,7 @@ class InvoiceView(SecureModelView):
             abort(404)
         settings = load_settings(db.session)
         try:
-            body = pdf_reports.invoice_pdf(db.session, invoice, settings)
-            data = pdf_reports.invoice_data(invoice)
-            message = outbox.queue(db.session, outbox.recipient_for(db.session, invoice.customer, invoice.kind),
-                                   f"{INVOICE_KIND_LABELS[invoice.kind]} {invoice.number} – {settings['company.name']}",
-                                   "", pdf_reports.filename(data), body, current_user, invoice_id=invoice.id)
+            message = mail.queue_invoice(db.session, invoice, settings, current_user)
             sent = outbox.send(message, settings)
             db.session.commit()
         except DomainError as exc:
@@ -576,6 +649,7 @@ class InvoiceView(SecureModelView):
                 note = invoicing.create_credit_note(
                     db.session, invoice, current_user, _today(), load_settings(db.session),
                     None if request.form.get("full") == "1" else quantities, request.form.get("text") or None)
+                delivery = _deliver([note])
                 db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
@@ -583,6 +657,7 @@ class InvoiceView(SecureModelView):
                 flash(exc.message, "error")
             else:
                 flash(_("Credit note %(n)s was created.", n=note.number), "success")
+                _flash_delivery(delivery)
                 return redirect(self.get_url(".details_view", id=note.id))
         return self.render("sales/credit_note.html", invoice=invoice, credited=credited, errors=errors,
                            form=request.form)
@@ -607,12 +682,14 @@ class ManualCreditNoteView(SecureBaseView):
                     db.session, customer, request.form.get("amount", ""), request.form.get("vat_percent", "25"),
                     request.form.get("account", ""), request.form.get("text", ""), current_user, _today(),
                     load_settings(db.session))
+                delivery = _deliver([note])
                 db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
                 errors[exc.field or "_"] = exc.message
             else:
                 flash(_("Credit note %(n)s was created.", n=note.number), "success")
+                _flash_delivery(delivery)
                 return redirect(url_for("invoice.details_view", id=note.id))
         return self.render("sales/manual_credit.html", errors=errors, form=request.form)
 
@@ -659,6 +736,8 @@ class CollectiveInvoicingView(SecureBaseView):
     def run_group(self):
         """Finalise one group (one payer) in its own transaction; the page calls this per group
         and shows the progress."""
+        from reports import mail
+
         payload = request.get_json(silent=True) or {}
         ids = [i for i in payload.get("order_ids", []) if isinstance(i, int)]
         found = list(db.session.scalars(select(Order).where(Order.id.in_(ids)).order_by(Order.id)))
@@ -667,13 +746,15 @@ class CollectiveInvoicingView(SecureBaseView):
                 raise DomainError(_("Some of the orders no longer exist."))
             if any(o.status != "ready" for o in found):
                 raise DomainError(_("Some of the orders are not ready for invoicing (or already invoiced)."))
-            made = invoicing.finalise_orders(db.session, found, current_user, _today(), load_settings(db.session))
+            settings = load_settings(db.session)
+            made = invoicing.finalise_orders(db.session, found, current_user, _today(), settings)
+            delivery = mail.deliver_finalised(db.session, made, settings, current_user)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             return jsonify(ok=False, error=exc.message)
         return jsonify(ok=True, invoices=[{"number": i.number, "url": url_for("invoice.details_view", id=i.id)}
-                                          for i in made])
+                                          for i in made], warnings=delivery.problems)
 
 
 class OutboxView(SecureModelView):
@@ -750,6 +831,51 @@ _DOCUMENT_TEXTS = [
     ("sales.text.under_total", _l("Text under the total")),
     ("sales.text.footer", _l("Footer text")),
 ]
+MESSAGE_DOC_LABELS = {"invoice": _l("Invoice"), "credit_note": _l("Credit note"), "quote": _l("Quote"),
+                      "order_confirmation": _l("Order confirmation")}
+LANGUAGE_LABELS = {"sv": "Svenska", "de": "Deutsch", "en": "English"}
+
+
+class MessageTextView(SettingsView):
+    """E-posttexter: subject and body of the e-mail of each document type and language; the
+    defaults are seeded, the office changes them (placeholders: services.outbox.PLACEHOLDERS)."""
+
+    can_view_details = False
+    column_list = ("document_type", "language", "subject")
+    column_labels = {"document_type": _l("Document type"), "language": _l("Language"), "subject": _l("Subject"),
+                     "body": _l("Message")}
+    column_formatters = {"document_type": lambda v, c, m, n: MESSAGE_DOC_LABELS.get(m.document_type, m.document_type),
+                         "language": lambda v, c, m, n: LANGUAGE_LABELS.get(m.language, m.language)}
+    column_searchable_list = ("subject",)
+    column_filters = ()
+    column_default_sort = [("document_type", False), ("language", False)]
+    form_columns = ("subject", "body")
+    form_widget_args = {"body": {"rows": 10}}
+
+    form_args = {name: {"description": _l("Placeholders: %(p)s",
+                                          p=", ".join("{%s}" % p for p in outbox.PLACEHOLDERS))}
+                 for name in ("subject", "body")}
+
+    # the texts are a fixed set (one per document type and language): changed, never added or removed
+    @property
+    def can_create(self):
+        return False
+
+    @property
+    def can_delete(self):
+        return False
+
+    action_disallowed_list = ["delete"]
+
+    def is_action_allowed(self, name):
+        return name != "delete" and super().is_action_allowed(name)
+
+    def on_model_change(self, form, model, is_created):
+        model.subject = outbox.check_text(model.subject, "subject").strip()
+        if not model.subject:
+            raise DomainError(_("A subject is required."), "subject")
+        model.body = outbox.check_text(model.body, "body")
+
 
 SALES_SETTINGS = [
     ("sales.round_to_krona", _l("Round invoice totals to whole kronor (rounding line)"), "bool"),
@@ -775,6 +901,8 @@ SALES_SETTINGS = [
     *[(f"{key}.{lang}", _l(label_of_language, text=label), "str")
       for lang, label_of_language in (("de", "%(text)s (German)"), ("en", "%(text)s (English)"))
       for key, label in _DOCUMENT_TEXTS],
+    ("sales.email_documents_by_default", _l("E-mail finalised invoices to every customer (otherwise only to "
+                                            "customers who chose e-mail)"), "bool"),
     ("sales.smtp_host", _l("SMTP server (empty: e-mails stay in the outbox)"), "str"),
     ("sales.smtp_port", _l("SMTP port"), "int"),
     ("sales.smtp_user", _l("SMTP user"), "str"),
@@ -896,4 +1024,6 @@ def register(admin) -> None:
                                           endpoint="delete_old_documents", url="/admin/delete-old-documents"))
     admin.add_view(SalesSettingsView(name=_l("Sales documents"), category=_l("Settings"),
                                      endpoint="sales_settings", url="/admin/sales-settings"))
+    admin.add_view(MessageTextView(MessageText, db, name=_l("E-mail texts"), category=_l("Settings"),
+                                   endpoint="messagetext"))
     admin.app.jinja_env.globals["sales_customer_documents"] = customer_documents
