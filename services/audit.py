@@ -7,7 +7,7 @@ write their own summary)."""
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import event, inspect, insert, or_, select
+from sqlalchemy import case, event, inspect, insert, or_, select, update
 from sqlalchemy.orm import Session, configure_mappers, object_session
 from sqlalchemy.orm.interfaces import MANYTOONE
 
@@ -15,6 +15,8 @@ from models import AuditLog, Audited, utcnow
 
 SKIPPED_FIELDS = {"version", "search_text", "updated_at", "created_at", "totp_last_step"}
 SECRET_FIELDS = {"password_hash", "totp_secret"}
+# what an erased personal value reads as (GDPR erasure, services.gdpr)
+ERASED = "[raderad]"
 
 
 def _text(value) -> str | None:
@@ -156,3 +158,12 @@ def history_of(session: Session, table: str, record_id, limit: int = 500) -> lis
                    (AuditLog.parent_table == table) & (AuditLog.parent_id == rid)))
         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
     ))
+
+
+def scrub_history(session: Session, where, columns: tuple[str, ...] = ("old_value", "new_value")) -> int:
+    """Erase history values: one bulk UPDATE setting ``columns`` (old and new value by default)
+    of the AuditLog rows matching ``where`` (a SQL condition on AuditLog) to ERASED; an empty
+    value stays empty. The only code that changes audit rows (GDPR erasure); returns the rows."""
+    values = {name: case((getattr(AuditLog, name).is_(None), None), else_=ERASED) for name in columns}
+    result = session.execute(update(AuditLog).where(where).values(values).execution_options(synchronize_session=False))
+    return result.rowcount or 0

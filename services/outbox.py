@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from models import Customer, DocumentRecipient, OutboxMessage, utcnow
 from services import DomainError
+from services.audit import ERASED
 
 
 def recipient_for(session: Session, customer: Customer, document_type: str) -> str | None:
@@ -38,9 +39,30 @@ def smtp_configured(settings: dict) -> bool:
     return bool(str(settings.get("sales.smtp_host") or "").strip() and settings.get("sales.smtp_sender"))
 
 
+def is_cancelled(message: OutboxMessage) -> bool:
+    """Cancelled by an erasure (cancel_unsent): never sent, whatever asks."""
+    return message.status != "sent" and message.recipient == ERASED
+
+
+def cancel_unsent(session: Session, where, scrub=lambda text: text) -> int:
+    """Cancel the unsent (queued or failed) messages matching ``where`` because the recipient's
+    personal data was erased: the address, body and attachment go, ``scrub`` cleans the subject,
+    and the row stays as the trace that a message was cancelled by an erasure (status failed
+    with that reason: the status column knows no "cancelled" yet)."""
+    messages = list(session.scalars(select(OutboxMessage).where(where, OutboxMessage.status != "sent")))
+    for message in messages:
+        message.status = "failed"
+        message.error = _("Cancelled: the recipient's personal data was erased.")
+        message.recipient, message.body = ERASED, ""
+        message.attachment = message.attachment_name = None
+        message.subject = scrub(message.subject or "")[:200]
+    session.flush()
+    return len(messages)
+
+
 def send(message: OutboxMessage, settings: dict, timeout: float = 20) -> bool:
     """Send one queued message; records sent/failed on it. Without SMTP settings it stays queued."""
-    if not smtp_configured(settings):
+    if not smtp_configured(settings) or is_cancelled(message):
         return False
     mail = EmailMessage()
     mail["From"] = settings["sales.smtp_sender"]

@@ -183,3 +183,151 @@ def test_merge_moves_every_relation_and_records_history(session):
     assert merged.record_id == str(keep_id) and "Bilia Aktiebolag" in merged.old_value
     assert moved["vehicle"] == 1 and moved["invoice"] == 1
     assert session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def _anders(session, user):
+    """A private customer with a history: renamed, a contact added and removed, an address
+    changed, a custom field, a vehicle bought from another customer."""
+    session.info["user_id"] = user.id
+    rc.save_custom_field(session, "customer", "nickname", "text", "Smeknamn")
+    seller = Customer(customer_number="7100", kind="private", name="Bo Säljare")
+    anders = Customer(customer_number="7101", kind="private", name="Anders Gustafson",
+                      email="anders@example.se", phone="070-123 45 67")
+    set_address(anders, "visiting", "Lillgatan 3", "123 45", "Stockholm")
+    anders.contacts.append(Contact(name="Karin Gustafsson", email="karin@example.se", phone="08-765 43 21"))
+    session.add_all([seller, anders])
+    session.flush()
+    car = Vehicle(registration_number="GUS123", owner_id=seller.id)
+    session.add(car)
+    session.commit()
+    anders.name = "Anders Gustafsson"
+    anders.address("visiting").street = "Storgatan 9"
+    anders.contacts.clear()
+    assert car.owner is seller  # loaded: the history knows the old owner
+    car.owner = anders
+    session.commit()
+    rc.set_values(session, rc.current(session), "customer", anders.id, {"cf_nickname": "Gurra"})
+    session.commit()
+    return anders, seller, car
+
+
+def test_erasure_erases_every_history_value_of_the_customer(session):
+    """Issue 9 item 12: after an erasure no history row of the customer, its contacts,
+    addresses and custom fields keeps an old or new value (the History tab showed
+    "name: Anders Gustafson → Anders Gustafsson"), the audit log finds nothing, and a vehicle's
+    owner history names the erased customer no more (the other owner stays)."""
+    user = _user(session)
+    anders, seller, car = _anders(session, user)
+    cid = anders.id
+    log = AuditLog
+    assert session.scalar(select(func.count()).select_from(log).where(log.old_value.contains("Gustafson")))
+
+    gdpr.erase(session, anders, user)
+    session.commit()
+
+    from services.audit import history_of
+    rows = history_of(session, "customer", cid)
+    assert rows and {r.old_value for r in rows} <= {None, gdpr.MARKER}
+    assert {r.new_value for r in rows} <= {None, gdpr.MARKER}
+    assert {r.table_name for r in rows} >= {"customer", "address", "contact"}
+    for word in ("Gustaf", "Gurra", "Lillgatan", "Storgatan", "anders@", "Karin", "123 45 67", "765 43 21"):
+        hits = session.scalars(select(log).where(log.old_value.icontains(word) | log.new_value.icontains(word))).all()
+        assert hits == [], (word, [(h.table_name, h.field, h.old_value, h.new_value) for h in hits])
+    owner = session.scalar(select(log).where(log.table_name == "vehicle", log.record_id == str(car.id),
+                                             log.field == "owner"))
+    assert owner.old_value == str(session.get(Customer, seller.id)) and owner.new_value == gdpr.MARKER
+
+
+def test_erasure_cancels_the_unsent_e_mails_of_the_customer(session):
+    """Issue 9 item 13: a queued e-mail with the invoice to the erased address is cancelled
+    (no address, body or attachment left, never sent), with a trace that an erasure cancelled
+    it; a message already sent stays sent."""
+    from models import OutboxMessage
+    from services import outbox
+
+    user = _user(session)
+    greta = Customer(customer_number="7001", kind="private", name="Greta Gustafsson", email="greta@example.se")
+    greta.contacts.append(Contact(name="Kalle Kontakt", email="kalle@example.se"))
+    session.add(greta)
+    session.flush()
+    invoice = _invoice(session, greta, "10001")
+    session.flush()
+    queued = outbox.queue(session, "greta@example.se", "Faktura 10001", "Hej Greta Gustafsson", "faktura-10001.pdf",
+                          b"%PDF-1.4 x", user, invoice_id=invoice.id)
+    to_contact = outbox.queue(session, "KALLE@example.se", "Offert", "Hej Kalle", "offert.pdf", b"%PDF-1.4 y", user)
+    sent = outbox.queue(session, "greta@example.se", "Faktura 9999", "Hej", "f.pdf", b"%PDF-1.4 z", user,
+                        invoice_id=invoice.id)
+    sent.status = "sent"
+    other = outbox.queue(session, "annan@example.se", "Faktura", "Hej", "f.pdf", b"%PDF-1.4", user)
+    session.commit()
+    ids = queued.id, to_contact.id, sent.id, other.id
+
+    gdpr.erase(session, greta, user)
+    session.commit()
+
+    for message_id in ids[:2]:
+        message = session.get(OutboxMessage, message_id)
+        assert message.status == "failed" and message.recipient == gdpr.MARKER
+        assert message.attachment is None and message.attachment_name is None and message.body == ""
+        assert message.error and "greta" not in message.error.lower()
+        assert outbox.is_cancelled(message)
+        # never sent, even with SMTP settings (the host is never contacted)
+        assert outbox.send(message, {"sales.smtp_host": "192.0.2.1", "sales.smtp_sender": "a@b.se"}) is False
+        assert message.status == "failed"
+    assert session.get(OutboxMessage, ids[2]).status == "sent"
+    assert session.get(OutboxMessage, ids[3]).status == "queued"
+    assert session.get(OutboxMessage, ids[3]).recipient == "annan@example.se"
+
+
+def test_erasure_deletes_comments_and_scrubs_phone_numbers_however_written(session):
+    """Issue 9 item 14: the customer's comments and those on the vehicles it owns are deleted
+    ("Karins bil"); the e-mail addresses and phone numbers of the customer and its contacts are
+    scrubbed from the texts that are kept (an order's text and lines, a comment on an order, a
+    vehicle note), written with spaces, dashes, +46 or without separators."""
+    from models import Order, OrderLine, VehicleNote
+
+    user = _user(session)
+    greta = Customer(customer_number="7001", kind="private", name="Greta Gustafsson",
+                     email="greta@example.se", phone="070-555 12 34")
+    greta.contacts.append(Contact(name="Karin", phone="+46 8 765 43 21"))
+    other = Customer(customer_number="7002", kind="private", name="Annan Person")
+    session.add_all([greta, other])
+    session.flush()
+    car = Vehicle(registration_number="ABC123", owner_id=greta.id)
+    other_car = Vehicle(registration_number="XYZ789", owner_id=other.id)
+    session.add_all([car, other_car])
+    session.flush()
+    car.notes.append(VehicleNote(text="Repa höger dörr, ring 0705551234"))
+    order = Order(customer_id=greta.id, vehicle_id=car.id,
+                  text="Ring +46 70 555 12 34 eller 070 5551234, mejla GRETA@example.se, växel 08-7654321")
+    order.lines.append(OrderLine(kind="free_text", text="Enligt samtal 070-555-12-34"))
+    session.add(order)
+    session.flush()
+    add_comment(session, "customer", greta.id, "Karins bil, ring 070 555 12 34", user, str(greta), None)
+    add_comment(session, "vehicle", car.id, "Karins bil", user, str(car), None)
+    add_comment(session, "vehicle", other_car.id, "Kamrem bytt 0701112233", user, str(other_car), None)
+    add_comment(session, "order", order.id, "Kunden nås på 0046 70 555 12 34", user, str(order), None)
+    session.commit()
+
+    gdpr.erase(session, greta, user)
+    session.commit()
+
+    left = {(c.entity, c.record_id): c.body for c in session.scalars(select(Comment))}
+    assert ("customer", greta.id) not in left and ("vehicle", car.id) not in left
+    assert left[("vehicle", other_car.id)] == "Kamrem bytt 0701112233"
+    assert left[("order", order.id)] == f"Kunden nås på {gdpr.MARKER}"
+    order = session.get(Order, order.id)
+    assert order.text == f"Ring {gdpr.MARKER} eller {gdpr.MARKER}, mejla {gdpr.MARKER}, växel {gdpr.MARKER}"
+    assert order.lines[0].text == f"Enligt samtal {gdpr.MARKER}"
+    assert session.scalar(select(VehicleNote.text)) == f"Repa höger dörr, ring {gdpr.MARKER}"
+
+
+@pytest.mark.parametrize("written", ["070-555 12 34", "0705551234", "070 555 12 34", "+46 70 555 12 34",
+                                     "+46705551234", "0046 70-555 12 34", "+46 (0)70 555 12 34", "070.555.12.34"])
+def test_phone_pattern_matches_every_way_of_writing_it(written):
+    """Issue 9 item 14: one phone number, however typed, and not a longer number containing it."""
+    import re
+
+    pattern = re.compile(gdpr.phone_pattern("070-555 12 34"))
+    assert pattern.fullmatch(written), written
+    assert not pattern.search("10705551234") and not pattern.search("07055512345")
