@@ -30,7 +30,8 @@ class CustomerToolsView(SecureBaseView):
         """Start of a merge: the customer to keep and the duplicates, by customer number."""
         if not has_right("customer.merge"):
             return redirect(url_for("customer.index_view"))
-        return self.render("admin/customer_merge.html", keep=None, dups=[], numbers="", refs={}, error=None)
+        return self.render("admin/customer_merge.html", keep=None, dups=[], numbers="", refs={}, dropped={},
+                           warnings=[], error=None)
 
     # --- GDPR ------------------------------------------------------------------------------
 
@@ -100,8 +101,10 @@ class CustomerToolsView(SecureBaseView):
         elif any(d.id == keep.id for d in dups):
             error = _("A customer cannot be merged with itself.")
         refs = merge_rules.preview(db.session, keep, dups) if dups and not error else {}
+        warnings = merge_rules.warnings(keep, dups) if dups and not error else []
+        dropped = {d: {m.table: set(m.dropped_ids) for m in moves} for d, moves in refs.items()}
         return self.render("admin/customer_merge.html", keep=keep, dups=dups, numbers=", ".join(numbers),
-                           refs=refs, error=error, table_labels=TABLE_LABELS)
+                           refs=refs, dropped=dropped, warnings=warnings, error=error, table_labels=TABLE_LABELS)
 
     @expose("/merge", methods=["POST"])
     def merge(self):
@@ -112,7 +115,8 @@ class CustomerToolsView(SecureBaseView):
             flash(_("Unknown customer number: %(n)s", n=", ".join(unknown)), "error")
             return redirect(url_for(".merge_preview", keep=keep.id, duplicates=", ".join(numbers)))
         try:
-            merge_rules.merge(db.session, keep, dups, current_user.id)
+            merge_rules.merge(db.session, keep, dups, current_user.id,
+                              accept_warnings=request.form.get("accept_warnings") == "1")
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()

@@ -331,3 +331,100 @@ def test_phone_pattern_matches_every_way_of_writing_it(written):
     pattern = re.compile(gdpr.phone_pattern("070-555 12 34"))
     assert pattern.fullmatch(written), written
     assert not pattern.search("10705551234") and not pattern.search("07055512345")
+
+
+def _count(session, table, column, value, extra=None):
+    q = select(func.count()).select_from(table).where(column == value)
+    return session.scalar(q.where(extra) if extra is not None else q)
+
+
+def test_merge_preview_equals_what_the_merge_does(session):
+    """Issue 9 item 16: every count in the preview equals the rows the merge moves, and the rows
+    it drops (the duplicate's visiting address when the kept customer has one, a tag both have,
+    a custom field both filled, a second duplicate's billing address after the first one's moved)
+    are announced as dropped, not as moving; comments are in the preview."""
+    user = _user(session)
+    vip, gold = Tag(name="VIP"), Tag(name="Guld")
+    keep = Customer(customer_number="8001", name="Bilia AB", tags=[vip])
+    dup1 = Customer(customer_number="8002", name="Bilia Aktiebolag", tags=[vip, gold])
+    dup2 = Customer(customer_number="8003", name="Bilia", tags=[gold])
+    set_address(keep, "visiting", "Storgatan 1", "111 22", "Stockholm")
+    set_address(dup1, "visiting", "Annan gata 2", "111 33", "Stockholm")
+    set_address(dup1, "billing", "Box 55", "111 99", "Stockholm")
+    set_address(dup2, "billing", "Box 66", "111 98", "Stockholm")
+    set_address(dup2, "postal", "Box 77", "111 97", "Stockholm")
+    session.add_all([keep, dup1, dup2])
+    session.flush()
+    session.add_all([Vehicle(registration_number="XYZ789", owner_id=dup1.id),
+                     Vehicle(registration_number="XYZ790", owner_id=dup2.id)])
+    plist = ProcessingList(name="Kampanj", owner_id=user.id)
+    plist.items = [ProcessingListItem(customer_id=keep.id), ProcessingListItem(customer_id=dup1.id, position=1),
+                   ProcessingListItem(customer_id=dup2.id, position=2)]
+    session.add(plist)
+    rc.save_custom_field(session, "customer", "fleet", "number", "Flotta")
+    rc.save_custom_field(session, "customer", "since", "text", "Kund sedan")
+    session.commit()
+    config = rc.current(session)
+    rc.set_values(session, config, "customer", keep.id, {"cf_fleet": 2})
+    rc.set_values(session, config, "customer", dup1.id, {"cf_fleet": 4, "cf_since": "2001"})
+    rc.set_values(session, config, "customer", dup2.id, {"cf_since": "1999"})
+    add_comment(session, "customer", dup1.id, "Dubblett", user, str(dup1), None)
+    add_comment(session, "customer", dup2.id, "Dubblett 2", user, str(dup2), None)
+    add_comment(session, "customer", dup2.id, "Dubblett 3", user, str(dup2), None)
+    session.commit()
+    keep_id = keep.id
+    dup1_address = dup1.address("visiting").id
+
+    planned = merge.preview(session, keep, [dup2, dup1])
+    total_moved: dict[str, int] = {}
+    total_dropped: dict[str, int] = {}
+    for moves in planned.values():
+        for m in moves:
+            total_moved[m.table] = total_moved.get(m.table, 0) + m.moved
+            if m.dropped:
+                total_dropped[m.table] = total_dropped.get(m.table, 0) + m.dropped
+    by_table = {m.table: m for m in planned[dup1.id]}
+    assert by_table["address"].moved == 1 and by_table["address"].dropped_ids == [dup1_address]
+    assert {m.table: (m.moved, m.dropped) for m in planned[dup2.id]}["address"] == (1, 1)  # billing taken by dup1
+    assert by_table["comment"].moved == 1 and {m.table: m.moved for m in planned[dup2.id]}["comment"] == 2
+    before = {"address": _count(session, db.metadata.tables["address"], db.metadata.tables["address"].c.customer_id,
+                                keep_id)}
+
+    moved = merge.merge(session, keep, [dup1, dup2], user.id)
+    session.commit()
+
+    assert {t: n for t, n in total_moved.items() if n} == dict(moved)
+    assert total_dropped == moved.dropped == {"address": 2, "customer_tag": 2, "custom_field_value": 2,
+                                              "processing_list_item": 2}
+    keep = session.get(Customer, keep_id)
+    assert len(keep.addresses) == before["address"] + moved["address"] == 3
+    assert {a.kind: a.street for a in keep.addresses} == {"visiting": "Storgatan 1", "billing": "Box 55",
+                                                          "postal": "Box 77"}
+    assert moved["comment"] == 3 and moved["vehicle"] == 2 and "processing_list_item" not in moved
+    assert len(session.get(ProcessingList, plist.id).items) == 1
+    assert rc.values_of(session, rc.current(session), "customer", [keep_id])[keep_id] == {"cf_fleet": 2,
+                                                                                          "cf_since": "2001"}
+
+
+def test_merge_warns_of_two_legal_entities_and_an_inactive_customer_kept(session):
+    """Issue 9 item 16: different organisation numbers (two legal entities) and an inactive
+    customer kept are warned of, and the merge is refused until the user accepts the warnings."""
+    user = _user(session)
+    keep = Customer(customer_number="8001", name="Bilia AB", org_number="5560360793", active=False)
+    dup = Customer(customer_number="8002", name="Bilia Väst AB", org_number="5568541298")
+    same = Customer(customer_number="8003", name="Bilia", org_number="5560360793")
+    session.add_all([keep, dup, same])
+    session.commit()
+    found = merge.warnings(keep, [dup, same])
+    assert len(found) == 2
+    assert "556036-0793" in found[1] and "556854-1298" in found[1]
+    keep.active = True
+    assert merge.warnings(keep, [same]) == []
+    keep.active = False
+    with pytest.raises(DomainError):
+        merge.merge(session, keep, [dup], user.id, accept_warnings=False)
+    session.rollback()
+    keep, dup = session.get(Customer, keep.id), session.get(Customer, dup.id)
+    merge.merge(session, keep, [dup], user.id, accept_warnings=True)
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Customer)) == 2
