@@ -116,20 +116,120 @@ def test_gdpr_erase_leaves_no_personal_value_but_keeps_the_invoice_snapshot(sess
     assert session.get(Customer, greta.id).name.startswith(gdpr.MARKER)
 
 
-def test_personal_data_export_has_everything(session):
+def _greta_with_everything(session, tmp_path):
+    from models import DocumentRecipient, Order, OrderLine, PaymentTerm, VehicleMake
+
     user = _user(session)
-    greta = Customer(customer_number="7001", kind="private", name="Greta Gustafsson", email="greta@example.se")
+    session.info["user_id"] = user.id
+    term = PaymentTerm(name="Greta-villkor 20 dagar", days=20)
+    make = VehicleMake(name="Volvo")
+    session.add_all([term, make])
+    rc.save_custom_field(session, "customer", "nickname", "text", "Smeknamn")
+    session.flush()
+    greta = Customer(customer_number="7001", kind="private", name="Greta Gustafsson", personal_number="199001011239",
+                     email="greta@example.se", phone="070-555 12 34", payment_term_id=term.id, language="sv")
     set_address(greta, "visiting", "Hemliga vägen 7", "123 45", "Stockholm")
+    greta.contacts.append(Contact(name="Kalle Kontakt", email="kalle@example.se", send_service_protocol=True))
     session.add(greta)
     session.flush()
+    car = Vehicle(registration_number="ABC123", owner_id=greta.id, make_id=make.id, model="V70")
+    session.add(car)
+    session.add(DocumentRecipient(customer_id=greta.id, document_type="invoice", email="faktura@example.se"))
+    order = Order(customer_id=greta.id, text="Service 60 000 km")
+    order.lines.append(OrderLine(kind="free_text", text="Oljebyte", quantity=Decimal("1")))
+    session.add(order)
+    session.flush()
+    rc.set_values(session, rc.current(session), "customer", greta.id, {"cf_nickname": "Gurra"})
     add_comment(session, "customer", greta.id, "En kommentar", user, str(greta), None)
+    add_comment(session, "vehicle", car.id, "Bilen har vinterdäck", user, str(car), None)
+    customer_files.add_file(session, greta, "körkort.pdf", b"%PDF-1.4 x", user, tmp_path)
+    _invoice(session, greta, "10001")
     session.commit()
+    greta.phone = "070-555 12 35"
+    session.commit()
+    return greta
+
+
+def _records(data, section_id):
+    return next(s for s in data["sections"] if s["id"] == section_id)["records"]
+
+
+def test_personal_data_export_is_readable_in_the_persons_language(session, tmp_path):
+    """Issue 9 item 15: the export is a document, not a dump: one section per kind of data,
+    labels in the person's language (sv, de, en), names of linked values (the payment term's
+    name, not payment_term_id 3), no technical fields (version, ids), empty fields left out;
+    the JSON has the same labels."""
+    import json
+
+    greta = _greta_with_everything(session, tmp_path)
     data = gdpr.personal_data(session, greta)
-    assert data["customer"]["email"] == "greta@example.se"
-    assert data["addresses"][0]["street"] == "Hemliga vägen 7"
-    assert data["comments"][0]["text"] == "En kommentar"
-    assert any(h["field"] == "name" for h in data["history"])
-    assert '"Greta Gustafsson"' in gdpr.personal_data_json(session, greta)
+    assert data["language"] == "sv"
+    assert [s["id"] for s in data["sections"]] == ["customer", "contacts", "addresses", "vehicles", "bookings",
+                                                   "orders", "invoices", "files", "comments", "emails",
+                                                   "consents", "history"]
+    person = _records(data, "customer")[0]
+    assert person["Namn"] == "Greta Gustafsson" and person["Personnummer"] == "19900101-1239"
+    assert person["Betalvillkor"] == "Greta-villkor 20 dagar" and person["Typ"] == "Privatperson"
+    assert person["Smeknamn"] == "Gurra" and person["Språk för utskick"] == "svenska"
+    everything = json.dumps(data, ensure_ascii=False)
+    for technical in ("payment_term_id", "version", "search_text", "customer_id", "_id\"", "None"):
+        assert technical not in everything, technical
+    for record in (r for s in data["sections"] for r in s["records"]):
+        assert all(k and "_" not in k for k in record), record
+        assert all(v != "" for v in record.values()), record
+    assert _records(data, "addresses")[0] == {"Typ": "Besöksadress", "Gatuadress": "Hemliga vägen 7",
+                                              "Postnummer": "123 45", "Ort": "Stockholm"}
+    assert _records(data, "vehicles")[0]["Märke"] == "Volvo"
+    assert {r["Text"] for r in _records(data, "comments")} == {"En kommentar", "Bilen har vinterdäck"}
+    assert _records(data, "files")[0]["Filnamn"] == "körkort.pdf"
+    assert _records(data, "invoices")[0]["Faktura"] == "10001"
+    assert "125,00" in _records(data, "invoices")[0]["Totalt"]
+    assert any(r.get("Skickas med e-post till") == "faktura@example.se" for r in _records(data, "consents"))
+    assert any(r.get("Fält") == "Telefon" and r.get("Nytt värde") == "070-555 12 35"
+               for r in _records(data, "history"))
+    assert json.loads(gdpr.personal_data_json(session, greta)) == json.loads(json.dumps(data))
+
+    german = gdpr.personal_data(session, greta, "de")
+    assert _records(german, "customer")[0]["Zahlungsbedingungen"] == "Greta-villkor 20 dagar"
+    assert next(s["title"] for s in german["sections"] if s["id"] == "vehicles") == "Fahrzeuge"
+    english = gdpr.personal_data(session, greta, "en")
+    assert _records(english, "customer")[0]["Personal identity number"] == "19900101-1239"
+    greta.language = "de"
+    assert gdpr.personal_data(session, greta)["language"] == "de"  # the person's language by default
+
+
+def test_personal_data_pdf_reads_as_a_document(app, session, tmp_path):
+    """Issue 9 item 15: the PDF has the sections and labels of the export (pypdf reads them),
+    and a page renders (pdftoppm) to an image that is not blank; a copy is left under
+    test-artifacts/ to look at."""
+    import io
+    import shutil
+    import subprocess
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from reports.personal_data import personal_data_pdf
+    from tests.browser.conftest import ARTIFACTS
+
+    greta = _greta_with_everything(session, tmp_path)
+    with app.test_request_context():
+        pdf = personal_data_pdf(session, greta)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    for expected in ("Personuppgifter", "Kund", "Kontaktpersoner", "Fordon", "Bokningar", "Fakturor",
+                     "Betalvillkor", "Greta-villkor 20 dagar", "Hemliga vägen 7", "Volvo", "körkort.pdf",
+                     "Bilen har vinterdäck"):
+        assert expected in text, expected
+    assert "payment_term_id" not in text and "version" not in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "personal-data.pdf").write_bytes(pdf)
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile",
+                    str(ARTIFACTS / "personal-data.pdf"), str(ARTIFACTS / "personal-data")], check=True)
+    image = Image.open(ARTIFACTS / "personal-data.png").convert("L")
+    dark = sum(image.histogram()[:128])
+    assert image.size[0] < image.size[1] and dark > 1000  # an A4 page with text on it
 
 
 def test_merge_moves_every_relation_and_records_history(session):

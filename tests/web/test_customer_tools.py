@@ -25,7 +25,7 @@ def test_gdpr_export_and_erase(app, client, auth, admin_user):
     assert 'id="erase-form"' in card
     assert 'id="erase-form"' not in client.get(f"/admin/customer/details/?id={firma}").get_data(as_text=True)
     exported = client.get(f"/admin/customer-tools/{greta}/personal-data.json")
-    assert exported.status_code == 200 and exported.get_json()["customer"]["email"] == "greta@example.se"
+    assert exported.status_code == 200 and exported.get_json()["sections"][0]["records"][0]["E-post"] == "greta@example.se"
     pdf = client.get(f"/admin/customer-tools/{greta}/personal-data.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     token = csrf_from(card, last=False)
