@@ -48,6 +48,12 @@ MARKER = ERASED
 # finalised invoices keep their snapshot for the 7 years of the bookkeeping law
 SNAPSHOT_TABLES = {"invoice", "invoice_line"}
 _SEP = r"[\s\-./()]*"
+# a booking's copy of the customer, and of the driver when the driver is the customer or its contact
+BOOKING_CUSTOMER_FIELDS = ("customer_street", "customer_postal_code", "customer_city", "customer_phone",
+                           "customer_email")
+BOOKING_DRIVER_FIELDS = ("driver_name", "driver_phone", "driver_email", "driver_birth_date",
+                         "driver_licence_number", "driver_licence_classes", "driver_licence_issued",
+                         "driver_licence_authority")
 
 
 def personal_values(customer: Customer) -> list[str]:
@@ -151,10 +157,19 @@ def _scrub_history(session: Session, customer: Customer, contact_ids: list[int],
                           & getattr(log, column).startswith(label, autoescape=True), (column,))
     for column in ("old_value", "new_value"):
         scrub_history(session, _any_value(getattr(log, column), values), (column,))
+    # the booking's copy of the person (and of the driver when the driver is the customer)
+    bookings = [str(i) for i in linked.get("booking", [])]
+    driver_bookings = [str(i) for i in linked.get("booking_driver", [])]
+    if bookings:
+        scrub_history(session, (log.table_name == "booking") & log.record_id.in_(bookings)
+                      & log.field.in_(("customer_name", *BOOKING_CUSTOMER_FIELDS)))
+    if driver_bookings:
+        scrub_history(session, (log.table_name == "booking") & log.record_id.in_(driver_bookings)
+                      & log.field.in_(BOOKING_DRIVER_FIELDS))
     # phone numbers written another way in the history of the linked records
     conditions = [((log.table_name == t) & log.record_id.in_([str(i) for i in ids]))
                   | ((log.parent_table == t) & log.parent_id.in_([str(i) for i in ids]))
-                  for t, ids in linked.items() if ids]
+                  for t, ids in linked.items() if ids and t in db.metadata.tables]
     if pattern is None or not conditions:
         return
     hits: dict[str, list[int]] = {"old_value": [], "new_value": []}
@@ -179,8 +194,8 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
         raise DomainError(_("Only a private person's data can be erased; %(c)s is a company.", c=str(customer)))
     cid = customer.id
     recipients = list(session.scalars(select(DocumentRecipient).where(DocumentRecipient.customer_id == cid)))
-    bookings = session.execute(select(Booking.id, Booking.customer_phone, Booking.customer_email)
-                               .where(Booking.customer_id == cid)).all()
+    bookings = session.execute(select(Booking.id, Booking.customer_phone, Booking.customer_email,
+                                      Booking.driver_type).where(Booking.customer_id == cid)).all()
     pattern = personal_pattern(customer, [b.customer_phone for b in bookings])
     values = personal_values(customer)
     emails = {e.strip().lower() for e in [customer.email, *(c.email for c in customer.contacts),
@@ -190,7 +205,8 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
     vehicles = list(customer.vehicles)
     vehicle_ids = [v.id for v in vehicles]
     order_ids = list(session.scalars(select(Order.id).where(or_(Order.customer_id == cid, Order.payer_id == cid))))
-    linked = {"vehicle": vehicle_ids, "sales_order": order_ids, "booking": [b.id for b in bookings]}
+    linked = {"vehicle": vehicle_ids, "sales_order": order_ids, "booking": [b.id for b in bookings],
+              "booking_driver": [b.id for b in bookings if b.driver_type in ("customer", "contact")]}
     # item 13: what was not sent yet is not sent any more
     outbox = OutboxMessage
     invoice_ids = select(Invoice.id).where(Invoice.customer_id == cid)
@@ -240,6 +256,15 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
             for fk in table.foreign_keys:
                 if fk.column.table.name == "customer":
                     _scrub_rows(session, table, _text_columns(table), fk.parent == cid, pattern)
+        # the bookings' copy of the person: gone (the booking keeps its vehicle, times and odometer)
+        if bookings:
+            session.execute(update(Booking).where(Booking.id.in_(linked["booking"])).values(
+                customer_name=MARKER, **{f: None for f in BOOKING_CUSTOMER_FIELDS})
+                .execution_options(synchronize_session=False))
+        if linked["booking_driver"]:
+            session.execute(update(Booking).where(Booking.id.in_(linked["booking_driver"])).values(
+                **{f: None for f in BOOKING_DRIVER_FIELDS})
+                .execution_options(synchronize_session=False))
         order_lines = OrderLine.__table__
         if order_ids:
             _scrub_rows(session, order_lines, [order_lines.c.text], order_lines.c.order_id.in_(order_ids), pattern)

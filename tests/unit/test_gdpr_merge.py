@@ -403,6 +403,14 @@ def test_erasure_deletes_comments_and_scrubs_phone_numbers_however_written(sessi
     order.lines.append(OrderLine(kind="free_text", text="Enligt samtal 070-555-12-34"))
     session.add(order)
     session.flush()
+    from models import Booking
+
+    booking = Booking(kind="loaner", number="L1", customer_id=greta.id, customer_name="Greta Gustafsson",
+                      customer_street="Hemliga vägen 7", customer_phone="070-555 12 34", driver_type="customer",
+                      driver_name="Greta Gustafsson", driver_birth_date=dt.date(1990, 1, 1),
+                      driver_licence_number="19900101-1239", start_at=dt.datetime(2026, 1, 1, 8),
+                      end_at=dt.datetime(2026, 1, 2, 8), vehicle_id=other_car.id, remark="Hämtas av Karin 08-765 43 21")
+    session.add(booking)
     add_comment(session, "customer", greta.id, "Karins bil, ring 070 555 12 34", user, str(greta), None)
     add_comment(session, "vehicle", car.id, "Karins bil", user, str(car), None)
     add_comment(session, "vehicle", other_car.id, "Kamrem bytt 0701112233", user, str(other_car), None)
@@ -420,6 +428,11 @@ def test_erasure_deletes_comments_and_scrubs_phone_numbers_however_written(sessi
     assert order.text == f"Ring {gdpr.MARKER} eller {gdpr.MARKER}, mejla {gdpr.MARKER}, växel {gdpr.MARKER}"
     assert order.lines[0].text == f"Enligt samtal {gdpr.MARKER}"
     assert session.scalar(select(VehicleNote.text)) == f"Repa höger dörr, ring {gdpr.MARKER}"
+    booking = session.get(Booking, booking.id)
+    assert booking.customer_name == gdpr.MARKER and booking.customer_phone is None and booking.customer_street is None
+    assert booking.driver_name is None and booking.driver_birth_date is None and booking.driver_licence_number is None
+    assert booking.remark == f"Hämtas av {gdpr.MARKER} {gdpr.MARKER}"
+    assert booking.start_at == dt.datetime(2026, 1, 1, 8)  # the booking itself stays
 
 
 @pytest.mark.parametrize("written", ["070-555 12 34", "0705551234", "070 555 12 34", "+46 70 555 12 34",

@@ -107,3 +107,33 @@ def test_merge_preview_tells_what_is_dropped_and_warns(app, client, auth, admin_
     with app.app_context():
         assert db.session.get(Customer, dup_id) is None
         assert [a.street for a in db.session.get(Customer, keep_id).addresses] == ["Storgatan 1"]
+
+
+def test_after_an_erasure_history_and_audit_log_show_nothing_of_the_person(app, client, auth, admin_user):
+    """Issue 9 item 12: the History tab showed "name: Anders Gustafson → Anders Gustafsson"
+    after the erasure and the audit log's search found the old values: neither does now."""
+    with app.app_context():
+        anders = Customer(customer_number="7101", kind="private", name="Anders Gustafson",
+                          email="anders@example.se")
+        db.session.add(anders)
+        db.session.commit()
+        anders.name = "Anders Gustafsson"
+        anders.email = "anders.g@example.se"
+        db.session.commit()
+        cid = anders.id
+    auth.login()
+    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    assert "Anders Gustafson" in card.split('id="tab-history"', 1)[1]
+    token = csrf_from(card, last=False)
+    client.post(f"/admin/customer-tools/{cid}/erase", data={"csrf_token": token, "confirm": "7101"})
+    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    history = card.split('id="tab-history"', 1)[1]
+    assert "Gustafs" not in history and "anders" not in history.lower()
+    import re
+
+    before = client.get("/admin/auditlog/?search=7101").get_data(as_text=True)
+    assert re.search(r"<td[^>]*>\s*7101", before) or "7101" in before  # the search itself works
+    for term in ("Gustafs", "anders"):
+        found = client.get(f"/admin/auditlog/?search={term}").get_data(as_text=True)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", found, re.S)
+        assert not [c for c in cells if "gustafs" in c.lower() or "example.se" in c], term
