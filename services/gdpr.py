@@ -1,10 +1,16 @@
 """GDPR for private customers (reference 004, article 17): erase personal data, export it.
 
 Erasing replaces name, personal identity number, e-mail, phone, addresses, contacts, custom
-fields and the customer's comments' personal parts with an anonymous marker, removes the
-customer's uploaded files, and scrubs the erased values from history and notifications. It
-keeps what bookkeeping law requires: finalised invoices keep the snapshot taken when they were
-issued (their tables are never touched here). Who erased and when is recorded, never what."""
+fields and files of the customer with an anonymous marker or removes them; deletes the
+comments on the customer and on the vehicles it owns; cancels the e-mails not yet sent to it;
+erases every history value of the customer and its parts (services.audit.scrub_history); and
+removes its names, e-mail addresses and phone numbers (however written) from the texts it keeps
+(orders, bookings, notes, notifications, other history). It keeps what bookkeeping law
+requires: finalised invoices keep the snapshot taken when they were issued (their tables are
+never touched here). Who erased and when is recorded, never what.
+
+The export (articles 15 and 20) is a document in the person's language, one section per kind
+of data, and the same as JSON."""
 from __future__ import annotations
 
 import datetime as dt

@@ -22,10 +22,12 @@ def test_gdpr_export_and_erase(app, client, auth, admin_user):
     greta, firma, _dup = _customers(app)
     auth.login()
     card = client.get(f"/admin/customer/details/?id={greta}").get_data(as_text=True)
-    assert 'id="erase-form"' in card
+    assert 'id="erase-form"' in card and "kommentarerna" in card  # the erasure says what it deletes
     assert 'id="erase-form"' not in client.get(f"/admin/customer/details/?id={firma}").get_data(as_text=True)
     exported = client.get(f"/admin/customer-tools/{greta}/personal-data.json")
     assert exported.status_code == 200 and exported.get_json()["sections"][0]["records"][0]["E-post"] == "greta@example.se"
+    english = client.get(f"/admin/customer-tools/{greta}/personal-data.json?lang=en").get_json()
+    assert english["language"] == "en" and english["sections"][0]["records"][0]["E-mail"] == "greta@example.se"
     pdf = client.get(f"/admin/customer-tools/{greta}/personal-data.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     token = csrf_from(card, last=False)
