@@ -62,14 +62,16 @@ BOOKING_DRIVER_FIELDS = ("driver_name", "driver_phone", "driver_email", "driver_
                          "driver_licence_authority")
 
 
-def personal_values(customer: Customer) -> list[str]:
-    """The distinctive strings that identify the person (not a city or a postal code)."""
+def personal_values(customer: Customer, with_streets: bool = True) -> list[str]:
+    """The distinctive strings that identify the person (not a city or a postal code); without
+    the streets, the ones that name nobody else (what may be searched for in other records)."""
     values = [customer.name, customer.personal_number, customer.email, customer.phone, customer.vat_number]
     if customer.personal_number:
         values += [format_personal_number(customer.personal_number), customer.personal_number[2:],
                    format_personal_number(customer.personal_number)[2:]]
-    for address in customer.addresses:
-        values += [address.street, address.street2]
+    if with_streets:
+        for address in customer.addresses:
+            values += [address.street, address.street2]
     for contact in customer.contacts:
         values += [contact.name, contact.email, contact.phone]
     return sorted({v.strip() for v in values if v and len(v.strip()) >= 4}, key=len, reverse=True)
@@ -146,7 +148,8 @@ def _customer_relations():
 def _scrub_history(session: Session, customer: Customer, contact_ids: list[int], linked: dict[str, list[int]],
                    values: list[str], pattern) -> None:
     """Item 12: the history of the customer and its parts loses every old and new value; the
-    history of linked records (its vehicles, orders, bookings) and any other row loses the
+    history of linked records (its vehicles, orders, bookings, invoices: the invoice itself keeps
+    its snapshot) and any other row loses the
     values naming the person, and the references to the customer (a vehicle's owner)."""
     cid = str(customer.id)
     log = AuditLog
@@ -161,6 +164,7 @@ def _scrub_history(session: Session, customer: Customer, contact_ids: list[int],
         for column in ("old_value", "new_value"):
             scrub_history(session, (log.table_name == table_name) & (log.field == key)
                           & getattr(log, column).startswith(label, autoescape=True), (column,))
+    # any other history naming the person (not by a street: someone else may live there)
     for column in ("old_value", "new_value"):
         scrub_history(session, _any_value(getattr(log, column), values), (column,))
     # the booking's copy of the person (and of the driver when the driver is the customer)
@@ -204,6 +208,7 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
                                       Booking.driver_type).where(Booking.customer_id == cid)).all()
     pattern = personal_pattern(customer, [b.customer_phone for b in bookings])
     values = personal_values(customer)
+    naming = personal_values(customer, with_streets=False)
     emails = {e.strip().lower() for e in [customer.email, *(c.email for c in customer.contacts),
                                           *(r.email for r in recipients), *(b.customer_email for b in bookings)]
               if e and e.strip()}
@@ -212,6 +217,7 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
     vehicle_ids = [v.id for v in vehicles]
     order_ids = list(session.scalars(select(Order.id).where(or_(Order.customer_id == cid, Order.payer_id == cid))))
     linked = {"vehicle": vehicle_ids, "sales_order": order_ids, "booking": [b.id for b in bookings],
+              "invoice": list(session.scalars(select(Invoice.id).where(Invoice.customer_id == cid))),
               "booking_driver": [b.id for b in bookings if b.driver_type in ("customer", "contact")]}
     # item 13: what was not sent yet is not sent any more
     outbox = OutboxMessage
@@ -248,7 +254,7 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
         notes = VehicleNote.__table__
         if vehicle_ids:
             _scrub_rows(session, notes, [notes.c.text], notes.c.vehicle_id.in_(vehicle_ids), pattern)
-        _scrub_history(session, customer, contact_ids, linked, values, pattern)
+        _scrub_history(session, customer, contact_ids, linked, naming, pattern)
         notices = Notification.__table__
         _scrub_rows(session, notices, [notices.c.message], _any_value(notices.c.message, values), pattern)
         box = outbox.__table__
