@@ -95,10 +95,10 @@ def phone_pattern(phone: str | None) -> str | None:
     return r"(?<![\d+])" + prefix + _SEP + _SEP.join(digits) + r"(?!\d)"
 
 
-def personal_pattern(customer: Customer, extra_phones=()) -> re.Pattern | None:
+def personal_pattern(customer: Customer, extra_phones=(), with_streets: bool = True) -> re.Pattern | None:
     """One case-insensitive pattern for every personal value of the customer and its contacts:
     the literal values and the phone numbers in any formatting."""
-    parts = [re.escape(v) for v in personal_values(customer)]
+    parts = [re.escape(v) for v in personal_values(customer, with_streets)]
     phones = [customer.phone, *(c.phone for c in customer.contacts), *extra_phones]
     parts += [p for p in (phone_pattern(x) for x in phones) if p]
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
@@ -207,8 +207,8 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
     bookings = session.execute(select(Booking.id, Booking.customer_phone, Booking.customer_email,
                                       Booking.driver_type).where(Booking.customer_id == cid)).all()
     pattern = personal_pattern(customer, [b.customer_phone for b in bookings])
-    values = personal_values(customer)
     naming = personal_values(customer, with_streets=False)
+    naming_pattern = personal_pattern(customer, with_streets=False)  # for records of others
     emails = {e.strip().lower() for e in [customer.email, *(c.email for c in customer.contacts),
                                           *(r.email for r in recipients), *(b.customer_email for b in bookings)]
               if e and e.strip()}
@@ -250,17 +250,17 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
             if ids:
                 _scrub_rows(session, comments, [comments.c.body], (comments.c.entity == entity)
                             & comments.c.record_id.in_(ids), pattern)
-        _scrub_rows(session, comments, [comments.c.body], _any_value(comments.c.body, values), pattern)
+        _scrub_rows(session, comments, [comments.c.body], _any_value(comments.c.body, naming), naming_pattern)
         notes = VehicleNote.__table__
         if vehicle_ids:
             _scrub_rows(session, notes, [notes.c.text], notes.c.vehicle_id.in_(vehicle_ids), pattern)
         _scrub_history(session, customer, contact_ids, linked, naming, pattern)
         notices = Notification.__table__
-        _scrub_rows(session, notices, [notices.c.message], _any_value(notices.c.message, values), pattern)
+        _scrub_rows(session, notices, [notices.c.message], _any_value(notices.c.message, naming), naming_pattern)
         box = outbox.__table__
         _scrub_rows(session, box, [box.c.recipient, box.c.subject, box.c.body],
-                    box.c.invoice_id.is_(None) & or_(*(_any_value(c, values) for c in
-                                                       (box.c.recipient, box.c.subject, box.c.body))), pattern)
+                    box.c.invoice_id.is_(None) & or_(*(_any_value(c, naming) for c in
+                                                       (box.c.recipient, box.c.subject, box.c.body))), naming_pattern)
         # rows of other modules that point at the customer and copied its data (bookings, orders)
         for table in db.metadata.sorted_tables:
             if table.name in SNAPSHOT_TABLES or table.name in ("customer", "audit_log"):
