@@ -13,11 +13,10 @@ old and new values of history rows, and nothing else.
 
 A secret column (``models.SECRET``) is recorded as "***", never with its value."""
 import datetime as dt
-from collections.abc import Iterable
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import event, func, inspect, insert, or_, select, update
+from sqlalchemy import case, event, inspect, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, configure_mappers, object_session
 from sqlalchemy.orm.interfaces import MANYTOONE
@@ -30,6 +29,7 @@ from services import DomainError
 # every login)
 SKIPPED_FIELDS = {"version", "search_text", "updated_at", "created_at", "totp_last_step"}
 SECRET_VALUE = "***"
+# what an erased personal value reads as (GDPR erasure, services.gdpr)
 ERASED = "[raderad]"
 
 
@@ -190,34 +190,6 @@ def _guard_statement(conn, clauseelement, multiparams, params, execution_options
     raise _refusal()
 
 
-def scrub_history(session: Session, values: Iterable[str] = (),
-                  records: Iterable[tuple[str, Iterable]] = (), placeholder: str = ERASED) -> None:
-    """The one sanctioned change of audit rows, for the GDPR erasure: personal data leaves
-    the history while the rows (who changed which field of which record, and when) stay.
-
-    ``values``: every occurrence of each text in an old or new value becomes ``placeholder``
-    (a name, an e-mail address, wherever it was copied). ``records``: (table, record ids)
-    pairs whose history rows, their own and their parts' (parent_table / parent_id), get
-    ``placeholder`` for every old and new value that is set. Only old_value and new_value
-    are written; the statement guard refuses every other change."""
-    log = AuditLog.__table__
-    statements = []
-    for value in {v for v in values if v}:
-        for col in (log.c.old_value, log.c.new_value):
-            statements.append(update(log).where(col.contains(value, autoescape=True))
-                              .values({col.name: func.replace(col, value, placeholder)}))
-    for table, ids in records:
-        ids = [str(i) for i in ids]
-        if not ids:
-            continue
-        rows = or_((log.c.table_name == table) & log.c.record_id.in_(ids),
-                   (log.c.parent_table == table) & log.c.parent_id.in_(ids))
-        for col in (log.c.old_value, log.c.new_value):
-            statements.append(update(log).where(rows & col.isnot(None)).values({col.name: placeholder}))
-    for statement in statements:
-        session.execute(statement.execution_options(**{_SCRUB_OPTION: _SCRUB}))
-
-
 def install(session_class=Session) -> None:
     """Listen on every session of the given class (all ORM sessions by default)."""
     from models import Base
@@ -243,3 +215,17 @@ def history_of(session: Session, table: str, record_id, limit: int = 500) -> lis
                    (AuditLog.parent_table == table) & (AuditLog.parent_id == rid)))
         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
     ))
+
+
+def scrub_history(session: Session, where, columns: tuple[str, ...] = ("old_value", "new_value")) -> int:
+    """The one sanctioned change of audit rows, for the GDPR erasure (services.gdpr): one bulk
+    UPDATE setting ``columns`` (old and new value by default) of the AuditLog rows matching
+    ``where`` (a SQL condition on AuditLog) to ERASED; an empty value stays empty. The rows
+    (who changed which field of which record, and when) stay. Returns the rows changed."""
+    unknown = set(columns) - _SCRUBBABLE
+    if unknown:
+        raise ValueError(f"scrub_history writes only {sorted(_SCRUBBABLE)}, not {sorted(unknown)}")
+    values = {name: case((getattr(AuditLog, name).is_(None), None), else_=ERASED) for name in columns}
+    statement = (update(AuditLog).where(where).values(values)
+                 .execution_options(synchronize_session=False, **{_SCRUB_OPTION: _SCRUB}))
+    return session.execute(statement).rowcount or 0

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from models import (MESSAGE_DOCUMENT_TYPES, MESSAGE_LANGUAGES, Contact, Customer, DocumentRecipient, MessageText,
                     OutboxMessage, utcnow)
 from services import DomainError
+from services.audit import ERASED
 
 # a document type without an address of its own goes to the address of its sibling (11.09)
 RECIPIENT_FALLBACK = {"credit_note": "invoice", "order_confirmation": "quote", "quote": "order_confirmation"}
@@ -160,9 +161,30 @@ def smtp_configured(settings: dict) -> bool:
     return bool(str(settings.get("sales.smtp_host") or "").strip() and settings.get("sales.smtp_sender"))
 
 
+def is_cancelled(message: OutboxMessage) -> bool:
+    """Cancelled by an erasure (cancel_unsent): never sent, whatever asks."""
+    return message.status != "sent" and message.recipient == ERASED
+
+
+def cancel_unsent(session: Session, where, scrub=lambda text: text) -> int:
+    """Cancel the unsent (queued or failed) messages matching ``where`` because the recipient's
+    personal data was erased: the address, body and attachment go, ``scrub`` cleans the subject,
+    and the row stays as the trace that a message was cancelled by an erasure (status failed
+    with that reason: the status column knows no "cancelled" yet)."""
+    messages = list(session.scalars(select(OutboxMessage).where(where, OutboxMessage.status != "sent")))
+    for message in messages:
+        message.status = "failed"
+        message.error = _("Cancelled: the recipient's personal data was erased.")
+        message.recipient, message.body = ERASED, ""
+        message.attachment = message.attachment_name = None
+        message.subject = scrub(message.subject or "")[:200]
+    session.flush()
+    return len(messages)
+
+
 def send(message: OutboxMessage, settings: dict, timeout: float = 20) -> bool:
     """Send one queued message; records sent/failed on it. Without SMTP settings it stays queued."""
-    if not smtp_configured(settings):
+    if not smtp_configured(settings) or is_cancelled(message):
         return False
     mail = EmailMessage()
     mail["From"] = settings["sales.smtp_sender"]

@@ -33,6 +33,8 @@ TABLE_LABELS = {
     "customer_article": _l("customer articles"), "user": _l("users"), "comment": _l("comments"),
     "processing_list_item": _l("processing lists"), "document_recipient": _l("document recipients"),
     "outbox_message": _l("e-mails"), "customer_file": _l("files"), "insurance_case": _l("insurance cases"),
+    "custom_field_value": _l("additional information values"), "customer_tag": _l("tags"),
+    "customer_technician": _l("assigned technicians"),
 }
 
 

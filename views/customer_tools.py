@@ -1,14 +1,13 @@
 """GDPR (erase, export personal data) and merging customers: custom screens with rights of
 their own (customer.gdpr, customer.merge); POSTs carry the global CSRF token."""
-import io
-
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from models import Customer, db
+from reports.personal_data import personal_data_pdf
 from services import DomainError, gdpr
 from services import merge as merge_rules
 from services.references import TABLE_LABELS
@@ -30,7 +29,8 @@ class CustomerToolsView(SecureBaseView):
         """Start of a merge: the customer to keep and the duplicates, by customer number."""
         if not has_right("customer.merge"):
             return redirect(url_for("customer.index_view"))
-        return self.render("admin/customer_merge.html", keep=None, dups=[], numbers="", refs={}, error=None)
+        return self.render("admin/customer_merge.html", keep=None, dups=[], numbers="", refs={}, dropped={},
+                           warnings=[], error=None)
 
     # --- GDPR ------------------------------------------------------------------------------
 
@@ -42,21 +42,20 @@ class CustomerToolsView(SecureBaseView):
     def personal_json(self, cid):
         self._gdpr()
         customer = self._customer(cid)
-        return Response(gdpr.personal_data_json(db.session, customer), mimetype="application/json",
+        return Response(gdpr.personal_data_json(db.session, customer, request.args.get("lang")),
+                        mimetype="application/json",
                         headers={"Content-Disposition": f'attachment; filename="personal-data-{customer.customer_number}.json"'})
 
     @expose("/<int:cid>/personal-data.pdf")
     def personal_pdf(self, cid):
-        from xhtml2pdf import pisa
-
         self._gdpr()
         customer = self._customer(cid)
-        html = render_template("reports/personal_data.html", data=gdpr.personal_data(db.session, customer),
-                               customer=customer)
-        out = io.BytesIO()
-        if pisa.CreatePDF(html, dest=out, encoding="utf-8").err:
-            abort(500)
-        return Response(out.getvalue(), mimetype="application/pdf",
+        try:
+            pdf = personal_data_pdf(db.session, customer, request.args.get("lang"))
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("customer.details_view", id=cid))
+        return Response(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="personal-data-{customer.customer_number}.pdf"'})
 
     @expose("/<int:cid>/erase", methods=["POST"])
@@ -100,8 +99,10 @@ class CustomerToolsView(SecureBaseView):
         elif any(d.id == keep.id for d in dups):
             error = _("A customer cannot be merged with itself.")
         refs = merge_rules.preview(db.session, keep, dups) if dups and not error else {}
+        warnings = merge_rules.warnings(keep, dups) if dups and not error else []
+        dropped = {d: {m.table: set(m.dropped_ids) for m in moves} for d, moves in refs.items()}
         return self.render("admin/customer_merge.html", keep=keep, dups=dups, numbers=", ".join(numbers),
-                           refs=refs, error=error, table_labels=TABLE_LABELS)
+                           refs=refs, dropped=dropped, warnings=warnings, error=error, table_labels=TABLE_LABELS)
 
     @expose("/merge", methods=["POST"])
     def merge(self):
@@ -112,7 +113,8 @@ class CustomerToolsView(SecureBaseView):
             flash(_("Unknown customer number: %(n)s", n=", ".join(unknown)), "error")
             return redirect(url_for(".merge_preview", keep=keep.id, duplicates=", ".join(numbers)))
         try:
-            merge_rules.merge(db.session, keep, dups, current_user.id)
+            merge_rules.merge(db.session, keep, dups, current_user.id,
+                              accept_warnings=request.form.get("accept_warnings") == "1")
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()

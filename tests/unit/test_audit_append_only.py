@@ -52,18 +52,18 @@ def test_scrub_history_is_the_one_sanctioned_change(session):
     anders.name = "Anders G"
     session.commit()
     count = session.scalar(select(db.func.count()).select_from(AuditLog))
-    audit.scrub_history(session, values=["Anders Gustafsson"])
+    mine = (AuditLog.table_name == "district") & (AuditLog.record_id == str(anders.id))
+    assert audit.scrub_history(session, mine & (AuditLog.field == "name"), ("new_value",)) == 2
     session.commit()
-    values = [r.old_value or r.new_value for r in session.scalars(
-        select(AuditLog).where(AuditLog.table_name == "district", AuditLog.record_id == str(anders.id),
-                               AuditLog.field == "name").order_by(AuditLog.id))]
-    assert values == ["[raderad]", "[raderad]"]  # created with the name; changed from it
-    audit.scrub_history(session, records=[("district", [anders.id])], placeholder="[x]")
+    rows = list(session.scalars(select(AuditLog).where(mine, AuditLog.field == "name").order_by(AuditLog.id)))
+    assert [(r.old_value, r.new_value) for r in rows] == [(None, "[raderad]"), ("Anders Gustafsson", "[raderad]")]
+    audit.scrub_history(session, mine)
     session.commit()
-    mine = list(session.scalars(select(AuditLog).where(AuditLog.table_name == "district",
-                                                       AuditLog.record_id == str(anders.id))))
-    assert {r.new_value for r in mine if r.new_value is not None} == {"[x]"}
-    assert "Anders" not in " ".join(str(r.old_value) + str(r.new_value) for r in mine)
+    rows = list(session.scalars(select(AuditLog).where(mine)))
+    assert {r.new_value for r in rows if r.new_value is not None} == {"[raderad]"}
+    assert "Anders" not in " ".join(str(r.old_value) + str(r.new_value) for r in rows)
+    with pytest.raises(ValueError):
+        audit.scrub_history(session, mine, ("field",))
     assert session.scalar(select(AuditLog).where(AuditLog.new_value == "Övre")) is not None  # others untouched
     assert session.scalar(select(db.func.count()).select_from(AuditLog)) == count  # nothing deleted
     # the scrub's marker does not open other changes
