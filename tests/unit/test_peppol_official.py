@@ -143,6 +143,7 @@ def test_company_outside_the_eu_export(app, session, official_rules, tmp_path):
     endpoint = root.find("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID", NS)
     assert (endpoint.get("schemeID"), endpoint.text) == ("0192", "995525828")
     assert {c.text for c in root.findall("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:ID", NS)} == {"G"}
+    assert root.find("cac:PaymentTerms/cbc:Note", NS).text == "30 days net"  # the buyer's language
     note = invoicing.create_credit_note(session, invoice, None, TODAY, settings)
     session.commit()
     judge(official_rules, peppol.invoice_xml(note, settings), tmp_path, "no-credit")
