@@ -17,7 +17,7 @@ from lxml import etree
 from models import Invoice
 from reports.sales import payment_term_text
 from services import DomainError
-from services.identifiers import peppol_endpoint
+from services.identifiers import ORG_NUMBER_EAS, peppol_endpoint
 from services.invoicing import invoice_totals
 
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -225,7 +225,7 @@ def build(invoice: Invoice, settings: dict) -> etree._Element:
         b.cbc(b.cac(tax, "TaxScheme"), "ID", "VAT")
     legal = b.cac(buyer, "PartyLegalEntity")
     b.cbc(legal, "RegistrationName", invoice.customer_name)
-    if scheme in ("0007", "0192", "0184", "0191", "0196"):  # a legal registration number
+    if scheme in ORG_NUMBER_EAS.values() and not scheme.startswith("99"):  # an ICD: a legal registration
         b.cbc(legal, "CompanyID", endpoint, schemeID=scheme)
 
     if invoice.supply_date:
