@@ -33,6 +33,7 @@ def test_peppol_endpoint_schemes():
     assert peppol_endpoint("NO", "995525828", "NO995525828MVA") == ("0192", "995525828")
     assert peppol_endpoint("DE", None, "DE136695976") == ("9930", "DE136695976")
     assert peppol_endpoint("FR", None, "FR40303265045") == ("9957", "FR40303265045")
+    assert peppol_endpoint("SE", None, "SE556036079301") == ("0007", "5560360793")
     assert peppol_endpoint("SE", None, None) is None
     assert peppol_endpoint("BR", "12345", None) is None
 
