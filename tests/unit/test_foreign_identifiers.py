@@ -56,3 +56,21 @@ def test_address_parts_of_a_snapshot():
     assert address_parts(["Box 55", "Lager 2", "123 45 Stockholm"], "SE") == {
         "street": "Box 55", "street2": "Lager 2", "postal": "123 45", "city": "Stockholm", "country": "SE"}
     assert address_parts(["Karl Johans gate 1", "0154 Oslo", "NO"], "SE")["country"] == "NO"
+
+
+def test_import_checks_identifiers_by_the_rows_country(session):
+    """Issue 9 item 17: the customer import validates organisation and VAT numbers by the
+    row's country like the form (a Norwegian customer's numbers were refused)."""
+    from services import customer_import as ci
+    from services import register_config as rc
+    from services.settings import load_settings
+    from tests.unit.test_customer_import import xlsx
+
+    norwegian = {"customer_number": "2001", "kind": "company", "name": "Fjord AS", "org_number": "995 525 828",
+                 "vat_number": "NO 995 525 828 MVA", "country": "NO"}
+    wrong = norwegian | {"customer_number": "2002", "name": "Fel AS", "org_number": "556036-0793"}
+    rows = ci.read_file("k.xlsx", xlsx([norwegian, wrong]))
+    results = ci.check_rows(session, rc.current(session), load_settings(session), rows)
+    assert results[0].ok, results[0].errors
+    assert (results[0].prepared["org_number"], results[0].prepared["vat_number"]) == ("995525828", "NO995525828MVA")
+    assert [c for c, _m in results[1].errors] == ["org_number"]
