@@ -10,12 +10,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import re
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from lxml import etree
 
 from models import Invoice
+from reports.sales import payment_term_text
 from services import DomainError
-from services.identifiers import peppol_endpoint
+from services.identifiers import ORG_NUMBER_EAS, peppol_endpoint
 from services.invoicing import invoice_totals
 
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -223,7 +225,7 @@ def build(invoice: Invoice, settings: dict) -> etree._Element:
         b.cbc(b.cac(tax, "TaxScheme"), "ID", "VAT")
     legal = b.cac(buyer, "PartyLegalEntity")
     b.cbc(legal, "RegistrationName", invoice.customer_name)
-    if scheme in ("0007", "0192", "0184", "0191", "0196"):  # a legal registration number
+    if scheme in ORG_NUMBER_EAS.values() and not scheme.startswith("99"):  # an ICD: a legal registration
         b.cbc(legal, "CompanyID", endpoint, schemeID=scheme)
 
     if invoice.supply_date:
@@ -248,8 +250,10 @@ def build(invoice: Invoice, settings: dict) -> etree._Element:
             b.cbc(account, "ID", account_id)
             if branch:
                 b.cbc(b.cac(account, "FinancialInstitutionBranch"), "ID", branch)
-        if invoice.payment_term_name:
-            b.cbc(b.cac(root, "PaymentTerms"), "Note", invoice.payment_term_name)
+        term = payment_term_text(invoice.payment_term_name, invoice.payment_term_days, invoice.language)
+        if term:
+            with force_locale(invoice.language or "sv"):  # in the document's language, as on the PDF
+                b.cbc(b.cac(root, "PaymentTerms"), "Note", str(term))
 
     totals = invoice_totals(invoice)
     tax_total = b.cac(root, "TaxTotal")

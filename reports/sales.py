@@ -121,8 +121,8 @@ def invoice_data(invoice: Invoice) -> dict:
         "payment_term": payment_term_text(invoice.payment_term_name, invoice.payment_term_days, lang),
         "currency": invoice.currency, "text": invoice.text,
         "treatment": invoice.vat_treatment, "prices_include_vat": False,
-        "lines": [_line_dict(AUTOMATIC_LINE_TEXTS.get(l.kind, l.text), l.item_number, l.quantity, l.unit, l.unit_price, l.discount_percent,
-                             l.vat_percent, l.net_amount) for l in invoice.lines],
+        "lines": [_line_dict(AUTOMATIC_LINE_TEXTS.get(l.kind, l.text), l.item_number, l.quantity, l.unit,
+                             l.unit_price, l.discount_percent, l.vat_percent, l.net_amount) for l in invoice.lines],
         "rates": t.rates, "net": invoice.net_total, "vat": invoice.vat_total,
         "rounding": invoice.rounding, "total": invoice.total,
     }

@@ -121,6 +121,8 @@ def peppol_endpoint(country_code: str | None, org_number: str | None, vat_number
     country = _country(country_code)
     org = re.sub(r"\W", "", org_number or "")
     vat = re.sub(r"\W", "", vat_number or "").upper()
+    if not org and country == "SE" and re.fullmatch(r"SE\d{10}01", vat):
+        org = vat[2:12]  # a Swedish VAT number holds the organisation number
     if org and country in ORG_NUMBER_EAS and ORG_NUMBERS[country].is_valid(org):
         return ORG_NUMBER_EAS[country], org
     if vat and country in VAT_EAS:

@@ -898,9 +898,8 @@ SALES_SETTINGS = [
     ("sales.text.under_total", _l("Text under the total"), "str"),
     ("sales.text.footer", _l("Footer text"), "str"),
     # the document texts in German and English (issue 9 item 18)
-    *[(f"{key}.{lang}", _l(label_of_language, text=label), "str")
-      for lang, label_of_language in (("de", "%(text)s (German)"), ("en", "%(text)s (English)"))
-      for key, label in _DOCUMENT_TEXTS],
+    *[(f"{key}.de", _l("%(text)s (German)", text=label), "str") for key, label in _DOCUMENT_TEXTS],
+    *[(f"{key}.en", _l("%(text)s (English)", text=label), "str") for key, label in _DOCUMENT_TEXTS],
     ("sales.email_documents_by_default", _l("E-mail finalised invoices to every customer (otherwise only to "
                                             "customers who chose e-mail)"), "bool"),
     ("sales.smtp_host", _l("SMTP server (empty: e-mails stay in the outbox)"), "str"),

@@ -33,6 +33,7 @@ def test_peppol_endpoint_schemes():
     assert peppol_endpoint("NO", "995525828", "NO995525828MVA") == ("0192", "995525828")
     assert peppol_endpoint("DE", None, "DE136695976") == ("9930", "DE136695976")
     assert peppol_endpoint("FR", None, "FR40303265045") == ("9957", "FR40303265045")
+    assert peppol_endpoint("SE", None, "SE556036079301") == ("0007", "5560360793")
     assert peppol_endpoint("SE", None, None) is None
     assert peppol_endpoint("BR", "12345", None) is None
 
@@ -55,3 +56,21 @@ def test_address_parts_of_a_snapshot():
     assert address_parts(["Box 55", "Lager 2", "123 45 Stockholm"], "SE") == {
         "street": "Box 55", "street2": "Lager 2", "postal": "123 45", "city": "Stockholm", "country": "SE"}
     assert address_parts(["Karl Johans gate 1", "0154 Oslo", "NO"], "SE")["country"] == "NO"
+
+
+def test_import_checks_identifiers_by_the_rows_country(session):
+    """Issue 9 item 17: the customer import validates organisation and VAT numbers by the
+    row's country like the form (a Norwegian customer's numbers were refused)."""
+    from services import customer_import as ci
+    from services import register_config as rc
+    from services.settings import load_settings
+    from tests.unit.test_customer_import import xlsx
+
+    norwegian = {"customer_number": "2001", "kind": "company", "name": "Fjord AS", "org_number": "995 525 828",
+                 "vat_number": "NO 995 525 828 MVA", "country": "NO"}
+    wrong = norwegian | {"customer_number": "2002", "name": "Fel AS", "org_number": "556036-0793"}
+    rows = ci.read_file("k.xlsx", xlsx([norwegian, wrong]))
+    results = ci.check_rows(session, rc.current(session), load_settings(session), rows)
+    assert results[0].ok, results[0].errors
+    assert (results[0].prepared["org_number"], results[0].prepared["vat_number"]) == ("995525828", "NO995525828MVA")
+    assert [c for c, _m in results[1].errors] == ["org_number"]

@@ -132,12 +132,18 @@ def test_manual_credit_note_is_rounded_like_invoices(app, session):
 
 
 def test_write_german_sample_for_review(app, session):
-    """Leaves a German invoice under test-artifacts/ to look at (pdftoppm)."""
+    """Issue 9 item 18: the document texts of the settings are taken in the document's
+    language (a Swedish footer is not printed on a German invoice). Leaves the German invoice
+    under test-artifacts/ to look at (pdftoppm)."""
     from tests.browser.conftest import ARTIFACTS
 
     invoice, _note, settings = _foreign_invoice(session, "de")
+    settings.update({"sales.text.footer": "Styrelsens säte: Stockholm",
+                     "sales.text.footer.de": "Sitz der Gesellschaft: Stockholm"})
     with app.test_request_context():
         data = pdf.invoice_pdf(session, invoice, settings)
+    text = _text(data)
+    assert "Sitz der Gesellschaft: Stockholm" in text and "Styrelsens" not in text
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "sales-invoice-de.pdf").write_bytes(data)
     assert data.startswith(b"%PDF")

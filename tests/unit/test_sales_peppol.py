@@ -13,6 +13,7 @@ from reports import peppol
 from services import invoicing, orders
 from tests import sales_helpers as h
 from tests.sales_helpers import english  # noqa: F401
+from tests.unit.test_peppol_official import official_rules  # noqa: F401  (the official rules, once per session)
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -34,6 +35,12 @@ def _invoice(session, cust=None, **settings):
     invoice = invoicing.finalise_invoice(session, order, None, TODAY, values)
     session.commit()
     return invoice, values
+
+
+def _written(tmp_path, xml: bytes) -> Path:
+    path = tmp_path / "invoice.xml"
+    path.write_bytes(xml)
+    return path
 
 
 def _amount(root, path):
@@ -113,7 +120,8 @@ def test_credit_note_validates(app, session):
 @pytest.mark.parametrize("country, org, vat, code, endpoint", [
     ("DE", None, "DE136695976", "AE", ("9930", "DE136695976")),
     ("US", "042103594", None, "G", ("9959", "042103594"))])
-def test_reverse_charge_and_export_categories(app, session, country, org, vat, code, endpoint):
+def test_reverse_charge_and_export_categories(app, session, country, org, vat, code, endpoint, official_rules,
+                                              tmp_path):
     session.get(Country, "DE").eu_member = True
     cust = h.customer(session, "3003", "Foreign Ltd", org, country_code=country, vat_number=vat)
     cust.kind = "company"
@@ -126,6 +134,8 @@ def test_reverse_charge_and_export_categories(app, session, country, org, vat, c
     assert cats == {code}
     buyer = root.find("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID", NS)
     assert (buyer.get("schemeID"), buyer.text) == endpoint
+    official = official_rules.failures(_written(tmp_path, xml))
+    assert not [f for f in official if f["flag"] == "fatal"], official
     assert root.find("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:TaxExemptionReasonCode", NS).text == \
         f"VATEX-EU-{code}"
     _check_sums(root, invoice, "InvoiceLine")

@@ -1,0 +1,1 @@
+"""The official Peppol rules (see README.md); ``from tests.peppol_rules import validate``."""
