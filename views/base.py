@@ -65,6 +65,12 @@ class SecureBaseView(RightsMixin, BaseView):
     """A custom screen; its POST forms carry Flask-WTF's CSRF token (global CSRFProtect)."""
 
 
+def _with_int_ids(handler):
+    def run(ids):
+        return handler([int(i) for i in ids if str(i).isdigit()])
+    return run
+
+
 def _decimal_formatter(view, value, name=None):
     return number(value)
 
@@ -192,6 +198,15 @@ class SecureModelView(RightsMixin, ModelView):
 
     def is_action_allowed(self, name):
         return self.has("delete") if name == "delete" else super().is_action_allowed(name)
+
+    def init_actions(self):
+        super().init_actions()
+        # the chosen rows come as strings, which SQLAlchemy 2.1 binds as VARCHAR: PostgreSQL
+        # does not compare those with an integer key, so every bulk action answered 500 there
+        pk = self.model.__mapper__.primary_key
+        if len(pk) == 1 and pk[0].type.python_type is int:
+            for name, (handler, text, desc) in list(self._actions_data.items()):
+                self._actions_data[name] = (_with_int_ids(handler), text, desc)
 
     def _handle_view(self, name, **kwargs):
         refused = super()._handle_view(name, **kwargs)

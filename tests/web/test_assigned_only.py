@@ -342,11 +342,14 @@ def _ints(value):
     return value
 
 
+SIGNED_TOKEN = re.compile(r"\.?[\w-]{10,}\.[\w-]{4,}\.[\w-]{10,}")
+
+
 def _leaks(body: str, url: str, data) -> bool:
     """The other customer shows in ``body``, apart from what the request itself typed."""
     typed = [t for t in re.split(r"[?&=/]", url) if OTHER in t.lower()]
     typed += [t for v in (data or {}).values() for t in re.split(r"[?&=/]", str(v)) if OTHER in t.lower()]
-    text = body
+    text = SIGNED_TOKEN.sub("", body)  # a CSRF token may hold any three letters
     for term in typed:
         for variant in {term, quote(term), term.replace("+", " ")}:
             text = text.replace(variant, "")
@@ -419,7 +422,7 @@ def test_every_endpoint_hides_customers_not_assigned(app, client, auth, admin_us
     for rule in app.url_map.iter_rules():
         if rule.endpoint in NO_CUSTOMER_DATA and "GET" in rule.methods and not rule.arguments:
             response = _request(client, token, "GET", rule.rule, None)
-            if response.status_code >= 500 or OTHER in _text(response).lower():
+            if response.status_code >= 500 or _leaks(_text(response), rule.rule, None):
                 failures.append(f"{rule.endpoint} GET {rule.rule}: {response.status_code} or shows the customer")
     assert not failures, "\n".join(failures)
 
