@@ -96,7 +96,7 @@ class RightsAjaxLoader(QueryAjaxModelLoader):
     def get_one(self, pk):
         # a posted id is checked like a typed search: no other customer's row by its number
         found = super().get_one(pk)
-        return found if visibility.visible(self.session, current_user, found) else None
+        return found if visibility.visible(db.session, current_user, found) else None
 
 
 def visible_or_404(model, raw_id):
@@ -230,11 +230,17 @@ class SecureModelView(RightsMixin, ModelView):
 
     # --- "view assigned only" (services.visibility): lists, counts, exports, details, edits --
 
+    def _scope(self, query):
+        # only when narrowed: an unfiltered list keeps no WHERE (its count is then estimated)
+        if visibility.scoped(current_user, self.model):
+            return query.filter(visibility.clause(current_user, self.model))
+        return query
+
     def get_query(self):
-        return super().get_query().filter(visibility.clause(current_user, self.model))
+        return self._scope(super().get_query())
 
     def get_count_query(self):
-        return super().get_count_query().filter(visibility.clause(current_user, self.model))
+        return self._scope(super().get_count_query())
 
     def get_one(self, id):
         """The record, None when it does not exist, 404 when it is another customer's."""

@@ -163,7 +163,7 @@ class BookingKindView(SecureBaseView):
 
     def booking(self, id: int) -> Booking:
         booking = db.session.get(Booking, id)
-        if booking is None or booking.kind != self.kind or not visibility.visible(db.session, current_user, booking):
+        if booking is None or booking.kind != self.kind or _visible(booking) is None:
             abort(404)
         return booking
 
@@ -464,9 +464,8 @@ class BookingKindView(SecureBaseView):
         if not (self.has("new") or self.has("edit")):
             abort(403)
         q = (request.args.get("q") or "").strip()
-        query = select(Customer).where(Customer.active.is_(True), visibility.clause(current_user, Customer)).options(
-            selectinload(Customer.contacts),
-                                                                          selectinload(Customer.addresses))
+        query = select(Customer).where(Customer.active.is_(True), visibility.clause(current_user, Customer)) \
+            .options(selectinload(Customer.contacts), selectinload(Customer.addresses))
         if q:
             like = f"%{q.lower()}%"
             query = query.where(or_(func.lower(Customer.name).like(like), Customer.customer_number.like(f"{q}%")))

@@ -207,6 +207,13 @@ ENDPOINTS = {
     **{e: [refused(p[1], p[0], p[3])] for e, probes in model_view("auditlog", "auditlog").items() for p in probes},
 }
 
+# a form posted with the other customer's id (or his vehicle's) makes nothing of his
+ENDPOINTS["order.create_view"].append(post("/admin/order/new/", {"kind": "order", "customer": "{customer}"}))
+ENDPOINTS["vehicle.create_view"].append(post("/admin/vehicle/new/", {"registration_number": "NYA111",
+                                                                     "owner": "{customer}"}))
+ENDPOINTS["documentrecipient.create_view"].append(post("/admin/documentrecipient/new/", {
+    "customer": "{customer}", "document_type": "invoice", "email": "ny@example.se"}))
+
 STANDARD = ("index_view", "details_view", "edit_view", "create_view", "delete_view", "action_view", "export",
             "ajax_lookup", "ajax_update")
 # endpoint -> why it returns nothing of a customer
@@ -444,7 +451,13 @@ def test_every_endpoint_hides_customers_not_assigned(app, client, auth, admin_us
         assert s.get(ProcessingListItem, other["item"]).done is False
         assert len(customer.files) == 1
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 2  # nothing sent or queued
-        # the start page counts the vehicles he may see: the fleet and his customer's car
-        assert s.scalar(select(func.count()).select_from(Vehicle)) == 5
+        assert s.scalar(select(func.count()).select_from(Order).where(Order.customer_id == other["customer"])) == 4
+        assert s.scalar(select(func.count()).select_from(Vehicle).where(Vehicle.owner_id == other["customer"])) == 1
+        assert s.scalar(select(func.count()).select_from(DocumentRecipient).where(
+            DocumentRecipient.customer_id == other["customer"])) == 1
+        # the start page counts the vehicles he may see: the fleet and his own customer's
+        seen = s.scalar(select(func.count()).select_from(Vehicle).where(
+            (Vehicle.owner_id.is_(None)) | (Vehicle.owner_id == world["mine"]["customer"])))
+        assert s.scalar(select(func.count()).select_from(Vehicle)) == seen + 1
     page = client.get("/admin/").get_data(as_text=True)
-    assert re.search(r'display-4">\s*4\s*<', page), "the start page counts other customers' vehicles"
+    assert re.search(rf'display-4">\s*{seen}\s*<', page), "the start page counts other customers' vehicles"
