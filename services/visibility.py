@@ -39,7 +39,7 @@ CUSTOMER_COLUMNS = {
     Vehicle: (Vehicle.owner_id, True),
     Order: (Order.customer_id, False),
     Invoice: (Invoice.customer_id, False),
-    Booking: (Booking.customer_id, True),
+    Booking: (Booking.customer_id, False),
 }
 
 
