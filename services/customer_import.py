@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -437,8 +437,10 @@ def _export_value(customer: Customer, column: str, custom: dict):
     return getattr(customer, column)
 
 
-def write_workbook(session: Session, config: rc.RegisterConfig, kinds=rc.KINDS, with_data: bool = True) -> bytes:
-    """The XLSX template (no rows) or export: one sheet per kind, keys in the header row."""
+def write_workbook(session: Session, config: rc.RegisterConfig, kinds=rc.KINDS, with_data: bool = True,
+                   where=None) -> bytes:
+    """The XLSX template (no rows) or export: one sheet per kind, keys in the header row;
+    ``where`` narrows the customers exported (services.visibility)."""
     book = Workbook(write_only=True)
     for kind in kinds:
         sheet = book.create_sheet(SHEET_TITLES[kind])
@@ -449,7 +451,8 @@ def write_workbook(session: Session, config: rc.RegisterConfig, kinds=rc.KINDS, 
         last_id = 0
         while True:
             customers = session.scalars(
-                select(Customer).where(Customer.kind == kind, Customer.id > last_id).order_by(Customer.id).limit(1000)
+                select(Customer).where(Customer.kind == kind, Customer.id > last_id, true() if where is None else where)
+                .order_by(Customer.id).limit(1000)
                 .options(selectinload(Customer.addresses), selectinload(Customer.tags))).all()
             if not customers:
                 break

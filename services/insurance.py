@@ -80,11 +80,12 @@ def remove_case(session: Session, order: Order) -> None:
         session.flush()
 
 
-def insurers(session: Session, term: str = "", limit: int = 20) -> list[Customer]:
-    """Active insurance companies whose number or name matches ``term``."""
+def insurers(session: Session, term: str = "", limit: int = 20, visible=True) -> list[Customer]:
+    """Active insurance companies whose number or name matches ``term``, among the customers
+    the user may see (``visible``: services.visibility.clause)."""
     from services.search import like_escape
 
-    query = select(Customer).where(Customer.is_insurer.is_(True), Customer.active.is_(True))
+    query = select(Customer).where(Customer.is_insurer.is_(True), Customer.active.is_(True), visible)
     term = (term or "").strip()
     if term:
         like = f"%{like_escape(term)}%"

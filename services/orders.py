@@ -21,7 +21,7 @@ from models import (
     Package,
     Vehicle,
 )
-from services import DomainError
+from services import DomainError, visibility
 from services.pricing import ZERO, PricedLine, Totals, effective_vat, environmental_fee, totals
 
 # status -> statuses it may move to by hand (invoiced only through finalisation)
@@ -269,13 +269,16 @@ def _old_documents_query(months: int, today: dt.date):
         & Order.invoice_id.is_(None)
 
 
-def preview_old_documents(session: Session, months: int, today: dt.date) -> list[Order]:
-    """Quotes and unfinished orders older than ``months``; invoiced orders never."""
-    return list(session.scalars(select(Order).where(_old_documents_query(months, today)).order_by(Order.order_date)))
+def preview_old_documents(session: Session, months: int, today: dt.date, user=None) -> list[Order]:
+    """Quotes and unfinished orders older than ``months``; invoiced orders never. With ``user``,
+    only those of the customers the user may see (services.visibility)."""
+    return list(session.scalars(select(Order).where(_old_documents_query(months, today),
+                                                    visibility.clause(user, Order)).order_by(Order.order_date)))
 
 
-def delete_old_documents(session: Session, months: int, today: dt.date) -> int:
-    ids = list(session.scalars(select(Order.id).where(_old_documents_query(months, today))))
+def delete_old_documents(session: Session, months: int, today: dt.date, user=None) -> int:
+    ids = list(session.scalars(select(Order.id).where(_old_documents_query(months, today),
+                                                      visibility.clause(user, Order))))
     if ids:
         session.execute(delete(OrderLine).where(OrderLine.order_id.in_(ids)))
         session.execute(delete(Order).where(Order.id.in_(ids)))

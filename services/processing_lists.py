@@ -5,7 +5,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import ProcessingList, ProcessingListItem, User, utcnow
-from services import DomainError
+from services import DomainError, visibility
 
 
 def create_list(session: Session, name: str, owner: User, shared: bool, query: str,
@@ -30,8 +30,15 @@ def may_open(plist: ProcessingList, user: User) -> bool:
     return plist.shared or plist.owner_id == user.id
 
 
-def progress(plist: ProcessingList) -> tuple[int, int]:
-    return sum(1 for i in plist.items if i.done), len(plist.items)
+def visible_items(session: Session, plist: ProcessingList, user: User) -> list[ProcessingListItem]:
+    """The list's customers the user may see (a shared list may hold others: services.visibility)."""
+    ids = visibility.customer_ids(session, user)
+    return [i for i in plist.items if ids is None or i.customer_id in ids]
+
+
+def progress(plist: ProcessingList, items: list[ProcessingListItem] | None = None) -> tuple[int, int]:
+    items = plist.items if items is None else items
+    return sum(1 for i in items if i.done), len(items)
 
 
 def tick(session: Session, item: ProcessingListItem, done: bool, note: str | None, user: User) -> None:

@@ -25,7 +25,7 @@ from wtforms import HiddenField
 from wtforms.fields import FieldList
 
 from models import AuditLog, Contact, Customer, CustomFieldValue, SubmittedForm, User, db, is_secret
-from services import DomainError, listing, search
+from services import DomainError, listing, search, visibility
 from services.audit import history_of
 from services.settings import load_settings
 from views.formatting import date as format_date
@@ -65,6 +65,12 @@ class SecureBaseView(RightsMixin, BaseView):
     """A custom screen; its POST forms carry Flask-WTF's CSRF token (global CSRFProtect)."""
 
 
+def _with_int_ids(handler):
+    def run(ids):
+        return handler([int(i) for i in ids if str(i).isdigit()])
+    return run
+
+
 def _decimal_formatter(view, value, name=None):
     return number(value)
 
@@ -81,12 +87,25 @@ class RightsAjaxLoader(QueryAjaxModelLoader):
     def get_query(self):
         query = super().get_query()
         area = LOOKUP_AREAS.get(self.model.__tablename__)
-        if area is None or has_right(f"{area}.view"):
+        if area is None:
             return query
-        if area == "customer" and has_right("customer.view_assigned"):
-            assigned = Customer.technicians.any(User.id == current_user.id)
-            return query.filter(assigned if self.model is Customer else Contact.customer.has(assigned))
-        return query.filter(false())
+        if not (has_right(f"{area}.view") or (area == "customer" and has_right("customer.view_assigned"))):
+            return query.filter(false())
+        return query.filter(visibility.clause(current_user, self.model))
+
+    def get_one(self, pk):
+        # a posted id is checked like a typed search: no other customer's row by its number
+        found = super().get_one(pk)
+        return found if visibility.visible(db.session, current_user, found) else None
+
+
+def visible_or_404(model, raw_id):
+    """``model`` number ``raw_id``: None when there is none, 404 when it belongs to a customer
+    the user may not see (services.visibility)."""
+    found = db.session.get(model, int(raw_id)) if str(raw_id or "").isdigit() else None
+    if not visibility.visible(db.session, current_user, found):
+        abort(404)
+    return found
 
 
 def _error_field(form, exc: DomainError):
@@ -226,6 +245,15 @@ class SecureModelView(RightsMixin, ModelView):
             self.column_editable_list = [c for c in self.column_editable_list if not self.is_secret_column(c)]
         super()._refresh_cache()
 
+    def init_actions(self):
+        super().init_actions()
+        # the chosen rows come as strings, which SQLAlchemy 2.1 binds as VARCHAR: PostgreSQL
+        # does not compare those with an integer key, so every bulk action answered 500 there
+        pk = self.model.__mapper__.primary_key
+        if len(pk) == 1 and pk[0].type.python_type is int:
+            for name, (handler, text, desc) in list(self._actions_data.items()):
+                self._actions_data[name] = (_with_int_ids(handler), text, desc)
+
     def _handle_view(self, name, **kwargs):
         refused = super()._handle_view(name, **kwargs)
         if refused is not None:
@@ -245,6 +273,27 @@ class SecureModelView(RightsMixin, ModelView):
             kwargs["history"] = history_of(db.session, self.model.__tablename__,
                                            self.get_pk_value(kwargs["model"]))
         return super().render(template, **kwargs)
+
+    # --- "view assigned only" (services.visibility): lists, counts, exports, details, edits --
+
+    def _scope(self, query):
+        # only when narrowed: an unfiltered list keeps no WHERE (its count is then estimated)
+        if visibility.scoped(current_user, self.model):
+            return query.filter(visibility.clause(current_user, self.model))
+        return query
+
+    def get_query(self):
+        return self._scope(super().get_query())
+
+    def get_count_query(self):
+        return self._scope(super().get_count_query())
+
+    def get_one(self, id):
+        """The record, None when it does not exist, 404 when it is another customer's."""
+        found = super().get_one(id)
+        if not visibility.visible(db.session, current_user, found):
+            abort(404)
+        return found
 
     def _create_ajax_loader(self, name, options):
         return RightsAjaxLoader(name, self.session, super()._create_ajax_loader(name, options).model, **options)
@@ -377,7 +426,7 @@ class SecureModelView(RightsMixin, ModelView):
     def walk_allowed(self) -> bool:
         """False where the base query is narrowed (e.g. to the user's own records), so that a
         walk along the sort index could read the whole table before a page fills."""
-        return True
+        return not visibility.scoped(current_user, self.model)
 
     def _walk_estimate(self, text: str, sort_column, filters, offset: int, size: int) -> int | None:
         """The estimated number of matches when ``text`` finds so many rows that the page is

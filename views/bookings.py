@@ -33,6 +33,7 @@ from models import (
 )
 from services import DomainError
 from services import bookings as rules
+from services import visibility
 from services.settings import load_settings, set_setting
 from views.settings import SettingsView
 from views.base import SecureBaseView, has_right
@@ -111,6 +112,11 @@ def _get(model, raw):
         return None
 
 
+def _visible(record):
+    """``record`` when the user may see it ("view assigned only", services.visibility), else None."""
+    return record if visibility.visible(db.session, current_user, record) else None
+
+
 def _json_error(exc: DomainError, status: int = 409):
     if isinstance(exc, rules.Forbidden):
         status = 403
@@ -157,7 +163,7 @@ class BookingKindView(SecureBaseView):
 
     def booking(self, id: int) -> Booking:
         booking = db.session.get(Booking, id)
-        if booking is None or booking.kind != self.kind:
+        if booking is None or booking.kind != self.kind or _visible(booking) is None:
             abort(404)
         return booking
 
@@ -312,6 +318,10 @@ class BookingKindView(SecureBaseView):
         settings = self.settings()
         now = rules.wall_clock_now()
         rows = rules.window_rows(db.session, self.kind, start, end, now)
+        if visibility.limited(current_user) and rows:
+            seen = set(db.session.scalars(select(Booking.id).where(
+                Booking.id.in_([r["id"] for r in rows]), visibility.clause(current_user, Booking))))
+            rows = [r for r in rows if r["id"] in seen]
         event = self.event_factory(settings, current_user._get_current_object())
         return jsonify([event(r) for r in rows])
 
@@ -454,8 +464,8 @@ class BookingKindView(SecureBaseView):
         if not (self.has("new") or self.has("edit")):
             abort(403)
         q = (request.args.get("q") or "").strip()
-        query = select(Customer).where(Customer.active.is_(True)).options(selectinload(Customer.contacts),
-                                                                          selectinload(Customer.addresses))
+        query = select(Customer).where(Customer.active.is_(True), visibility.clause(current_user, Customer)) \
+            .options(selectinload(Customer.contacts), selectinload(Customer.addresses))
         if q:
             like = f"%{q.lower()}%"
             query = query.where(or_(func.lower(Customer.name).like(like), Customer.customer_number.like(f"{q}%")))
@@ -482,7 +492,8 @@ class BookingKindView(SecureBaseView):
         if "customer_name" in values:
             values["customer_name"] = values["customer_name"] or ""
         values["driver_type"] = form.get("driver_type") or "customer"
-        values["driver_contact"] = _get(Contact, form.get("driver_contact")) if values["driver_type"] == "contact" else None
+        values["driver_contact"] = _visible(_get(Contact, form.get("driver_contact"))) \
+            if values["driver_type"] == "contact" else None
         values["driver_birth_date"] = parse_date(form.get("driver_birth_date"), "driver_birth_date")
         values["driver_licence_issued"] = parse_date(form.get("driver_licence_issued"), "driver_licence_issued")
         values["licence_checked"] = form.get("licence_checked") in ("on", "1", "y")
@@ -502,7 +513,7 @@ class BookingKindView(SecureBaseView):
         if values["driver_type"] == "contact" and values["driver_contact"] is not None:
             contact = values["driver_contact"]
             values["driver_name"] = contact.name  # read-only unless free input
-        customer = _get(Customer, form.get("customer_id"))
+        customer = _visible(_get(Customer, form.get("customer_id")))
         if values["driver_type"] == "customer" and customer is not None:
             values["driver_name"] = values.get("customer_name") or customer.name
         return customer, values
@@ -586,7 +597,7 @@ class BookingKindView(SecureBaseView):
             start = rules.next_quarter_hour(rules.wall_clock_now())
             values["start_at"] = start.strftime(DT_FORMAT)
             values["end_at"] = (start + dt.timedelta(hours=2)).strftime(DT_FORMAT)
-        customer = _get(Customer, args.get("customer"))
+        customer = _visible(_get(Customer, args.get("customer")))
         if customer is not None and customer.active:
             values.update(customer_id=customer.id, customer_label=str(customer), customer_name=customer.name,
                           customer_phone=customer.phone, customer_email=customer.email)
@@ -854,7 +865,7 @@ class BookingLogbookView(SecureBaseView):
         return {k: request.args.getlist(k) for k in self.FILTER_ARGS if k in request.args}
 
     def rows(self, f: dict) -> list[Booking]:
-        query = (select(Booking).where(Booking.kind.in_(f["kinds"]))
+        query = (select(Booking).where(Booking.kind.in_(f["kinds"]), visibility.clause(current_user, Booking))
                  .options(joinedload(Booking.vehicle), joinedload(Booking.trade_plate), joinedload(Booking.issued_by),
                           joinedload(Booking.returned_by), joinedload(Booking.billing), joinedload(Booking.advisor)))
         if f["q"]:
@@ -885,7 +896,7 @@ class BookingLogbookView(SecureBaseView):
         f = self._filters()
         rows, key = self.rows(f)
         now = rules.wall_clock_now()
-        selected = _get(Booking, request.args.get("selected"))
+        selected = _visible(_get(Booking, request.args.get("selected")))
         if selected is not None and selected.kind not in f["kinds"]:
             selected = None
         views = {k: app_view(k) for k in BOOKING_KINDS}
@@ -995,7 +1006,8 @@ def customer_bookings(customer) -> list[Booking]:
     kinds = [k for k in BOOKING_KINDS if any(rules.has(current_user, k, a) for a in ("manager", "logbook"))]
     if customer is None or not kinds:
         return []
-    return db.session.scalars(select(Booking).where(Booking.customer_id == customer.id, Booking.kind.in_(kinds))
+    return db.session.scalars(select(Booking).where(Booking.customer_id == customer.id, Booking.kind.in_(kinds),
+                                                    visibility.clause(current_user, Booking))
                               .options(joinedload(Booking.vehicle), joinedload(Booking.billing))
                               .order_by(Booking.start_at.desc()).limit(200)).unique().all()
 

@@ -7,17 +7,18 @@ from flask_login import current_user
 from models import Customer, Vehicle, db
 from services import DomainError
 from services import comments as comment_rules
-from services import customers as customer_rules
+from services import visibility
 from views.base import SecureBaseView, has_right
 
 
 def may_see(entity: str, record) -> bool:
     if entity == "customer":
-        return has_right("customer.view") or (has_right("customer.view_assigned")
-                                              and customer_rules.is_assigned(record, current_user))
-    if entity == "vehicle":
-        return has_right("vehicle.view")
-    return False
+        seen = has_right("customer.view") or has_right("customer.view_assigned")
+    elif entity == "vehicle":
+        seen = has_right("vehicle.view")
+    else:
+        return False
+    return seen and visibility.visible(db.session, current_user, record)
 
 
 class CommentsView(SecureBaseView):

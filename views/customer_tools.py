@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models import Customer, db
 from reports.personal_data import personal_data_pdf
-from services import DomainError, gdpr
+from services import DomainError, gdpr, visibility
 from services import merge as merge_rules
 from services.references import TABLE_LABELS
 from views.base import SecureBaseView, has_right
@@ -22,7 +22,7 @@ class CustomerToolsView(SecureBaseView):
         return False
 
     def _customer(self, cid) -> Customer:
-        return db.session.get(Customer, cid) or abort(404)
+        return visibility.get(db.session, current_user, Customer, cid) or abort(404)
 
     @expose("/")
     def index(self):
@@ -80,11 +80,15 @@ class CustomerToolsView(SecureBaseView):
     def _merge_args(self, source):
         if not has_right("customer.merge"):
             abort(403)
-        keep = db.session.get(Customer, int(source.get("keep", 0) or 0)) if str(source.get("keep", "")).isdigit() else None
+        seen = visibility.clause(current_user, Customer)
+        keep = visibility.get(db.session, current_user, Customer, source.get("keep")) \
+            if str(source.get("keep", "")).isdigit() else None
         if keep is None and source.get("keep_number"):
-            keep = db.session.scalar(select(Customer).where(Customer.customer_number == source["keep_number"].strip()))
+            keep = db.session.scalar(select(Customer).where(
+                Customer.customer_number == source["keep_number"].strip(), seen))
         numbers = [n.strip() for n in source.get("duplicates", "").replace(";", ",").split(",") if n.strip()]
-        dups = list(db.session.scalars(select(Customer).where(Customer.customer_number.in_(numbers)))) if numbers else []
+        dups = list(db.session.scalars(select(Customer).where(Customer.customer_number.in_(numbers), seen))) \
+            if numbers else []
         unknown = sorted(set(numbers) - {d.customer_number for d in dups})
         return keep, dups, numbers, unknown
 

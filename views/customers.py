@@ -48,7 +48,7 @@ from models import (
     db,
 )
 from services import DomainError
-from services import customer_files
+from services import customer_files, visibility
 from services.audit import history_of
 from services.search import like_escape
 from services import customers as customer_rules
@@ -517,12 +517,7 @@ class CustomerView(SecureModelView):
     # --- rights: view/edit assigned only ---------------------------------------------
 
     def _assigned_only(self) -> bool:
-        return not self.has("view") and self.has("view_assigned")
-
-    def _restrict(self, query):
-        if self._assigned_only():
-            return query.filter(Customer.technicians.any(User.id == current_user.id))
-        return query
+        return visibility.limited(current_user)
 
     def get_list_row_actions(self):
         # deleting is rare, refused when anything refers to the customer, and on the card;
@@ -531,11 +526,8 @@ class CustomerView(SecureModelView):
 
     def get_query(self):
         # addresses, district and tags are shown in the list and the export: load them in bulk
-        return self._restrict(super().get_query()).options(
+        return super().get_query().options(
             selectinload(Customer.addresses), selectinload(Customer.tags), joinedload(Customer.district))
-
-    def get_count_query(self):
-        return self._restrict(super().get_count_query())
 
     def walk_allowed(self) -> bool:
         return not self._assigned_only()
@@ -544,7 +536,7 @@ class CustomerView(SecureModelView):
         customer = db.session.get(Customer, int(id)) if str(id).isdigit() else None
         if customer is None:
             return None
-        if self._assigned_only() and not customer_rules.is_assigned(customer, current_user):
+        if not visibility.visible(db.session, current_user, customer):
             abort(403)
         return customer
 
@@ -730,7 +722,8 @@ class CustomerView(SecureModelView):
         return super().is_action_allowed(name)
 
     def _set_active(self, ids, active: bool):
-        customers = db.session.scalars(select(Customer).where(Customer.id.in_([int(i) for i in ids]))).all()
+        customers = db.session.scalars(select(Customer).where(Customer.id.in_([int(i) for i in ids]),
+                                                        visibility.clause(current_user, Customer))).all()
         for customer in customers:
             customer.active = active
         db.session.commit()

@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from models import Customer, Vehicle, db
+from services import visibility
 
 
 class DashboardView(AdminIndexView):
@@ -20,5 +21,6 @@ class DashboardView(AdminIndexView):
         if current_user.has_right("customer.view"):
             counts["customers"] = db.session.scalar(select(func.count()).select_from(Customer))
         if current_user.has_right("vehicle.view"):
-            counts["vehicles"] = db.session.scalar(select(func.count()).select_from(Vehicle))
+            counts["vehicles"] = db.session.scalar(select(func.count()).select_from(Vehicle).where(
+                visibility.clause(current_user, Vehicle)))
         return self.render("admin/dashboard.html", counts=counts)

@@ -23,10 +23,13 @@ class ProcessingListView(SecureBaseView):
             abort(403)
         return plist
 
+    def _progress(self, plist) -> tuple[int, int]:
+        return rules.progress(plist, rules.visible_items(db.session, plist, current_user))
+
     @expose("/")
     def index(self):
         lists = rules.visible_lists(db.session, current_user)
-        return self.render("admin/processing_lists.html", lists=lists, plist=None, progress=rules.progress)
+        return self.render("admin/processing_lists.html", lists=lists, plist=None, progress=self._progress)
 
     @expose("/save", methods=["POST"])
     def save(self):
@@ -48,13 +51,14 @@ class ProcessingListView(SecureBaseView):
     @expose("/<int:list_id>")
     def show(self, list_id):
         plist = self._list(list_id)
-        return self.render("admin/processing_lists.html", lists=None, plist=plist, progress=rules.progress)
+        return self.render("admin/processing_lists.html", lists=None, plist=plist, progress=self._progress,
+                           items=rules.visible_items(db.session, plist, current_user))
 
     @expose("/<int:list_id>/item/<int:item_id>", methods=["POST"])
     def tick(self, list_id, item_id):
         plist = self._list(list_id)
         item = db.session.get(ProcessingListItem, item_id)
-        if item is None or item.list_id != plist.id:
+        if item is None or item.list_id != plist.id or item not in rules.visible_items(db.session, plist, current_user):
             abort(404)
         rules.tick(db.session, item, "done" in request.form, request.form.get("note"), current_user)
         db.session.commit()

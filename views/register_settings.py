@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from models import CUSTOM_FIELD_ENTITIES, CUSTOM_FIELD_TYPES, CustomField, CustomFieldValue, User, db
-from services import DomainError
+from models import CUSTOM_FIELD_ENTITIES, CUSTOM_FIELD_TYPES, CustomField, CustomFieldValue, Customer, User, db
+from services import DomainError, visibility
 from services import register_config as rc
 from views.base import SecureBaseView
 from views.customers import CUSTOMER_LABELS
@@ -272,7 +272,9 @@ class CustomerImportView(SecureBaseView):
         if not self.has("export"):
             abort(403)
         kinds = rc.KINDS if kind == "all" else (kind,) if kind in rc.KINDS else abort(404)
-        return self._xlsx(ci.write_workbook(db.session, rc.current(db.session), kinds), f"customers-{kind}.xlsx")
+        return self._xlsx(ci.write_workbook(db.session, rc.current(db.session), kinds,
+                                            where=visibility.clause(current_user, Customer)),
+                          f"customers-{kind}.xlsx")
 
     @expose("/upload", methods=["POST"])
     def upload(self):

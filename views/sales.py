@@ -35,10 +35,10 @@ from models import (
     db,
 )
 from services import DomainError
-from services import insurance, invoicing, orders, outbox
+from services import insurance, invoicing, orders, outbox, visibility
 from services.pricing import gross_unit_price, line_net, net_from_gross
 from services.settings import load_settings, set_setting
-from views.base import SecureBaseView, SecureModelView, has_right, module_settings
+from views.base import SecureBaseView, SecureModelView, has_right, module_settings, visible_or_404
 from views.settings import SettingsView
 from views.formatting import money
 
@@ -246,7 +246,7 @@ class OrderView(SecureModelView):
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
-        order = db.session.get(Order, _id(request.args.get("id")) or 0)
+        order = visible_or_404(Order, request.args.get("id"))
         if order is not None and not order.is_open:
             flash(_("This order is invoiced or cancelled and can no longer be changed."), "error")
             return redirect(self.get_url(".details_view", id=order.id))
@@ -256,7 +256,7 @@ class OrderView(SecureModelView):
 
     @expose("/details/")
     def details_view(self):
-        order = db.session.get(Order, _id(request.args.get("id")) or 0)
+        order = visible_or_404(Order, request.args.get("id"))
         if order is None:
             return redirect(self.get_url(".index_view"))
         settings = load_settings(db.session)
@@ -290,7 +290,7 @@ class OrderView(SecureModelView):
 
     def _order_for_change(self) -> Order:
         _post("sales.edit")
-        order = db.session.get(Order, _id(request.form.get("order_id")) or 0)
+        order = visible_or_404(Order, request.form.get("order_id"))
         if order is None:
             abort(404)
         return order
@@ -339,7 +339,7 @@ class OrderView(SecureModelView):
             charge_to = form.get("charge_to") or "customer"
             warranty_payer = None
             if charge_to != "customer":
-                warranty_payer = db.session.get(Customer, _id(form.get("warranty_payer_id")) or 0)
+                warranty_payer = visibility.get(db.session, current_user, Customer, _id(form.get("warranty_payer_id")))
             common = dict(quantity=quantity, unit_price=price, discount_percent=discount, vat_percent=vat,
                           charge_to=charge_to, warranty_payer=warranty_payer)
             if kind == "article":
@@ -417,7 +417,8 @@ class OrderView(SecureModelView):
                     raise DomainError(_("Give a date as YYYY-MM-DD."), "damage_date") from None
             # the excess goes through the one parser of amounts typed by users
             excess = _dec(form.get("excess"), "excess", _("The excess"))
-            insurance.save_case(db.session, order, db.session.get(Customer, _id(form.get("insurer_id")) or 0),
+            insurer = visibility.get(db.session, current_user, Customer, _id(form.get("insurer_id")) or 0)
+            insurance.save_case(db.session, order, insurer,
                                 form.get("claim_number", ""), damage_date, excess, form.get("forward_vat") == "1",
                                 today=_today())
 
@@ -439,7 +440,7 @@ class OrderView(SecureModelView):
     @expose("/copy", methods=("POST",))
     def copy(self):
         _post("sales.create")
-        quote = db.session.get(Order, _id(request.form.get("order_id")) or 0)
+        quote = visible_or_404(Order, request.form.get("order_id"))
         if quote is None:
             abort(404)
         created = []
@@ -451,7 +452,7 @@ class OrderView(SecureModelView):
     @expose("/finalise", methods=("POST",))
     def finalise(self):
         _post("sales.finalise")
-        order = db.session.get(Order, _id(request.form.get("order_id")) or 0)
+        order = visible_or_404(Order, request.form.get("order_id"))
         if order is None:
             abort(404)
         from reports import mail
@@ -474,7 +475,7 @@ class OrderView(SecureModelView):
 
         if doc_type not in DOC_LABELS:
             abort(404)
-        order = db.session.get(Order, _id(request.args.get("id")) or 0)
+        order = visible_or_404(Order, request.args.get("id"))
         if order is None:
             abort(404)
         settings = load_settings(db.session)
@@ -488,7 +489,7 @@ class OrderView(SecureModelView):
         from reports import mail
 
         _post("sales.send")
-        order = db.session.get(Order, _id(request.form.get("order_id")) or 0)
+        order = visible_or_404(Order, request.form.get("order_id"))
         if order is None:
             abort(404)
         settings = load_settings(db.session)
@@ -518,9 +519,10 @@ class OrderView(SecureModelView):
                                       .order_by(Package.name).limit(20))
             data = [{"id": p.id, "text": p.name} for p in rows]
         elif kind == "insurer":
-            data = [{"id": c.id, "text": str(c)} for c in insurance.insurers(db.session, term)]
+            data = [{"id": c.id, "text": str(c)} for c in insurance.insurers(db.session, term, visible=visibility.clause(current_user, Customer))]
         elif kind == "customer":
-            rows = db.session.scalars(select(Customer).where(Customer.active.is_(True), or_(
+            rows = db.session.scalars(select(Customer).where(Customer.active.is_(True),
+                                                              visibility.clause(current_user, Customer), or_(
                 Customer.customer_number == term, Customer.name.ilike(like))).order_by(Customer.name).limit(20))
             data = [{"id": c.id, "text": str(c)} for c in rows]
         else:
@@ -566,7 +568,7 @@ class InvoiceView(SecureModelView):
 
     @expose("/details/")
     def details_view(self):
-        invoice = db.session.get(Invoice, _id(request.args.get("id")) or 0)
+        invoice = visible_or_404(Invoice, request.args.get("id"))
         if invoice is None:
             return redirect(self.get_url(".index_view"))
         credits = list(db.session.scalars(select(Invoice).where(Invoice.credited_invoice_id == invoice.id)
@@ -585,7 +587,7 @@ class InvoiceView(SecureModelView):
     def pdf(self):
         from reports import sales as pdf_reports
 
-        invoice = db.session.get(Invoice, _id(request.args.get("id")) or 0)
+        invoice = visible_or_404(Invoice, request.args.get("id"))
         if invoice is None:
             abort(404)
         settings = load_settings(db.session)
@@ -600,7 +602,7 @@ class InvoiceView(SecureModelView):
         from reports import peppol
 
         _need("sales.export")
-        invoice = db.session.get(Invoice, _id(request.args.get("id")) or 0)
+        invoice = visible_or_404(Invoice, request.args.get("id"))
         if invoice is None:
             abort(404)
         try:
@@ -616,7 +618,7 @@ class InvoiceView(SecureModelView):
         from reports import mail
 
         _post("sales.send")
-        invoice = db.session.get(Invoice, _id(request.form.get("invoice_id")) or 0)
+        invoice = visible_or_404(Invoice, request.form.get("invoice_id"))
         if invoice is None:
             abort(404)
         settings = load_settings(db.session)
@@ -634,7 +636,7 @@ class InvoiceView(SecureModelView):
     @expose("/credit/", methods=("GET", "POST"))
     def credit(self):
         _need("sales.credit")
-        invoice = db.session.get(Invoice, _id(request.values.get("id")) or 0)
+        invoice = visible_or_404(Invoice, request.values.get("id"))
         if invoice is None or invoice.is_credit_note:
             abort(404)
         credited = invoicing.credited_quantities(db.session, invoice)
@@ -673,7 +675,7 @@ class ManualCreditNoteView(SecureBaseView):
     def index(self):
         errors = {}
         if request.method == "POST":
-            customer = db.session.scalar(select(Customer).where(
+            customer = db.session.scalar(select(Customer).where(visibility.clause(current_user, Customer),
                 Customer.customer_number == (request.form.get("customer_number") or "").strip()))
             try:
                 if customer is None:
@@ -704,7 +706,8 @@ class CollectiveInvoicingView(SecureBaseView):
         number = (request.args.get(key) or "").strip()
         if not number:
             return None
-        found = db.session.scalar(select(Customer.id).where(Customer.customer_number == number))
+        found = db.session.scalar(select(Customer.id).where(Customer.customer_number == number,
+                                                            visibility.clause(current_user, Customer)))
         return found or -1
 
     @expose("/")
@@ -724,6 +727,7 @@ class CollectiveInvoicingView(SecureBaseView):
         if args.get("preview") and not errors:
             query = invoicing.ready_orders_query(self._customer_id("customer"), self._customer_id("payer"),
                                                  date_from, date_to)
+            query = query.where(visibility.clause(current_user, Order))
             found = list(db.session.scalars(query.options(selectinload(Order.lines), joinedload(Order.customer),
                                                           joinedload(Order.payer))))
             groups = invoicing.plan_collective(db.session, found, args.get("per_cost_center") == "1",
@@ -740,7 +744,8 @@ class CollectiveInvoicingView(SecureBaseView):
 
         payload = request.get_json(silent=True) or {}
         ids = [i for i in payload.get("order_ids", []) if isinstance(i, int)]
-        found = list(db.session.scalars(select(Order).where(Order.id.in_(ids)).order_by(Order.id)))
+        found = list(db.session.scalars(select(Order).where(Order.id.in_(ids), visibility.clause(current_user, Order))
+                                        .order_by(Order.id)))
         try:
             if not found or len(found) != len(ids):
                 raise DomainError(_("Some of the orders no longer exist."))
@@ -780,7 +785,7 @@ class OutboxView(SecureModelView):
 
     @expose("/attachment")
     def attachment(self):
-        message = db.session.get(OutboxMessage, _id(request.args.get("id")) or 0)
+        message = visible_or_404(OutboxMessage, request.args.get("id"))
         if message is None or message.attachment is None:
             abort(404)
         return Response(message.attachment, mimetype="application/pdf",
@@ -977,11 +982,11 @@ class DeleteOldDocumentsView(SecureBaseView):
         months = int(raw) if raw.isdigit() else 0
         try:
             if request.method == "POST" and request.form.get("confirm") == "1":
-                count = orders.delete_old_documents(db.session, months, _today())
+                count = orders.delete_old_documents(db.session, months, _today(), current_user)
                 db.session.commit()
                 flash(_("%(n)s old quotes and orders were deleted.", n=count), "success")
                 return redirect(url_for(".index", months=months))
-            preview = orders.preview_old_documents(db.session, months, _today())
+            preview = orders.preview_old_documents(db.session, months, _today(), current_user)
         except DomainError as exc:
             db.session.rollback()
             errors[exc.field or "_"] = exc.message
@@ -996,10 +1001,12 @@ def customer_documents(customer_id: int) -> dict:
     cache = g.setdefault("sales_customer_documents", {})
     if customer_id in cache:
         return cache[customer_id]
-    rows = list(db.session.scalars(select(Order).where(Order.customer_id == customer_id)
+    rows = list(db.session.scalars(select(Order).where(Order.customer_id == customer_id,
+                                                       visibility.clause(current_user, Order))
                                    .options(joinedload(Order.vehicle), joinedload(Order.invoice))
                                    .order_by(Order.order_date.desc(), Order.id.desc()).limit(500)))
-    invoices = list(db.session.scalars(select(Invoice).where(Invoice.customer_id == customer_id)
+    invoices = list(db.session.scalars(select(Invoice).where(Invoice.customer_id == customer_id,
+                                                             visibility.clause(current_user, Invoice))
                                        .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).limit(500)))
     cache[customer_id] = {"quotes": [o for o in rows if o.kind == "quote"],
                           "orders": [o for o in rows if o.kind == "order"], "invoices": invoices,
