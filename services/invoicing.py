@@ -18,6 +18,7 @@ from stdnum.eu import vat as eu_vat
 from models import Customer, Invoice, InvoiceLine, NumberSeries, Order, OrderLine
 from services import DomainError
 from services.numbering import take_number
+from services.numbers import parse_decimal
 from services.orders import _decimal_setting, env_fee_for
 from services.pricing import ZERO, PricedLine, effective_vat, line_net, ocr_reference, totals
 
@@ -320,11 +321,10 @@ def create_credit_note(session: Session, invoice: Invoice, user, today: dt.date,
 def create_manual_credit_note(session: Session, customer: Customer, amount, vat_percent, account: str, text: str,
                               user, today: dt.date, settings: dict) -> Invoice:
     """Manuell kreditnota (20.17): an amount (excl. VAT) on an account, without an invoice."""
-    try:
-        amount = Decimal(str(amount).replace(",", "."))
-        vat_percent = Decimal(str(vat_percent).replace(",", "."))
-    except Exception:
-        raise DomainError(_("The amount must be a number."), "amount") from None
+    amount = parse_decimal(amount, 2, label=_("The amount"), field="amount", required=True, signed=True,
+                           precision=12)
+    vat_percent = parse_decimal(vat_percent, 2, label=_("The VAT rate"), field="vat_percent", required=True,
+                                precision=5)
     if amount <= 0:
         raise DomainError(_("The amount must be above zero."), "amount")
     if not (0 <= vat_percent < 100):
@@ -343,8 +343,7 @@ def create_manual_credit_note(session: Session, customer: Customer, amount, vat_
     note.text = text.strip()
     vat = effective_vat(vat_percent, note.vat_treatment)
     note.lines.append(InvoiceLine(position=1, kind="manual", text=text.strip()[:300], quantity=Decimal(1),
-                                  unit_price=amount.quantize(Decimal("0.01")), vat_percent=vat,
-                                  net_amount=amount.quantize(Decimal("0.01")), account=account))
+                                  unit_price=amount, vat_percent=vat, net_amount=amount, account=account))
     _close(note, settings)
     session.add(note)
     session.flush()

@@ -32,6 +32,7 @@ from models import (
     utcnow,
 )
 from services import DomainError
+from services.numbers import parse_decimal, parse_int
 from services.settings import load_settings
 
 CONFIG_NAME = "register"
@@ -410,15 +411,14 @@ def parse_value(f: FieldDef, raw):
             if t == "text" and len(text) > 500:
                 raise DomainError(_("%(f)s: at most 500 characters.", f=f.label()), f.name)
             return text
-        if t == "number":
+        if t in ("number", "decimal"):
             if isinstance(raw, bool):
                 raise ValueError
-            number = Decimal(str(raw).strip().replace(" ", ""))
-            if number != number.to_integral_value():
-                raise ValueError
-            return int(number)
-        if t == "decimal":
-            return Decimal(str(raw).strip().replace(" ", "").replace(",", "."))
+            # the one parser (services.numbers); a spreadsheet cell's float is read as written
+            typed = repr(raw) if isinstance(raw, float) else raw
+            if t == "number":
+                return parse_int(typed, label=f.label(), field=f.name, signed=True, digits=14)
+            return parse_decimal(typed, 6, label=f.label(), field=f.name, signed=True, precision=20)
         if t == "date":
             if isinstance(raw, dt.datetime):
                 return raw.date()

@@ -11,6 +11,8 @@ from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model.form import converts
 from flask_admin.form import rules
 from flask_babel import format_number
 from flask_babel import gettext as _
@@ -24,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.fields import FieldList
 
+from forms.numbers import DecimalTextField, IntegerTextField
 from models import AuditLog, Contact, Customer, CustomFieldValue, SubmittedForm, User, db
 from services import DomainError, listing, search
 from services.audit import history_of
@@ -135,7 +138,25 @@ def _search_sample(model) -> search.SearchSample:
     return loaded[1]
 
 
+class NumberModelConverter(AdminModelConverter):
+    """Numeric and Integer columns become text inputs read by the one number parser
+    (services.numbers): decimals as the column holds them, never rounded, never "Infinity".
+    ``form_args`` may allow a sign for a column: ``{"amount": {"signed": True}}``."""
+
+    @converts("Integer")
+    def handle_integer_types(self, column, field_args, **extra):
+        return IntegerTextField(**field_args)
+
+    @converts("Numeric")
+    def handle_decimal_types(self, column, field_args, **extra):
+        field_args.pop("places", None)
+        scale = getattr(column.type, "scale", None)
+        field_args.setdefault("precision", getattr(column.type, "precision", None))
+        return DecimalTextField(places=2 if scale is None else scale, **field_args)
+
+
 class SecureModelView(RightsMixin, ModelView):
+    model_form_converter = NumberModelConverter
     details_template = "admin/details_history.html"  # Flask-Admin's card with the History below
     can_set_page_size = True
     page_size = 20

@@ -21,8 +21,6 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -30,6 +28,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional
 
+from forms.numbers import DecimalTextField, IntegerTextField
 from models import (
     CompanyType,
     Contact,
@@ -133,9 +132,9 @@ def custom_form_field(f: register_config.FieldDef):
     if f.field_type == "long_text":
         return TextAreaField(label, validators=validators)
     if f.field_type == "number":
-        return IntegerField(label, validators=validators)
+        return IntegerTextField(label, validators=validators, signed=True, precision=14)
     if f.field_type == "decimal":
-        return DecimalField(label, validators=validators, places=None)
+        return DecimalTextField(label, validators=validators, places=6, signed=True, precision=20)
     if f.field_type == "date":
         return DateField(label, validators=validators)
     if f.field_type == "bool":
