@@ -17,6 +17,7 @@ from stdnum.eu import vat as eu_vat
 
 from models import Customer, Invoice, InvoiceLine, NumberSeries, Order, OrderLine
 from services import DomainError
+from services.locking import lock_rows
 from services.numbering import take_number
 from services.numbers import parse_decimal
 from services.orders import _decimal_setting, env_fee_for
@@ -205,6 +206,10 @@ def finalise_orders(session: Session, orders: list[Order], user, today: dt.date,
     incomplete orders. Does not commit."""
     if not orders:
         raise DomainError(_("Choose at least one order."))
+    # two users finalising the same order at once: the second waits here for the first and
+    # then sees the order invoiced ("Order N is already invoiced"), never a stale version
+    session.flush()
+    lock_rows(session, Order, [o.id for o in orders])
     payer = orders[0].bill_to
     for order in orders:
         if order.status == "invoiced" or order.invoice_id is not None:

@@ -4,9 +4,10 @@ import datetime as dt
 import threading
 import time
 import uuid
+from urllib.parse import urlsplit
 from decimal import Decimal
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -33,6 +34,30 @@ from services.audit import history_of
 from services.settings import load_settings
 from views.formatting import date as format_date
 from views.formatting import number, stamp
+
+
+STALE_MESSAGE = _l("Someone else saved this record while you were editing it. "
+                   "Reload the page to see their changes, then make yours again.")
+
+
+def answer_stale(exc: StaleDataError):
+    """Any request whose save lost a race on a version counter (two users saving one record,
+    two tabs, an old form) is answered with the stale-form message, never a 500: nothing of
+    it was saved; the user goes back to the page the request came from."""
+    db.session.rollback()
+    message = str(STALE_MESSAGE)
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return jsonify(ok=False, error=message), 409
+    flash(message, "error")
+    back = request.referrer or ""
+    parts = urlsplit(back)
+    if not back or parts.netloc != request.host or (request.method == "GET" and back == request.url):
+        back = url_for("admin.index")
+    return redirect(back, 303)
+
+
+def install_stale_answer(app) -> None:
+    app.register_error_handler(StaleDataError, answer_stale)
 
 
 def module_settings() -> dict:
