@@ -5,9 +5,10 @@ import re
 from decimal import Decimal as D
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
-from models import Article, Order, OrderLine, User, VatRate, db
+from models import Article, Customer, Order, OrderLine, User, VatRate, db
 from tests import sales_helpers as h
 from tests.browser.conftest import login, shot
 
@@ -70,3 +71,36 @@ def test_swedish_price_typed_in_an_english_browser(english_page, live_app):
         line = db.session.scalar(select(OrderLine).where(OrderLine.order_id == order_id))
         assert line is not None, page.content()[:3000]
         assert (line.quantity, line.unit_price) == (D("2"), D("199.50"))  # a company: prices excl. VAT
+
+
+def test_private_person_chosen_through_select2_gets_a_personal_number(page, live_app):
+    """Issue 9 item 11: choosing "Privatperson" in the select2 widget swaps the identity fields
+    (the page listened for the native change event only, which select2 never sends), so the
+    personal identity number can be typed and is saved."""
+    login(page)
+    page.goto("/admin/customer/new/")
+    expect(page.locator("#org_number")).to_be_visible()
+    expect(page.locator("#personal_number")).to_be_hidden()
+    page.click("#s2id_kind a.select2-choice")
+    page.locator("#select2-drop .select2-result-label", has_text="Privatperson").click()
+    expect(page.locator("#personal_number")).to_be_visible()
+    expect(page.locator("#org_number")).to_be_hidden()
+    page.fill("#name", "Anna Andersson")
+    page.fill("#personal_number", "19811218-9876")
+    page.fill("#visiting_street", "Storgatan 1")
+    page.fill("#visiting_postal_code", "111 22")
+    page.fill("#visiting_city", "Stockholm")
+    shot(page, "customer-private-select2")
+    with page.expect_navigation():
+        page.locator("input[type=submit]").first.click()
+    with live_app.app_context():
+        customer = db.session.scalar(select(Customer))
+        assert customer is not None, re.findall(r"<li>[^<]*</li>", page.content())
+        assert (customer.kind, customer.personal_number, customer.org_number) == ("private", "198112189876", None)
+    # back to company: the typed personal number stays in sight (it is not used by a company)
+    page.goto(f"/admin/customer/edit/?id={customer.id}")
+    expect(page.locator("#personal_number")).to_be_visible()
+    page.click("#s2id_kind a.select2-choice")
+    page.locator("#select2-drop .select2-result-label", has_text="Företag").click()
+    expect(page.locator("#org_number")).to_be_visible()
+    expect(page.locator("#personal_number")).to_be_visible()
