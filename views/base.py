@@ -442,6 +442,10 @@ class SecureModelView(RightsMixin, ModelView):
         if isinstance(exc, DomainError):
             flash(exc.message, "error")
             return True
+        if isinstance(exc, StaleDataError):  # a delete or inline edit that lost a race
+            db.session.rollback()
+            flash(str(STALE_MESSAGE), "error")
+            return True
         return super().handle_view_exception(exc)
 
 
