@@ -81,6 +81,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from views.registry import register_views
 
     register_views(admin)
+    from views.base import install_stale_answer
+
+    install_stale_answer(app)  # a lost race on a version counter: the stale-form message, not a 500
     # one CSRF mechanism for every POST: the global CSRFProtect. Flask-Admin renders Flask-WTF's
     # csrf_token() in its forms, delete buttons and actions (SecureForm's own token would be
     # dropped by form_rules and doubled by lib.html)

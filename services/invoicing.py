@@ -18,7 +18,9 @@ from stdnum.eu import vat as eu_vat
 
 from models import Customer, InsuranceCase, Invoice, InvoiceLine, NumberSeries, Order, OrderLine
 from services import DomainError
+from services.locking import lock_rows
 from services.numbering import take_number
+from services.numbers import parse_decimal
 from services.orders import _decimal_setting, env_fee_for
 from services.pricing import ZERO, PricedLine, effective_vat, line_net, net_from_gross, ocr_reference, q, totals
 
@@ -216,6 +218,10 @@ def finalise_orders(session: Session, orders: list[Order], user, today: dt.date,
     if len(orders) > 1 and any(o.insurance_case is not None for o in orders):
         raise DomainError(_("Order %(n)s has an insurance case; it is invoiced on its own.",
                             n=next(o.id for o in orders if o.insurance_case is not None)))
+    # two users finalising the same order at once: the second waits here for the first and
+    # then sees the order invoiced ("Order N is already invoiced"), never a stale version
+    session.flush()
+    lock_rows(session, Order, [o.id for o in orders])
     payer = orders[0].bill_to
     for order in orders:
         if order.status == "invoiced" or order.invoice_id is not None:
@@ -472,11 +478,10 @@ def create_credit_note(session: Session, invoice: Invoice, user, today: dt.date,
 def create_manual_credit_note(session: Session, customer: Customer, amount, vat_percent, account: str, text: str,
                               user, today: dt.date, settings: dict) -> Invoice:
     """Manuell kreditnota (20.17): an amount (excl. VAT) on an account, without an invoice."""
-    try:
-        amount = Decimal(str(amount).replace(",", "."))
-        vat_percent = Decimal(str(vat_percent).replace(",", "."))
-    except Exception:
-        raise DomainError(_("The amount must be a number."), "amount") from None
+    amount = parse_decimal(amount, 2, label=_("The amount"), field="amount", required=True, signed=True,
+                           precision=12)
+    vat_percent = parse_decimal(vat_percent, 2, label=_("The VAT rate"), field="vat_percent", required=True,
+                                precision=5)
     if amount <= 0:
         raise DomainError(_("The amount must be above zero."), "amount")
     if not (0 <= vat_percent < 100):
@@ -495,8 +500,7 @@ def create_manual_credit_note(session: Session, customer: Customer, amount, vat_
     note.text = text.strip()
     vat = effective_vat(vat_percent, note.vat_treatment)
     note.lines.append(InvoiceLine(position=1, kind="manual", text=text.strip()[:300], quantity=Decimal(1),
-                                  unit_price=amount.quantize(Decimal("0.01")), vat_percent=vat,
-                                  net_amount=amount.quantize(Decimal("0.01")), account=account))
+                                  unit_price=amount, vat_percent=vat, net_amount=amount, account=account))
     _close(note, settings)
     session.add(note)
     session.flush()

@@ -6,9 +6,10 @@ commit: the caller (a view, a command) owns the transaction.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ from models import (
     Vehicle,
 )
 from services import DomainError, visibility
+from services.numbers import parse_decimal
 from services.pricing import ZERO, PricedLine, Totals, effective_vat, environmental_fee, totals
 
 # status -> statuses it may move to by hand (invoiced only through finalisation)
@@ -35,11 +37,17 @@ TRANSITIONS = {
 }
 
 
-def _dec(value, field: str, label: str) -> Decimal:
-    try:
-        return Decimal(str(value).replace(",", ".").replace(" ", "").replace("\xa0", ""))
-    except (InvalidOperation, ValueError):
-        raise DomainError(_("%(l)s must be a number.", l=label), field) from None
+# the numbers of a line: label, digits of the column (two decimals each)
+LINE_NUMBERS = {"quantity": (_l("The quantity"), 10), "unit_price": (_l("The unit price"), 12),
+                "discount_percent": (_l("The discount"), 5), "vat_percent": (_l("The VAT rate"), 5)}
+
+
+def _dec(value, field: str, label=None, required: bool = False) -> Decimal | None:
+    """A number of a line, typed or computed, through the one parser: finite, at most two
+    decimals (never rounded), within the column; the sign is judged by validate_line."""
+    default_label, precision = LINE_NUMBERS[field]
+    return parse_decimal(value, 2, label=label or default_label, field=field, signed=True,
+                         precision=precision, required=required)
 
 
 def require_open(order: Order) -> None:
@@ -82,6 +90,8 @@ def _customer_discount(order: Order, kind: str) -> Decimal:
 
 
 def validate_line(line: OrderLine) -> None:
+    for name in LINE_NUMBERS:
+        setattr(line, name, _dec(getattr(line, name), name))
     if line.quantity is None or Decimal(line.quantity) < 0:
         raise DomainError(_("The quantity cannot be negative (only credit notes have negative amounts)."),
                           "quantity")
@@ -106,7 +116,7 @@ def add_line(session: Session, order: Order, kind: str, *, article: Article | No
     """Add one line. Article and labour lines take text, price and VAT from the register and
     the discount from the customer's discount letter unless given."""
     require_open(order)
-    quantity = _dec(quantity, "quantity", _("The quantity"))
+    quantity = _dec(quantity, "quantity", required=True)
     line = OrderLine(position=_next_position(order), kind=kind, quantity=quantity,
                      charge_to=charge_to, warranty_payer=warranty_payer, package=package)
     if kind == "article":
@@ -151,7 +161,7 @@ def add_package(session: Session, order: Order, package: Package, quantity=1) ->
     """A package is expanded into its article and labour lines (paket)."""
     if package is None or package.active is False:
         raise DomainError(_("Choose an active package."), "package")
-    quantity = _dec(quantity, "quantity", _("The quantity"))
+    quantity = _dec(quantity, "quantity", required=True)
     added = []
     for item in package.items:
         if item.article is not None:

@@ -32,6 +32,7 @@ from models import (
     utcnow,
 )
 from services import DomainError
+from services.numbers import parse_decimal, parse_int
 from services.settings import load_settings
 
 CONFIG_NAME = "register"
@@ -410,15 +411,14 @@ def parse_value(f: FieldDef, raw):
             if t == "text" and len(text) > 500:
                 raise DomainError(_("%(f)s: at most 500 characters.", f=f.label()), f.name)
             return text
-        if t == "number":
+        if t in ("number", "decimal"):
             if isinstance(raw, bool):
                 raise ValueError
-            number = Decimal(str(raw).strip().replace(" ", ""))
-            if number != number.to_integral_value():
-                raise ValueError
-            return int(number)
-        if t == "decimal":
-            return Decimal(str(raw).strip().replace(" ", "").replace(",", "."))
+            # the one parser (services.numbers); a spreadsheet cell's float is read as written
+            typed = repr(raw) if isinstance(raw, float) else raw
+            if t == "number":
+                return parse_int(typed, label=f.label(), field=f.name, signed=True, digits=14)
+            return parse_decimal(typed, 6, label=f.label(), field=f.name, signed=True, precision=20)
         if t == "date":
             if isinstance(raw, dt.datetime):
                 return raw.date()
@@ -676,13 +676,62 @@ def field_label(key: str) -> str:
     return str(CUSTOMER_LABELS.get(key, key))
 
 
-def keep_inactive_unchanged(session: Session, config: RegisterConfig, customer: Customer, is_created: bool) -> None:
-    """A field inactive for the customer's kind cannot be set through a form or an import:
-    a change is undone (a new customer gets the default)."""
+# customer kind -> (identity field it does not use, the one it uses)
+IDENTITY_FIELDS = {"private": ("org_number", "personal_number"), "company": ("personal_number", "org_number")}
+
+
+def _typed(state, name: str, prop) -> bool:
+    """The form or import put a value into ``name`` that is not blank and not what was stored."""
+    hist = state.attrs[name].history
+    if not hist.has_changes():
+        return False
+    new = list(hist.added) if getattr(prop, "uselist", False) else (hist.added[0] if hist.added else None)
+    if _blank(new) or new is False:
+        return False
+    old = list(hist.unchanged) + list(hist.deleted)
+    return not old or old[0] != new
+
+
+def _move_identity(config: RegisterConfig, customer: Customer, state) -> str | None:
+    """A number typed into the identity field of the other kind (the organisation number of a
+    private person) goes where it belongs when that field is empty and the number is valid
+    there; the notice says so."""
+    from services.identifiers import normalise_org_number, normalise_personal_number
+
+    wrong, right = IDENTITY_FIELDS.get(customer.kind, (None, None))
+    if wrong is None or not config.active("customer", customer.kind, right):
+        return None
+    mapper = state.mapper
+    if not _typed(state, wrong, mapper.attrs[wrong]) or not _blank(getattr(customer, right)):
+        return None
+    value = getattr(customer, wrong)
+    try:
+        (normalise_personal_number if right == "personal_number" else normalise_org_number)(value)
+    except DomainError:
+        return None
+    setattr(customer, right, value)
+    hist = state.attrs[wrong].history
+    old = hist.deleted or hist.unchanged
+    setattr(customer, wrong, old[0] if old else None)
+    if right == "personal_number":
+        return _("%(v)s was typed as the organisation number of a private person; it was saved as the "
+                 "personal identity number.", v=value)
+    return _("%(v)s was typed as the personal identity number of a company; it was saved as the "
+             "organisation number.", v=value)
+
+
+def keep_inactive_unchanged(session: Session, config: RegisterConfig, customer: Customer,
+                            is_created: bool) -> list[str]:
+    """A field inactive for the customer's kind cannot be set through a form: a value typed
+    into it never vanishes silently. An identity number typed into the other kind's field is
+    moved where it belongs (the notice is returned for the user); any other typed value is
+    refused next to its field. Changes that are no value (a cleared field) are undone (a new
+    customer gets the default)."""
     from sqlalchemy import inspect
 
     state = inspect(customer)
     mapper = state.mapper
+    notices = [n for n in [_move_identity(config, customer, state)] if n]
     for key, names in CUSTOMER_FIELDS.items():
         if config.active("customer", customer.kind, key):
             continue
@@ -693,6 +742,17 @@ def keep_inactive_unchanged(session: Session, config: RegisterConfig, customer: 
             hist = state.attrs[name].history
             if not hist.has_changes():
                 continue
+            if _typed(state, name, prop):
+                if name == IDENTITY_FIELDS.get(customer.kind, (None,))[0]:
+                    message = (_("A private person has no organisation number: enter the personal identity "
+                                 "number instead, or choose Company.") if customer.kind == "private" else
+                               _("A company has no personal identity number: enter the organisation number "
+                                 "instead, or choose Private person."))
+                else:
+                    message = (_("This field is not used for a private person: clear it, or choose Company.")
+                               if customer.kind == "private" else
+                               _("This field is not used for a company: clear it, or choose Private person."))
+                raise DomainError(message, name)
             collection = getattr(prop, "uselist", False) and hasattr(prop, "direction")
             if is_created:
                 if collection:
@@ -711,6 +771,7 @@ def keep_inactive_unchanged(session: Session, config: RegisterConfig, customer: 
             else:
                 old = hist.deleted or hist.unchanged
                 setattr(customer, name, old[0] if old else None)
+    return notices
 
 
 def _blank(value) -> bool:

@@ -4,13 +4,16 @@ import datetime as dt
 import threading
 import time
 import uuid
+from urllib.parse import urlsplit
 from decimal import Decimal
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView, tools
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model.form import converts
 from flask_admin.form import rules
 from flask_babel import format_number
 from flask_babel import gettext as _
@@ -24,12 +27,37 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.fields import FieldList
 
-from models import AuditLog, Contact, Customer, CustomFieldValue, SubmittedForm, User, db, is_secret
+from forms.numbers import DecimalTextField, IntegerTextField
+from models import AuditLog, CustomFieldValue, SubmittedForm, db, is_secret
 from services import DomainError, listing, search, visibility
 from services.audit import history_of
 from services.settings import load_settings
 from views.formatting import date as format_date
 from views.formatting import number, stamp
+
+
+STALE_MESSAGE = _l("Someone else saved this record while you were editing it. "
+                   "Reload the page to see their changes, then make yours again.")
+
+
+def answer_stale(exc: StaleDataError):
+    """Any request whose save lost a race on a version counter (two users saving one record,
+    two tabs, an old form) is answered with the stale-form message, never a 500: nothing of
+    it was saved; the user goes back to the page the request came from."""
+    db.session.rollback()
+    message = str(STALE_MESSAGE)
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return jsonify(ok=False, error=message), 409
+    flash(message, "error")
+    back = request.referrer or ""
+    parts = urlsplit(back)
+    if not back or parts.netloc != request.host or (request.method == "GET" and back == request.url):
+        back = url_for("admin.index")
+    return redirect(back, 303)
+
+
+def install_stale_answer(app) -> None:
+    app.register_error_handler(StaleDataError, answer_stale)
 
 
 def module_settings() -> dict:
@@ -154,7 +182,25 @@ def _search_sample(model) -> search.SearchSample:
     return loaded[1]
 
 
+class NumberModelConverter(AdminModelConverter):
+    """Numeric and Integer columns become text inputs read by the one number parser
+    (services.numbers): decimals as the column holds them, never rounded, never "Infinity".
+    ``form_args`` may allow a sign for a column: ``{"amount": {"signed": True}}``."""
+
+    @converts("Integer")
+    def handle_integer_types(self, column, field_args, **extra):
+        return IntegerTextField(**field_args)
+
+    @converts("Numeric")
+    def handle_decimal_types(self, column, field_args, **extra):
+        field_args.pop("places", None)
+        scale = getattr(column.type, "scale", None)
+        field_args.setdefault("precision", getattr(column.type, "precision", None))
+        return DecimalTextField(places=2 if scale is None else scale, **field_args)
+
+
 class SecureModelView(RightsMixin, ModelView):
+    model_form_converter = NumberModelConverter
     details_template = "admin/details_history.html"  # Flask-Admin's card with the History below
     can_set_page_size = True
     page_size = 20
@@ -496,6 +542,10 @@ class SecureModelView(RightsMixin, ModelView):
     def handle_view_exception(self, exc):
         if isinstance(exc, DomainError):
             flash(exc.message, "error")
+            return True
+        if isinstance(exc, StaleDataError):  # a delete or inline edit that lost a race
+            db.session.rollback()
+            flash(str(STALE_MESSAGE), "error")
             return True
         return super().handle_view_exception(exc)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import abort, flash, jsonify, redirect, request, send_file, url_for
 from flask_admin import expose
@@ -33,7 +33,7 @@ from models import (
 )
 from services import DomainError
 from services import bookings as rules
-from services import visibility
+from services import numbers, visibility
 from services.settings import load_settings, set_setting
 from views.settings import SettingsView
 from views.base import SecureBaseView, has_right
@@ -82,24 +82,23 @@ def parse_date(value: str | None, field: str) -> dt.date | None:
         raise DomainError(_("Enter a date (YYYY-MM-DD)."), field)
 
 
+# the typed numbers of the booking screens, with the labels of their inputs
+NUMBER_LABELS = {"max_km": _l("Max km"), "issue_odometer": _l("Odometer at issue (km)"),
+                 "return_odometer": _l("Odometer at return (km)"), "days": _l("Days of use"),
+                 "km_driven": _l("Km driven"), "insurance": _l("Insurance (kr)"),
+                 "adjust_amount": _l("Surcharge (+) / discount (−) in kr")}
+
+
 def parse_int(value: str | None, field: str) -> int | None:
-    value = (value or "").strip().replace(" ", "")
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise DomainError(_("Enter a whole number."), field)
+    """A whole number through the one parser (services.numbers): "12 000" yes, "1e3" no."""
+    return numbers.parse_int(value, label=NUMBER_LABELS.get(field, field), field=field, digits=9)
 
 
 def parse_decimal(value: str | None, field: str) -> Decimal:
-    value = (value or "").strip().replace(" ", "").replace("\xa0", "").replace(",", ".")
-    if not value:
-        return Decimal("0")
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise DomainError(_("Enter an amount."), field)
+    """An amount in kr through the one parser; a sign only for the surcharge / discount."""
+    parsed = numbers.parse_decimal(value, 2, label=NUMBER_LABELS.get(field, field), field=field,
+                                   signed=field == "adjust_amount", precision=12)
+    return Decimal("0") if parsed is None else parsed
 
 
 def _get(model, raw):
@@ -957,10 +956,8 @@ def parse_booking_settings(form) -> tuple[dict, dict]:
             values[key] = form.get(key) in ("on", "1", "true", "y")
         elif kind == "int0":
             try:
-                values[key] = int(raw)
-                if values[key] < 0 or values[key] > 365:
-                    raise ValueError
-            except ValueError:
+                values[key] = numbers.parse_int(raw, label=_label, required=True, minimum=0, maximum=365)
+            except DomainError:
                 errors[key] = _("Enter a whole number from 0 to 365.")
         else:
             if not (len(raw) == 7 and raw.startswith("#")):

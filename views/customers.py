@@ -21,8 +21,6 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -30,6 +28,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional
 
+from forms.numbers import DecimalTextField, IntegerTextField
 from models import (
     CompanyType,
     Contact,
@@ -135,9 +134,9 @@ def custom_form_field(f: register_config.FieldDef):
     if f.field_type == "long_text":
         return TextAreaField(label, validators=validators)
     if f.field_type == "number":
-        return IntegerField(label, validators=validators)
+        return IntegerTextField(label, validators=validators, signed=True, precision=14)
     if f.field_type == "decimal":
-        return DecimalField(label, validators=validators, places=None)
+        return DecimalTextField(label, validators=validators, places=6, signed=True, precision=20)
     if f.field_type == "date":
         return DateField(label, validators=validators)
     if f.field_type == "bool":
@@ -610,7 +609,8 @@ class CustomerView(SecureModelView):
             # the form already wrote the typed value; the stored one is in the attribute history
             hist = db.inspect(model).attrs.customer_number.history
             old_number = (hist.deleted or hist.unchanged or [model.customer_number])[0]
-        keep_inactive_unchanged(db.session, cfg, model, is_created)
+        # a value typed into a field the kind does not use is refused next to it, or moved (notice)
+        model._kind_notices = keep_inactive_unchanged(db.session, cfg, model, is_created)
         customer_rules.prepare_customer(db.session, model, load_settings(db.session), current_user, old_number)
         for kind in ("visiting", "billing", "postal"):
             if f"{kind}_street" in form and cfg.active("customer", model.kind, f"{kind}_address"):
@@ -634,6 +634,11 @@ class CustomerView(SecureModelView):
             for contact in contacts:
                 register_config.set_values(db.session, cfg, "contact", contact.id, contact._cf_typed,
                                            parent=("customer", model.id))
+
+    def after_model_change(self, form, model, is_created):
+        for notice in getattr(model, "_kind_notices", None) or ():
+            flash(notice, "info")
+        return super().after_model_change(form, model, is_created)
 
     def delete_model(self, model):
         try:

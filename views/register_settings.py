@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from models import CUSTOM_FIELD_ENTITIES, CUSTOM_FIELD_TYPES, CustomField, CustomFieldValue, Customer, User, db
 from services import DomainError, visibility
+from services.numbers import parse_int
 from services import register_config as rc
 from views.base import SecureBaseView
 from views.customers import CUSTOMER_LABELS
@@ -106,10 +107,7 @@ class RegisterSettingsView(SecureBaseView):
         form = request.form
         field_id = int(form["field_id"]) if form.get("field_id", "").isdigit() else None
         try:
-            position = int(form.get("position") or 0)
-        except ValueError:
-            position = 0
-        try:
+            position = parse_int(form.get("position"), label=_("Position"), field="position", digits=6) or 0
             rc.save_custom_field(
                 db.session, form.get("entity", "customer"), form.get("key", ""), form.get("field_type", ""),
                 form.get("label_sv", ""), form.get("label_de", ""), form.get("label_en", ""),

@@ -6,7 +6,7 @@ the server for each endpoint (sales.* and accounting.manual_credit)."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import Response, abort, flash, g, jsonify, redirect, request, session, url_for
 from flask_admin import expose
@@ -36,6 +36,7 @@ from models import (
 )
 from services import DomainError
 from services import insurance, invoicing, orders, outbox, visibility
+from services.numbers import parse_decimal, parse_int
 from services.pricing import gross_unit_price, line_net, net_from_gross
 from services.settings import load_settings, set_setting
 from views.base import SecureBaseView, SecureModelView, has_right, module_settings, visible_or_404
@@ -72,13 +73,8 @@ CASE_INPUTS = {"insurer": "insurer_id", "claim_number": "claim_number", "damage_
 
 
 def _dec(raw, field: str, label) -> Decimal | None:
-    raw = (raw or "").strip().replace(" ", "").replace("\xa0", "").replace(",", ".")
-    if raw == "":
-        return None
-    try:
-        return Decimal(raw)
-    except InvalidOperation:
-        raise DomainError(_("%(l)s must be a number.", l=label), field) from None
+    # the one parser (services.numbers); the sign is judged by the rules of lines and credits
+    return parse_decimal(raw, 2, label=label, field=field, signed=True, precision=12)
 
 
 def _id(raw) -> int | None:
@@ -925,18 +921,15 @@ def parse_sales_settings(form) -> tuple[dict, dict]:
             if raw:  # left empty: the stored one is kept
                 values[key] = raw
         elif kind == "int":
-            if not raw.isdigit() or int(raw) < 1:
-                errors[key] = _("Enter a whole number above zero.")
-            else:
-                values[key] = int(raw)
+            try:
+                values[key] = parse_int(raw, label=_label, required=True, minimum=1, digits=9)
+            except DomainError as exc:
+                errors[key] = exc.message
         elif kind == "decimal":
             try:
-                number = Decimal(raw.replace(",", "."))
-                if number < 0 or number >= 100000:
-                    raise InvalidOperation
-                values[key] = str(number)
-            except InvalidOperation:
-                errors[key] = _("Enter a number, zero or above.")
+                values[key] = str(parse_decimal(raw, 2, label=_label, required=True, precision=7))
+            except DomainError as exc:
+                errors[key] = exc.message
         else:
             values[key] = raw
     for key in ("sales.env_fee_vat", "sales.invoice_fee_vat"):
@@ -979,8 +972,8 @@ class DeleteOldDocumentsView(SecureBaseView):
         settings = load_settings(db.session)
         raw = request.values.get("months") or str(settings.get("sales.delete_after_months") or 24)
         errors, preview = {}, []
-        months = int(raw) if raw.isdigit() else 0
         try:
+            months = parse_int(raw, label=_("Older than (months)"), field="months", required=True, digits=4)
             if request.method == "POST" and request.form.get("confirm") == "1":
                 count = orders.delete_old_documents(db.session, months, _today(), current_user)
                 db.session.commit()

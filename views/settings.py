@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from config.defaults import SETTINGS_DEFAULTS
 from models import db
 from services import DomainError, register_config
+from services.numbers import parse_int
 from services.references import describe, references_to
 from services.settings import load_settings, set_setting
 from views.base import SecureBaseView, SecureModelView
@@ -110,11 +111,9 @@ def parse_module_settings(form: dict, spec=MODULE_SETTINGS) -> tuple[dict, dict]
             values[key] = raw in ("on", "1", "true", "y")
         elif kind == "int":
             try:
-                values[key] = int(str(raw).strip())
-                if values[key] < 1:
-                    raise ValueError
-            except (TypeError, ValueError):
-                errors[key] = _("Enter a whole number above zero.")
+                values[key] = parse_int(raw, label=label, required=True, minimum=1, digits=9)
+            except DomainError as exc:
+                errors[key] = exc.message
         else:
             values[key] = (raw or "").strip()
     if ("customer.number_min_length" not in errors and "customer.number_max_length" not in errors

@@ -59,8 +59,14 @@ def test_field_inactive_for_one_kind_is_kept_unchanged_for_that_kind(app, client
         db.session.add(district)
         db.session.commit()
         did = district.id
+    # issue 9 item 11: a value typed into a field the kind does not use never vanishes silently
     response = create(client, auth, kind="private", org_number="", personal_number="19811218-9876",
                       name="Anna Andersson", district=str(did))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert re.search(r'id="district".*?text-danger[^>]*>\s*<li>Fältet används inte för privatpersoner', html, re.S)
+    response = create(client, auth, kind="private", org_number="", personal_number="19811218-9876",
+                      name="Anna Andersson", district="__None", form_nonce="n-cleared")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     with app.app_context():
         assert db.session.scalar(select(Customer)).district_id is None

@@ -221,4 +221,4 @@ def test_manual_credit_send_outbox_and_settings_pages(app, client, auth, admin_u
         assert client.get(page).status_code == 200, page
     token = auth.token("/admin/sales-settings/")
     r = client.post("/admin/sales-settings/", data={"csrf_token": token, "sales.env_fee_percent": "abc"})
-    assert "Enter a number" in r.get_data(as_text=True)
+    assert "must be a number" in r.get_data(as_text=True)
