@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import event, inspect, insert, or_, select
-from sqlalchemy.orm import Session, configure_mappers, object_session
+from sqlalchemy.orm import Session, configure_mappers, joinedload, object_session
 from sqlalchemy.orm.interfaces import MANYTOONE
 
 from models import AuditLog, Audited, utcnow
@@ -154,5 +154,6 @@ def history_of(session: Session, table: str, record_id, limit: int = 500) -> lis
         select(AuditLog)
         .where(or_((AuditLog.table_name == table) & (AuditLog.record_id == rid),
                    (AuditLog.parent_table == table) & (AuditLog.parent_id == rid)))
+        .options(joinedload(AuditLog.user))  # one statement, not one per user shown
         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
     ))

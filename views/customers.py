@@ -45,6 +45,7 @@ from models import (
     SubmittedForm,
     Tag,
     User,
+    Vehicle,
     db,
 )
 from services import DomainError
@@ -280,6 +281,22 @@ def form_rules_for(fields: set[str], custom: list[register_config.FieldDef]) -> 
         out.append(rules.FieldSet([f.name for f in custom if f.tab == tab], tab))
     out += [HiddenRule("form_nonce"), HiddenRule("edit_version")]
     return out
+
+
+# what the customer card shows, loaded with the customer: one statement for the customer and
+# its many-to-one values, one per collection (never one per row of a collection)
+CARD_LOADS = (
+    *(joinedload(getattr(Customer, name)) for name in (
+        "country", "discount_letter", "payment_term", "district", "customer_level", "source", "company_type",
+        "account_manager", "account_manager_title", "service_advisor", "sales_advisor", "cost_center")),
+    selectinload(Customer.contacts).joinedload(Contact.title),
+    selectinload(Customer.vehicles).joinedload(Vehicle.make),
+    selectinload(Customer.addresses),
+    selectinload(Customer.tags),
+    selectinload(Customer.technicians),
+    selectinload(Customer.files).joinedload(CustomerFile.uploaded_by),
+    selectinload(Customer.customer_articles).joinedload(CustomerArticle.article),
+)
 
 
 class ContactInline(InlineFormAdmin):
@@ -539,7 +556,14 @@ class CustomerView(SecureModelView):
         return not self._assigned_only()
 
     def get_one(self, id):
-        customer = db.session.get(Customer, int(id)) if str(id).isdigit() else None
+        if not str(id).isdigit():
+            return None
+        if request.endpoint == f"{self.endpoint}.details_view":
+            # the card: everything it shows in a fixed number of statements (issue 9 item 23)
+            customer = db.session.scalars(select(Customer).where(Customer.id == int(id))
+                                          .options(*CARD_LOADS)).unique().one_or_none()
+        else:
+            customer = db.session.get(Customer, int(id))
         if customer is None:
             return None
         if self._assigned_only() and not customer_rules.is_assigned(customer, current_user):
