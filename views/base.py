@@ -116,6 +116,17 @@ class ApproxCount(int):
         return "≈ " + format_number(int(self))
 
 
+class AtLeastCount(int):
+    """A count that stopped at the cap (services.listing.FILTERED_CAP): the list shows "≥ 10 000"."""
+
+    def __str__(self) -> str:
+        return "≥ " + format_number(int(self))
+
+
+def _capped(count: int):
+    return AtLeastCount(count) if count >= listing.FILTERED_CAP else count
+
+
 # a sample of each search-indexed table's search texts, per process, renewed now and then
 SEARCH_SAMPLE_SIZE = 5_000
 SEARCH_SAMPLE_SECONDS = 600
@@ -374,19 +385,24 @@ class SecureModelView(RightsMixin, ModelView):
         for join in self._auto_joins:
             query = query.options(joinedload(join))
         query, joins = self._apply_sorting(query, joins, sort_column, sort_desc)
-        if keyed and count_query is not None and count_query.whereclause is not None:
-            # searched or filtered: one sorted pass over the matches (at most the cap) gives
-            # both the count and the page, so the search index is read once, not twice
+        if keyed and search and count_query is not None and count_query.whereclause is not None:
+            # searched: one sorted pass over the matches (at most the cap) gives both the
+            # count and the page, so the search index is read once, not twice
             keys = list(dict.fromkeys(listing.page_keys(query, pk[0], 0, listing.FILTERED_CAP)))
-            count = len(keys)
+            count = _capped(len(keys))
             if offset + size <= count or count < listing.FILTERED_CAP:
                 keys = keys[offset:offset + size]
             else:
                 keys = listing.page_keys(query, pk[0], offset, size)
             return count, listing.rows_by_keys(plain, pk[0], keys)
+        # filtered only (issue 9 item 22): the count reads the matches through the filter's
+        # index in no particular order, up to the cap (never the table along the sort index),
+        # and the page reads only its own rows
         count = listing.list_count(count_query, self.model.__tablename__) if count_query is not None else None
         if count is not None and count_query.whereclause is None and count >= listing.EXACT_BELOW:
             count = ApproxCount(count)
+        elif count is not None and count_query.whereclause is not None:
+            count = _capped(count)
         if keyed and offset >= listing.DEEP_OFFSET:
             return count, listing.rows_by_keys(plain, pk[0], listing.page_keys(query, pk[0], offset, size))
         query = self._apply_pagination(query, page, page_size)
