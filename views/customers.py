@@ -477,13 +477,12 @@ class CustomerView(SecureModelView):
     def _list_columns(self, value):
         self.__dict__["_all_list_columns"] = value
 
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        count, data = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
-        if execute and self.config.fields_of("customer"):
-            values = register_config.values_of(db.session, self.config, "customer", [m.id for m in data])
-            for model in data:
+    def prepare_rows(self, rows):
+        # one query for the custom columns of the whole page (or export chunk)
+        if rows and self.config.fields_of("customer"):
+            values = register_config.values_of(db.session, self.config, "customer", [m.id for m in rows])
+            for model in rows:
                 model._cf_values = values.get(model.id, {})
-        return count, data
 
     def customers_matching(self, args, limit: int = 5000) -> list[int]:
         """Ids of the customers the list shows for ``args`` (its URL query: search and
