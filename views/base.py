@@ -404,6 +404,9 @@ class SecureModelView(RightsMixin, ModelView):
             count = ApproxCount(count)
         elif count is not None and count_query.whereclause is not None:
             count = _capped(count)
+            if size and db.engine.dialect.name == "sqlite" and listing.walk_is_cheaper(
+                    count, listing.estimated_rows(db.session, self.model.__tablename__), offset + size):
+                query = listing.along_sort_order(query)
         if keyed and offset >= listing.DEEP_OFFSET:
             return count, listing.rows_by_keys(plain, pk[0], listing.page_keys(query, pk[0], offset, size))
         query = self._apply_pagination(query, page, page_size)
