@@ -557,7 +557,7 @@ class CustomerView(SecureModelView):
     def get_one(self, id):
         if not str(id).isdigit():
             return None
-        if request.endpoint == f"{self.endpoint}.details_view":
+        if has_request_context() and request.endpoint == f"{self.endpoint}.details_view":
             # the card: everything it shows in a fixed number of statements (issue 9 item 23)
             customer = db.session.scalars(select(Customer).where(Customer.id == int(id))
                                           .options(*CARD_LOADS)).unique().one_or_none()
