@@ -1,7 +1,8 @@
 """Benchmark of the booking calendar (issue 4, "Performance").
 
-`flask --app app bench calendar` fills a separate database (a SQLite file under instance/, and a
-PostgreSQL database of its own when TEST_DATABASE_URL is set) with 300 fleet vehicles and 50,000
+`flask --app app bench calendar` fills a separate database (a SQLite file under instance/, and the
+PostgreSQL database named by --pg-url, VERKSTAD_BENCH_DATABASE_URL or TEST_DATABASE_URL: created
+when missing, used only when empty or marked as the benchmark's own, see bench/database.py) with 300 fleet vehicles and 50,000
 bookings over two years through bulk Core inserts, then times with the Flask test client:
 
 - the week JSON feed of the loaner calendar (``/admin/bookings/loaner/events``),
@@ -108,37 +109,24 @@ def prepare_sqlite(path: Path, refill: bool) -> str:
     return f"sqlite:///{path}"
 
 
-def prepare_postgresql(base_url: str, refill: bool) -> str:
+def prepare_postgresql(url: str, refill: bool) -> str:
+    """The PostgreSQL database named in ``url``, filled unless it holds this fill already
+    (bench.database: created and marked when missing, never another's dropped)."""
+    from bench import database
     from models import db
 
-    base = make_url(base_url)
-    name = f"verkstad_bench_calendar_v{FILL_VERSION}_{WEEK:%Y%m%d}"
-    url = base.set(database=name)
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-    if exists and not refill:
-        engine = create_engine(url)
-        with engine.connect() as conn:
-            done = bool(conn.scalar(text("SELECT to_regclass('bench_done') IS NOT NULL")))
-        engine.dispose()
-        if done:
-            admin.dispose()
-            click.echo(f"PostgreSQL: reusing database {name}")
-            return url.render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+    url = make_url(url).render_as_string(hide_password=False)
+    if database.claim(url, f"calendar v{FILL_VERSION} {WEEK:%Y%m%d}", refill):
+        return url
     engine = create_engine(url)
     db.metadata.create_all(engine)
-    bench_app(url.render_as_string(hide_password=False))  # countries, roles and the user first
+    bench_app(url)  # countries, roles and the user first
     fill(engine)
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
-        conn.execute(text("CREATE TABLE bench_done (n integer)"))
     engine.dispose()
-    return url.render_as_string(hide_password=False)
+    database.mark_done(url)
+    return url
 
 
 def _ms(fn, runs: int) -> list[float]:
@@ -241,15 +229,19 @@ def measure(uri: str, runs: int) -> None:
 @click.option("--runs", default=40, show_default=True, type=click.IntRange(min=3))
 @click.option("--refill", is_flag=True, help="Fill the database again even when a filled one exists.")
 @click.option("--only", type=click.Choice(["sqlite", "postgresql"]), default=None)
-def calendar(runs: int, refill: bool, only: str | None):
+@click.option("--pg-url", default=None,
+              help="PostgreSQL database to use (default VERKSTAD_BENCH_DATABASE_URL, else TEST_DATABASE_URL); "
+                   "created when missing, refused when it holds tables the benchmark did not create.")
+def calendar(runs: int, refill: bool, only: str | None, pg_url: str | None):
     """Booking calendar: week feed and move round trip with 300 vehicles and 50,000 bookings."""
     targets = []
     if only in (None, "sqlite"):
         folder = Path(os.environ.get("VERKSTAD_BENCH_DIR", BASE_DIR / "instance"))
         folder.mkdir(parents=True, exist_ok=True)
         targets.append(("SQLite", lambda: prepare_sqlite(folder / f"bench-calendar-v{FILL_VERSION}-{WEEK:%Y%m%d}.sqlite", refill)))
-    if only in (None, "postgresql") and os.environ.get("TEST_DATABASE_URL"):
-        targets.append(("PostgreSQL", lambda: prepare_postgresql(os.environ["TEST_DATABASE_URL"], refill)))
+    pg_url = pg_url or os.environ.get("VERKSTAD_BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    if only in (None, "postgresql") and pg_url:
+        targets.append(("PostgreSQL", lambda: prepare_postgresql(pg_url, refill)))
     for name, prepare in targets:
         started = time.perf_counter()
         uri = prepare()

@@ -1,11 +1,14 @@
 """Benchmark of the customer and vehicle registers at scale (issue 2, "Performance").
 
 `flask --app app bench registers --customers 1000000` fills a separate database (a SQLite file
-under instance/, and a PostgreSQL database of its own when TEST_DATABASE_URL is set) with N
-customers (3 contacts on average: companies more, private persons fewer; one visiting
-address) and 1.5 N vehicles through bulk
-Core inserts, builds the search indexes, then times list pages, searches and the customer card
-with the Flask test client, for the app's views and for a stock Flask-Admin ModelView over the
+under instance/, and the PostgreSQL database named by --pg-url, VERKSTAD_BENCH_DATABASE_URL or
+TEST_DATABASE_URL: created when missing, used only when empty or marked as the benchmark's own,
+see bench/database.py) with N customers (3 contacts on average: companies more, private persons
+fewer; one visiting address), 1.5 N vehicles and N orders (every tenth invoiced) through bulk
+Core inserts, builds the search indexes, then times list pages, searches, the customer card
+(with its count of statements), a filtered list, the order list and its searches, and one CSV
+export of the whole list (first byte, rows, memory) with the Flask test client, for the app's
+views and for a stock Flask-Admin ModelView over the
 same tables. "(sql)" is the part of the app's median spent executing statements (on SQLite only
 up to each statement's first row: the rest of a result is read while fetching, counted as
 Python); the rest is Python (Flask-Admin, the templates), which a busy machine slows down first.
@@ -20,6 +23,7 @@ import os
 import random
 import statistics
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -57,7 +61,7 @@ PLATE_LETTERS = "ABCDEFGHJKLMNOPRSTUWXYZ"
 VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 CHUNK = 20_000
 # part of the cached database's name: a changed generator fills a new one
-FILL_VERSION = 2
+FILL_VERSION = 3
 FIRST_NUMBER = 1_000_000
 ADMIN_PASSWORD = "bench-admin-password-1"
 
@@ -127,7 +131,7 @@ def fill(engine, n: int, seed: int = 2026, echo=click.echo) -> dict[str, int]:
     rng = random.Random(seed)
     dialect = engine.dialect.name
     now = dt.datetime(2026, 1, 1)
-    counts = {"customers": 0, "contacts": 0, "addresses": 0, "vehicles": 0}
+    counts = {"customers": 0, "contacts": 0, "addresses": 0, "vehicles": 0, "orders": 0}
     names: list[str] = []
     started = time.perf_counter()
     with engine.begin() as conn:
@@ -205,6 +209,7 @@ def fill(engine, n: int, seed: int = 2026, echo=click.echo) -> dict[str, int]:
         n_vehicles = n * 3 // 2
         plates = rng.sample(range(23 ** 3 * 1000), n_vehicles)
         make_names = list(MAKES)
+        owners: list[int] = []
         for start in range(0, n_vehicles, CHUNK):
             rows = []
             for i in range(start, min(n_vehicles, start + CHUNK)):
@@ -223,11 +228,13 @@ def fill(engine, n: int, seed: int = 2026, echo=click.echo) -> dict[str, int]:
                     "search_text": _parts(reg, vin, make, model, names[owner], str(FIRST_NUMBER + owner)),
                 })
             conn.execute(insert(vehicle), rows)
+            owners += [row["owner_id"] for row in rows]
             counts["vehicles"] += len(rows)
             if (start // CHUNK) % 10 == 0:
                 echo(f"  vehicles  {counts['vehicles']:>9,}  ({time.perf_counter() - started:.0f} s)")
+        fill_orders(conn, n, owners, names, rng, counts, echo, started)
         if dialect == "postgresql":
-            for table in ("customer", "contact", "vehicle"):
+            for table in ("customer", "contact", "vehicle", "sales_order", "invoice"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT coalesce(max(id), 1) FROM {table}))"))
 
@@ -235,6 +242,41 @@ def fill(engine, n: int, seed: int = 2026, echo=click.echo) -> dict[str, int]:
     build_search_indexes(engine)
     echo(f"  search indexes built ({time.perf_counter() - started:.0f} s)")
     return counts
+
+
+def fill_orders(conn, n: int, owners: list[int], names: list[str], rng, counts, echo, started) -> None:
+    """``n`` orders, one for each of the first ``n`` vehicles and its owner; every tenth one
+    invoiced (for the order list and its searches by invoice and registration number)."""
+    from models import db
+
+    t = db.metadata.tables
+    day0 = dt.date(2026, 1, 1)
+    for start in range(0, n, CHUNK):
+        orders, invoices = [], []
+        for i in range(start, min(n, start + CHUNK)):
+            owner = owners[i]
+            day = day0 - dt.timedelta(days=i % 700)
+            row = {"id": i + 1, "version": 1, "kind": "order", "status": "in_progress", "customer_id": owner,
+                   "vehicle_id": i + 1, "order_date": day, "currency": "SEK", "invoice_id": None,
+                   "customer_order_number": f"PO{i}" if rng.random() < 0.3 else None,
+                   "created_at": dt.datetime(2026, 1, 1)}
+            if i % 10 == 0:
+                number = 100_000 + i // 10
+                invoices.append({"id": i // 10 + 1, "kind": "invoice", "series": "bench", "sequence": number,
+                                 "number": str(number), "invoice_date": day, "due_date": day, "customer_id": owner,
+                                 "customer_number": str(FIRST_NUMBER + owner - 1), "customer_name": names[owner - 1],
+                                 "billing_address": [], "delivery_address": [], "country_code": "SE",
+                                 "language": "sv", "prices_include_vat": False, "vat_treatment": "domestic",
+                                 "payment_term_days": 30, "currency": "SEK", "net_total": Decimal(100),
+                                 "vat_total": Decimal(25), "rounding": Decimal(0), "total": Decimal(125),
+                                 "print_count": 0, "finalised_at": dt.datetime(2026, 1, 1)})
+                row.update(invoice_id=i // 10 + 1, status="invoiced")
+            orders.append(row)
+        conn.execute(insert(t["invoice"]), invoices)
+        conn.execute(insert(t["sales_order"]), orders)
+        counts["orders"] += len(orders)
+        if (start // CHUNK) % 10 == 0:
+            echo(f"  orders    {counts['orders']:>9,}  ({time.perf_counter() - started:.0f} s)")
 
 
 def build_search_indexes(engine) -> None:
@@ -287,39 +329,24 @@ def prepare_sqlite(path: Path, n: int, refill: bool, echo=click.echo) -> str:
     return f"sqlite:///{path}"
 
 
-def prepare_postgresql(base_url: str, n: int, refill: bool, echo=click.echo) -> str:
-    """A PostgreSQL database of its own (verkstad_bench_<n>), filled unless a finished one exists."""
+def prepare_postgresql(url: str, n: int, refill: bool, echo=click.echo) -> str:
+    """The PostgreSQL database named in ``url``, filled with ``n`` customers unless it already
+    holds that fill (bench.database: created and marked when missing, never another's dropped)."""
+    from bench import database
     from models import db
 
-    base = make_url(base_url)
-    name = f"verkstad_bench_v{FILL_VERSION}_{n}"
-    url = base.set(database=name)
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-    done = False
-    if exists and not refill:
-        engine = create_engine(url)
-        with engine.connect() as conn:
-            done = bool(conn.scalar(text("SELECT to_regclass('bench_done') IS NOT NULL")))
-        engine.dispose()
-    if done:
-        echo(f"PostgreSQL: reusing database {name}")
-        admin.dispose()
-        return url.render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+    url = make_url(url).render_as_string(hide_password=False)
+    name = make_url(url).database
+    if database.claim(url, f"registers v{FILL_VERSION} n={n}", refill, echo=echo):
+        return url
     engine = create_engine(url)
     db.metadata.create_all(engine)
-    bench_app(url.render_as_string(hide_password=False))  # settings data (countries, roles) and the user
+    bench_app(url)  # settings data (countries, roles) and the user
     echo(f"PostgreSQL: filling database {name} with {n:,} customers")
     fill(engine, n, echo=echo)
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE bench_done (n integer)"))
     engine.dispose()
-    return url.render_as_string(hide_password=False)
+    database.mark_done(url)
+    return url
 
 
 # --- measuring ----------------------------------------------------------------------------
@@ -331,6 +358,7 @@ class StockCustomerView(ModelView):
     can_view_details = True
     column_searchable_list = ("name", "customer_number", "email", "phone", "org_number")
     column_default_sort = "customer_number"
+    column_filters = ("district_id",)
 
 
 class StockVehicleView(ModelView):
@@ -370,11 +398,13 @@ class SqlClock:
         from sqlalchemy import event
 
         self.total = 0.0
+        self.statements = 0
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
 
     def _before(self, conn, cursor, statement, parameters, context, executemany):
         conn.info["bench_started"] = time.perf_counter()
+        self.statements += 1
 
     def _after(self, conn, cursor, statement, parameters, context, executemany):
         self.total += time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())
@@ -400,7 +430,18 @@ def _p95(values: list[float]) -> float:
     return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
 
 
-def probes(app) -> list[tuple[str, str, str]]:
+def _filter_key(app, endpoint: str, matches) -> str:
+    """The URL key of the list filter of view ``endpoint`` that ``matches``."""
+    for admin in app.extensions["admin"]:
+        for view in admin._views:
+            if getattr(view, "endpoint", None) == endpoint and view._filter_args:
+                for key, (_idx, flt) in view._filter_args.items():
+                    if matches(flt):
+                        return key
+    raise click.ClickException(f"no such filter on {endpoint}")
+
+
+def probes(app) -> list[tuple[str, str | None, str | None]]:
     """(label, app url, stock url) of the measured operations."""
     from models import Contact, Customer, Vehicle, db
 
@@ -420,6 +461,15 @@ def probes(app) -> list[tuple[str, str, str]]:
         card = db.session.scalars(select(Customer.id).where(Customer.id >= rng.randrange(n))
                                   .join(Vehicle, Vehicle.owner_id == Customer.id)
                                   .order_by(Customer.id).limit(1)).one()
+        from models import Invoice, Order
+
+        district = db.session.scalar(select(Customer.district_id).where(Customer.id == card))
+        invoice = db.session.scalars(select(Invoice.number).where(Invoice.id >= rng.randrange(max(1, n // 20)))
+                                     .order_by(Invoice.id).limit(1)).one()
+        order_reg = db.session.scalars(select(Vehicle.registration_number).join(Order, Order.vehicle_id == Vehicle.id)
+                                       .where(Order.id >= rng.randrange(n)).order_by(Order.id).limit(1)).one()
+    ours = _filter_key(app, "customer", lambda f: getattr(getattr(f, "lookup_model", None), "__name__", "") == "District")
+    theirs = _filter_key(app, "stock_customer", lambda f: type(f).__name__ == "IntEqualFilter")
     page = 2000 if n >= 40_100 else max(1, n // 20 - 1)
     return [
         ("list, first page", "/admin/customer/", "/stock/stock_customer/"),
@@ -431,6 +481,11 @@ def probes(app) -> list[tuple[str, str, str]]:
         (f"search phone '{phone}'", f"/admin/customer/?search={phone}", f"/stock/stock_customer/?search={phone}"),
         (f"search reg. no. '{reg}'", f"/admin/vehicle/?search={reg}", f"/stock/stock_vehicle/?search={reg}"),
         ("customer card", f"/admin/customer/details/?id={card}", f"/stock/stock_customer/details/?id={card}"),
+        (f"list filtered by district {district}", f"/admin/customer/?flt0_{ours}={district}",
+         f"/stock/stock_customer/?flt0_{theirs}={district}"),
+        ("order list, first page", "/admin/order/", None),
+        (f"order search invoice number '{invoice}'", f"/admin/order/?search={invoice}", None),
+        (f"order search reg. no. '{order_reg}'", f"/admin/order/?search={order_reg}", None),
         # not a target: a surname a few per cent of Sweden share (tens of thousands of matches)
         ("(extra) search common surname 'andersson'", "/admin/customer/?search=andersson",
          "/stock/stock_customer/?search=andersson"),
@@ -445,32 +500,78 @@ def measure(uri: str, runs: int, stock_runs: int, echo=click.echo) -> list[dict]
     response = client.post("/login", data={"username": "bench", "password": ADMIN_PASSWORD})
     if response.status_code != 302:
         raise click.ClickException("the benchmark user could not log in")
+    client.get("/admin/customer/")  # the customer view reads its configuration (and filters) first
+    client.get("/stock/stock_customer/")
     from models import db
 
     with app.app_context():
         clock = SqlClock(db.engine)
     results = []
-    echo(f"{'operation':<52} {'median':>8} {'p95':>8} {'(sql)':>8} {'stock med':>10} {'stock p95':>10} "
-         f"{'ratio':>7}")
+    echo(f"{'operation':<52} {'median':>8} {'p95':>8} {'(sql)':>8} {'stmts':>5} {'stock med':>10} "
+         f"{'stock p95':>10} {'ratio':>7}")
     for label, url, stock_url in probes(app):
         url = url.replace(" ", "+").replace("@", quote("@"))
-        stock_url = stock_url.replace(" ", "+").replace("@", quote("@"))
         _time(client, url, 2)  # warm the page cache and the templates
+        clock.statements = 0
+        _time(client, url, 1, clock)
+        statements = clock.statements
         sql: list[float] = []
         ours = _time(client, url, runs, clock, sql)
-        _time(client, stock_url, 1)
-        theirs = _time(client, stock_url, stock_runs)
         row = {"operation": label, "median": statistics.median(ours), "p95": _p95(ours),
-               "sql_median": statistics.median(sql),
-               "stock_median": statistics.median(theirs), "stock_p95": _p95(theirs)}
-        row["ratio"] = row["stock_median"] / row["median"]
+               "sql_median": statistics.median(sql), "statements": statements}
+        if stock_url is not None:
+            stock_url = stock_url.replace(" ", "+").replace("@", quote("@"))
+            _time(client, stock_url, 1)
+            theirs = _time(client, stock_url, stock_runs)
+            row.update(stock_median=statistics.median(theirs), stock_p95=_p95(theirs))
+            row["ratio"] = row["stock_median"] / row["median"]
+            stock = f"{row['stock_median']:>8.1f}ms {row['stock_p95']:>8.1f}ms {row['ratio']:>6.1f}x"
+        else:
+            stock = f"{'-':>10} {'-':>10} {'-':>7}"
         results.append(row)
         echo(f"{label[:52]:<52} {row['median']:>6.1f}ms {row['p95']:>6.1f}ms {row['sql_median']:>6.1f}ms "
-             f"{row['stock_median']:>8.1f}ms "
-             f"{row['stock_p95']:>8.1f}ms {row['ratio']:>6.1f}x")
+             f"{statements:>5} {stock}")
+    results.append(measure_export(client, echo))
     with app.app_context():
         db.engine.dispose()
     return results
+
+
+def _rss_mb() -> float:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except OSError:
+        return 0.0
+
+
+def measure_export(client, echo=click.echo) -> dict:
+    """One CSV export of the whole customer list: time to the first byte, to the last, the
+    rows in the file and the growth of this process's resident memory while it ran."""
+    import gc
+
+    gc.collect()
+    before = peak = _rss_mb()
+    started = time.perf_counter()
+    response = client.get("/admin/customer/export/csv/", buffered=False)
+    if response.status_code != 200:
+        raise click.ClickException(f"the CSV export answered {response.status_code}")
+    first = None
+    lines = 0
+    for i, chunk in enumerate(response.response):
+        if first is None:
+            first = time.perf_counter() - started
+        lines += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
+        if i % 5000 == 0:
+            peak = max(peak, _rss_mb())
+    response.close()
+    total = time.perf_counter() - started
+    peak = max(peak, _rss_mb())
+    row = {"operation": "export CSV, whole list", "first_byte_ms": (first or total) * 1000, "total_ms": total * 1000,
+           "rows": max(0, lines - 1), "rss_growth_mb": peak - before}
+    echo(f"export CSV, whole list: first byte {row['first_byte_ms']:.0f} ms, all {row['total_ms'] / 1000:.1f} s, "
+         f"{row['rows']:,} rows, memory +{row['rss_growth_mb']:.0f} MB")
+    return row
 
 
 @bench_group.command("registers")
@@ -481,15 +582,19 @@ def measure(uri: str, runs: int, stock_runs: int, echo=click.echo) -> list[dict]
 @click.option("--refill", is_flag=True, help="Fill the database again even when a filled one exists.")
 @click.option("--only", type=click.Choice(["sqlite", "postgresql"]), default=None,
               help="Measure one database only.")
-def registers(n: int, runs: int, stock_runs: int, refill: bool, only: str | None):
+@click.option("--pg-url", default=None,
+              help="PostgreSQL database to use (default VERKSTAD_BENCH_DATABASE_URL, else TEST_DATABASE_URL); "
+                   "created when missing, refused when it holds tables the benchmark did not create.")
+def registers(n: int, runs: int, stock_runs: int, refill: bool, only: str | None, pg_url: str | None):
     """Customer and vehicle registers at N customers: list pages, searches, the card."""
     targets = []
     if only in (None, "sqlite"):
         targets.append(("SQLite", lambda: prepare_sqlite(
             Path(os.environ.get("VERKSTAD_BENCH_DIR", BASE_DIR / "instance")) / f"bench-registers-v{FILL_VERSION}-{n}.sqlite",
             n, refill)))
-    if only in (None, "postgresql") and os.environ.get("TEST_DATABASE_URL"):
-        targets.append(("PostgreSQL", lambda: prepare_postgresql(os.environ["TEST_DATABASE_URL"], n, refill)))
+    pg_url = pg_url or os.environ.get("VERKSTAD_BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    if only in (None, "postgresql") and pg_url:
+        targets.append(("PostgreSQL", lambda: prepare_postgresql(pg_url, n, refill)))
     for name, prepare in targets:
         started = time.perf_counter()
         uri = prepare()

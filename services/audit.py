@@ -18,7 +18,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import case, event, inspect, insert, or_, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, configure_mappers, object_session
+from sqlalchemy.orm import Session, configure_mappers, joinedload, object_session
 from sqlalchemy.orm.interfaces import MANYTOONE
 from sqlalchemy.sql.dml import Delete, Update
 
@@ -213,6 +213,7 @@ def history_of(session: Session, table: str, record_id, limit: int = 500) -> lis
         select(AuditLog)
         .where(or_((AuditLog.table_name == table) & (AuditLog.record_id == rid),
                    (AuditLog.parent_table == table) & (AuditLog.parent_id == rid)))
+        .options(joinedload(AuditLog.user))  # one statement, not one per user shown
         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
     ))
 

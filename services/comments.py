@@ -5,7 +5,7 @@ import re
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from models import Comment, CommentMention, OutboxMessage, User
 from services import DomainError
@@ -49,6 +49,7 @@ def add_comment(session: Session, entity: str, record_id: int, body: str, author
 
 def comments_of(session: Session, entity: str, record_id: int) -> list[Comment]:
     return list(session.scalars(select(Comment).where(Comment.entity == entity, Comment.record_id == record_id)
+                                .options(joinedload(Comment.created_by))
                                 .order_by(Comment.created_at.desc(), Comment.id.desc())))
 
 

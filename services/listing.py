@@ -48,6 +48,26 @@ def list_count(count_query: Query, table_name: str, cap: int | None = None) -> i
     return capped_count(count_query, cap)
 
 
+def walk_is_cheaper(matches: int, table_rows: int | None, rows_wanted: int) -> bool:
+    """Whether a page of ``rows_wanted`` (offset + page size) of a filter matching ``matches``
+    of ``table_rows`` rows is cheaper read along the sort index (about rows_wanted * table_rows
+    / matches rows read) than through the filter's index (every match read and sorted)."""
+    if not table_rows or matches <= 0:
+        return False
+    return rows_wanted * table_rows < matches * matches
+
+
+def along_sort_order(query: Query) -> Query:
+    """``query`` with its conditions marked as likely true, so that SQLite reads it along the
+    index of its ORDER BY and stops when the page is full, instead of reading every match
+    through a filter's index and sorting them (the other databases plan this themselves)."""
+    if query.session.get_bind().dialect.name != "sqlite" or not getattr(query, "_where_criteria", None):
+        return query
+    hinted = query._clone()
+    hinted._where_criteria = tuple(func.likely(c) for c in query._where_criteria)
+    return hinted
+
+
 def page_keys(query: Query, pk, offset: int, limit: int) -> list:
     """The primary keys of one page of the sorted ``query``, read through the sort index only
     (no eager loads, no other columns), so skipping ``offset`` rows reads no table rows."""

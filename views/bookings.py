@@ -8,7 +8,7 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-from flask import abort, flash, jsonify, redirect, request, send_file, url_for
+from flask import abort, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -1003,10 +1003,15 @@ def customer_bookings(customer) -> list[Booking]:
     kinds = [k for k in BOOKING_KINDS if any(rules.has(current_user, k, a) for a in ("manager", "logbook"))]
     if customer is None or not kinds:
         return []
-    return db.session.scalars(select(Booking).where(Booking.customer_id == customer.id, Booking.kind.in_(kinds),
-                                                    visibility.clause(current_user, Booking))
-                              .options(joinedload(Booking.vehicle), joinedload(Booking.billing))
-                              .order_by(Booking.start_at.desc()).limit(200)).unique().all()
+    # the card asks twice (the tab's link and the tab): read once per request
+    cache = g.setdefault("customer_bookings", {})
+    if customer.id not in cache:
+        cache[customer.id] = db.session.scalars(
+            select(Booking).where(Booking.customer_id == customer.id, Booking.kind.in_(kinds),
+                                  visibility.clause(current_user, Booking))
+            .options(joinedload(Booking.vehicle), joinedload(Booking.billing))
+            .order_by(Booking.start_at.desc()).limit(200)).unique().all()
+    return cache[customer.id]
 
 
 def register(admin) -> None:

@@ -44,6 +44,7 @@ from models import (
     SubmittedForm,
     Tag,
     User,
+    Vehicle,
     db,
 )
 from services import DomainError
@@ -283,6 +284,22 @@ def form_rules_for(fields: set[str], custom: list[register_config.FieldDef]) -> 
     return out
 
 
+# what the customer card shows, loaded with the customer: one statement for the customer and
+# its many-to-one values, one per collection (never one per row of a collection)
+CARD_LOADS = (
+    *(joinedload(getattr(Customer, name)) for name in (
+        "country", "discount_letter", "payment_term", "district", "customer_level", "source", "company_type",
+        "account_manager", "account_manager_title", "service_advisor", "sales_advisor", "cost_center")),
+    selectinload(Customer.contacts).joinedload(Contact.title),
+    selectinload(Customer.vehicles).joinedload(Vehicle.make),
+    selectinload(Customer.addresses),
+    selectinload(Customer.tags),
+    selectinload(Customer.technicians),
+    selectinload(Customer.files).joinedload(CustomerFile.uploaded_by),
+    selectinload(Customer.customer_articles).joinedload(CustomerArticle.article),
+)
+
+
 class ContactInline(InlineFormAdmin):
     form_columns = ("id", "name", "title", "email", "phone", "send_service_protocol")
 
@@ -461,13 +478,12 @@ class CustomerView(SecureModelView):
     def _list_columns(self, value):
         self.__dict__["_all_list_columns"] = value
 
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        count, data = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
-        if execute and self.config.fields_of("customer"):
-            values = register_config.values_of(db.session, self.config, "customer", [m.id for m in data])
-            for model in data:
+    def prepare_rows(self, rows):
+        # one query for the custom columns of the whole page (or export chunk)
+        if rows and self.config.fields_of("customer"):
+            values = register_config.values_of(db.session, self.config, "customer", [m.id for m in rows])
+            for model in rows:
                 model._cf_values = values.get(model.id, {})
-        return count, data
 
     def customers_matching(self, args, limit: int = 5000) -> list[int]:
         """Ids of the customers the list shows for ``args`` (its URL query: search and
@@ -532,7 +548,14 @@ class CustomerView(SecureModelView):
         return not self._assigned_only()
 
     def get_one(self, id):
-        customer = db.session.get(Customer, int(id)) if str(id).isdigit() else None
+        if not str(id).isdigit():
+            return None
+        if has_request_context() and request.endpoint == f"{self.endpoint}.details_view":
+            # the card: everything it shows in a fixed number of statements (issue 9 item 23)
+            customer = db.session.scalars(select(Customer).where(Customer.id == int(id))
+                                          .options(*CARD_LOADS)).unique().one_or_none()
+        else:
+            customer = db.session.get(Customer, int(id))
         if customer is None:
             return None
         if not visibility.visible(db.session, current_user, customer):

@@ -31,11 +31,11 @@ from models import (
     OrderLine,
     OutboxMessage,
     Package,
-    Vehicle,
     db,
 )
 from services import DomainError
 from services import insurance, invoicing, orders, outbox, visibility
+from services import search as search_service
 from services.numbers import parse_decimal, parse_int
 from services.pricing import gross_unit_price, line_net, net_from_gross
 from services.settings import load_settings, set_setting
@@ -177,17 +177,9 @@ class OrderView(SecureModelView):
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """Exact, indexed look-ups only (a million orders): invoice number, registration number,
         the customer's order number, the customer number or the order number."""
-        term = search.strip()
-        if not term:
+        condition = search_service.order_search_condition(search)
+        if condition is None:
             return query, count_query, joins, count_joins
-        reg = term.upper().replace(" ", "").replace("-", "")
-        conditions = [Order.invoice_id.in_(select(Invoice.id).where(Invoice.number == term)),
-                      Order.vehicle_id.in_(select(Vehicle.id).where(Vehicle.registration_number == reg)),
-                      Order.customer_id.in_(select(Customer.id).where(Customer.customer_number == term)),
-                      Order.customer_order_number == term]
-        if term.isdigit() and len(term) < 10:
-            conditions.append(Order.id == int(term))
-        condition = or_(*conditions)
         query = query.filter(condition)
         if count_query is not None:
             count_query = count_query.filter(condition)

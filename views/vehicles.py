@@ -134,14 +134,12 @@ class VehicleView(SecureModelView):
             self._ensure_config()
         return super()._handle_view(name, **kwargs)
 
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        count, data = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
-        if execute and self.config.fields_of("vehicle"):
-            # one query for the custom columns of the whole page
-            values = register_config.values_of(db.session, self.config, "vehicle", [m.id for m in data])
-            for model in data:
+    def prepare_rows(self, rows):
+        # one query for the custom columns of the whole page (or export chunk)
+        if rows and self.config.fields_of("vehicle"):
+            values = register_config.values_of(db.session, self.config, "vehicle", [m.id for m in rows])
+            for model in rows:
                 model._cf_values = values.get(model.id, {})
-        return count, data
 
     def create_form(self, obj=None):
         form = super().create_form(obj)

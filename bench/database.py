@@ -1,0 +1,88 @@
+"""The PostgreSQL database a benchmark works in (issue 9 item 25).
+
+A benchmark uses the database it is given (the one named in its URL) and nothing else. It
+creates that database when it does not exist and marks it as its own (table ``verkstad_bench``,
+and a comment on a database it created). It never drops a database, and it drops tables only
+in a database that carries its mark: a database holding tables without the mark is refused
+with a clear error, so pointing a benchmark at a real database cannot destroy it."""
+from __future__ import annotations
+
+import click
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+MARK_TABLE = "verkstad_bench"
+
+
+class ForeignDatabase(click.ClickException):
+    """The named database holds tables the benchmark did not create."""
+
+
+def _exists(admin, name: str) -> bool:
+    with admin.connect() as conn:
+        return bool(conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}))
+
+
+def _tables(conn) -> list[str]:
+    return list(conn.scalars(text(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")))
+
+
+def claim(url: str, fill_key: str, refill: bool = False, echo=click.echo) -> bool:
+    """Make the database named in ``url`` the benchmark's, for data described by ``fill_key``.
+
+    True: it already holds a finished fill of ``fill_key`` (reuse it). False: it is empty and
+    marked as the benchmark's, ready to be filled (then call ``mark_done``). Raises
+    ForeignDatabase when the database holds tables without the benchmark's mark."""
+    from models import db
+
+    target = make_url(url)
+    name = target.database
+    if not name:
+        raise click.ClickException(f"the PostgreSQL URL names no database: {target!r}")
+    # pg_database is readable from any database; connect to the maintenance database "postgres"
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        if not _exists(admin, name):
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                conn.execute(text(f"COMMENT ON DATABASE \"{name}\" IS 'created by the Verkstad benchmarks'"))
+            echo(f"PostgreSQL: created database {name} for the benchmark")
+    finally:
+        admin.dispose()
+    engine = create_engine(target)
+    try:
+        with engine.begin() as conn:
+            tables = _tables(conn)
+            if MARK_TABLE not in tables:
+                if tables:
+                    raise ForeignDatabase(
+                        f"database {name} holds {len(tables)} tables the benchmark did not create "
+                        f"({', '.join(tables[:5])}{', ...' if len(tables) > 5 else ''}); it is left untouched. "
+                        "Name an empty database, or one that does not exist yet, in the URL.")
+                conn.execute(text(f"CREATE TABLE {MARK_TABLE} (fill_key text NOT NULL, done boolean NOT NULL)"))
+                conn.execute(text(f"INSERT INTO {MARK_TABLE} VALUES (:k, false)"), {"k": fill_key})
+                return False
+            row = conn.execute(text(f"SELECT fill_key, done FROM {MARK_TABLE}")).first()
+            if row is not None and row.fill_key == fill_key and row.done and not refill:
+                echo(f"PostgreSQL: reusing database {name} ({fill_key})")
+                return True
+        # the benchmark's own database: drop the tables it created (the schema), keep the mark
+        echo(f"PostgreSQL: emptying the benchmark's database {name} for {fill_key}")
+        db.metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.execute(text(f"DELETE FROM {MARK_TABLE}"))
+            conn.execute(text(f"INSERT INTO {MARK_TABLE} VALUES (:k, false)"), {"k": fill_key})
+        return False
+    finally:
+        engine.dispose()
+
+
+def mark_done(url: str) -> None:
+    """The fill of the benchmark's database is complete (reused by the next run)."""
+    engine = create_engine(make_url(url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"UPDATE {MARK_TABLE} SET done = true"))
+    finally:
+        engine.dispose()
