@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import func, select
 
-from models import Invoice, Order, db
+from models import Invoice, Order
 from services import DomainError, invoicing, orders
 from services.numbering import ensure_series, peek_number, take_number
 from tests import sales_helpers as h

@@ -176,6 +176,7 @@ def literal_world(app):
         ids = {}
         for i, (key, name) in enumerate(NAMES.items()):
             c = h.customer(s, number=f"90{i}", name=name, org=None)
+            c.is_insurer = True  # found by the order screen's insurer look-up as well
             ids[key] = c.id
         s.commit()
         config = rc.current(s)
@@ -210,3 +211,16 @@ def test_percent_and_underscore_are_literal_in_a_custom_field_filter(app, client
     for typed, expected in (("50%", {"pct"}), ("%", {"pct"}), ("x_y", {"under"}), ("_", {"under"}),
                             ("rabatt", {"pct", "digits"})):
         assert _listed(client, f"/admin/customer/?flt0_{index}={typed.replace('%', '%25')}") == expected, typed
+
+
+def test_percent_and_underscore_are_literal_in_the_insurer_lookup(app, client, auth, admin_user, literal_world):
+    auth.login()
+
+    def found(typed):
+        response = client.get("/admin/order/lookup", query_string={"kind": "insurer", "q": typed})
+        assert response.status_code == 200
+        return {key for key, name in NAMES.items() if any(name in r["text"] for r in response.get_json()["results"])}
+
+    for typed, expected in (("100%", {"pct"}), ("%", {"pct"}), ("a_b", {"under"}), ("_", {"under"}),
+                            ("ystad", set(NAMES))):
+        assert found(typed) == expected, typed
