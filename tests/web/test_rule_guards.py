@@ -3,8 +3,9 @@
 - the lines of an invoiced (or cancelled) order cannot be updated or deleted
   (/admin/order/line/update, /admin/order/line/delete);
 - /admin/order/status moves an order only along services.orders.TRANSITIONS, stated here again;
-- "%" and "_" typed in the customer search, in a custom text field's "contains" filter and in
-  the search over custom text fields are taken literally (services.search.like_escape).
+- "%" and "_" typed in the customer search, in the search over custom text fields, in a custom
+  text field's "contains" filter and in the insurer look-up are taken literally
+  (services.search.like_escape).
 
 Which right guards which endpoint is in test_rights_table.py."""
 import datetime as dt
