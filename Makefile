@@ -56,4 +56,4 @@ mutation: setup
 	$(BIN)/python tests/mutation_report.py $(MUTANTS)
 
 clean:
-	rm -rf $(VENV) node_modules
+	rm -rf $(VENV) node_modules mutants
