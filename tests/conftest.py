@@ -18,7 +18,7 @@ from services.setup import seed_defaults
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 PASSWORD = "test-password-123"
-_HASH = hash_password(PASSWORD)
+_HASH = hash_password(PASSWORD, method=TestConfig.PASSWORD_HASH_METHOD)
 _pg_schema_ready: set[str] = set()
 
 
