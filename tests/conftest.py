@@ -3,6 +3,13 @@
 Backends. A test that takes ``app`` (or ``session``, ``client``, ``runner``, ...) runs once per
 backend: on SQLite, and on PostgreSQL from TEST_DATABASE_URL (a database of its own is created
 per worker for the run and dropped after). ``@pytest.mark.pg`` makes a test PostgreSQL-only.
+
+The rule for the PostgreSQL copy: a test runs on both databases when what it checks goes
+through SQL whose behaviour can differ (queries, search, locks and concurrency, numbering,
+constraints, types, counts, migrations). A module whose tests read the database only to set
+up what they check elsewhere -- PDF layout, Peppol XML against the official rules,
+translations, rights shown in HTML -- is marked ``pytestmark = pytest.mark.any_db`` and runs
+on SQLite only. When in doubt, leave the mark off.
 Without TEST_DATABASE_URL the PostgreSQL copies are skipped, never dropped: the header names
 the backends, and ``-rs`` (pytest.ini) counts the skips. With VERKSTAD_REQUIRE_PG=1 (.ci/run)
 the run stops at its start unless PostgreSQL answers.
@@ -81,7 +88,12 @@ def pytest_sessionstart(session):
 
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
-        backends = ["postgresql"] if metafunc.definition.get_closest_marker("pg") else ["sqlite", "postgresql"]
+        if metafunc.definition.get_closest_marker("pg"):
+            backends = ["postgresql"]
+        elif metafunc.definition.get_closest_marker("any_db"):
+            backends = ["sqlite"]
+        else:
+            backends = ["sqlite", "postgresql"]
         metafunc.parametrize("backend", backends, indirect=True, scope="function")
 
 

@@ -12,6 +12,9 @@ from reports import sales as pdf
 from services import invoicing, orders
 from tests import sales_helpers as h
 
+# the database makes no difference here: SQLite only (tests/conftest.py)
+pytestmark = pytest.mark.any_db
+
 TODAY = dt.date(2026, 11, 24)
 
 
