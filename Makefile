@@ -39,8 +39,11 @@ run: setup
 	@echo
 	$(BIN)/gunicorn --workers 3 --bind $(HOST):$(PORT) --access-logfile - "app:create_app()"
 
+# the whole suite, in parallel with pytest-xdist (PYTEST_WORKERS=auto: one worker per core; 0 runs
+# it in one process); it ends with the 20 slowest tests and the suite's wall time
+PYTEST_WORKERS ?= auto
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --durations=20
 
 # every benchmark; each prints its medians and ratios against a baseline measured in the same run
 bench: setup

@@ -54,3 +54,5 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     WTF_CSRF_ENABLED = True  # tests post real tokens: CSRF is part of what is tested
     FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION = True
+    # a cheap scrypt for tests only (services.auth.hash_password); the production cost is tested once
+    PASSWORD_HASH_METHOD = "scrypt:256:8:1"

@@ -7,6 +7,7 @@ import time
 
 import pyotp
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,10 +17,16 @@ from models import Role, User, utcnow
 from services import DomainError
 
 MIN_PASSWORD_LENGTH = 10
+# werkzeug's scrypt parameters (n=2**15, r=8, p=1); the app's PASSWORD_HASH_METHOD overrides them
+# (TestConfig: a cheap scrypt, so that tests do not pay a full hash per log-in)
+PASSWORD_HASH_METHOD = "scrypt:32768:8:1"
 
 
-def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+def hash_password(password: str, method: str | None = None) -> str:
+    if method is None:
+        method = current_app.config.get("PASSWORD_HASH_METHOD", PASSWORD_HASH_METHOD) if has_app_context() \
+            else PASSWORD_HASH_METHOD
+    return generate_password_hash(password, method=method)
 
 
 def check_new_password(password: str) -> None:

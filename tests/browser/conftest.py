@@ -1,4 +1,5 @@
-"""Playwright driving Debian's chromium against the app served on a free local port.
+"""Playwright driving Debian's chromium against the app served on a free local port; one
+browser per session, that is per xdist worker.
 
 Browser tests run on SQLite only: the database behaviour under them is covered by the web and
 unit tests on both databases."""
@@ -10,11 +11,18 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from models import db
+from tests import conftest as root
 from tests.conftest import PASSWORD, make_app, make_user
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def __getattr__(name: str):
+    """``ARTIFACTS``: this worker's artefact directory (tests.conftest), read when asked."""
+    if name == "ARTIFACTS":
+        return root.ARTIFACTS
+    raise AttributeError(name)
 
 
 @pytest.fixture(scope="session")
@@ -64,8 +72,8 @@ def login(page, username: str = "admin", password: str = PASSWORD) -> None:
 
 
 def shot(page, name: str) -> Path:
-    """Save a screenshot under test-artifacts/ (to look at, not to assert on)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
+    """Save a screenshot in the worker's artefact directory (to look at, not to assert on)."""
+    root.ARTIFACTS.mkdir(exist_ok=True)
+    path = root.ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

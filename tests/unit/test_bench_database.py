@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 
 from bench import database
 
-pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL")
+pytestmark = pytest.mark.pg
 
 
 @pytest.fixture

@@ -69,8 +69,6 @@ def test_double_issue_at_once_only_one_wins(app):
 def test_pg_lock_is_for_update(app):
     """On PostgreSQL the vehicle row is locked with FOR UPDATE (a second locker waits)."""
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
         w = world(db.session)
         db.session.commit()
         vid = w["v1"].id

@@ -15,7 +15,7 @@ from services.customers import prepare_customer
 from tests import sales_helpers as h
 from tests.sales_helpers import english  # noqa: F401
 
-pytestmark = pytest.mark.usefixtures("english")
+pytestmark = [pytest.mark.usefixtures("english"), pytest.mark.any_db]  # XML content: SQLite only
 
 TODAY = dt.date(2026, 11, 24)
 NS = {"cbc": peppol.CBC, "cac": peppol.CAC}

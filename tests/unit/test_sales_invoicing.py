@@ -1,6 +1,5 @@
 """Orders, finalisation, credit notes, collective invoicing and immutability (services, no HTTP)."""
 import datetime as dt
-import os
 import threading
 from decimal import Decimal as D
 
@@ -299,10 +298,8 @@ def test_copy_quote_to_order_and_billing_lines(session):
     assert new is not order and new.customer == cust and new.status == "in_progress"
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")
+@pytest.mark.pg
 def test_concurrent_finalisation_gives_consecutive_numbers(app):
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("PostgreSQL only")
     with app.app_context():
         settings = h.settings(db.session)
         cust = h.customer(db.session)

@@ -12,6 +12,9 @@ from reports import sales as pdf
 from services import invoicing, orders
 from tests import sales_helpers as h
 
+# the database makes no difference here: SQLite only (tests/conftest.py)
+pytestmark = pytest.mark.any_db
+
 TODAY = dt.date(2026, 11, 24)
 
 
@@ -119,11 +122,12 @@ def test_write_sample_for_review(app, session, tmp_path):
     assert data.startswith(b"%PDF")
 
 
-def test_logo_and_texts_from_settings(app, session):
+def test_logo_and_texts_from_settings(app, session, monkeypatch):
     from tests.browser.conftest import ARTIFACTS
     from PIL import Image
 
     ARTIFACTS.mkdir(exist_ok=True)
+    monkeypatch.chdir(ARTIFACTS)  # xhtml2pdf reads local files only under the working directory
     logo = ARTIFACTS / "sales-test-logo.png"
     Image.new("RGB", (120, 40), (20, 60, 160)).save(logo)
     invoice, settings = _invoice(session, sales__logo_path=str(logo), sales__text__heading__invoice="Tack för ordern",

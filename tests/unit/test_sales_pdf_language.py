@@ -15,6 +15,9 @@ from reports import sales as pdf
 from services import invoicing, orders
 from tests import sales_helpers as h
 
+# the database makes no difference here: SQLite only (tests/conftest.py)
+pytestmark = pytest.mark.any_db
+
 TODAY = dt.date(2026, 11, 24)
 # Swedish words that the old German and English documents carried
 SWEDISH = ["Miljöavgift", "förbrukningsmaterial", "Fakturaavgift", "dagar", "Tack för", "Godkänd", "F-skatt",

@@ -8,6 +8,9 @@ from babel.messages.pofile import read_po
 
 from tests.conftest import make_user
 
+# the database makes no difference here: SQLite only (tests/conftest.py)
+pytestmark = pytest.mark.any_db
+
 ROOT = Path(__file__).resolve().parents[2] / "translations"
 LANGUAGES = ("sv", "de")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")

@@ -269,9 +269,6 @@ def test_customer_card_bookings_tab(app, client, auth, setup):
 
 
 def test_billing_goes_to_a_new_or_an_open_order(app, client, auth, setup):
-    orders = pytest.importorskip("services.orders")
-    if not hasattr(orders, "add_billing_lines"):
-        pytest.skip("the sales documents module has no add_billing_lines")
     from models import Order
 
     token = login_with(app, client, auth, rights_for("rental"))
