@@ -172,7 +172,8 @@ def test_user_hides_columns_for_themself(app, client, auth, admin_user):
     auth.login("olle")
     assert "info@bilia.example" in client.get("/admin/customer/").get_data(as_text=True)
     assert client.get(SETTINGS).status_code == 403
-    assert other
+    with app.app_context():  # olle's own choice is untouched by the administrator's
+        assert db.session.get(User, other).hidden_columns is None
 
 
 def test_settings_change_reaches_a_second_worker(app, client, auth, admin_user):
@@ -226,7 +227,11 @@ def test_import_refuses_other_files_and_needs_rights(app, client, auth, admin_us
                     content_type="multipart/form-data")
     assert r.status_code == 400 and 'id="import-error"' in r.get_data(as_text=True)
     # over 10 MB: refused by the upload limit (413) before the view, by read_file otherwise (unit test)
-    assert app.config["MAX_CONTENT_LENGTH"] <= 10 * 1024 * 1024
+    big = io.BytesIO(b"x" * (10 * 1024 * 1024 + 1))
+    r = client.post("/admin/customer-import/upload", data={"csrf_token": token, "kind": "company",
+                                                           "file": (big, "kunder.xlsx")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 413
     make_user(app, "viewer", {"customer.view"})
     auth.logout()
     auth.login("viewer")
