@@ -146,7 +146,7 @@ def test_collective_invoicing_with_progress(page, live_app):
                            timeout=60_000)
     assert page.inner_text("#collective-progress") == "2 / 2"
     assert page.inner_text("#collective-summary").startswith("1 fakturor skapade, 1 misslyckades.")
-    expect(page.locator("#collective-summary li")).to_have_text(["Beta Bygg AB: Kunden kräver kundens ordernummer på ordern."])
+    expect(page.locator("#collective-summary li")).to_have_text(["5002 Beta Bygg AB: Kunden kräver kundens ordernummer på ordern."])
     shot(page, "sales-collective")
     with live_app.app_context():
         assert [n for n, in db.session.execute(select(Invoice.number))] == ["10001"]
