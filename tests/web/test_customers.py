@@ -118,7 +118,7 @@ def test_stale_form_is_refused(app, client, auth, admin_user):
     assert client.post(url, data=first).status_code == 302
     response = client.post(url, data=second)
     assert response.status_code == 200
-    assert "Someone else saved" in response.get_data(as_text=True) or "någon annan" in response.get_data(as_text=True).lower()
+    assert "Någon annan sparade posten medan du redigerade den." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Customer, cid).name == "First AB"
 
