@@ -197,8 +197,10 @@ def send(message: OutboxMessage, settings: dict, timeout: float = 20) -> bool:
     try:
         with smtplib.SMTP(settings["sales.smtp_host"], int(settings.get("sales.smtp_port") or 25),
                           timeout=timeout) as smtp:
+            smtp.ehlo()  # the server's extensions are known only after EHLO
             if smtp.has_extn("starttls"):
                 smtp.starttls()
+                smtp.ehlo()  # RFC 3207: the extensions offered over TLS (AUTH) are asked again
             if settings.get("sales.smtp_user"):
                 smtp.login(settings["sales.smtp_user"], settings.get("sales.smtp_password") or "")
             smtp.send_message(mail)

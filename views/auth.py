@@ -1,6 +1,5 @@
 """Log in (password, then the TOTP code when the user has turned it on), log out, and the
 user's own profile (language, password, second factor)."""
-import time
 from urllib.parse import urlsplit
 
 import segno
@@ -29,6 +28,11 @@ PENDING_SECONDS = 300
 bp = Blueprint("auth", __name__)
 
 
+def _clock() -> float:
+    """Now, in seconds since the epoch, from the app's clock (config CLOCK: tests set the time)."""
+    return current_app.config["CLOCK"]()
+
+
 def _safe_next(target: str | None) -> str:
     if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
         return target
@@ -51,7 +55,7 @@ def login():
             error = exc.message
         else:
             if user.totp_secret:
-                session["pending_login"] = {"user_id": user.id, "at": time.time()}
+                session["pending_login"] = {"user_id": user.id, "at": _clock()}
                 return redirect(url_for("auth.login_code", next=request.args.get("next")))
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
@@ -60,7 +64,7 @@ def login():
 
 def _pending_user() -> User | None:
     pending = session.get("pending_login") or {}
-    if time.time() - pending.get("at", 0) > PENDING_SECONDS:
+    if _clock() - pending.get("at", 0) > PENDING_SECONDS:
         return None
     return db.session.get(User, pending.get("user_id") or 0)
 
@@ -77,7 +81,7 @@ def login_code():
     if form.validate_on_submit():
         try:
             verify_second_factor(db.session, user, form.code.data, current_app.config["LOGIN_MAX_ATTEMPTS"],
-                                 current_app.config["LOGIN_LOCK_MINUTES"])
+                                 current_app.config["LOGIN_LOCK_MINUTES"], at=_clock())
         except DomainError as exc:
             error = exc.message
             if user.locked_until:
@@ -114,7 +118,7 @@ class ProfileView(BaseView):
         which = request.form.get("which")
         if which == "totp_on" and code_form.validate_on_submit():
             try:
-                enable_totp(db.session, current_user, session.get("totp_setup"), code_form.code.data)
+                enable_totp(db.session, current_user, session.get("totp_setup"), code_form.code.data, _clock())
             except DomainError as exc:
                 code_form.code.errors.append(exc.message)
             else:

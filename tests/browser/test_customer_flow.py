@@ -22,7 +22,7 @@ def test_create_find_change_history_inactivate_logout(page, live_app):
     page.fill("#visiting_street", "Industrivägen 4")
     page.fill("#visiting_postal_code", "171 48")
     page.fill("#visiting_city", "Solna")
-    assert not page.locator("#billing_street").is_visible()
+    expect(page.locator("#billing_street")).to_be_hidden()
     page.click("#add-billing-address")
     page.fill("#billing_street", "Box 1234")
     page.fill("#billing_postal_code", "171 20")

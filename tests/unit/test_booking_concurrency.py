@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from flask_babel import force_locale
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from models import Booking, db
@@ -79,7 +80,7 @@ def test_pg_lock_is_for_update(app):
             from sqlalchemy import text
 
             second.execute(text("SET LOCAL lock_timeout = '200ms'"))
-            with pytest.raises(Exception, match="lock"):
+            with pytest.raises(OperationalError, match="lock timeout"):
                 rules.lock_resources(second, booking)
         finally:
             second.rollback()

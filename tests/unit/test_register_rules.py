@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from werkzeug.security import check_password_hash
 
 from models import (
     Article,
@@ -20,7 +21,7 @@ from models import (
 )
 from services import DomainError
 from services.articles import prepare_article, prepare_labour_operation, prepare_package
-from services.auth import change_password, check_new_password, create_user, hash_password
+from services.auth import change_password, check_new_password, create_user
 from services.notifications import mark_read, notify, unread
 from services.references import describe, references_to
 from services.vehicles import prepare_vehicle
@@ -137,7 +138,8 @@ def test_new_users_and_passwords(session):
             "repeat_password")
     refused(lambda: change_password(session, user, "tio-tecken!", "kort", "kort"), "new_password")
     change_password(session, user, "tio-tecken!", "nytt-lösenord", "nytt-lösenord")
-    assert user.password_hash != hash_password("nytt-lösenord")  # salted
+    assert check_password_hash(user.password_hash, "nytt-lösenord")
+    assert not check_password_hash(user.password_hash, "tio-tecken!")
     refused(lambda: change_password(session, user, "tio-tecken!", "x" * 10, "x" * 10), "old_password")
 
 

@@ -308,11 +308,13 @@ def test_concurrent_finalisation_gives_consecutive_numbers(app):
             order = orders.create_order(db.session, cust, today=TODAY)
             orders.add_line(db.session, order, "free_text", text=f"X{i}", unit_price=D(10))
             ids.append(order)
-        # one order whose finalisation fails after taking a number: its number must come back
+        # one order whose finalisation fails after taking a number (its total would be negative,
+        # found once the invoice is numbered and summed): its number must come back
         bad = orders.create_order(db.session, cust, today=TODAY)
+        orders.add_line(db.session, bad, "free_text", text="Rabatt", unit_price=D(-100))
         db.session.commit()
         ids = [o.id for o in ids] + [bad.id]
-    errors, barrier = [], threading.Barrier(len(ids))
+    errors, refused, barrier = [], [], threading.Barrier(len(ids))
 
     def worker(order_id):
         with app.app_context():
@@ -321,8 +323,9 @@ def test_concurrent_finalisation_gives_consecutive_numbers(app):
                 barrier.wait()
                 invoicing.finalise_invoice(db.session, order, None, TODAY, settings)
                 db.session.commit()
-            except DomainError:
+            except DomainError as exc:
                 db.session.rollback()
+                refused.append((order_id, exc.field))
             except Exception as exc:  # pragma: no cover - reported below
                 errors.append(exc)
             finally:
@@ -334,6 +337,7 @@ def test_concurrent_finalisation_gives_consecutive_numbers(app):
     for t in threads:
         t.join(60)
     assert not errors
+    assert refused == [(ids[-1], "lines")]  # the negative total, refused after the number was taken
     with app.app_context():
         numbers = sorted(db.session.scalars(select(Invoice.sequence)))
         assert numbers == list(range(10001, 10001 + 12))

@@ -1,7 +1,10 @@
 """E-mail outbox: without SMTP settings a document stays queued; with them it is really sent
 over SMTP (to a minimal SMTP server on a local port, run by the test)."""
+import base64
 import email
 import socketserver
+import ssl
+import subprocess
 import threading
 
 import pytest
@@ -11,45 +14,130 @@ from services import DomainError, outbox
 from tests import sales_helpers as h
 
 
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    """Just enough of RFC 5321 for smtplib: EHLO, MAIL, RCPT, DATA, QUIT."""
+class _SMTPHandler(socketserver.BaseRequestHandler):
+    """Enough of RFC 5321 and what a submission server on port 587 adds: EHLO offers STARTTLS
+    (RFC 3207); after the TLS handshake the client says EHLO again and AUTH PLAIN/LOGIN
+    (RFC 4954) is offered, never before. With users set, MAIL needs a successful AUTH."""
 
     def handle(self):
-        self.wfile.write(b"220 test ESMTP\r\n")
+        self.conn, self.tls, self.user = self.request, False, None
+        self.reader = self.conn.makefile("rb")
+        self.send(b"220 test ESMTP")
         while True:
-            line = self.rfile.readline()
+            line = self.reader.readline()
             if not line:
                 return
+            self.server.log.append(line.split(b" ", 1)[0].strip().upper() if line[:4].upper() == b"AUTH"
+                                   else line.strip().upper()[:8])
             verb = line[:4].upper()
             if verb in (b"EHLO", b"HELO"):
-                self.wfile.write(b"250-test\r\n250 8BITMIME\r\n")
+                offers = [b"test", b"8BITMIME"]
+                if not self.tls:
+                    offers.append(b"STARTTLS")
+                elif self.server.users:
+                    offers.append(b"AUTH PLAIN LOGIN")
+                self.send(b"\r\n".join(b"250-" + o for o in offers[:-1]) + (b"\r\n" if len(offers) > 1 else b"")
+                          + b"250 " + offers[-1])
+            elif verb == b"STAR":
+                if self.tls:
+                    self.send(b"503 TLS already active")
+                    continue
+                self.send(b"220 ready to start TLS")
+                self.reader.close()
+                self.conn = self.server.tls_context.wrap_socket(self.conn, server_side=True)
+                self.reader = self.conn.makefile("rb")
+                self.tls, self.user = True, None  # RFC 3207: forget what was said before
+            elif verb == b"AUTH":
+                self.authenticate(line.split())
             elif verb == b"MAIL":
-                self.server.envelope = {"from": line, "rcpt": []}
-                self.wfile.write(b"250 OK\r\n")
+                if self.server.users and self.user is None:
+                    self.send(b"530 5.7.0 Authentication required")
+                    continue
+                self.envelope = {"from": line, "rcpt": [], "tls": self.tls, "user": self.user}
+                self.send(b"250 OK")
             elif verb == b"RCPT":
-                self.server.envelope["rcpt"].append(line.decode().split(":", 1)[1].strip(" <>\r\n"))
-                self.wfile.write(b"250 OK\r\n")
+                self.envelope["rcpt"].append(line.decode().split(":", 1)[1].strip(" <>\r\n"))
+                self.send(b"250 OK")
             elif verb == b"DATA":
-                self.wfile.write(b"354 go ahead\r\n")
+                self.send(b"354 go ahead")
                 data = []
-                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                while (chunk := self.reader.readline()) not in (b".\r\n", b""):
                     data.append(chunk[1:] if chunk.startswith(b"..") else chunk)
-                self.server.messages.append((self.server.envelope, b"".join(data)))
-                self.wfile.write(b"250 queued\r\n")
+                self.server.messages.append((self.envelope, b"".join(data)))
+                self.send(b"250 queued")
             elif verb == b"QUIT":
-                self.wfile.write(b"221 bye\r\n")
+                self.send(b"221 bye")
                 return
             else:
-                self.wfile.write(b"250 OK\r\n")
+                self.send(b"250 OK")
+
+    def finish(self):
+        self.reader.close()
+        if self.conn is not self.request:  # the TLS socket wraps the server's one: closed here
+            self.conn.close()
+
+    def send(self, reply: bytes):
+        self.conn.sendall(reply + b"\r\n")
+
+    def authenticate(self, words: list[bytes]):
+        if not self.tls or not self.server.users:
+            self.send(b"530 5.7.0 Must issue a STARTTLS command first")
+            return
+        mechanism = words[1].upper() if len(words) > 1 else b""
+        if mechanism == b"PLAIN":
+            _authzid, user, password = base64.b64decode(words[2] if len(words) > 2 else self.ask(b"")).split(b"\0")
+        elif mechanism == b"LOGIN":
+            user = base64.b64decode(words[2] if len(words) > 2 else self.ask(b"Username:"))
+            password = base64.b64decode(self.ask(b"Password:"))
+        else:
+            self.send(b"504 5.5.4 Unrecognized authentication type")
+            return
+        if self.server.users.get(user.decode()) == password.decode():
+            self.user = user.decode()
+            self.send(b"235 2.7.0 Authentication successful")
+        else:
+            self.send(b"535 5.7.8 Authentication credentials invalid")
+
+    def ask(self, prompt: bytes) -> bytes:
+        self.send(b"334 " + base64.b64encode(prompt))
+        return self.reader.readline().strip()
+
+
+@pytest.fixture(scope="module")
+def tls_context(tmp_path_factory):
+    """A server-side TLS context with a self-signed certificate made for the test (openssl)."""
+    folder = tmp_path_factory.mktemp("smtp-tls")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def _serve(tls_context, users: dict[str, str]):
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
+    server.daemon_threads = True
+    server.messages, server.log, server.users, server.tls_context = [], [], users, tls_context
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server
 
 
 @pytest.fixture
-def smtp_server():
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
-    server.daemon_threads = True
-    server.messages = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def smtp_server(tls_context):
+    """A relay that offers STARTTLS and takes mail without AUTH (as on port 25)."""
+    server = _serve(tls_context, {})
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def submission_server(tls_context):
+    """A submission server as on port 587: STARTTLS, then AUTH, then mail."""
+    server = _serve(tls_context, {"verkstad@example.se": "hemligt-losen-9"})
     yield server
     server.shutdown()
     server.server_close()
@@ -70,6 +158,7 @@ def test_queued_without_smtp_and_sent_with_it(session, smtp_server):
     assert message.status == "sent" and message.sent_at is not None
     (envelope, raw), = smtp_server.messages
     assert envelope["rcpt"] == ["faktura@bygg.example"]
+    assert envelope["tls"] and envelope["user"] is None  # STARTTLS offered: taken; no user: no AUTH
     mail = email.message_from_bytes(raw)
     assert mail["Subject"] == "Faktura 10001"
     attachment = next(p for p in mail.walk() if p.get_filename() == "faktura-10001.pdf")
@@ -84,3 +173,29 @@ def test_failed_sending_is_recorded_and_no_address_refused(session):
     settings = h.settings(session, sales__smtp_host="127.0.0.1", sales__smtp_port=1, sales__smtp_sender="v@x.example")
     assert outbox.send(message, settings, timeout=2) is False
     assert message.status == "failed" and message.error
+
+
+def test_sent_through_a_submission_server_with_starttls_and_auth(session, submission_server):
+    """The path of a real port-587 server: EHLO, STARTTLS, EHLO again, AUTH, then the mail."""
+    message = outbox.queue(session, "faktura@bygg.example", "Faktura 10002", "Hej", "faktura-10002.pdf", b"%PDF-1.4")
+    settings = h.settings(session, sales__smtp_host="127.0.0.1", sales__smtp_port=submission_server.server_address[1],
+                          sales__smtp_sender="verkstad@example.se", sales__smtp_user="verkstad@example.se",
+                          sales__smtp_password="hemligt-losen-9")
+    assert outbox.send(message, settings) is True, message.error
+    assert message.status == "sent"
+    (envelope, raw), = submission_server.messages
+    assert envelope["tls"] and envelope["user"] == "verkstad@example.se"
+    assert envelope["rcpt"] == ["faktura@bygg.example"]
+    assert email.message_from_bytes(raw)["Subject"] == "Faktura 10002"
+    verbs = [v for v in submission_server.log if v[:4] in (b"EHLO", b"STAR", b"AUTH", b"MAIL")]
+    assert [v[:4] for v in verbs] == [b"EHLO", b"STAR", b"EHLO", b"AUTH", b"MAIL"]
+
+
+def test_a_wrong_smtp_password_is_recorded_and_nothing_sent(session, submission_server):
+    message = outbox.queue(session, "faktura@bygg.example", "Faktura 10003", "Hej", "f.pdf", b"%PDF-1.4")
+    settings = h.settings(session, sales__smtp_host="127.0.0.1", sales__smtp_port=submission_server.server_address[1],
+                          sales__smtp_sender="verkstad@example.se", sales__smtp_user="verkstad@example.se",
+                          sales__smtp_password="fel")
+    assert outbox.send(message, settings) is False
+    assert message.status == "failed" and "535" in message.error
+    assert submission_server.messages == []

@@ -178,7 +178,7 @@ def test_lock_after_five_failures_survives_restart(session):
     session.expire_all()  # a new process sees only what is stored
     with pytest.raises(DomainError) as err:
         authenticate(session, "locked", "pw-123456789", 5, 15, now=now + dt.timedelta(minutes=5))
-    assert "locked" in err.value.message.lower() or "låst" in err.value.message.lower()
+    assert err.value.message == "Kontot är låst efter för många misslyckade försök. Försök igen efter 12:15 UTC."
     assert authenticate(session, "LOCKED", "pw-123456789", 5, 15, now=now + dt.timedelta(minutes=16)).id == user.id
 
 
