@@ -22,7 +22,6 @@ with ids from 1. Passwords use TestConfig's cheap scrypt. Under pytest-xdist (``
 each worker has its own PostgreSQL database, its own browser and its own artefact directory
 (``ARTIFACTS``, under pytest's temporary directory; the path is printed at the end)."""
 import os
-import re
 import shutil
 import uuid
 from pathlib import Path
@@ -34,20 +33,16 @@ from sqlalchemy.pool import NullPool
 
 from app import create_app
 from config.settings import TestConfig
-from models import Role, RoleRight, User, db
-from services.auth import hash_password
+from models import db
 from services.setup import seed_defaults
+from tests.factories import AuthActions, make_user
 
 PG_ENV = os.environ.get("TEST_DATABASE_URL")
 REQUIRE_PG = os.environ.get("VERKSTAD_REQUIRE_PG", "") not in ("", "0")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 PG_MISSING = "PostgreSQL not used: TEST_DATABASE_URL is not set"
-PASSWORD = "test-password-123"
-_HASH = hash_password(PASSWORD, method=TestConfig.PASSWORD_HASH_METHOD)
 # screenshots and sample PDFs to look at: one directory per worker, set at session start
 ARTIFACTS: Path = Path("test-artifacts-not-set")
-
-
 def _config(uri: str, tmp_path) -> dict:
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
     config.update(SQLALCHEMY_DATABASE_URI=uri, FILES_DIR=str(tmp_path / "files"))
@@ -290,53 +285,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def make_user(app, username: str, rights: set[str] | None = None, admin: bool = False, **fields) -> int:
-    """A user with a role of its own holding exactly ``rights`` (or the Administrator role)."""
-    with app.app_context():
-        if admin:
-            role = db.session.scalar(db.select(Role).where(Role.is_admin.is_(True)))
-        else:
-            role = Role(name=f"role-{username}", rights=[RoleRight(right=r) for r in sorted(rights or ())])
-            db.session.add(role)
-        user = User(username=username, full_name=fields.pop("full_name", username.title()),
-                    password_hash=_HASH, role=role, **fields)
-        db.session.add(user)
-        db.session.commit()
-        return user.id
-
-
-CSRF = re.compile(r'name="[\w-]*csrf_token" type="hidden" value="([^"]+)"|name="[\w-]*csrf_token" value="([^"]+)"')
-
-
-def csrf_from(html: str, last: bool = True) -> str:
-    """The CSRF token of the page's form (the last one on the page; the top bar's log-out
-    form comes first). All are Flask-WTF tokens of the session."""
-    matches = list(CSRF.finditer(html))
-    assert matches, "no CSRF token on the page"
-    match = matches[-1] if last else matches[0]
-    return next(g for g in match.groups() if g)
-
-
-class AuthActions:
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, username: str = "admin", password: str = PASSWORD):
-        page = self.client.get("/login")
-        return self.client.post("/login", data={"username": username, "password": password,
-                                                "csrf_token": csrf_from(page.get_data(as_text=True))})
-
-    def logout(self):
-        page = self.client.get("/admin/")
-        return self.client.post("/logout", data={"csrf_token": csrf_from(page.get_data(as_text=True), last=False)})
-
-    def token(self, url: str) -> str:
-        """The CSRF token of the form at ``url``."""
-        page = self.client.get(url)
-        assert page.status_code == 200, (url, page.status_code)
-        return csrf_from(page.get_data(as_text=True))
-
-
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
@@ -345,3 +293,22 @@ def auth(client):
 @pytest.fixture
 def admin_user(app):
     return make_user(app, "admin", admin=True, full_name="Admin Istratör")
+
+
+@pytest.fixture
+def english(session):
+    """Messages of the services asserted in English (the app's default locale is Swedish)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
+@pytest.fixture(scope="session")
+def official_rules():
+    """The official Peppol rule sets (tests/peppol_rules), compiled once per test session
+    (validate.py keeps the compiled stylesheets; the module is imported once)."""
+    from tests.peppol_rules import validate
+
+    validate._executables()
+    return validate

@@ -12,7 +12,8 @@ from werkzeug.serving import make_server
 
 from models import db
 from tests import conftest as root
-from tests.conftest import PASSWORD, make_app, make_user
+from tests.conftest import make_app
+from tests.factories import PASSWORD, make_user
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]

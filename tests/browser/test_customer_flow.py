@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from models import Customer, Notification, User, db
 from tests.browser.conftest import login, shot
-from tests.conftest import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -100,7 +100,7 @@ def test_technician_sees_notification_after_assignment(page, live_app, browser, 
 
 
 def test_upload_open_and_delete_a_file_on_the_customer_card(page, live_app, tmp_path):
-    from tests.unit.test_customer_files import PDF
+    from tests.factories import PDF
 
     with live_app.app_context():
         db.session.add(Customer(customer_number="1000", name="Åkeri Nord AB"))

@@ -30,7 +30,7 @@ def test_turn_on_two_factor_then_log_in_with_the_code(page):
 
     import pyotp
 
-    from tests.conftest import PASSWORD
+    from tests.factories import PASSWORD
 
     login(page)
     page.goto("/profile/")

@@ -2,8 +2,7 @@
 import pytest
 
 from tests.browser.conftest import login, shot
-from tests.conftest import make_user
-from tests.web.test_vehicle_custom_fields import define_fields
+from tests.factories import define_fields, make_user
 
 pytestmark = pytest.mark.browser
 

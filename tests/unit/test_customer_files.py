@@ -1,9 +1,7 @@
 """services.customer_files: which files are taken, where they lie, and that a row never
 outlives its file or the other way round (SQLite and PostgreSQL)."""
 import io
-import struct
 import zipfile
-import zlib
 
 import pytest
 from sqlalchemy import select
@@ -11,15 +9,7 @@ from sqlalchemy import select
 from models import Customer, CustomerFile, Role, User
 from services import DomainError
 from services import customer_files as cf
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-def png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+from tests.factories import PDF, png
 
 
 def docx() -> bytes:

@@ -1,9 +1,8 @@
 """Import and export of customers (services.customer_import): every kind of row error, the
 three import modes, and a round trip through the CLI with history."""
-import io
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from models import AuditLog, Customer, District, Tag, db
@@ -11,22 +10,10 @@ from services import DomainError
 from services import customer_import as ci
 from services import register_config as rc
 from services.settings import load_settings
+from tests.factories import xlsx
 
 GOOD = {"customer_number": "2001", "kind": "company", "name": "Däckia AB", "org_number": "556036-0793",
         "email": "info@dackia.example", "district": "Norr", "tags": "VIP", "visiting_city": "Umeå"}
-
-
-def xlsx(rows: list[dict], title="company") -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    sheet.append(keys)
-    for r in rows:
-        sheet.append([r.get(k) for k in keys])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture

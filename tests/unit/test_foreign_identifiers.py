@@ -64,7 +64,7 @@ def test_import_checks_identifiers_by_the_rows_country(session):
     from services import customer_import as ci
     from services import register_config as rc
     from services.settings import load_settings
-    from tests.unit.test_customer_import import xlsx
+    from tests.factories import xlsx
 
     norwegian = {"customer_number": "2001", "kind": "company", "name": "Fjord AS", "org_number": "995 525 828",
                  "vat_number": "NO 995 525 828 MVA", "country": "NO"}

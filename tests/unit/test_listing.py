@@ -1,16 +1,10 @@
 """services.listing: estimated, exact and capped counts, and deep pages by primary key
 (over a real session, SQLite and PostgreSQL)."""
-from sqlalchemy import func, insert, text
+from sqlalchemy import func, text
 
 from models import Customer, db
 from services import listing
-
-
-def fill_customers(session, n: int) -> None:
-    session.execute(insert(Customer), [
-        {"customer_number": f"{5000 + i}", "name": f"Kund {i:03d}", "kind": "company", "search_text": f"kund {i:03d}"}
-        for i in range(n)])
-    session.commit()
+from tests.factories import fill_customers
 
 
 def _count_query(session):

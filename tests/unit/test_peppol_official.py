@@ -13,7 +13,6 @@ from reports import peppol
 from services import DomainError, invoicing, orders
 from services.customers import prepare_customer
 from tests import sales_helpers as h
-from tests.sales_helpers import english  # noqa: F401
 
 pytestmark = [pytest.mark.usefixtures("english"), pytest.mark.any_db]  # XML content: SQLite only
 
@@ -23,16 +22,6 @@ NS = {"cbc": peppol.CBC, "cac": peppol.CAC}
 # warnings the rules give that are accepted, with the reason; a document's warnings are asserted
 # to be exactly the ones its case expects
 ALLOWED_WARNINGS: dict[str, str] = {}
-
-
-@pytest.fixture(scope="session")
-def official_rules():
-    """The two rule sets, compiled once per test session (validate.py keeps the compiled
-    stylesheets; the module is imported once)."""
-    from tests.peppol_rules import validate
-
-    validate._executables()
-    return validate
 
 
 def judge(rules, xml: bytes, tmp_path, name: str, expected_warnings: set[str] = frozenset()) -> etree._Element:

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from models import Invoice, NumberSeries
 from services import DomainError, insurance, invoicing, orders
 from tests import sales_helpers as h
-from tests.sales_helpers import english  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -11,7 +11,6 @@ from services import DomainError
 from services import invoicing, orders
 from services.pricing import ocr_valid
 from tests import sales_helpers as h
-from tests.sales_helpers import english  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -6,7 +6,6 @@ from models import Contact, DocumentRecipient, MessageText
 from services import DomainError, outbox
 from services.setup import seed_defaults
 from tests import sales_helpers as h
-from tests.sales_helpers import english  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -112,7 +112,7 @@ def test_credit_note_pdf(app, session):
 
 def test_write_sample_for_review(app, session, tmp_path):
     """Leaves a sample invoice under test-artifacts/ to look at (pdftoppm)."""
-    from tests.browser.conftest import ARTIFACTS
+    from tests.conftest import ARTIFACTS
 
     invoice, settings = _invoice(session)
     with app.test_request_context():
@@ -123,7 +123,7 @@ def test_write_sample_for_review(app, session, tmp_path):
 
 
 def test_logo_and_texts_from_settings(app, session, monkeypatch):
-    from tests.browser.conftest import ARTIFACTS
+    from tests.conftest import ARTIFACTS
     from PIL import Image
 
     ARTIFACTS.mkdir(exist_ok=True)

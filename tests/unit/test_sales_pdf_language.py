@@ -138,7 +138,7 @@ def test_write_german_sample_for_review(app, session):
     """Issue 9 item 18: the document texts of the settings are taken in the document's
     language (a Swedish footer is not printed on a German invoice). Leaves the German invoice
     under test-artifacts/ to look at (pdftoppm)."""
-    from tests.browser.conftest import ARTIFACTS
+    from tests.conftest import ARTIFACTS
 
     invoice, _note, settings = _foreign_invoice(session, "de")
     settings.update({"sales.text.footer": "Styrelsens säte: Stockholm",

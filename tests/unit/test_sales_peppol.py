@@ -12,8 +12,6 @@ from models import Country, DiscountLetter, PaymentTerm
 from reports import peppol
 from services import DomainError, invoicing, orders
 from tests import sales_helpers as h
-from tests.sales_helpers import english  # noqa: F401
-from tests.unit.test_peppol_official import official_rules  # noqa: F401  (the official rules, once per session)
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from tests.conftest import make_user
+from tests.factories import make_user
 
 # the database makes no difference here: SQLite only (tests/conftest.py)
 pytestmark = pytest.mark.any_db

@@ -14,7 +14,7 @@ from wtforms.widgets import HiddenInput
 
 import app as app_module
 from models import AuditLog, CostCenter, Country, DiscountLetter, District, NamedLookup, User, db
-from tests.conftest import csrf_from, make_user
+from tests.factories import csrf_from, make_user
 
 TOTP = "JBSWY3DPEHPK3PXP"
 

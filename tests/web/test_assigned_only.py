@@ -37,7 +37,7 @@ from services import customer_files, invoicing, orders
 from services.rights import all_rights
 from services.settings import load_settings
 from tests import sales_helpers
-from tests.conftest import csrf_from, make_user
+from tests.factories import csrf_from, make_user
 
 OTHER = "qxz"  # in every name, number, registration, e-mail and text of the unassigned customer
 MINE = "tilldelad"  # ... and of the technician's own customer

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from models import Role, User, db
-from tests.conftest import PASSWORD, csrf_from, make_user
+from tests.factories import PASSWORD, csrf_from, make_user
 
 
 def test_login_logout_and_cookie_flags(client, auth, admin_user):

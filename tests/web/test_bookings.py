@@ -8,7 +8,7 @@ import time_machine
 from models import Booking, BookingBilling, Vehicle, db
 from services import bookings as rules
 from tests.booking_helpers import SETTINGS, add_user, rights_for, world
-from tests.conftest import csrf_from
+from tests.factories import csrf_from
 
 BASE = "/admin/bookings/loaner"
 

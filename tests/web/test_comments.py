@@ -2,8 +2,8 @@
 from sqlalchemy import select
 
 from models import Comment, Customer, Notification, OutboxMessage, db
-from tests.conftest import csrf_from, make_user
-from tests.web.test_customers import create
+from tests.factories import csrf_from, make_user
+from tests.factories import post_customer as create
 
 
 def test_comment_with_mentions_notifies_and_queues_mail(app, client, auth, admin_user):

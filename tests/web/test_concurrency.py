@@ -12,7 +12,7 @@ from models import Invoice, NumberSeries, Order, PaymentTerm, db
 from services import invoicing
 from services.settings import load_settings
 from tests import sales_helpers as h
-from tests.conftest import AuthActions, csrf_from, make_user
+from tests.factories import AuthActions, csrf_from, make_user
 
 USERS = 5
 

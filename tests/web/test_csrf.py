@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Customer, CustomerFile, Vehicle, db
-from tests.conftest import csrf_from
+from tests.factories import csrf_from
 
 
 @pytest.mark.parametrize("token", [None, "forged-token"])

@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from models import AuditLog, Customer, CustomerFile, User, db
 from services import customer_files
-from tests.conftest import csrf_from, make_user
-from tests.unit.test_customer_files import PDF, png
+from tests.factories import PDF, csrf_from, make_user, png
 
 UPLOAD = "/admin/customer/files/upload/"
 

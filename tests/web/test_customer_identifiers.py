@@ -4,7 +4,7 @@ import re
 from sqlalchemy import select
 
 from models import Customer, db
-from tests.web.test_customers import create
+from tests.factories import post_customer as create
 
 
 def test_norwegian_org_and_vat_number_accepted_by_country(app, client, auth, admin_user):

@@ -5,7 +5,7 @@ import re
 from sqlalchemy import func, select
 
 from models import Customer, db
-from tests.web.test_customers import create
+from tests.factories import post_customer as create
 
 
 def _count(app) -> int:

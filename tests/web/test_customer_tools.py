@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from models import Customer, PersonalDataErasure, Vehicle, db
-from tests.conftest import csrf_from, make_user
+from tests.factories import csrf_from, make_user
 
 
 def _customers(app):

@@ -4,30 +4,9 @@ import re
 from sqlalchemy import select
 
 from models import AuditLog, Customer, District, Notification, Tag, User, Vehicle, db
-from tests.conftest import csrf_from, make_user
-
-NEW = "/admin/customer/new/"
-
-
-def customer_form(token: str, **overrides) -> dict:
-    data = {
-        "csrf_token": token, "customer_number": "", "kind": "company", "customer_type": "regular",
-        "name": "Bilia Verkstad AB", "org_number": "556036-0793", "personal_number": "",
-        "vat_number": "", "email": "info@bilia.example", "phone": "08-123 45 67", "language": "sv",
-        "country": "SE", "visiting_street": "Storgatan 1", "visiting_postal_code": "111 22",
-        "visiting_city": "Stockholm", "billing_street": "Box 55", "billing_postal_code": "111 99",
-        "billing_city": "Stockholm", "postal_street": "", "postal_postal_code": "", "postal_city": "",
-        "contacts-0-name": "Karin Larsson", "contacts-0-email": "karin@bilia.example",
-        "contacts-0-phone": "070-111 22 33", "contacts-0-send_service_protocol": "y",
-        "active": "y", "form_nonce": "nonce-1",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def create(client, auth, **overrides):
-    token = auth.token(NEW)
-    return client.post(NEW, data=customer_form(token, **overrides))
+from tests.factories import CUSTOMER_NEW as NEW
+from tests.factories import csrf_from, customer_form, make_user
+from tests.factories import post_customer as create
 
 
 def test_create_company_with_contact_and_billing_address(app, client, auth, admin_user):

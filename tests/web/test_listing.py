@@ -6,7 +6,7 @@ import pytest
 
 from models import db
 from services import listing
-from tests.unit.test_listing import fill_customers
+from tests.factories import fill_customers
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_search_read_along_the_sort_index_shows_the_same_pages(app, client, auth
 def test_search_the_sample_finds_rare_filtered_or_narrowed_goes_through_the_index(
         app, client, auth, admin_user, many_customers, walking):
     from models import Customer, District, User
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
     _analyze(app)
     auth.login()

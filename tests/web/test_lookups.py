@@ -2,7 +2,7 @@
 import pytest
 
 from models import Contact, Customer, User, db
-from tests.conftest import make_user
+from tests.factories import make_user
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from models import Article, Invoice, Order, OrderLine, User, VatRate, db
 from tests import sales_helpers as h
-from tests.conftest import csrf_from
+from tests.factories import csrf_from
 
 
 @pytest.fixture

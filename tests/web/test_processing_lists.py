@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from models import Customer, ProcessingList, db
-from tests.conftest import csrf_from, make_user
+from tests.factories import csrf_from, make_user
 
 
 def test_save_search_share_and_tick_off(app, client, auth, admin_user):

@@ -5,8 +5,9 @@ from sqlalchemy import select
 
 from models import AuditLog, Customer, User, db
 from services import register_config as rc
-from tests.conftest import csrf_from, make_user
-from tests.web.test_customers import NEW, create
+from tests.factories import CUSTOMER_NEW as NEW
+from tests.factories import csrf_from, make_user
+from tests.factories import post_customer as create
 
 SETTINGS = "/admin/register-settings/"
 
@@ -183,7 +184,7 @@ def test_settings_change_reaches_a_second_worker(app, client, auth, admin_user):
     from app import create_app
     second = create_app(dict(app.config))
     second_client = second.test_client()
-    from tests.conftest import AuthActions
+    from tests.factories import AuthActions
     AuthActions(second_client).login()
     assert 'id="vat_number"' in second_client.get(NEW).get_data(as_text=True)
     post_settings(client, auth, "fields", {"entity": "customer", **all_active(vat_number=(False, False))})
@@ -195,7 +196,7 @@ def test_settings_change_reaches_a_second_worker(app, client, auth, admin_user):
 def test_import_preview_errors_then_valid_rows_only(app, client, auth, admin_user):
     import io
 
-    from tests.unit.test_customer_import import xlsx
+    from tests.factories import xlsx
     auth.login()
     data = xlsx([{"customer_number": "2001", "kind": "company", "name": "Bra AB", "org_number": "556036-0793"},
                  {"customer_number": "2002", "kind": "company", "name": "Fel AB", "org_number": "556036-0794"}])

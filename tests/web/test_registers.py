@@ -4,12 +4,8 @@ import re
 from sqlalchemy import select
 
 from models import Article, District, LabourOperation, VatRate, Vehicle, db
-from tests.conftest import csrf_from, make_user
-
-
-def post_new(client, auth, url, data):
-    token = auth.token(url)
-    return client.post(url, data={"csrf_token": token, **data})
+from tests.factories import csrf_from, make_user, post_new
+from tests.factories import vehicle_form as vehicle
 
 
 def field_error(html: str, text: str) -> bool:
@@ -20,13 +16,6 @@ def errors_next_to(html: str, field: str) -> list[str]:
     """The messages shown under the input ``field`` (Flask-Admin's invalid-feedback list)."""
     block = re.search(r'id="' + field + r'"[^>]*>\s*(?:</\w+>\s*)?<div class="invalid-feedback">(.*?)</div>', html, re.S)
     return re.findall(r"<li>([^<]*)</li>", block.group(1)) if block else []
-
-
-def vehicle(**overrides):
-    data = {"registration_number": "abc 123", "country": "SE", "vin": "yv1dz8256c2271234", "model": "V60",
-            "odometer_km": "12000", "fleet": "none", "form_nonce": "v1"}
-    data.update(overrides)
-    return data
 
 
 def test_vehicle_normalised_and_bad_input_refused(app, client, auth, admin_user):

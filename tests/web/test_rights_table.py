@@ -47,7 +47,7 @@ from services import register_config as rc
 from services.rights import all_rights
 from services.settings import load_settings
 from tests import sales_helpers as h
-from tests.conftest import PASSWORD, csrf_from, make_user
+from tests.factories import PASSWORD, csrf_from, make_user
 
 KINDS = ("loaner", "rental", "test_drive")
 BOOKING_SETTINGS = {"booking.issue_days_before_pickup": 0, "booking.update_vehicle_reservation": False,

@@ -19,7 +19,7 @@ from models import Customer, Invoice, Order, OrderLine, User, db
 from services import invoicing, orders
 from services import register_config as rc
 from tests import sales_helpers as h
-from tests.conftest import csrf_from
+from tests.factories import csrf_from
 
 TODAY = dt.date(2026, 11, 24)
 

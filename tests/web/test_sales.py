@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models import Customer, Invoice, Order, OutboxMessage, User, db
 from services import orders
 from tests import sales_helpers as h
-from tests.conftest import csrf_from, make_user
+from tests.factories import csrf_from, make_user
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from models import DocumentRecipient, InsuranceCase, Invoice, MessageText, Order, OutboxMessage, User, db
 from services import orders
 from tests import sales_helpers as h
-from tests.conftest import csrf_from
+from tests.factories import csrf_from
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from models import User, db
-from tests.conftest import PASSWORD, csrf_from, make_user
+from tests.factories import PASSWORD, csrf_from, make_user
 
 
 # the middle of a 30-second TOTP step: the app's clock stands still here, so no test meets the

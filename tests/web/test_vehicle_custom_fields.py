@@ -7,21 +7,10 @@ from sqlalchemy import select
 
 from models import AuditLog, Comment, CustomFieldValue, Notification, Vehicle, db
 from services import DomainError, register_config
-from tests.conftest import csrf_from, make_user
-from tests.web.test_registers import post_new, vehicle
+from tests.factories import csrf_from, define_fields, make_user, post_new
+from tests.factories import vehicle_form as vehicle
 
 NEW = "/admin/vehicle/new/"
-
-
-def define_fields(app, required_key=None):
-    with app.app_context():
-        for pos, (key, ftype, label, choices) in enumerate((
-                ("tyre_hotel", "text", "Däckhotell", None), ("axles", "number", "Antal axlar", None),
-                ("inspected", "date", "Besiktigad", None), ("towbar", "bool", "Dragkrok", None),
-                ("segment", "choice", "Segment", ["Taxi", "Bud"]))):
-            register_config.save_custom_field(db.session, "vehicle", key, ftype, label, label_de=label + " DE",
-                                              choices=choices, required=key == required_key, position=pos)
-        db.session.commit()
 
 
 def vehicle_view(app):
