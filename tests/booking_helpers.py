@@ -2,21 +2,17 @@
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from models import (
     Address,
     CascoModel,
     Customer,
-    Role,
-    RoleRight,
     TariffModel,
     TradePlate,
     User,
     Vehicle,
     VehicleNote,
 )
-from tests.conftest import _HASH
+from tests.factories import user
 
 NOW = dt.datetime(2026, 11, 24, 10, 7)
 SETTINGS = {"booking.issue_days_before_pickup": 0, "booking.update_vehicle_reservation": True,
@@ -29,16 +25,8 @@ def rights_for(kind: str, *actions: str) -> set[str]:
 
 
 def add_user(session, username: str, rights: set[str] | None = None, admin: bool = False) -> User:
-    if admin:
-        role = session.scalar(select(Role).where(Role.is_admin.is_(True)))
-        user = User(username=username, full_name=username.title(), password_hash=_HASH, role=role, language="en")
-    else:
-        role = Role(name=f"role-{username}", rights=[RoleRight(right=r) for r in sorted(rights or ())])
-        session.add(role)
-        user = User(username=username, full_name=username.title(), password_hash=_HASH, role=role, language="en")
-    session.add(user)
-    session.flush()
-    return user
+    """tests.factories.user, with English as the user's language."""
+    return user(session, username, rights, admin, language="en")
 
 
 def world(session) -> dict:

@@ -22,16 +22,18 @@ HASH = hash_password(PASSWORD, method=TestConfig.PASSWORD_HASH_METHOD)
 
 # ---- users ---------------------------------------------------------------------------
 
-def user(session, username: str, rights: set[str] | None = None, admin: bool = False, **fields) -> User:
+def user(session, username: str, rights: set[str] | None = None, admin: bool = False,
+         password: str | None = None, **fields) -> User:
     """A user (flushed) with a role of its own holding exactly ``rights``, or the Administrator
-    role; password PASSWORD, full name from the username unless given."""
+    role; password PASSWORD (hashed once, cheaply) unless given, full name from the username
+    unless given."""
     if admin:
         role = session.scalar(select(Role).where(Role.is_admin.is_(True)))
     else:
         role = Role(name=f"role-{username}", rights=[RoleRight(right=r) for r in sorted(rights or ())])
         session.add(role)
     u = User(username=username, full_name=fields.pop("full_name", username.title()),
-             password_hash=HASH, role=role, **fields)
+             password_hash=HASH if password is None else hash_password(password), role=role, **fields)
     session.add(u)
     session.flush()
     return u

@@ -1,38 +1,24 @@
 """Small builders for sales-document tests (customers, articles, labour, packages)."""
 from decimal import Decimal
 
-import pytest
-
 from sqlalchemy import select
 
 from models import (
-    Address,
     Article,
-    Customer,
     LabourOperation,
     Package,
     PackageItem,
-    PaymentTerm,
     VatRate,
     Vehicle,
 )
 from services.settings import load_settings
+from tests.factories import customer  # noqa: F401  (the one customer builder, as h.customer)
 
 D = Decimal
 
 
 def vat(session, percent="25") -> VatRate:
     return session.scalar(select(VatRate).where(VatRate.percent == D(percent)))
-
-
-def customer(session, number="1001", name="Bygg AB", org="5560360793", **fields) -> Customer:
-    term = fields.pop("payment_term", None) or session.scalar(select(PaymentTerm).where(PaymentTerm.days == 30))
-    c = Customer(customer_number=number, name=name, org_number=org, kind="company" if org else "private",
-                 payment_term=term, **fields)
-    c.addresses.append(Address(kind="billing", street="Storgatan 1", postal_code="11122", city="Stockholm"))
-    session.add(c)
-    session.flush()
-    return c
 
 
 def article(session, number="OF-1", name="Oljefilter", price="200.00", percent="25") -> Article:
@@ -67,11 +53,3 @@ def settings(session, **overrides) -> dict:
     values.update({k.replace("__", "."): v for k, v in overrides.items()})
     return values
 
-
-@pytest.fixture
-def english(session):
-    """Messages of the services asserted in English (the app's default locale is Swedish)."""
-    from flask_babel import force_locale
-
-    with force_locale("en"):
-        yield

@@ -18,9 +18,7 @@ from models import (
     PersonalDataErasure,
     ProcessingList,
     ProcessingListItem,
-    Role,
     Tag,
-    User,
     Vehicle,
     db,
 )
@@ -29,17 +27,10 @@ from services import register_config as rc
 from services.comments import add_comment
 from services.customers import set_address
 from services.notifications import notify
+from tests import factories as f
 
 SECRETS = ["Greta Gustafsson", "199001011239", "19900101-1239", "greta@example.se", "070-555 12 34",
            "Hemliga vägen 7", "Kalle Kontakt", "kalle@example.se"]
-
-
-def _user(session, name="admin"):
-    role = session.scalar(select(Role).where(Role.is_admin.is_(True)))
-    user = User(username=name, full_name=name.title(), password_hash="x", role=role)
-    session.add(user)
-    session.flush()
-    return user
 
 
 def _invoice(session, customer, number):
@@ -66,7 +57,7 @@ def _text_hits(session, value):
 
 
 def test_gdpr_erase_leaves_no_personal_value_but_keeps_the_invoice_snapshot(session, tmp_path):
-    user = _user(session)
+    user = f.user(session, "admin", admin=True)
     session.info["user_id"] = user.id
     rc.save_custom_field(session, "customer", "nickname", "text", "Smeknamn")
     session.commit()
@@ -119,7 +110,7 @@ def test_gdpr_erase_leaves_no_personal_value_but_keeps_the_invoice_snapshot(sess
 def _greta_with_everything(session, tmp_path):
     from models import DocumentRecipient, Order, OrderLine, PaymentTerm, VehicleMake
 
-    user = _user(session)
+    user = f.user(session, "admin", admin=True)
     session.info["user_id"] = user.id
     term = PaymentTerm(name="Greta-villkor 20 dagar", days=20)
     make = VehicleMake(name="Volvo")
@@ -233,8 +224,8 @@ def test_personal_data_pdf_reads_as_a_document(app, session, tmp_path):
 
 
 def test_merge_moves_every_relation_and_records_history(session):
-    user = _user(session)
-    tech = _user(session, "tekniker")
+    user = f.user(session, "admin", admin=True)
+    tech = f.user(session, "tekniker", admin=True)
     vip, gold = Tag(name="VIP"), Tag(name="Guld")
     keep = Customer(customer_number="8001", name="Bilia AB", tags=[vip])
     dup = Customer(customer_number="8002", name="Bilia Aktiebolag", tags=[vip, gold], technicians=[tech])
@@ -317,7 +308,7 @@ def test_erasure_erases_every_history_value_of_the_customer(session):
     addresses and custom fields keeps an old or new value (the History tab showed
     "name: Anders Gustafson → Anders Gustafsson"), the audit log finds nothing, and a vehicle's
     owner history names the erased customer no more (the other owner stays)."""
-    user = _user(session)
+    user = f.user(session, "admin", admin=True)
     anders, seller, car = _anders(session, user)
     cid = anders.id
     log = AuditLog
@@ -347,7 +338,7 @@ def test_erasure_cancels_the_unsent_e_mails_of_the_customer(session):
     from models import OutboxMessage
     from services import outbox
 
-    user = _user(session)
+    user = f.user(session, "admin", admin=True)
     greta = Customer(customer_number="7001", kind="private", name="Greta Gustafsson", email="greta@example.se")
     greta.contacts.append(Contact(name="Kalle Kontakt", email="kalle@example.se"))
     session.add(greta)
@@ -388,7 +379,7 @@ def test_erasure_deletes_comments_and_scrubs_phone_numbers_however_written(sessi
     vehicle note), written with spaces, dashes, +46 or without separators."""
     from models import Order, OrderLine, VehicleNote
 
-    user = _user(session)
+    user = f.user(session, "admin", admin=True)
     greta = Customer(customer_number="7001", kind="private", name="Greta Gustafsson",
                      email="greta@example.se", phone="070-555 12 34")
     greta.contacts.append(Contact(name="Karin", phone="+46 8 765 43 21"))
@@ -458,7 +449,7 @@ def test_merge_preview_equals_what_the_merge_does(session):
     it drops (the duplicate's visiting address when the kept customer has one, a tag both have,
     a custom field both filled, a second duplicate's billing address after the first one's moved)
     are announced as dropped, not as moving; comments are in the preview."""
-    user = _user(session)
+    user = f.user(session, "admin", admin=True)
     vip, gold = Tag(name="VIP"), Tag(name="Guld")
     keep = Customer(customer_number="8001", name="Bilia AB", tags=[vip])
     dup1 = Customer(customer_number="8002", name="Bilia Aktiebolag", tags=[vip, gold])
@@ -524,7 +515,7 @@ def test_merge_preview_equals_what_the_merge_does(session):
 def test_merge_warns_of_two_legal_entities_and_an_inactive_customer_kept(session):
     """Issue 9 item 16: different organisation numbers (two legal entities) and an inactive
     customer kept are warned of, and the merge is refused until the user accepts the warnings."""
-    user = _user(session)
+    user = f.user(session, "admin", admin=True)
     keep = Customer(customer_number="8001", name="Bilia AB", org_number="5560360793", active=False)
     dup = Customer(customer_number="8002", name="Bilia Väst AB", org_number="5568541298")
     same = Customer(customer_number="8003", name="Bilia", org_number="5560360793")

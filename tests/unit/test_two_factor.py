@@ -5,17 +5,17 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from models import Role, User
+from models import User
 from services import DomainError
 from services.auth import (
     authenticate,
     disable_totp,
     enable_totp,
-    hash_password,
     totp_step,
     totp_uri,
     verify_second_factor,
 )
+from tests import factories as f
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 T0 = 1_800_000_000.0  # a fixed moment: step 60,000,000
@@ -56,9 +56,7 @@ def test_uri_names_the_user_and_the_issuer():
 
 
 def _user(session, **fields) -> User:
-    user = User(username="sara", full_name="Sara", password_hash=hash_password("rätt-lösenord-1"),
-                role=Role(name="Sälj"), **fields)
-    session.add(user)
+    user = f.user(session, "sara", password="rätt-lösenord-1", **fields)
     session.commit()
     return user
 
