@@ -6,9 +6,10 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from models import Customer, CustomerFile, Role, User
+from models import Customer, CustomerFile
 from services import DomainError
 from services import customer_files as cf
+from tests import factories as f
 from tests.factories import PDF, png
 
 
@@ -61,11 +62,7 @@ def test_other_files_are_refused_with_the_reason(name, data, message):
 
 
 def _customer_and_user(session):
-    customer = Customer(customer_number="1", name="Bilia AB", kind="company")
-    user = User(username="sara", full_name="Sara", password_hash="x", role=Role(name="Sälj"))
-    session.add_all([customer, user])
-    session.flush()
-    return customer, user
+    return f.customer(session, "1", "Bilia AB"), f.user(session, "sara")
 
 
 def test_file_is_stored_under_a_random_name(session, tmp_path):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from models import AuditLog, Customer, CustomerFile, User, db
 from services import customer_files
 from tests.factories import PDF, csrf_from, make_user, png
+from tests.factories import customer as customer_builder
 
 UPLOAD = "/admin/customer/files/upload/"
 
@@ -15,8 +16,7 @@ UPLOAD = "/admin/customer/files/upload/"
 @pytest.fixture
 def customer_id(app):
     with app.app_context():
-        customer = Customer(customer_number="500", name="Bilia AB", kind="company")
-        db.session.add(customer)
+        customer = customer_builder(db.session, "500", "Bilia AB")
         db.session.commit()
         return customer.id
 
