@@ -564,8 +564,15 @@ class InvoiceView(SecureModelView):
         credited = invoicing.credited_quantities(db.session, invoice) if not invoice.is_credit_note else {}
         case = db.session.scalar(select(InsuranceCase).where(or_(InsuranceCase.owner_invoice_id == invoice.id,
                                                                  InsuranceCase.insurer_invoice_id == invoice.id)))
+        from reports import peppol
+
+        try:  # a buyer without a Peppol address (a private person) is offered no e-invoice
+            peppol.buyer_endpoint(invoice)
+            has_peppol_address = True
+        except DomainError:
+            has_peppol_address = False
         return self.render(self.details_template, invoice=invoice, totals=invoicing.invoice_totals(invoice),
-                           case=case,
+                           case=case, has_peppol_address=has_peppol_address,
                            credits=credits, credited=credited, kind_labels=INVOICE_KIND_LABELS,
                            line_kind_labels=LINE_KIND_LABELS, return_url=self.get_url(".index_view"),
                            may_credit=has_right("sales.credit") and not invoice.is_credit_note,

@@ -33,6 +33,9 @@ def test_private_person_gets_a_refusal_not_a_file(app, client, auth, admin_user)
                        email="karin@example.com")
     company = _invoice(app, number="1001")
     auth.login()
+    # the invoice page offers no e-invoice to a buyer who cannot receive one
+    assert 'id="invoice-peppol"' not in client.get(f"/admin/invoice/details/?id={private}").get_data(as_text=True)
+    assert 'id="invoice-peppol"' in client.get(f"/admin/invoice/details/?id={company}").get_data(as_text=True)
     response = client.get(f"/admin/invoice/peppol?id={private}")
     assert response.status_code == 302 and f"/admin/invoice/details/?id={private}" in response.headers["Location"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
