@@ -60,7 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     audit.install()
     search.install()
 
-    from views import formatting
+    from services import formatting
     app.jinja_env.filters.update(money=formatting.money, date=formatting.date, stamp=formatting.stamp,
                                   number=formatting.number)
 

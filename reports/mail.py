@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from models import Invoice, Order, OutboxMessage
 from reports import sales as pdf_reports
 from services import DomainError, outbox
-from views.formatting import LOCALES, date, money
+from services.formatting import LOCALES, date, money
 
 
 def _values(data: dict, settings: dict) -> dict[str, str]:

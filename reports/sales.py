@@ -23,7 +23,7 @@ from models import Invoice, Order
 from services.invoicing import _address_lines, invoice_totals, vat_treatment
 from services.orders import env_fee_for, order_totals
 from services.pricing import effective_vat, gross_unit_price, line_net
-from views.formatting import number
+from services.formatting import number
 
 DOC_TYPES = ("invoice", "credit_note", "quote", "order_confirmation", "work_order", "delivery_note")
 PRICED = {"invoice", "credit_note", "quote", "order_confirmation"}

@@ -40,3 +40,32 @@ TABLE_LABELS = {
 
 def describe(refs: list[tuple[str, int]]) -> str:
     return ", ".join(f"{count} × {TABLE_LABELS.get(name, name.replace('_', ' '))}" for name, count in refs)
+
+
+# the customer form's fields as the user sees them (form, list columns, history, settings)
+CUSTOMER_LABELS = {
+    "customer_number": _l("Customer number"), "kind": _l("Kind"), "customer_type": _l("Customer type"),
+    "name": _l("Name"), "org_number": _l("Organisation number"),
+    "personal_number": _l("Personal identity number"), "identity": _l("Org./personal number"),
+    "vat_number": _l("VAT number"), "email": _l("E-mail"), "phone": _l("Phone"),
+    "language": _l("Language for messages"), "country": _l("Country"),
+    "discount_letter": _l("Discount letter"), "payment_term": _l("Payment terms"),
+    "district": _l("District"), "customer_level": _l("Customer level"), "source": _l("Source"),
+    "company_type": _l("Company type"), "tags": _l("Tags"), "account_manager": _l("Account manager"),
+    "account_manager_title": _l("Account manager title"), "service_advisor": _l("Service advisor"),
+    "sales_advisor": _l("Sales advisor"), "technicians": _l("Assigned technicians"),
+    "assigned_technicians": _l("Assigned technicians"), "cost_center": _l("Cost center"),
+    "internal_comment": _l("Internal comment (never shown to the customer)"),
+    "vehicles_disabled": _l("Vehicles are disabled for this customer"),
+    "vehicle_required": _l("A vehicle is required on orders"),
+    "cost_center_required": _l("A cost center is required on orders"),
+    "order_number_required": _l("The customer's order number is required on orders"),
+    "always_invoice_to_accounting": _l("Always send as invoice to accounting"),
+    "email_documents": _l("Send invoices by e-mail"),
+    "is_insurer": _l("Insurance company (can be the insurer of insurance cases)"),
+    "active": _l("Active"), "contacts": _l("Contacts"), "customer_articles": _l("Service and work-order articles"),
+    "city": _l("City"), "visiting_street": _l("Street"), "visiting_postal_code": _l("Postal code"),
+    "visiting_city": _l("City"), "billing_street": _l("Street"), "billing_postal_code": _l("Postal code"),
+    "billing_city": _l("City"), "postal_street": _l("Street"), "postal_postal_code": _l("Postal code"),
+    "postal_city": _l("City"), "created_at": _l("Created"), "updated_at": _l("Changed"),
+}

@@ -669,7 +669,7 @@ COLUMN_DEFAULTS = {"customer_type": "regular", "language": "sv", "country_code":
 
 
 def field_label(key: str) -> str:
-    from views.customers import CUSTOMER_LABELS  # the labels the user sees on the form
+    from services.references import CUSTOMER_LABELS  # the labels the user sees on the form
 
     if key in FIELD_LABELS:
         return _(FIELD_LABELS[key])

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from models import Article, ArticleGroup, PackageItem, VatRate, db
 from services import articles as article_rules
 from views.base import LookupFilter, SecureModelView
-from views.formatting import list_money
+from services.formatting import list_money
 
 
 def _vat_rates():

@@ -32,8 +32,8 @@ from models import AuditLog, CustomFieldValue, SubmittedForm, db, is_secret
 from services import DomainError, listing, search, visibility
 from services.audit import history_of
 from services.settings import load_settings
-from views.formatting import date as format_date
-from views.formatting import number, stamp
+from services.formatting import date as format_date
+from services.formatting import number, stamp
 
 
 STALE_MESSAGE = _l("Someone else saved this record while you were editing it. "

@@ -38,7 +38,7 @@ from services.settings import load_settings, set_setting
 from views.settings import SettingsView
 from views.base import SecureBaseView, has_right
 from services.audit import history_of
-from views.formatting import money
+from services.formatting import money
 
 BOOKINGS = _l("Bookings")
 KIND_LABELS = {"loaner": _l("Loaner"), "rental": _l("Rental"), "test_drive": _l("Test drive")}

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from models import db
 from services.notifications import mark_read, unread
-from views.formatting import stamp
+from services.formatting import stamp
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 

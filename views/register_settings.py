@@ -13,7 +13,7 @@ from services import DomainError, visibility
 from services.numbers import parse_int
 from services import register_config as rc
 from views.base import SecureBaseView
-from views.customers import CUSTOMER_LABELS
+from services.references import CUSTOMER_LABELS
 
 TYPE_LABELS = {
     "text": _l("Text"), "long_text": _l("Long text"), "number": _l("Whole number"), "decimal": _l("Decimal number"),

@@ -41,7 +41,7 @@ from services.pricing import gross_unit_price, line_net, net_from_gross
 from services.settings import load_settings, set_setting
 from views.base import SecureBaseView, SecureModelView, has_right, module_settings, visible_or_404
 from views.settings import SettingsView
-from views.formatting import money
+from services.formatting import money
 
 SALES = _l("Sales")
 

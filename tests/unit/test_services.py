@@ -219,7 +219,7 @@ def test_number_series_has_no_duplicates_under_concurrency(app):
 def test_stamp_shows_a_utc_moment_in_swedish_time(app):
     import datetime as dt
 
-    from views.formatting import stamp
+    from services.formatting import stamp
 
     with app.test_request_context():
         assert stamp(dt.datetime(2026, 11, 30, 13, 2)) == "2026-11-30 14:02"  # winter: UTC+1
