@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from config.defaults import SETTINGS_DEFAULTS
-from models import AuditLog, Contact, Customer, Role, User, db
+from models import AuditLog, Contact, Customer, db
 from services import DomainError
-from services.auth import authenticate, hash_password
+from services.auth import authenticate
 from services.customers import (
     assign_technicians,
     delete_customer,
@@ -21,16 +21,9 @@ from services.customers import (
 from services.numbering import ensure_series, take_number
 from services.search import search_condition, search_terms
 from views.settings import parse_module_settings
+from tests import factories as f
 
 SETTINGS = dict(SETTINGS_DEFAULTS)
-
-
-def _user(session, name="u", admin=False):
-    role = session.scalar(select(Role).where(Role.is_admin.is_(admin)).limit(1))
-    user = User(username=name, full_name=name.title(), password_hash=hash_password("pw-123456789"), role=role)
-    session.add(user)
-    session.commit()
-    return user
 
 
 @pytest.mark.parametrize("number, ok", [("1000", True), ("12", False), ("12345678901", False), ("10-A", True),
@@ -51,7 +44,7 @@ def test_next_customer_number_skips_numbers_taken_by_hand(session):
 
 
 def test_prepare_customer_normalises_and_refuses(session):
-    admin = _user(session, "boss", admin=True)
+    admin = f.user(session, "boss", admin=True)
     customer = Customer(name="  Firma AB ", kind="company", org_number="556036-0793", email=" a@b.se ")
     prepare_customer(session, customer, SETTINGS, admin, None)
     assert (customer.name, customer.org_number, customer.email) == ("Firma AB", "5560360793", "a@b.se")
@@ -66,7 +59,7 @@ def test_prepare_customer_normalises_and_refuses(session):
 
 
 def test_only_admin_changes_number(session):
-    clerk = _user(session, "clerk")
+    clerk = f.user(session, "clerk")
     customer = Customer(name="X", kind="company", customer_number="2000")
     with pytest.raises(DomainError) as err:
         prepare_customer(session, customer, SETTINGS, clerk, "1999")
@@ -82,7 +75,7 @@ def test_set_address_adds_changes_and_removes():
 
 
 def test_assign_notifies_added_and_removed(session):
-    a, b = _user(session, "a"), _user(session, "b")
+    a, b = f.user(session, "a"), f.user(session, "b")
     customer = Customer(name="Kund AB", customer_number="3000")
     session.add(customer)
     session.flush()
@@ -116,7 +109,7 @@ def test_delete_refused_with_reason(session):
 
 
 def test_audit_records_create_update_delete_with_user(session):
-    user = _user(session, "auditor")
+    user = f.user(session, "auditor")
     session.info["user_id"] = user.id
     customer = Customer(name="Före AB", customer_number="4000")
     customer.contacts.append(Contact(name="Kalle"))
@@ -170,16 +163,16 @@ def test_indexed_search_finds_fragments(session):
 
 
 def test_lock_after_five_failures_survives_restart(session):
-    user = _user(session, "locked")
+    user = f.user(session, "locked")
     now = dt.datetime(2026, 11, 24, 12, 0)
     for _ in range(5):
         with pytest.raises(DomainError):
             authenticate(session, "locked", "wrong", 5, 15, now=now)
     session.expire_all()  # a new process sees only what is stored
     with pytest.raises(DomainError) as err:
-        authenticate(session, "locked", "pw-123456789", 5, 15, now=now + dt.timedelta(minutes=5))
+        authenticate(session, "locked", f.PASSWORD, 5, 15, now=now + dt.timedelta(minutes=5))
     assert err.value.message == "Kontot är låst efter för många misslyckade försök. Försök igen efter 12:15 UTC."
-    assert authenticate(session, "LOCKED", "pw-123456789", 5, 15, now=now + dt.timedelta(minutes=16)).id == user.id
+    assert authenticate(session, "LOCKED", f.PASSWORD, 5, 15, now=now + dt.timedelta(minutes=16)).id == user.id
 
 
 def test_module_settings_parse():
