@@ -25,6 +25,7 @@ import click
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
+from bench.measure import p95
 from cli import bench_group
 from config.settings import BASE_DIR
 
@@ -138,11 +139,6 @@ def _ms(fn, runs: int) -> list[float]:
     return out
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-
-
 def naive_week(session, kind: str, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> list[dict]:
     """Baseline: every booking of the kind through the ORM with its relations, filtered in Python."""
     from sqlalchemy.orm import selectinload
@@ -215,9 +211,9 @@ def measure(uri: str, runs: int) -> None:
                                       ("move round trip (POST move)", ours_move, base_move, 30),
                                       ("resources (GET resources)", ours_resources, None, None)):
         med = statistics.median(ours)
-        line = f"{label:<34} {med:>6.1f}ms {_p95(ours):>6.1f}ms"
+        line = f"{label:<34} {med:>6.1f}ms {p95(ours):>6.1f}ms"
         if base:
-            line += f" {statistics.median(base):>8.1f}ms {_p95(base):>8.1f}ms {statistics.median(base) / med:>6.1f}x"
+            line += f" {statistics.median(base):>8.1f}ms {p95(base):>8.1f}ms {statistics.median(base) / med:>6.1f}x"
         else:
             line += " " * 37
         if target:

@@ -34,6 +34,7 @@ from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 from stdnum import luhn
 
+from bench.measure import p95, rss_mb
 from cli import bench_group
 from config.settings import BASE_DIR
 from demo import BODY, COLOURS, COMPANY_WORDS, FUELS, MAKES, PLACES, STREETS
@@ -425,11 +426,6 @@ def _time(client, url: str, runs: int, clock: SqlClock | None = None, sql: list 
     return times
 
 
-def _p95(values: list[float]) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
-
-
 def _filter_key(app, endpoint: str, matches) -> str:
     """The URL key of the list filter of view ``endpoint`` that ``matches``."""
     for admin in app.extensions["admin"]:
@@ -517,13 +513,13 @@ def measure(uri: str, runs: int, stock_runs: int, echo=click.echo) -> list[dict]
         statements = clock.statements
         sql: list[float] = []
         ours = _time(client, url, runs, clock, sql)
-        row = {"operation": label, "median": statistics.median(ours), "p95": _p95(ours),
+        row = {"operation": label, "median": statistics.median(ours), "p95": p95(ours),
                "sql_median": statistics.median(sql), "statements": statements}
         if stock_url is not None:
             stock_url = stock_url.replace(" ", "+").replace("@", quote("@"))
             _time(client, stock_url, 1)
             theirs = _time(client, stock_url, stock_runs)
-            row.update(stock_median=statistics.median(theirs), stock_p95=_p95(theirs))
+            row.update(stock_median=statistics.median(theirs), stock_p95=p95(theirs))
             row["ratio"] = row["stock_median"] / row["median"]
             stock = f"{row['stock_median']:>8.1f}ms {row['stock_p95']:>8.1f}ms {row['ratio']:>6.1f}x"
         else:
@@ -537,21 +533,13 @@ def measure(uri: str, runs: int, stock_runs: int, echo=click.echo) -> list[dict]
     return results
 
 
-def _rss_mb() -> float:
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-    except OSError:
-        return 0.0
-
-
 def measure_export(client, echo=click.echo) -> dict:
     """One CSV export of the whole customer list: time to the first byte, to the last, the
     rows in the file and the growth of this process's resident memory while it ran."""
     import gc
 
     gc.collect()
-    before = peak = _rss_mb()
+    before = peak = rss_mb()
     started = time.perf_counter()
     response = client.get("/admin/customer/export/csv/", buffered=False)
     if response.status_code != 200:
@@ -563,10 +551,10 @@ def measure_export(client, echo=click.echo) -> dict:
             first = time.perf_counter() - started
         lines += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
         if i % 5000 == 0:
-            peak = max(peak, _rss_mb())
+            peak = max(peak, rss_mb())
     response.close()
     total = time.perf_counter() - started
-    peak = max(peak, _rss_mb())
+    peak = max(peak, rss_mb())
     row = {"operation": "export CSV, whole list", "first_byte_ms": (first or total) * 1000, "total_ms": total * 1000,
            "rows": max(0, lines - 1), "rss_growth_mb": peak - before}
     echo(f"export CSV, whole list: first byte {row['first_byte_ms']:.0f} ms, all {row['total_ms'] / 1000:.1f} s, "

@@ -24,20 +24,12 @@ from pathlib import Path
 import click
 from sqlalchemy import func, insert, select
 
+from bench.measure import rss_mb
 from cli import bench_group
 from config.settings import BASE_DIR
 
 TODAY = dt.date(2026, 11, 24)
 PASSWORD = "bench-sales-password-1"
-
-
-def _rss_mb() -> float:
-    """Current resident set size (Linux /proc), in MB."""
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-    except OSError:
-        return 0.0
 
 
 def _peak_mb() -> float:
@@ -158,7 +150,7 @@ def bench_collective(app, n_orders: int, echo) -> dict:
 
         def progress(done, total):
             if done in (max(1, total // 4), total):
-                samples.append(_rss_mb())
+                samples.append(rss_mb())
 
         result = invoicing.run_collective(db.session, groups, None, TODAY, settings, progress)
         seconds = time.perf_counter() - start
