@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import smtplib
+import ssl
 from email.message import EmailMessage
 
 from flask_babel import gettext as _
@@ -182,8 +183,10 @@ def cancel_unsent(session: Session, where, scrub=lambda text: text) -> int:
     return len(messages)
 
 
-def send(message: OutboxMessage, settings: dict, timeout: float = 20) -> bool:
-    """Send one queued message; records sent/failed on it. Without SMTP settings it stays queued."""
+def send(message: OutboxMessage, settings: dict, timeout: float = 20, tls: ssl.SSLContext | None = None) -> bool:
+    """Send one queued message; records sent/failed on it. Without SMTP settings it stays queued.
+    STARTTLS checks the server's certificate and name (``tls``: the system's trusted roots unless
+    another context is given), so a password never goes to a server that only claims the name."""
     if not smtp_configured(settings) or is_cancelled(message):
         return False
     mail = EmailMessage()
@@ -199,13 +202,17 @@ def send(message: OutboxMessage, settings: dict, timeout: float = 20) -> bool:
                           timeout=timeout) as smtp:
             smtp.ehlo()  # the server's extensions are known only after EHLO
             if smtp.has_extn("starttls"):
-                smtp.starttls()
+                smtp.starttls(context=tls or ssl.create_default_context())
                 smtp.ehlo()  # RFC 3207: the extensions offered over TLS (AUTH) are asked again
             if settings.get("sales.smtp_user"):
                 smtp.login(settings["sales.smtp_user"], settings.get("sales.smtp_password") or "")
             smtp.send_message(mail)
     except (OSError, smtplib.SMTPException) as exc:
         message.status, message.error = "failed", str(exc)[:500]
+        return False
+    except UnicodeEncodeError:
+        # smtplib sends AUTH in ASCII only
+        message.status, message.error = "failed", _("The SMTP user name and password may contain only ASCII characters.")
         return False
     message.status, message.error, message.sent_at = "sent", None, utcnow()
     return True

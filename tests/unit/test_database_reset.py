@@ -1,6 +1,5 @@
 """The per-test database reset of tests/conftest.py: the next test starts on the seeded state,
 as if the database were new (rows, sequences, planner statistics)."""
-import pytest
 from sqlalchemy import select, text
 
 from models import Customer, Role, db

@@ -104,16 +104,29 @@ class _SMTPHandler(socketserver.BaseRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def tls_context(tmp_path_factory):
-    """A server-side TLS context with a self-signed certificate made for the test (openssl)."""
+def tls_certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 made for the test (openssl): (cert, key)."""
     folder = tmp_path_factory.mktemp("smtp-tls")
     key, cert = folder / "key.pem", folder / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
+                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
                    check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture(scope="module")
+def tls_context(tls_certificate):
+    """The server's side of STARTTLS."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
+    context.load_cert_chain(*tls_certificate)
     return context
+
+
+@pytest.fixture(scope="module")
+def trusting(tls_certificate):
+    """A client context that trusts the test's certificate (as a system would trust a real CA)."""
+    return ssl.create_default_context(cafile=str(tls_certificate[0]))
 
 
 def _serve(tls_context, users: dict[str, str]):
@@ -143,7 +156,7 @@ def submission_server(tls_context):
     server.server_close()
 
 
-def test_queued_without_smtp_and_sent_with_it(session, smtp_server):
+def test_queued_without_smtp_and_sent_with_it(session, smtp_server, trusting):
     cust = h.customer(session, email="info@bygg.example")
     session.add(DocumentRecipient(customer=cust, document_type="invoice", email="faktura@bygg.example"))
     session.flush()
@@ -154,7 +167,7 @@ def test_queued_without_smtp_and_sent_with_it(session, smtp_server):
     assert outbox.send(message, h.settings(session)) is False and message.status == "queued"
     settings = h.settings(session, sales__smtp_host="127.0.0.1", sales__smtp_port=smtp_server.server_address[1],
                           sales__smtp_sender="verkstad@example.se")
-    assert outbox.send(message, settings) is True
+    assert outbox.send(message, settings, tls=trusting) is True
     assert message.status == "sent" and message.sent_at is not None
     (envelope, raw), = smtp_server.messages
     assert envelope["rcpt"] == ["faktura@bygg.example"]
@@ -175,13 +188,13 @@ def test_failed_sending_is_recorded_and_no_address_refused(session):
     assert message.status == "failed" and message.error
 
 
-def test_sent_through_a_submission_server_with_starttls_and_auth(session, submission_server):
+def test_sent_through_a_submission_server_with_starttls_and_auth(session, submission_server, trusting):
     """The path of a real port-587 server: EHLO, STARTTLS, EHLO again, AUTH, then the mail."""
     message = outbox.queue(session, "faktura@bygg.example", "Faktura 10002", "Hej", "faktura-10002.pdf", b"%PDF-1.4")
     settings = h.settings(session, sales__smtp_host="127.0.0.1", sales__smtp_port=submission_server.server_address[1],
                           sales__smtp_sender="verkstad@example.se", sales__smtp_user="verkstad@example.se",
                           sales__smtp_password="hemligt-losen-9")
-    assert outbox.send(message, settings) is True, message.error
+    assert outbox.send(message, settings, tls=trusting) is True, message.error
     assert message.status == "sent"
     (envelope, raw), = submission_server.messages
     assert envelope["tls"] and envelope["user"] == "verkstad@example.se"
@@ -191,11 +204,34 @@ def test_sent_through_a_submission_server_with_starttls_and_auth(session, submis
     assert [v[:4] for v in verbs] == [b"EHLO", b"STAR", b"EHLO", b"AUTH", b"MAIL"]
 
 
-def test_a_wrong_smtp_password_is_recorded_and_nothing_sent(session, submission_server):
+def test_a_wrong_smtp_password_is_recorded_and_nothing_sent(session, submission_server, trusting):
     message = outbox.queue(session, "faktura@bygg.example", "Faktura 10003", "Hej", "f.pdf", b"%PDF-1.4")
     settings = h.settings(session, sales__smtp_host="127.0.0.1", sales__smtp_port=submission_server.server_address[1],
                           sales__smtp_sender="verkstad@example.se", sales__smtp_user="verkstad@example.se",
                           sales__smtp_password="fel")
-    assert outbox.send(message, settings) is False
+    assert outbox.send(message, settings, tls=trusting) is False
     assert message.status == "failed" and "535" in message.error
+    assert submission_server.messages == []
+
+
+def _submission_settings(session, server, password="hemligt-losen-9"):
+    return h.settings(session, sales__smtp_host="127.0.0.1", sales__smtp_port=server.server_address[1],
+                      sales__smtp_sender="verkstad@example.se", sales__smtp_user="verkstad@example.se",
+                      sales__smtp_password=password)
+
+
+def test_a_server_whose_certificate_is_not_trusted_gets_no_password(session, submission_server):
+    """STARTTLS checks the certificate: with the system's roots the self-signed server is refused
+    before AUTH, so the password never leaves."""
+    message = outbox.queue(session, "faktura@bygg.example", "Faktura 10004", "Hej", "f.pdf", b"%PDF-1.4")
+    assert outbox.send(message, _submission_settings(session, submission_server)) is False
+    assert message.status == "failed" and "CERTIFICATE_VERIFY_FAILED" in message.error
+    assert not any(v.startswith(b"AUTH") for v in submission_server.log) and submission_server.messages == []
+
+
+def test_a_password_with_swedish_letters_is_recorded_not_raised(session, submission_server, trusting, english):
+    """smtplib sends AUTH in ASCII: a password "lösen" failed with an exception out of send."""
+    message = outbox.queue(session, "faktura@bygg.example", "Faktura 10005", "Hej", "f.pdf", b"%PDF-1.4")
+    assert outbox.send(message, _submission_settings(session, submission_server, "lösenord-å"), tls=trusting) is False
+    assert message.status == "failed" and "ASCII" in message.error
     assert submission_server.messages == []

@@ -12,10 +12,12 @@ def test_healthz_without_login(client):
 @pytest.mark.parametrize("url", ["/", "/admin/", "/admin/customer/", "/admin/vehicle/", "/admin/user/",
                                  "/admin/module-settings/", "/profile/", "/notifications/"])
 def test_pages_need_login(client, url):
+    """A page sends the browser to the log-in and back; a JSON caller gets 401, not a page."""
     response = client.get(url)
-    assert response.status_code in (302, 401)
-    if response.status_code == 302:
-        assert "/login" in response.headers["Location"]
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(f"/login?next={url}")
+    answer = client.get(url, headers={"Accept": "application/json"})
+    assert answer.status_code == 401 and "Location" not in answer.headers
 
 
 def test_every_admin_page_opens_for_admin(app, client, auth, admin_user):
