@@ -21,7 +21,8 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 
-PUBLIC_ENDPOINTS = {"auth.login", "auth.login_code", "healthz", "static", "npm"}
+# the log-in page needs Flask-Admin's Bootstrap (admin.static): library files, no data
+PUBLIC_ENDPOINTS = {"auth.login", "auth.login_code", "healthz", "static", "admin.static", "npm"}
 
 
 def select_locale():
@@ -63,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from services import formatting
     app.jinja_env.filters.update(money=formatting.money, date=formatting.date, stamp=formatting.stamp,
                                   number=formatting.number)
+    app.jinja_env.globals.update(ui_language=select_locale)
 
     from views.auth import bp as auth_bp
     from views.dashboard import DashboardView

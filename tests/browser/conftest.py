@@ -78,3 +78,16 @@ def shot(page, name: str) -> Path:
     path = root.ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe(page) -> list[dict]:
+    """axe-core (npm, served at /npm/) run on the page: the violations of impact serious or
+    critical under the WCAG 2.1 A/AA rules, each as {id, impact, targets}."""
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(url="/npm/axe-core/axe.min.js")
+    result = page.evaluate("rules => axe.run(document, {runOnly: {type: 'tag', values: rules}})", AXE_RULES)
+    return [{"id": v["id"], "impact": v["impact"], "targets": [n["target"] for n in v["nodes"]][:5], "why": v["nodes"][0].get("failureSummary", "")[:300]}
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]

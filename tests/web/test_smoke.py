@@ -37,3 +37,17 @@ def test_every_admin_page_opens_for_admin(app, client, auth, admin_user):
         assert response.status_code == 200, url
         opened += 1
     assert opened > 20
+
+
+def test_the_login_page_gets_its_stylesheets_without_login(client):
+    """The log-in page was unstyled: its Bootstrap (Flask-Admin's static files) redirected to the
+    log-in itself. Every stylesheet and script it names answers 200 without a session."""
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    assets = re.findall(r'(?:href|src)="(/[^"]+\.(?:css|js)[^"]*)"', page)
+    assert any("bootstrap.min.css" in a for a in assets)
+    for url in assets:
+        response = client.get(url)
+        response.close()  # a file response holds its file open until closed
+        assert response.status_code == 200, url
