@@ -1,4 +1,5 @@
-// Top bar notifications, and guards every console form against a double click on Save.
+// Top bar notifications, guards every console form against a double click on Save, and gives
+// Bootstrap tabs and select2 3's widgets the roles and names assistive technology needs.
 (function () {
   const cfg = window.VERKSTAD || {};
   const list = document.getElementById("notification-list");
@@ -54,4 +55,40 @@
     form.dataset.submitted = "1";
     setTimeout(function () { delete form.dataset.submitted; }, 5000);
   }, true);
+
+  // Bootstrap's tabs: a tablist's items are presentation, its links tabs (tab.js keeps aria-selected)
+  function tabRoles(root) {
+    root.querySelectorAll('[role="tablist"]').forEach(function (list) {
+      list.querySelectorAll(":scope > li").forEach(function (li) { li.setAttribute("role", "presentation"); });
+      list.querySelectorAll('[data-toggle="tab"]').forEach(function (a) {
+        a.setAttribute("role", "tab");
+        a.setAttribute("aria-selected", a.classList.contains("active") ? "true" : "false");
+        const pane = a.getAttribute("href");
+        if (pane && pane.charAt(0) === "#") a.setAttribute("aria-controls", pane.slice(1));
+      });
+    });
+  }
+
+  // select2 3 draws an unnamed link in place of the select: it is named by the select's label and
+  // the value it shows (aria-labelledby, so the name follows the value)
+  function select2Names() {
+    document.querySelectorAll(".select2-container").forEach(function (box) {
+      const id = (box.id || "").replace(/^s2id_/, "");
+      const label = id && document.querySelector('label[for="' + CSS.escape(id) + '"]');
+      if (!label) return;
+      if (!label.id) label.id = "label-" + id;
+      box.querySelectorAll(".select2-choice").forEach(function (choice) {
+        const chosen = choice.querySelector(".select2-chosen");
+        if (chosen && !chosen.id) chosen.id = "chosen-" + id;
+        choice.setAttribute("aria-labelledby", label.id + (chosen ? " " + chosen.id : ""));
+      });
+      box.querySelectorAll(".select2-choices input, .select2-focusser").forEach(function (el) {
+        if (!el.getAttribute("aria-labelledby")) el.setAttribute("aria-labelledby", label.id);
+      });
+    });
+  }
+
+  tabRoles(document);
+  // Flask-Admin starts select2 on DOM ready (helpers.js): name the widgets after it
+  if (window.jQuery) { window.jQuery(function () { setTimeout(select2Names, 0); }); }
 })();
