@@ -43,11 +43,27 @@ def live_app(request, tmp_path):
         db.engine.dispose()
 
 
+def _files_read_at_once(wsgi_app):
+    """The development server leaves a file response's file open when the browser drops the
+    connection mid-answer (a page left while its scripts load), and the suite turns that
+    ResourceWarning into a failure. Static files are read and closed before they are sent."""
+    def app(environ, start_response):
+        body = wsgi_app(environ, start_response)
+        if not environ.get("PATH_INFO", "").startswith(("/static/", "/admin/static/", "/npm/")):
+            return body
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return app
+
+
 @pytest.fixture
 def live_server(live_app):
     """Base URL of the running app; the server thread stops after the test."""
     make_user(live_app, "admin", admin=True, full_name="Admin Istratör")
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, _files_read_at_once(live_app.wsgi_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
