@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from config.defaults import SETTINGS_DEFAULTS
@@ -37,7 +37,7 @@ from models import (
     Vehicle,
     VehicleNote,
 )
-from services import DomainError
+from services import DomainError, register_config
 from services.customers import require_active
 from services.numbering import ensure_series, take_number
 
@@ -234,6 +234,7 @@ def copy_customer(booking: Booking, customer: Customer) -> None:
     """Load the customer's data into the booking (snapshot), and into the driver when the
     driver is the customer."""
     require_active(customer)
+    register_config.check_customer_type(object_session(customer), customer, "bookings")
     booking.customer = customer
     booking.customer_id = customer.id
     address = customer.address("visiting") or customer.address("postal") or customer.address("billing")

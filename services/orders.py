@@ -11,7 +11,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from models import (
     Article,
@@ -22,7 +22,7 @@ from models import (
     Package,
     Vehicle,
 )
-from services import DomainError, visibility
+from services import DomainError, register_config, visibility
 from services.numbers import parse_decimal
 from services.pricing import ZERO, PricedLine, Totals, effective_vat, environmental_fee, totals
 
@@ -69,6 +69,7 @@ def create_order(session: Session, customer: Customer, user=None, kind: str = "o
     check_customer(customer)
     if kind not in ("quote", "order"):
         raise DomainError(_("Unknown document kind."), "kind")
+    register_config.check_customer_type(session, customer, register_config.ORDER_KIND_MODULES[kind])
     fields.setdefault("cost_center", customer.cost_center)
     order = Order(kind=kind, status="quote" if kind == "quote" else "in_progress", customer=customer,
                   vehicle=vehicle, order_date=today or dt.date.today(), our_reference=user, lines=[], **fields)
@@ -188,6 +189,8 @@ def set_status(order: Order, status: str) -> None:
     if status not in TRANSITIONS.get(order.status, set()):
         raise DomainError(_("An order with status %(a)s cannot move to %(b)s.", a=order.status, b=status), "status")
     if status in ("in_progress", "ready") and order.kind == "quote":
+        # the quote becomes an order: its customer must be one that orders allow
+        register_config.check_customer_type(object_session(order), order.customer, "orders")
         order.kind = "order"
     order.status = status
 
@@ -197,6 +200,8 @@ def change_payer(order: Order, payer: Customer | None) -> None:
     require_open(order)
     if payer is not None:
         check_customer(payer, "payer")
+        register_config.check_customer_type(object_session(order), payer,
+                                            register_config.ORDER_KIND_MODULES[order.kind], "payer")
     order.payer = None if payer is None or payer.id == order.customer_id else payer
 
 
@@ -205,6 +210,7 @@ def copy_to_order(session: Session, quote: Order, user=None, today: dt.date | No
     if quote.kind != "quote":
         raise DomainError(_("Only a quote can be copied to an order."))
     check_customer(quote.customer)
+    register_config.check_customer_type(session, quote.customer, "orders")
     order = Order(kind="order", status="in_progress", customer=quote.customer, payer=quote.payer,
                   vehicle=quote.vehicle, odometer_km=quote.odometer_km, cost_center=quote.cost_center,
                   customer_order_number=quote.customer_order_number, customer_reference=quote.customer_reference,

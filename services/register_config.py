@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, false, insert, select, true
+from sqlalchemy.orm import Session, object_session
 
 from models import (
     CUSTOM_FIELD_ENTITIES,
@@ -103,11 +104,21 @@ BUILTIN_TABS = ("overview", "contacts", "addresses", "vehicles", "comments", "fi
 DEFAULT_TABS = [{"key": t, "enabled": True, "main": t != "events"}
                 for t in BUILTIN_TABS]
 
-CUSTOMER_TYPE_MODULES = ("orders", "quotes", "bookings", "sales_opportunities")
+# the modules that take a customer and so may be limited to some customer types (reference
+# 002, "Kundtyper i moduler"); only modules that exist are listed (the settings page shows
+# these). A module added later adds its key here and calls check_customer_type where a
+# customer is chosen, and customer_type_clause in its look-ups.
+CUSTOMER_TYPE_MODULES = ("quotes", "orders", "bookings")
 CUSTOMER_TYPES = ("regular", "temporary", "prospect")
 DEFAULT_CUSTOMER_TYPES = {"orders": ["regular", "temporary"], "quotes": ["regular", "temporary", "prospect"],
-                          "bookings": ["regular", "temporary"],
-                          "sales_opportunities": ["regular", "prospect"]}
+                          "bookings": ["regular", "temporary"]}
+# an order's kind -> the module whose customer types apply
+ORDER_KIND_MODULES = {"quote": "quotes", "order": "orders"}
+MODULE_LABELS = {"orders": _l("Orders"), "quotes": _l("Quotes"), "bookings": _l("Bookings")}
+# the module's name inside a sentence ("... cannot be chosen for orders")
+MODULE_NOUNS = {"orders": _l("orders"), "quotes": _l("quotes"), "bookings": _l("bookings")}
+CUSTOMER_TYPE_LABELS = {"regular": _l("Regular customer"), "temporary": _l("Temporary customer"),
+                        "prospect": _l("Prospect")}
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
@@ -650,8 +661,45 @@ def save_customer_types(session: Session, allowed: dict[str, list[str]]) -> None
 
 def allowed_customer_types(session: Session, module: str) -> set[str]:
     """Which customer types (regular / temporary / prospect) may be chosen in ``module``
-    (orders, quotes, bookings, sales_opportunities)."""
+    (one of CUSTOMER_TYPE_MODULES)."""
+    if module not in CUSTOMER_TYPE_MODULES:
+        raise DomainError(_("Unknown module: %(m)s", m=module))
     return set(current(session).customer_types.get(module, CUSTOMER_TYPES))
+
+
+def check_customer_type(session: Session, customer: Customer | None, module: str, field: str = "customer") -> None:
+    """The one rule of "customer types in modules": a customer whose type is switched off for
+    ``module`` cannot be chosen there (the server refuses it; look-ups use
+    customer_type_clause so they do not offer it). A record that already has the customer
+    keeps it: only a new choice is checked."""
+    if customer is None:
+        return
+    if session is None:
+        session = object_session(customer)
+    allowed = (allowed_customer_types(session, module) if session is not None
+               else set(DEFAULT_CUSTOMER_TYPES[module]))  # a record in no session yet: the defaults
+    if customer.customer_type not in allowed:
+        raise DomainError(_("%(c)s cannot be chosen for %(module)s: the customer type %(type)s is switched off "
+                            "for %(module)s in the customer register settings.",
+                            c=str(customer), module=MODULE_NOUNS[module],
+                            type=CUSTOMER_TYPE_LABELS.get(customer.customer_type, customer.customer_type)), field)
+
+
+def customer_type_clause(session: Session, *modules: str):
+    """SQL condition for customer look-ups: the customers whose type may be chosen in any of
+    ``modules`` (none given: no condition)."""
+    if not modules:
+        return true()
+    allowed = set().union(*(allowed_customer_types(session, m) for m in modules))
+    if allowed >= set(CUSTOMER_TYPES):
+        return true()
+    return Customer.customer_type.in_(sorted(allowed)) if allowed else false()
+
+
+def choosable_customer_clause(session: Session, *modules: str):
+    """What every customer picker offers: active customers of the types ``modules`` allow
+    (an inactive customer cannot be chosen for anything new, reference 001)."""
+    return Customer.active.is_(True) & customer_type_clause(session, *modules)
 
 
 def set_events_tab(session: Session, enabled: bool) -> None:

@@ -28,8 +28,8 @@ from wtforms import HiddenField
 from wtforms.fields import FieldList
 
 from forms.numbers import DecimalTextField, IntegerTextField
-from models import AuditLog, CustomFieldValue, SubmittedForm, db, is_secret
-from services import DomainError, listing, search, visibility
+from models import AuditLog, Customer, CustomFieldValue, SubmittedForm, db, is_secret
+from services import DomainError, listing, register_config, search, visibility
 from services.audit import history_of
 from services.settings import load_settings
 from services.formatting import date as format_date
@@ -119,7 +119,14 @@ class RightsAjaxLoader(QueryAjaxModelLoader):
             return query
         if not (has_right(f"{area}.view") or (area == "customer" and has_right("customer.view_assigned"))):
             return query.filter(false())
-        return query.filter(visibility.clause(current_user, self.model))
+        query = query.filter(visibility.clause(current_user, self.model))
+        if self.model is Customer:
+            # a picker offers only customers that can be chosen: active, and of a type the
+            # form's module allows (option "customer_modules": a tuple, or a function of the request)
+            modules = self.options.get("customer_modules", ())
+            modules = modules() if callable(modules) else modules
+            query = query.filter(register_config.choosable_customer_clause(db.session, *modules))
+        return query
 
     def get_one(self, pk):
         # a posted id is checked like a typed search: no other customer's row by its number

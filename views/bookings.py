@@ -33,7 +33,7 @@ from models import (
 )
 from services import DomainError
 from services import bookings as rules
-from services import numbers, visibility
+from services import numbers, register_config, visibility
 from services.settings import load_settings, set_setting
 from views.settings import SettingsView
 from views.base import SecureBaseView, has_right
@@ -459,11 +459,12 @@ class BookingKindView(SecureBaseView):
 
     @expose("/customers")
     def customers(self):
-        """Active customers matching the search (inactive ones cannot be chosen)."""
+        """Customers that can be chosen matching the search: active, of a type bookings allow."""
         if not (self.has("new") or self.has("edit")):
             abort(403)
         q = (request.args.get("q") or "").strip()
-        query = select(Customer).where(Customer.active.is_(True), visibility.clause(current_user, Customer)) \
+        query = select(Customer).where(register_config.choosable_customer_clause(db.session, "bookings"),
+                                       visibility.clause(current_user, Customer)) \
             .options(selectinload(Customer.contacts), selectinload(Customer.addresses))
         if q:
             like = f"%{q.lower()}%"

@@ -20,9 +20,8 @@ TYPE_LABELS = {
     "date": _l("Date"), "bool": _l("Yes/no"), "choice": _l("Choice list"), "multi_choice": _l("Multiple choice"),
 }
 ENTITY_LABELS = {"customer": _l("Customers"), "contact": _l("Contacts"), "vehicle": _l("Vehicles")}
-MODULE_LABELS = {"orders": _l("Orders"), "quotes": _l("Quotes"), "bookings": _l("Bookings"),
-                 "sales_opportunities": _l("Sales opportunities")}
-TYPE_NAMES = {"regular": _l("Regular customer"), "temporary": _l("Temporary customer"), "prospect": _l("Prospect")}
+MODULE_LABELS = rc.MODULE_LABELS
+TYPE_NAMES = rc.CUSTOMER_TYPE_LABELS
 FIELD_NAMES = {**CUSTOMER_LABELS, "visiting_address": _l("Visiting address"), "billing_address": _l("Billing address"),
                "postal_address": _l("Postal address"), "title": _l("Title"),
                "send_service_protocol": _l("Send service protocol")}

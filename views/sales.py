@@ -34,7 +34,7 @@ from models import (
     db,
 )
 from services import DomainError
-from services import insurance, invoicing, orders, outbox, visibility
+from services import insurance, invoicing, orders, outbox, register_config, visibility
 from services import search as search_service
 from services.numbers import parse_decimal, parse_int
 from services.pricing import gross_unit_price, line_net, net_from_gross
@@ -134,6 +134,13 @@ def _flash_delivery(delivery) -> None:
         flash(problem, "warning")
 
 
+def _order_customer_modules() -> tuple[str, ...]:
+    """The modules whose customer types the order form's customer look-up offers: the kind the
+    form has chosen (static/js/lowcode.js sends it), else either kind (the server decides)."""
+    module = register_config.ORDER_KIND_MODULES.get(request.args.get("kind", ""))
+    return (module,) if module else tuple(register_config.ORDER_KIND_MODULES.values())
+
+
 class OrderView(SecureModelView):
     """Offerter och order at /admin/order/."""
 
@@ -161,12 +168,17 @@ class OrderView(SecureModelView):
                     "customer_reference", "order_date", "delivery_date", "text")
     form_choices = {"kind": list(KIND_LABELS.items())}
     form_ajax_refs = {
-        "customer": {"fields": ("customer_number", "name"), "page_size": 20},
-        "payer": {"fields": ("customer_number", "name"), "page_size": 20},
+        "customer": {"fields": ("customer_number", "name"), "page_size": 20,
+                     "customer_modules": _order_customer_modules},
+        "payer": {"fields": ("customer_number", "name"), "page_size": 20,
+                  "customer_modules": _order_customer_modules},
         "vehicle": {"fields": ("registration_number",), "page_size": 20},
     }
     form_args = {"cost_center": {"query_factory": lambda: db.session.scalars(
-        select(CostCenter).where(CostCenter.active.is_(True)).order_by(CostCenter.code))}}
+        select(CostCenter).where(CostCenter.active.is_(True)).order_by(CostCenter.code))},
+        # the look-ups send the chosen kind (static/js/lowcode.js): customer types per module
+        "customer": {"render_kw": {"data-lookup-with": "kind"}},
+        "payer": {"render_kw": {"data-lookup-with": "kind"}}}
     # the list must stay fast with a million orders: no COUNT(*) without a filter
     simple_list_pager = True
 
@@ -203,6 +215,16 @@ class OrderView(SecureModelView):
         return self.get_url(".details_view", id=model.id, new=1 if is_created else None)
 
     def on_model_change(self, form, model, is_created):
+        # customer types per module (customer register settings): checked when the customer,
+        # the payer or the kind is chosen; an order keeps a customer it already has
+        state = db.inspect(model)
+        module = register_config.ORDER_KIND_MODULES.get(model.kind)
+        if module and (is_created or state.attrs.customer.history.has_changes()
+                       or state.attrs.kind.history.has_changes()):
+            register_config.check_customer_type(db.session, model.customer, module)
+        if module and model.payer is not None and (is_created or state.attrs.payer.history.has_changes()
+                                                   or state.attrs.kind.history.has_changes()):
+            register_config.check_customer_type(db.session, model.payer, module, "payer")
         if is_created:
             orders.check_customer(model.customer)
             model.status = "quote" if model.kind == "quote" else "in_progress"
