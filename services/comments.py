@@ -55,8 +55,9 @@ def comments_of(session: Session, entity: str, record_id: int) -> list[Comment]:
 
 def user_suggestions(session: Session, term: str, limit: int = 10) -> list[dict]:
     """Users whose name or username starts with (or contains) ``term``, for the @ picker."""
-    like = f"%{(term or '').lower()}%"
-    users = session.scalars(select(User).where(User.active.is_(True), func.lower(User.full_name).like(like)
-                                               | func.lower(User.username).like(like))
+    from services.search import search_condition
+
+    condition = search_condition(session.get_bind().dialect.name, User, term)
+    users = session.scalars(select(User).where(User.active.is_(True), *([] if condition is None else [condition]))
                             .order_by(User.full_name).limit(limit))
     return [{"username": u.username, "name": str(u)} for u in users]

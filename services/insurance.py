@@ -83,11 +83,10 @@ def remove_case(session: Session, order: Order) -> None:
 def insurers(session: Session, term: str = "", limit: int = 20, visible=True) -> list[Customer]:
     """Active insurance companies whose number or name matches ``term``, among the customers
     the user may see (``visible``: services.visibility.clause)."""
-    from services.search import like_escape
+    from services.search import search_condition
 
     query = select(Customer).where(Customer.is_insurer.is_(True), Customer.active.is_(True), visible)
-    term = (term or "").strip()
-    if term:
-        like = f"%{like_escape(term)}%"
-        query = query.where((Customer.customer_number == term) | Customer.name.ilike(like, escape="\\"))
+    condition = search_condition(session.get_bind().dialect.name, Customer, term)
+    if condition is not None:
+        query = query.where(condition)
     return list(session.scalars(query.order_by(Customer.name).limit(limit)))

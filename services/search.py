@@ -1,16 +1,38 @@
-"""Free-text search over customers and vehicles through a real index.
+"""The one search of Verkstad: every list, look-up and the global search of the top bar.
 
-Each searchable row keeps ``search_text`` (lower case; numbers also as bare digits), kept up to
+Case folding: terms and stored texts are folded with Unicode lower case (``fold``); SQLite's
+lower() is replaced by one that knows every letter (``sqlite_functions``), so "Åberg" and
+"svenssons åkeri" are found on SQLite as on PostgreSQL.
+
+Customers and vehicles are searched through a real index. Each searchable row keeps ``search_text`` (lower case; numbers also as bare digits), kept up to
 date by a session event. SQLite searches it through an FTS5 trigram table, PostgreSQL through a
 pg_trgm GIN index; both find any fragment of three characters or more without a table scan."""
 import bisect
 import random
 import re
+from dataclasses import dataclass
 
-from sqlalchemy import and_, event, func, select, text, union
+from sqlalchemy import String, and_, cast, event, func, inspect, or_, select, text, union
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from models import Contact, Customer, Invoice, Order, Vehicle
+from models import (
+    BOOKING_KINDS,
+    Article,
+    Booking,
+    Contact,
+    Customer,
+    Invoice,
+    LabourOperation,
+    Order,
+    Package,
+    Tag,
+    TradePlate,
+    User,
+    Vehicle,
+    customer_tag,
+)
+from services import visibility
 
 
 def _digits(value: str | None) -> str:
@@ -28,6 +50,34 @@ def _parts(*values) -> str:
     return " | ".join(seen)
 
 
+def fold(value: str | None) -> str:
+    """What the user typed or a stored value, case-folded for searching: Unicode lower case
+    (Å → å, É → é, Ü → ü), as PostgreSQL's lower() and, through ``sqlite_functions``,
+    SQLite's lower() fold it."""
+    return (value or "").lower()
+
+
+def _sqlite_lower(value):
+    # SQLite's own lower() and LIKE fold only ASCII: "Åberg" was never found by "åberg"
+    if value is None:
+        return None
+    return (value if isinstance(value, str) else str(value)).lower()
+
+
+def _sqlite_upper(value):
+    if value is None:
+        return None
+    return (value if isinstance(value, str) else str(value)).upper()
+
+
+def sqlite_functions(dbapi_connection) -> None:
+    """Give a SQLite connection lower() and upper() that know every letter, as PostgreSQL's
+    do: every ``ilike`` (SQLAlchemy compiles it to lower() LIKE lower() on SQLite), Flask-Admin
+    list search and look-up then folds å, ä, ö, é and ü."""
+    dbapi_connection.create_function("lower", 1, _sqlite_lower, deterministic=True)
+    dbapi_connection.create_function("upper", 1, _sqlite_upper, deterministic=True)
+
+
 def customer_search_text(customer: Customer) -> str:
     from services.identifiers import format_org_number, format_personal_number
 
@@ -40,6 +90,8 @@ def customer_search_text(customer: Customer) -> str:
         values.append(format_personal_number(customer.personal_number))
     for contact in customer.contacts:
         values += [contact.name, contact.email, contact.phone, _digits(contact.phone)]
+    # tags last: the free-text search finds a customer by a tag (issue 10 item 8)
+    values += [tag.name for tag in customer.tags]
     return _parts(*values)
 
 
@@ -52,8 +104,22 @@ def vehicle_search_text(vehicle: Vehicle) -> str:
     )
 
 
+def _renamed_tags(session: Session) -> list[int]:
+    renamed = []
+    for obj in session.dirty:
+        if isinstance(obj, Tag) and obj.id is not None and inspect(obj).attrs.name.history.has_changes():
+            renamed.append(obj.id)
+    return renamed
+
+
 def _before_flush(session: Session, flush_context, instances) -> None:
     customers: set[Customer] = set()
+    renamed = _renamed_tags(session)
+    if renamed:
+        # a renamed tag changes the search text of every customer holding it
+        with session.no_autoflush:
+            customers.update(session.scalars(select(Customer).join(customer_tag).where(
+                customer_tag.c.tag_id.in_(renamed))))
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, Customer) and obj not in session.deleted:
             customers.add(obj)
@@ -69,20 +135,64 @@ def _before_flush(session: Session, flush_context, instances) -> None:
             customer.search_text = new
 
 
+def _on_connect(dbapi_connection, connection_record) -> None:
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        sqlite_functions(dbapi_connection)
+
+
 def install(session_class=Session) -> None:
     if not event.contains(session_class, "before_flush", _before_flush):
         event.listen(session_class, "before_flush", _before_flush)
+    if not event.contains(Engine, "connect", _on_connect):
+        event.listen(Engine, "connect", _on_connect)
 
 
-def search_terms(query: str) -> list[str]:
-    """Split what the user typed into lower-case terms; a number typed with spaces or dashes
-    (a phone, an organisation number) becomes one term of digits."""
-    query = (query or "").strip().lower()
+def search_terms(query: str, digits: bool = True) -> list[str]:
+    """Split what the user typed into case-folded terms; a number typed with spaces or dashes
+    (a phone, an organisation number) becomes one term of digits (unless ``digits`` is False:
+    for columns that keep a number as typed)."""
+    query = fold(query).strip()
     if not query:
         return []
-    if re.fullmatch(r"[\d\s\-+()/.]+", query) and len(_digits(query)) >= 3:
+    if digits and re.fullmatch(r"[\d\s\-+()/.]+", query) and len(_digits(query)) >= 3:
         return [_digits(query)]
     return [t for t in query.split() if t]
+
+
+def registration_term(query: str) -> str:
+    """What the user typed, written as registration numbers are stored (upper case, no spaces
+    or dashes: services.identifiers.normalise_registration_number)."""
+    return re.sub(r"[\s-]", "", query or "").upper()
+
+
+def looks_like_registration(query: str) -> bool:
+    """A plate (or a VIN) is letters and digits, both, at most 17 of them."""
+    reg = registration_term(query)
+    return (2 <= len(reg) <= 17 and reg.isascii() and reg.isalnum()
+            and any(c.isdigit() for c in reg) and any(c.isalpha() for c in reg))
+
+
+def contains(dialect: str, column, term: str):
+    """``column`` contains ``term`` (already folded), whatever the case of either."""
+    pattern = f"%{like_escape(term)}%"
+    if not isinstance(getattr(column, "type", None), String):
+        column = cast(column, String)  # a number column searched as text, as Flask-Admin does
+    if dialect == "postgresql":
+        return column.ilike(pattern, escape="\\")
+    if dialect == "sqlite" and term.isascii():
+        # SQLite's own LIKE folds ASCII in C: faster than lower() called on every row
+        return column.like(pattern, escape="\\")
+    return func.lower(column).like(pattern, escape="\\")
+
+
+def text_condition(dialect: str, columns, query: str):
+    """A WHERE clause finding rows where every term of ``query`` is contained in one of
+    ``columns`` (plain text columns without a search index: articles, users, bookings, custom
+    field values); None when the query is blank."""
+    terms = search_terms(query, digits=False)
+    if not terms:
+        return None
+    return and_(*(or_(*(contains(dialect, column, term) for column in columns)) for term in terms))
 
 
 # A long term is looked up in the trigram index through a few of its rarest trigrams (then
@@ -136,12 +246,40 @@ def like_escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# the columns searched of models without a search text of their own
+SEARCH_COLUMNS = {
+    Article: (Article.number, Article.name, Article.ean),
+    LabourOperation: (LabourOperation.code, LabourOperation.name),
+    Package: (Package.name,),
+    User: (User.username, User.full_name, User.email),
+    Booking: (Booking.number, Booking.customer_name),
+}
+
+
 def search_condition(dialect: str, model, query: str, indexed: bool = True):
-    """A WHERE clause finding rows of ``model`` (Customer or Vehicle) whose search text
-    contains every term of ``query``; None when the query is blank.
+    """The one search of every list, look-up and the global search: a WHERE clause finding
+    the rows of ``model`` that contain every term of ``query``, case-folded; None when the
+    query is blank. A customer or vehicle is searched through its indexed search text (a
+    customer also by the registration number of his vehicle), other models through the
+    columns ``SEARCH_COLUMNS`` names.
 
     ``indexed=False`` gives plain substring tests the planner cannot take to the search index,
     for reading rows one by one along a sort index (``walk_search``)."""
+    if model not in (Customer, Vehicle):
+        return text_condition(dialect, SEARCH_COLUMNS[model], query)
+    condition = _indexed_condition(dialect, model, query, indexed)
+    if condition is not None and model is Customer and looks_like_registration(query):
+        # the customer register finds a customer by the registration number of his vehicle
+        owners = select(Vehicle.owner_id).where(Vehicle.registration_number == registration_term(query),
+                                                Vehicle.owner_id.is_not(None))
+        if not indexed:
+            return or_(condition, Customer.id.in_(owners))
+        # one list of ids through two indexes (an OR would leave PostgreSQL reading the table)
+        return Customer.id.in_(union(select(Customer.id).where(condition), owners).scalar_subquery())
+    return condition
+
+
+def _indexed_condition(dialect: str, model, query: str, indexed: bool):
     terms = search_terms(query)
     if not terms:
         return None
@@ -269,3 +407,146 @@ def order_search_condition(query: str):
     if term.isdigit() and len(term) < 10:
         lookups.append(select(Order.id).where(Order.id == int(term)))
     return Order.id.in_(union(*lookups).scalar_subquery())
+
+
+# --- the global search of the top bar (issue 10 item 4) ------------------------------------
+# Every kind is looked up through an index with a small LIMIT and narrowed to what the user
+# may see (services.visibility: a technician limited to his assigned customers finds only
+# those, and their vehicles, documents and bookings).
+
+GLOBAL_KINDS = ("customer", "vehicle", "quote", "order", "invoice", "booking", "article", "user")
+# the booking rights that open a booking (views.bookings.BookingKindView.edit)
+BOOKING_VIEW_ACTIONS = ("edit", "manager", "logbook", "issue", "return")
+
+
+@dataclass
+class Hit:
+    kind: str
+    record: object
+    exact: bool = False  # the number, plate or OCR typed whole
+
+
+def _prefix(column, prefix: str):
+    """``column`` starts with ``prefix``, as a range a B-tree index answers (LIKE 'x%' is
+    not taken to an index on SQLite)."""
+    return and_(column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+
+
+def _customers(session, user, query: str, dialect: str, limit: int) -> list[Hit]:
+    if not (user.has_right("customer.view") or user.has_right("customer.view_assigned")):
+        return []
+    limited = visibility.limited(user)
+    seen = visibility.clause(user, Customer)
+    term, digits = query.strip(), _digits(query)
+    exact = [Customer.customer_number == term]
+    if len(digits) in (10, 12):
+        exact += [Customer.org_number == digits, Customer.personal_number == digits]
+        if len(digits) == 10:  # a personal number typed without its century
+            exact.append(Customer.personal_number.in_(("19" + digits, "20" + digits)))
+    hits = [Hit("customer", c, True) for c in session.scalars(select(Customer).where(or_(*exact), seen).limit(limit))]
+    # a limited user's few customers are read one by one; everyone else's through the index
+    condition = search_condition(dialect, Customer, query, indexed=not limited)
+    if condition is not None and len(hits) < limit:
+        found = session.scalars(select(Customer).where(condition, seen).limit(limit * 4)).all()
+        first = fold(term)
+        found.sort(key=lambda c: (not fold(c.name).startswith(first), fold(c.name), c.id))
+        known = {h.record.id for h in hits}
+        hits += [Hit("customer", c) for c in found if c.id not in known]
+    return hits[:limit + 1]
+
+
+def _vehicles(session, user, query: str, dialect: str, limit: int) -> list[Hit]:
+    if not user.has_right("vehicle.view") or not looks_like_registration(query):
+        return []
+    reg = registration_term(query)
+    seen = visibility.clause(user, Vehicle)
+    rows = list(session.scalars(select(Vehicle).where(_prefix(Vehicle.registration_number, reg), seen)
+                                .order_by(Vehicle.registration_number).limit(limit + 1)))
+    if len(reg) >= 4 and len(rows) <= limit:
+        rows += session.scalars(select(Vehicle).where(_prefix(Vehicle.vin, reg), seen)
+                                .order_by(Vehicle.vin).limit(limit + 1 - len(rows)))
+    return [Hit("vehicle", v, v.registration_number == reg or v.vin == reg) for v in rows]
+
+
+def _documents(session, user, query: str, limit: int) -> list[Hit]:
+    """Quotes and orders by their number; invoices and credit notes by number and OCR."""
+    if not user.has_right("sales.view"):
+        return []
+    term, digits = query.strip(), _digits(query)
+    hits: list[Hit] = []
+    if term.isdigit() and len(term) < 10:
+        order = session.scalar(select(Order).where(Order.id == int(term), visibility.clause(user, Order)))
+        if order is not None:
+            hits.append(Hit(order.kind, order, True))
+    if term and (term.isdigit() or len(term) <= 20):
+        lookups = [Invoice.number == term]
+        if digits == term.replace(" ", ""):
+            lookups.append(Invoice.ocr == digits)
+        hits += [Hit("invoice", i, True) for i in session.scalars(
+            select(Invoice).where(or_(*lookups), visibility.clause(user, Invoice)).limit(limit + 1))]
+    return hits
+
+
+def booking_kinds(user) -> list[str]:
+    """The booking kinds whose bookings the user may open."""
+    return [k for k in BOOKING_KINDS if any(user.has_right(f"booking_{k}.{a}") for a in BOOKING_VIEW_ACTIONS)]
+
+
+def _bookings(session, user, query: str, limit: int) -> list[Hit]:
+    kinds = booking_kinds(user)
+    term = query.strip()
+    if not kinds or not term:
+        return []
+    lookups = [Booking.number == term]
+    if looks_like_registration(query):
+        reg = registration_term(query)
+        lookups += [Booking.vehicle_id.in_(select(Vehicle.id).where(Vehicle.registration_number == reg)),
+                    Booking.trade_plate_id.in_(select(TradePlate.id).where(TradePlate.number == reg))]
+    rows = session.scalars(select(Booking).where(or_(*lookups), Booking.kind.in_(kinds),
+                                                 visibility.clause(user, Booking))
+                           .order_by(Booking.start_at.desc()).limit(limit + 1))
+    return [Hit("booking", b, b.number == term) for b in rows]
+
+
+def _articles(session, user, query: str, dialect: str, limit: int) -> list[Hit]:
+    if not user.has_right("article.view"):
+        return []
+    term = query.strip()
+    lookups = [Article.number == term]
+    if term.isdigit():
+        lookups.append(Article.ean == term)
+    exact = session.scalars(select(Article).where(or_(*lookups)).limit(limit)).all()
+    hits = [Hit("article", a, True) for a in exact]
+    condition = search_condition(dialect, Article, query)
+    if condition is not None and len(hits) <= limit:
+        known = {a.id for a in exact}
+        hits += [Hit("article", a) for a in session.scalars(
+            select(Article).where(condition).order_by(Article.number).limit(limit + 1)) if a.id not in known]
+    return hits[:limit + 1]
+
+
+def _users(session, user, query: str, dialect: str, limit: int) -> list[Hit]:
+    if not user.has_right("users.manage"):
+        return []
+    condition = search_condition(dialect, User, query)
+    if condition is None:
+        return []
+    return [Hit("user", u) for u in session.scalars(select(User).where(condition).order_by(User.username)
+                                                    .limit(limit + 1))]
+
+
+def global_search(session: Session, user, query: str, limit: int = 5) -> dict[str, list[Hit]]:
+    """What the top bar's search finds for ``user``: kind -> up to ``limit`` + 1 hits (one
+    more than shown tells the view there are more), exact hits first, only kinds the user has
+    the right to see and only rows he may see. Kinds in GLOBAL_KINDS order; empty ones left out."""
+    query = (query or "").strip()[:200]
+    # one letter finds too much to be of use; one digit may be an order's whole number
+    if not query or (len(query) < 2 and not query.isdigit()) or user is None or not getattr(user, "is_authenticated", False):
+        return {}
+    dialect = session.get_bind().dialect.name
+    found: dict[str, list[Hit]] = {kind: [] for kind in GLOBAL_KINDS}
+    for hit in (_customers(session, user, query, dialect, limit) + _vehicles(session, user, query, dialect, limit)
+                + _documents(session, user, query, limit) + _bookings(session, user, query, limit)
+                + _articles(session, user, query, dialect, limit) + _users(session, user, query, dialect, limit)):
+        found[hit.kind].append(hit)
+    return {kind: hits for kind, hits in found.items() if hits}

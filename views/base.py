@@ -480,8 +480,13 @@ class SecureModelView(RightsMixin, ModelView):
 
     def _apply_search(self, query, count_query, joins, count_joins, text):
         if self.search_entity is None:
-            return super()._apply_search(query, count_query, joins, count_joins, text)
-        condition = self.search_clause(text)
+            fields = getattr(self, "_search_fields", None) or []
+            if not fields or any(path for _column, path in fields):
+                return super()._apply_search(query, count_query, joins, count_joins, text)
+            # the register's own columns: the one case-folded search (services.search)
+            condition = search.text_condition(db.engine.dialect.name, [c for c, _path in fields], text)
+        else:
+            condition = self.search_clause(text)
         if condition is not None:
             query = query.filter(condition)
             if count_query is not None:

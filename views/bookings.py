@@ -13,7 +13,7 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
@@ -33,7 +33,7 @@ from models import (
 )
 from services import DomainError
 from services import bookings as rules
-from services import numbers, register_config, visibility
+from services import numbers, register_config, search, visibility
 from services.settings import load_settings, set_setting
 from views.settings import SettingsView
 from views.base import SecureBaseView, has_right
@@ -466,9 +466,9 @@ class BookingKindView(SecureBaseView):
         query = select(Customer).where(register_config.choosable_customer_clause(db.session, "bookings"),
                                        visibility.clause(current_user, Customer)) \
             .options(selectinload(Customer.contacts), selectinload(Customer.addresses))
-        if q:
-            like = f"%{q.lower()}%"
-            query = query.where(or_(func.lower(Customer.name).like(like), Customer.customer_number.like(f"{q}%")))
+        condition = search.search_condition(db.engine.dialect.name, Customer, q)
+        if condition is not None:
+            query = query.where(condition)
         rows = db.session.scalars(query.order_by(Customer.name).limit(15)).all()
         out = []
         for c in rows:
@@ -868,11 +868,12 @@ class BookingLogbookView(SecureBaseView):
         query = (select(Booking).where(Booking.kind.in_(f["kinds"]), visibility.clause(current_user, Booking))
                  .options(joinedload(Booking.vehicle), joinedload(Booking.trade_plate), joinedload(Booking.issued_by),
                           joinedload(Booking.returned_by), joinedload(Booking.billing), joinedload(Booking.advisor)))
-        if f["q"]:
-            like = f"%{f['q'].lower()}%"
-            query = query.where(or_(func.lower(Booking.customer_name).like(like), Booking.number == f["q"],
-                                    Booking.vehicle.has(func.lower(Vehicle.registration_number).like(like)),
-                                    Booking.trade_plate.has(func.lower(TradePlate.number).like(like))))
+        condition = search.search_condition(db.engine.dialect.name, Booking, f["q"])
+        if condition is not None:
+            dialect, reg = db.engine.dialect.name, search.fold(search.registration_term(f["q"]))
+            query = query.where(or_(condition,
+                                    Booking.vehicle.has(search.contains(dialect, Vehicle.registration_number, reg)),
+                                    Booking.trade_plate.has(search.contains(dialect, TradePlate.number, reg))))
         try:
             if f["date_from"]:
                 query = query.where(Booking.end_at >= dt.datetime.fromisoformat(f["date_from"]))

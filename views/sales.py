@@ -515,25 +515,31 @@ class OrderView(SecureModelView):
         """JSON for the line form: articles, labour operations, packages, customers."""
         kind = request.args.get("kind", "")
         term = (request.args.get("q") or "").strip()
-        like = f"%{term}%"
+
+        def found(model) -> list:
+            # the one search (services.search): case-folded, a customer through his search text
+            condition = search_service.search_condition(db.engine.dialect.name, model, term)
+            return [] if condition is None else [condition]
+
         if kind == "article":
-            rows = db.session.scalars(select(Article).where(Article.active.is_(True), or_(
-                Article.number.ilike(like), Article.name.ilike(like))).order_by(Article.number).limit(20))
+            rows = db.session.scalars(select(Article).where(Article.active.is_(True), *found(Article))
+                                      .order_by(Article.number).limit(20))
             data = [{"id": a.id, "text": f"{a.number} {a.name}", "price": str(a.price)} for a in rows]
         elif kind == "labour":
-            rows = db.session.scalars(select(LabourOperation).where(LabourOperation.active.is_(True), or_(
-                LabourOperation.code.ilike(like), LabourOperation.name.ilike(like))).order_by(LabourOperation.code).limit(20))
+            rows = db.session.scalars(select(LabourOperation).where(LabourOperation.active.is_(True),
+                                                                    *found(LabourOperation))
+                                      .order_by(LabourOperation.code).limit(20))
             data = [{"id": o.id, "text": f"{o.code} {o.name}", "price": str(o.price)} for o in rows]
         elif kind == "package":
-            rows = db.session.scalars(select(Package).where(Package.active.is_(True), Package.name.ilike(like))
+            rows = db.session.scalars(select(Package).where(Package.active.is_(True), *found(Package))
                                       .order_by(Package.name).limit(20))
             data = [{"id": p.id, "text": p.name} for p in rows]
         elif kind == "insurer":
             data = [{"id": c.id, "text": str(c)} for c in insurance.insurers(db.session, term, visible=visibility.clause(current_user, Customer))]
         elif kind == "customer":
             rows = db.session.scalars(select(Customer).where(Customer.active.is_(True),
-                                                              visibility.clause(current_user, Customer), or_(
-                Customer.customer_number == term, Customer.name.ilike(like))).order_by(Customer.name).limit(20))
+                                                              visibility.clause(current_user, Customer),
+                                                              *found(Customer)).order_by(Customer.name).limit(20))
             data = [{"id": c.id, "text": str(c)} for c in rows]
         else:
             abort(404)
