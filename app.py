@@ -83,6 +83,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from views.registry import register_views
 
     register_views(admin)
+    from views.history import readable_history
+
+    app.jinja_env.globals.update(readable_history=readable_history)
     from views.base import install_stale_answer
 
     install_stale_answer(app)  # a lost race on a version counter: the stale-form message, not a 500

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import Role, User, utcnow
 from services import DomainError
+from services.formatting import clock
 
 MIN_PASSWORD_LENGTH = 10
 # werkzeug's scrypt parameters (n=2**15, r=8, p=1); the app's PASSWORD_HASH_METHOD overrides them
@@ -40,7 +41,7 @@ def _refuse_if_locked(user: User, now: dt.datetime) -> None:
     if user.locked_until and user.locked_until > now:
         raise DomainError(
             _("The account is locked after too many failed attempts. Try again after %(t)s.",
-              t=user.locked_until.strftime("%H:%M") + " UTC")
+              t=clock(user.locked_until))  # local time, like every time the console shows
         )
 
 

@@ -58,3 +58,10 @@ def stamp(value) -> str:
     if isinstance(value, dt.datetime):
         value = to_user_timezone(value).replace(tzinfo=None)
     return date(value)
+
+
+def clock(value) -> str:
+    """The local hour and minute of a moment stored in UTC (a lockout's end): 13:15."""
+    if value is None:
+        return ""
+    return to_user_timezone(value).strftime("%H:%M")

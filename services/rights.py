@@ -72,6 +72,27 @@ AREA_LABELS = {
 }
 
 
+def right_label(right: str) -> str:
+    """A right as the roles screen names it ("Kunder: Visa"); an unknown one as stored."""
+    area, _dot, action = right.partition(".")
+    label = dict(RIGHTS.get(area, [])).get(action)
+    if label is None:
+        return right
+    return f"{AREA_LABELS.get(area, area)}: {label}"
+
+
+# the roles Verkstad ships are stored by their English name: shown in the user's language
+ROLE_LABELS = {
+    "Administrator": _l("Administrator"), "Service advisor": _l("Service advisor"), "Technician": _l("Technician"),
+    "Sales": _l("Sales staff"), "Accountant": _l("Accountant"),
+}
+
+
+def role_label(name: str | None) -> str:
+    """A role's name as shown: a shipped role's in the user's language, one an office made as typed."""
+    return str(ROLE_LABELS.get(name or "", name or ""))
+
+
 def all_rights() -> list[str]:
     return [f"{area}.{action}" for area, actions in RIGHTS.items() for action, _ in actions]
 

@@ -231,15 +231,17 @@ class SecureModelView(RightsMixin, ModelView):
     # rights of the area that stand for create / edit / delete / export
     edit_rights: tuple[str, ...] = ("edit",)
 
-    column_type_formatters = dict(ModelView.column_type_formatters)
-    column_type_formatters.update({
-        dt.date: lambda view, value, name=None: format_date(value),
+    # Flask-Admin takes the first type a value is an instance of: datetime before date, or
+    # every moment is shown as stored, in UTC (the audit log was an hour behind the card)
+    column_type_formatters = {
         dt.datetime: lambda view, value, name=None: stamp(value),  # every register's are UTC
-        Decimal: _decimal_formatter,
-    })
-    column_type_formatters_export = {
         dt.date: lambda view, value, name=None: format_date(value),
+        Decimal: _decimal_formatter,
+        **ModelView.column_type_formatters,
+    }
+    column_type_formatters_export = {
         dt.datetime: lambda view, value, name=None: stamp(value),
+        dt.date: lambda view, value, name=None: format_date(value),
         bool: lambda view, value, name=None: "1" if value else "0",
         type(None): lambda view, value, name=None: "",
         list: lambda view, value, name=None: ", ".join(str(v) for v in value),

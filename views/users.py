@@ -12,7 +12,9 @@ from models import AuditLog, RoleRight, User, db, utcnow
 from services import DomainError
 from services.auth import check_new_password, hash_password
 from services.rights import AREA_LABELS, RIGHTS
+from services.history import ACTION_LABELS, readable
 from views.base import LazyOptions, LookupFilter, SecureModelView
+from views.history import registers, user_language
 
 
 class UserView(SecureModelView):
@@ -132,30 +134,13 @@ class RoleView(SecureModelView):
         return super().delete_model(model)
 
 
-ACTION_LABELS = {"create": _l("created"), "update": _l("changed"), "delete": _l("deleted")}
-
-
-def _action_label(view, context, model, name):
-    return str(ACTION_LABELS.get(model.action, model.action))
-
-
-def _register_views(view) -> dict:
-    """table name -> the register's view (its name and column labels), from the menu."""
-    from flask_admin.model import BaseModelView
-
-    return {v.model.__tablename__: v for v in view.admin._views
-            if isinstance(v, BaseModelView) and getattr(v, "model", None) is not None}
-
-
-def _table_label(view, context, model, name):
-    register = _register_views(view).get(model.table_name)
-    return str(register.name) if register is not None else model.table_name
-
-
-def _field_label(view, context, model, name):
-    register = _register_views(view).get(model.table_name)
-    labels = (register.column_labels or {}) if register is not None else {}
-    return str(labels.get(model.field, model.field or ""))
+def _readable(attribute):
+    """A column of the audit log as services.history words it (the History tab's words)."""
+    def formatter(view, context, model, name):
+        change = getattr(model, "_change", None)
+        return getattr(change, attribute) if change is not None else getattr(model, name)
+    formatter.__name__ = f"readable_{attribute}"
+    return formatter
 
 
 class AuditLogView(SecureModelView):
@@ -180,8 +165,11 @@ class AuditLogView(SecureModelView):
                     options=LazyOptions(lambda: [(k, str(v)) for k, v in ACTION_LABELS.items()])),
         "table_name", "record_id", "field",
     )
-    # the register's name and the field's label as its screens show them ("Distrikt", "Namn")
-    column_formatters = {"action": _action_label, "table_name": _table_label, "field": _field_label}
+    # the same words and local time as every card's History tab (services.history): the
+    # register's name, the field's label ("Distrikt"), linked rows by name, Ja/Nej, amounts
+    column_formatters = {"at": _readable("when"), "action": _readable("action_label"),
+                         "table_name": _readable("record"), "field": _readable("field_label"),
+                         "old_value": _readable("old"), "new_value": _readable("new")}
     column_formatters_export = column_formatters
     column_labels = {"at": _l("Time"), "user": _l("User"), "action": _l("Action"), "table_name": _l("Table"),
                      "record_id": _l("Record"), "field": _l("Field"), "old_value": _l("Old value"),
@@ -191,3 +179,8 @@ class AuditLogView(SecureModelView):
     @property
     def can_export(self):
         return self.has("view")
+
+    def prepare_rows(self, rows: list) -> None:
+        # one pass per page (and export chunk): linked names are read once for all rows
+        for row, change in zip(rows, readable(db.session, rows, registers(self.admin), user_language())):
+            row._change = change

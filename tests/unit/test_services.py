@@ -171,7 +171,8 @@ def test_lock_after_five_failures_survives_restart(session):
     session.expire_all()  # a new process sees only what is stored
     with pytest.raises(DomainError) as err:
         authenticate(session, "locked", f.PASSWORD, 5, 15, now=now + dt.timedelta(minutes=5))
-    assert err.value.message == "Kontot är låst efter för många misslyckade försök. Försök igen efter 12:15 UTC."
+    # shown in the installation's time zone (Europe/Stockholm, UTC+1 in November), as every time is
+    assert err.value.message == "Kontot är låst efter för många misslyckade försök. Försök igen efter 13:15."
     assert authenticate(session, "LOCKED", f.PASSWORD, 5, 15, now=now + dt.timedelta(minutes=16)).id == user.id
 
 
