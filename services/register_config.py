@@ -100,9 +100,13 @@ DEFAULT_LIST_COLUMNS = ("customer_number", "name", "kind", "customer_type", "ide
                         "city", "district", "active")
 
 # tabs of the customer card: built-in ones; custom tabs are added by key
-BUILTIN_TABS = ("overview", "contacts", "addresses", "vehicles", "comments", "files", "events", "history")
-DEFAULT_TABS = [{"key": t, "enabled": True, "main": t != "events"}
-                for t in BUILTIN_TABS]
+BUILTIN_TABS = ("overview", "contacts", "addresses", "vehicles", "quotes", "orders", "invoices", "bookings",
+                "comments", "files", "events", "history")
+# the tabs a module fills: the card shows them when the user may see the module's records
+MODULE_TABS = ("quotes", "orders", "invoices", "bookings")
+# "Events" is off until switched on (reference 002: "Aktivera menyfliken Händelser")
+DEFAULT_TABS = [{"key": t, "enabled": t != "events", "main": t != "events"} for t in BUILTIN_TABS]
+_DEFAULT_TAB = {t["key"]: t for t in DEFAULT_TABS}
 
 # the modules that take a customer and so may be limited to some customer types (reference
 # 002, "Kundtyper i moduler"); only modules that exist are listed (the settings page shows
@@ -155,7 +159,6 @@ class RegisterConfig:
     list_columns: tuple[str, ...] = DEFAULT_LIST_COLUMNS
     tabs: tuple[dict, ...] = tuple(DEFAULT_TABS)
     customer_types: dict = field(default_factory=lambda: dict(DEFAULT_CUSTOMER_TYPES))
-    events_tab: bool = False  # "Aktivera menyfliken Händelser" (reference 002)
 
     # --- built-in fields ---------------------------------------------------------------
 
@@ -247,12 +250,17 @@ def load(session: Session, token: str = "") -> RegisterConfig:
     stored = {s.key: s.value for s in session.scalars(select(Setting).where(Setting.key.like("lowcode.%")))}
     types = dict(DEFAULT_CUSTOMER_TYPES)
     types.update(stored.get("lowcode.customer_types") or {})
+    tabs = list(stored.get("lowcode.customer_tabs") or DEFAULT_TABS)
+    if "lowcode.events_tab" in stored:
+        # before issue 10 "Events" had two switches (its tab and "activate the tab"), both had
+        # to be on; the tab's own switch is the one now (save_tabs drops the old setting)
+        tabs = [{**t, "enabled": bool(t.get("enabled")) and bool(stored["lowcode.events_tab"])}
+                if t.get("key") == "events" else t for t in tabs]
     return RegisterConfig(
         token=token, rules=rules, custom_fields=fields,
         list_columns=tuple(stored.get("lowcode.customer_columns") or DEFAULT_LIST_COLUMNS),
-        tabs=tuple(stored.get("lowcode.customer_tabs") or DEFAULT_TABS),
+        tabs=tuple(tabs),
         customer_types=types,
-        events_tab=bool(stored.get("lowcode.events_tab", False)),
     )
 
 
@@ -615,35 +623,41 @@ def validate_tabs(session: Session, tabs: list[dict]) -> list[dict]:
         raise DomainError(_("At least one tab must be enabled."), "tabs")
     # tabs not mentioned keep their default place at the end
     out = [{"key": t["key"], "enabled": bool(t.get("enabled")), "main": bool(t.get("main"))} for t in tabs]
-    for key in [*BUILTIN_TABS, *sorted(custom_tabs)]:
-        if key not in keys:
-            out.append({"key": key, "enabled": True, "main": False})
+    out += [_later_tab(key) for key in [*BUILTIN_TABS, *sorted(custom_tabs)] if key not in keys]
     return out
+
+
+def _later_tab(key: str) -> dict:
+    """A tab missing from a stored order (a custom tab, or a built-in tab a later version added):
+    a built-in tab as it is by default, a custom tab enabled in the "More" menu."""
+    return dict(_DEFAULT_TAB.get(key, {"key": key, "enabled": True, "main": False}))
 
 
 def save_tabs(session: Session, tabs: list[dict]) -> None:
     _set(session, "lowcode.customer_tabs", validate_tabs(session, tabs))
+    old = session.get(Setting, "lowcode.events_tab")
+    if old is not None:
+        session.delete(old)  # the second switch of "Events" (load() explains)
     bump(session)
 
 
-def card_tabs(config: RegisterConfig) -> list[dict]:
-    """Enabled tabs in order, each {"key", "main"}; custom tabs with fields, Events when enabled."""
-    custom = {f.tab for f in config.fields_of("customer") if f.tab}
-    seen, out = set(), []
-    # tabs not in the stored order (custom tabs, built-in tabs added by a later version) come last
-    later = [*BUILTIN_TABS, *sorted(custom)]
-    for t in [*config.tabs, *({"key": k, "enabled": True, "main": False} for k in later)]:
-        key = t["key"]
-        if key in seen or not t.get("enabled", True):
-            seen.add(key)
-            continue
-        seen.add(key)
-        if key not in BUILTIN_TABS and key not in custom:
-            continue  # a custom tab whose fields were removed
-        if key == "events" and not config.events_tab:
-            continue
-        out.append({"key": key, "main": bool(t.get("main"))})
+def settings_tabs(config: RegisterConfig) -> list[dict]:
+    """Every tab the settings page lists, in the stored order: built-in ones, custom tabs that
+    have fields (a tab whose fields were all removed is left out)."""
+    custom = sorted({f.tab for f in config.fields_of("customer") if f.tab})
+    known = {*BUILTIN_TABS, *custom}
+    out, seen = [], set()
+    for t in [*config.tabs, *(_later_tab(k) for k in [*BUILTIN_TABS, *custom])]:
+        if t["key"] in known and t["key"] not in seen:
+            seen.add(t["key"])
+            out.append({"key": t["key"], "enabled": bool(t.get("enabled", True)), "main": bool(t.get("main"))})
     return out
+
+
+def card_tabs(config: RegisterConfig) -> list[dict]:
+    """Enabled tabs in order, each {"key", "main"}: built-in and module tabs, custom tabs with
+    fields. The card leaves out a module tab the user may not see."""
+    return [{"key": t["key"], "main": t["main"]} for t in settings_tabs(config) if t["enabled"]]
 
 
 def save_customer_types(session: Session, allowed: dict[str, list[str]]) -> None:
@@ -700,11 +714,6 @@ def choosable_customer_clause(session: Session, *modules: str):
     """What every customer picker offers: active customers of the types ``modules`` allow
     (an inactive customer cannot be chosen for anything new, reference 001)."""
     return Customer.active.is_(True) & customer_type_clause(session, *modules)
-
-
-def set_events_tab(session: Session, enabled: bool) -> None:
-    _set(session, "lowcode.events_tab", bool(enabled))
-    bump(session)
 
 
 # --- applying the field rules to a customer --------------------------------------------------

@@ -26,8 +26,9 @@ FIELD_NAMES = {**CUSTOMER_LABELS, "visiting_address": _l("Visiting address"), "b
                "postal_address": _l("Postal address"), "title": _l("Title"),
                "send_service_protocol": _l("Send service protocol")}
 TAB_NAMES = {"overview": _l("Overview"), "contacts": _l("Contacts"), "addresses": _l("Addresses"),
-             "vehicles": _l("Vehicles"), "comments": _l("Comments"), "files": _l("Files"), "events": _l("Events"),
-             "history": _l("History")}
+             "vehicles": _l("Vehicles"), "quotes": _l("Quotes"), "orders": _l("Orders"), "invoices": _l("Invoices"),
+             "bookings": _l("Bookings"), "comments": _l("Comments"), "files": _l("Files"),
+             "events": _l("Events (who did what and when)"), "history": _l("History")}
 SECTIONS = (("fields", _l("Customer fields")), ("contact_fields", _l("Contact fields")),
             ("custom", _l("Custom fields")), ("columns", _l("Customer table")), ("tabs", _l("Tabs")),
             ("types", _l("Customer types in modules")))
@@ -44,7 +45,9 @@ class RegisterSettingsView(SecureBaseView):
         flash(message, "success")
         return redirect(url_for(".index", section=section))
 
-    def _render(self, section: str, errors: dict | None = None, status: int = 200, **kwargs):
+    def _render(self, section: str, errors: dict | None = None, status: int = 200, posted=None, **kwargs):
+        """The page; after a refused save (``posted``: the form sent) it shows what the user
+        chose, not what is stored, so no other edit is lost."""
         cfg = rc.load(db.session)
         counts = dict(db.session.execute(
             select(CustomFieldValue.field_id, func.count()).group_by(CustomFieldValue.field_id)).all())
@@ -55,10 +58,16 @@ class RegisterSettingsView(SecureBaseView):
         chosen = cfg.customer_list_columns()
         columns = chosen + [c for c in cfg.available_list_columns() if c not in chosen]
         tab_labels = dict(TAB_NAMES)
-        tabs = [t for t in cfg.tabs if t["key"] in rc.BUILTIN_TABS or t["key"] in {f.tab for f in cfg.fields_of("customer")}]
-        for key in [*rc.BUILTIN_TABS, *sorted({f.tab for f in cfg.fields_of("customer") if f.tab})]:
-            if key not in {t["key"] for t in tabs}:
-                tabs.append({"key": key, "enabled": True, "main": False})
+        tabs = rc.settings_tabs(cfg)
+        if posted is not None and section == "columns":
+            order = [c for c in posted.get("order", "").split(",") if c in columns]
+            columns = order + [c for c in columns if c not in order]
+            chosen = [c for c in columns if f"show-{c}" in posted]
+        if posted is not None and section == "tabs":
+            known = {t["key"]: t for t in tabs}
+            order = [k for k in posted.get("order", "").split(",") if k in known]
+            tabs = [{"key": k, "enabled": f"enabled-{k}" in posted, "main": f"main-{k}" in posted}
+                    for k in order] + [t for t in tabs if t["key"] not in order]
         return self.render(
             "admin/register_settings.html", section=section, sections=SECTIONS, cfg=cfg, errors=errors or {},
             customer_fields=list(rc.CUSTOMER_FIELDS), contact_fields=list(rc.CONTACT_FIELDS),
@@ -68,7 +77,7 @@ class RegisterSettingsView(SecureBaseView):
             field_types=CUSTOM_FIELD_TYPES, entities=CUSTOM_FIELD_ENTITIES,
             columns=columns, chosen_columns=set(chosen), column_labels=column_labels,
             tabs=tabs, tab_labels=tab_labels, modules=rc.CUSTOMER_TYPE_MODULES, module_labels=MODULE_LABELS,
-            type_names=TYPE_NAMES, customer_types=rc.CUSTOMER_TYPES, **kwargs), status
+            type_names=TYPE_NAMES, customer_types=rc.CUSTOMER_TYPES, posted=posted, **kwargs), status
 
     @expose("/")
     def index(self):
@@ -96,7 +105,7 @@ class RegisterSettingsView(SecureBaseView):
             rc.save_field_rules(db.session, entity, rules)
         except DomainError as exc:
             db.session.rollback()
-            return self._render(section, {"fields": exc.message, "field": exc.field}, 400)
+            return self._render(section, {"fields": exc.message, "field": exc.field}, 400, posted=request.form)
         return self._done(section, _("Field settings saved."))
 
     # --- custom fields ----------------------------------------------------------------------
@@ -149,7 +158,7 @@ class RegisterSettingsView(SecureBaseView):
             rc.save_list_columns(db.session, chosen)
         except DomainError as exc:
             db.session.rollback()
-            return self._render("columns", {"columns": exc.message}, 400)
+            return self._render("columns", {"columns": exc.message}, 400, posted=request.form)
         return self._done("columns", _("Customer table saved."))
 
     @expose("/tabs", methods=["POST"])
@@ -159,10 +168,9 @@ class RegisterSettingsView(SecureBaseView):
                 for t in order]
         try:
             rc.save_tabs(db.session, tabs)
-            rc.set_events_tab(db.session, "events_tab" in request.form)
         except DomainError as exc:
             db.session.rollback()
-            return self._render("tabs", {"tabs": exc.message}, 400)
+            return self._render("tabs", {"tabs": exc.message}, 400, posted=request.form)
         return self._done("tabs", _("Tabs saved."))
 
     @expose("/types", methods=["POST"])
@@ -172,7 +180,7 @@ class RegisterSettingsView(SecureBaseView):
             rc.save_customer_types(db.session, allowed)
         except DomainError as exc:
             db.session.rollback()
-            return self._render("types", {"types": exc.message}, 400)
+            return self._render("types", {"types": exc.message, "module": exc.field}, 400, posted=request.form)
         return self._done("types", _("Customer types saved."))
 
 

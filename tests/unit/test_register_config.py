@@ -159,4 +159,35 @@ def test_a_builtin_tab_missing_from_a_stored_order_comes_last():
     tabs = rc.card_tabs(cfg)
     assert tabs[0] == {"key": "overview", "main": True}
     assert "history" not in [t["key"] for t in tabs]  # disabled stays disabled
-    assert {"key": "comments", "main": False} in tabs  # not in the stored order: in "More"
+    # not in the stored order (the module tabs came with issue 10): last, as it is by default;
+    # Events stays off until switched on
+    assert [t["key"] for t in tabs] == ["overview", "contacts", "addresses", "vehicles", "quotes", "orders",
+                                        "invoices", "bookings", "comments", "files"]
+    assert all(t["main"] for t in tabs)
+
+
+def test_events_has_one_switch_and_a_stored_second_switch_still_counts(session):
+    from models import Setting
+
+    assert "events" not in [t["key"] for t in rc.card_tabs(rc.current(session))]  # off by default
+    stored = [{**t, "enabled": True} for t in rc.DEFAULT_TABS]
+    session.add(Setting(key="lowcode.customer_tabs", value=stored))
+    session.add(Setting(key="lowcode.events_tab", value=False))  # what the old page saved
+    rc.bump(session)
+    session.commit()
+    assert "events" not in [t["key"] for t in rc.card_tabs(rc.current(session))]
+    rc.save_tabs(session, [{"key": "events", "enabled": True, "main": False}, {"key": "overview", "enabled": True}])
+    session.commit()
+    assert session.get(Setting, "lowcode.events_tab") is None
+    keys = [t["key"] for t in rc.card_tabs(rc.current(session))]
+    assert keys[:2] == ["events", "overview"] and "quotes" in keys  # missing ones follow, by default
+
+
+def test_module_tabs_are_ordered_and_switched_off_like_the_others(session):
+    rc.save_tabs(session, [{"key": "orders", "enabled": True, "main": True},
+                           {"key": "quotes", "enabled": False, "main": True},
+                           {"key": "invoices", "enabled": True, "main": False}])
+    session.commit()
+    tabs = rc.card_tabs(rc.current(session))
+    assert tabs[0] == {"key": "orders", "main": True} and {"key": "invoices", "main": False} in tabs
+    assert "quotes" not in [t["key"] for t in tabs]

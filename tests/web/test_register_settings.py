@@ -254,7 +254,7 @@ def test_tabs_order_more_menu_events_setting_and_values_follow_deletes(app, clie
     assert 'id="tab-Flotta"' in card and 'id="cf-fleet_size">4<' in card  # custom tab, in "More"
     r = post_settings(client, auth, "tabs", {"order": "history,overview,vehicles,Flotta,events", "enabled-history": "on",
                                              "main-history": "on", "enabled-overview": "on", "enabled-Flotta": "on",
-                                             "main-Flotta": "on", "enabled-events": "on", "events_tab": "on"}, "tabs")
+                                             "main-Flotta": "on", "enabled-events": "on"}, "tabs")
     assert r.status_code == 302
     card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
     assert card.index('id="tab-link-history"') < card.index('id="tab-link-overview"')
