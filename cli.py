@@ -126,7 +126,9 @@ def import_customers(path: str, update: bool, valid_only: bool, kind: str | None
         data = handle.read()
     config, settings = register_config.current(db.session), load_settings(db.session)
     try:
-        rows = customer_import.read_file(os.path.basename(path), data, kind)
+        rows = customer_import.read_file(os.path.basename(path), data, kind, config)
+        for sheet, header in rows.unknown:
+            click.echo(f"{sheet + ': ' if sheet else ''}unknown column {header!r} (not imported)", err=True)
         results = customer_import.check_rows(db.session, config, settings, rows, update, kind)
         for row in results:
             for column, message in row.errors:
@@ -136,7 +138,8 @@ def import_customers(path: str, update: bool, valid_only: bool, kind: str | None
     except DomainError as exc:
         db.session.rollback()
         _fail(exc.message)
-    click.echo(f"Imported: {counts['created']} created, {counts['updated']} updated, {counts['skipped']} skipped.")
+    click.echo(f"Imported: {counts['created']} created, {counts['updated']} updated, "
+               f"{counts['unchanged']} unchanged, {counts['skipped']} skipped.")
 
 
 @click.command("export-customers")

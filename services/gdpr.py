@@ -47,7 +47,7 @@ from services.audit import ERASED, scrub_history
 from services.outbox import cancel_unsent
 from services import register_config as rc
 from services.identifiers import format_org_number, format_personal_number
-from services.references import TABLE_LABELS
+from services.references import KIND_LABELS, TABLE_LABELS, TYPE_LABELS
 from services.search import customer_search_text, vehicle_search_text
 
 MARKER = ERASED
@@ -298,8 +298,6 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
 # --- the personal-data export (article 15 and 20) ------------------------------------------
 
 LANGUAGES = ("sv", "de", "en")
-KIND_LABELS = {"company": _l("Company"), "private": _l("Private person")}
-TYPE_LABELS = {"regular": _l("Regular customer"), "temporary": _l("Temporary customer"), "prospect": _l("Prospect")}
 ADDRESS_LABELS = {"visiting": _l("Visiting address"), "billing": _l("Billing address"), "postal": _l("Postal address")}
 BOOKING_LABELS = {"loaner": _l("Loaner"), "rental": _l("Rental"), "test_drive": _l("Test drive")}
 ORDER_KIND_LABELS = {"quote": _l("Quote"), "order": _l("Order")}

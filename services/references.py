@@ -69,3 +69,7 @@ CUSTOMER_LABELS = {
     "billing_city": _l("City"), "postal_street": _l("Street"), "postal_postal_code": _l("Postal code"),
     "postal_city": _l("City"), "created_at": _l("Created"), "updated_at": _l("Changed"),
 }
+
+# the customer kinds and customer types as the user sees them (form, card, exports, imports)
+KIND_LABELS = {"company": _l("Company"), "private": _l("Private person")}
+TYPE_LABELS = {"regular": _l("Regular customer"), "temporary": _l("Temporary customer"), "prospect": _l("Prospect")}

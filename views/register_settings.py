@@ -300,7 +300,7 @@ class CustomerImportView(SecureBaseView):
                                error=_("The file is larger than 10 MB.")), 400
         data = upload.read(ci.MAX_BYTES + 1)
         try:
-            rows = ci.read_file(upload.filename, data, kind)
+            rows = ci.read_file(upload.filename, data, kind, rc.current(db.session))
         except DomainError as exc:
             return self.render("admin/customer_import.html", results=None, error=exc.message), 400
         results = ci.check_rows(db.session, rc.current(db.session), load_settings(db.session), rows, update, kind)

@@ -213,7 +213,7 @@ def test_import_preview_errors_then_valid_rows_only(app, client, auth, admin_use
     assert r.status_code == 400 and "ingenting importerades" in r.get_json()["error"]
     r = client.post("/admin/customer-import/run", data={"csrf_token": token, "token": run_token, "suffix": ".xlsx",
                                                          "kind": "company", "update": "0", "mode": "valid"})
-    assert r.get_json() == {"created": 1, "updated": 0, "skipped": 1}
+    assert r.get_json() == {"created": 1, "updated": 0, "unchanged": 0, "skipped": 1}
     with app.app_context():
         assert [c.name for c in db.session.scalars(select(Customer))] == ["Bra AB"]
     export = client.get("/admin/customer-import/export/company")
