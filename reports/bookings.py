@@ -13,7 +13,7 @@ from xhtml2pdf import pisa
 
 from models import Booking
 from services import DomainError
-from services.bookings import status_of
+from services.bookings import KIND_LABELS, STATUS_LABELS, status_of
 
 TEMPLATES = {"confirmation": "reports/booking_confirmation.html", "contract": "reports/booking_contract.html",
              "return": "reports/booking_return.html", "certificate": "reports/booking_certificate.html"}
@@ -65,10 +65,10 @@ def logbook_xlsx(rows: list[Booking], now: dt.datetime) -> bytes:
                _("Km driven"), _("Status")])
     for b in rows:
         driven = (b.return_odometer - b.issue_odometer) if b.return_odometer is not None and b.issue_odometer is not None else None
-        ws.append([b.number, b.kind, b.vehicle.registration_number if b.vehicle else "", str(b.trade_plate or ""),
+        ws.append([b.number, str(KIND_LABELS[b.kind]), b.vehicle.registration_number if b.vehicle else "", str(b.trade_plate or ""),
                    b.customer_name, b.driver_name or "", b.start_at, b.end_at, b.issued_at, b.issue_odometer,
                    b.returned_at, b.return_odometer, driven,
-                   status_of(b.issued_at, b.returned_at, b.end_at, b.billing is not None, now)])
+                   str(STATUS_LABELS[status_of(b.issued_at, b.returned_at, b.end_at, b.billing is not None, now)])])
     for column in "GHIK":
         for cell in ws[column][1:]:
             cell.number_format = "yyyy-mm-dd hh:mm"

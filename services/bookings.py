@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
@@ -46,6 +47,10 @@ TIMEZONE = ZoneInfo("Europe/Stockholm")
 TEMPLATE_DURATION = dt.timedelta(minutes=30)
 CENT = Decimal("0.01")
 STATUSES = ("planned", "issued", "overdue", "returned", "billed")
+# the one place the kinds and statuses get their words (screens, prints, exports, GDPR file)
+KIND_LABELS = {"loaner": _l("Loaner"), "rental": _l("Rental"), "test_drive": _l("Test drive")}
+STATUS_LABELS = {"planned": _l("Planned"), "issued": _l("Issued"), "overdue": _l("Overdue"),
+                 "returned": _l("Returned"), "billed": _l("Billed")}
 # attributes a booking form may set (services validate them; views only parse)
 PLANNING_FIELDS = ("start_at", "end_at", "vehicle", "trade_plate", "colour")
 FORM_FIELDS = (
@@ -57,7 +62,7 @@ FORM_FIELDS = (
     "comment",
 )
 # copied by "new from template" (vehicle data come from the register through the relation)
-TEMPLATE_FIELDS = tuple(f for f in FORM_FIELDS if f not in ("start_at", "end_at", "licence_checked")) + ("customer",)
+TEMPLATE_FIELDS = tuple(f for f in FORM_FIELDS if f not in ("start_at", "end_at", "licence_checked"))
 
 
 class Forbidden(DomainError):
@@ -419,25 +424,23 @@ def delete_booking(session: Session, booking: Booking, user: User) -> None:
     session.flush()
 
 
-def new_from_template(session: Session, template: Booking, user: User, settings: dict,
-                      now: dt.datetime) -> Booking:
-    """Copy of a booking: same data, vehicle data fresh from the register, "licence checked"
-    cleared; starts at the template's end and lasts 30 minutes."""
-    require(user, template.kind, "new")
-    values = {f: getattr(template, f) for f in TEMPLATE_FIELDS if f != "customer"}
+def template_values(session: Session, template: Booking, settings: dict, now: dt.datetime) -> dict:
+    """The booking form's values for "new from template" (003): the template's data, the
+    vehicle as the register has it now, "licence checked" cleared, from the template's end for
+    half an hour. Nothing is saved: the user sees the form and saves it (or not).
+
+    A template that ended longer ago than a new booking may start in the past would offer a
+    time the form then refuses: such a copy starts at the next quarter hour instead."""
+    values = {f: getattr(template, f) for f in TEMPLATE_FIELDS}
     values["licence_checked"] = False
-    values["start_at"] = template.end_at
-    values["end_at"] = template.end_at + TEMPLATE_DURATION
+    start = template.end_at
+    if start < now - dt.timedelta(hours=int(settings.get("booking.max_hours_in_past", 24))):
+        start = next_quarter_hour(now)
+    values["start_at"] = start
+    values["end_at"] = start + TEMPLATE_DURATION
     if template.vehicle_id is not None:
         values["vehicle"] = session.get(Vehicle, template.vehicle_id, populate_existing=True)
-    booking = create_booking(session, template.kind, template.customer, values, user, settings, now,
-                             check_past=False)
-    # the edited snapshot goes with the copy, not the register's current data
-    for f in ("customer_name", "customer_street", "customer_postal_code", "customer_city",
-              "customer_phone", "customer_email"):
-        setattr(booking, f, getattr(template, f))
-    session.flush()
-    return booking
+    return values
 
 
 # --- issue and return -------------------------------------------------------------------

@@ -44,6 +44,7 @@ from models import (
 )
 from services import DomainError, customer_files
 from services.audit import ERASED, scrub_history
+from services.bookings import KIND_LABELS as BOOKING_KIND_LABELS
 from services.outbox import cancel_unsent
 from services import register_config as rc
 from services.identifiers import format_org_number, format_personal_number
@@ -299,7 +300,6 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
 
 LANGUAGES = ("sv", "de", "en")
 ADDRESS_LABELS = {"visiting": _l("Visiting address"), "billing": _l("Billing address"), "postal": _l("Postal address")}
-BOOKING_LABELS = {"loaner": _l("Loaner"), "rental": _l("Rental"), "test_drive": _l("Test drive")}
 ORDER_KIND_LABELS = {"quote": _l("Quote"), "order": _l("Order")}
 ORDER_STATUS_LABELS = {"quote": _l("Quote"), "accepted": _l("Accepted"), "in_progress": _l("In progress"),
                        "ready": _l("Ready (fitted and done)"), "invoiced": _l("Invoiced"), "cancelled": _l("Cancelled")}
@@ -468,7 +468,7 @@ def _personal_data(session: Session, customer: Customer, lang: str) -> dict:
         (FIELD_LABELS["country"], value.country(v.country_code))]) for v in vehicles])
     bookings = session.scalars(select(Booking).where(Booking.customer_id == cid).order_by(Booking.start_at)).all()
     section("bookings", _l("Bookings"), [_record(value, [
-        (_l("Booking"), b.number), (FIELD_LABELS["kind"], BOOKING_LABELS.get(b.kind, b.kind)),
+        (_l("Booking"), b.number), (FIELD_LABELS["kind"], BOOKING_KIND_LABELS.get(b.kind, b.kind)),
         (_l("From"), b.start_at), (_l("To"), b.end_at), (_l("Vehicle"), b.vehicle or b.trade_plate),
         (FIELD_LABELS["name"], b.customer_name),
         (FIELD_LABELS["street"], b.customer_street), (FIELD_LABELS["postal_code"], b.customer_postal_code),

@@ -12,6 +12,7 @@ from models import (
     Vehicle,
     VehicleNote,
 )
+from services.bookings import wall_clock_now
 from tests.factories import user
 
 NOW = dt.datetime(2026, 11, 24, 10, 7)
@@ -51,3 +52,32 @@ def world(session) -> dict:
     session.flush()
     return dict(advisor=advisor, customer=customer, inactive=inactive, v1=v1, v2=v2, rental=rental, demo=demo,
                 other=other, plate=plate, tariff=tariff, casco=casco)
+
+
+# --- the booking calendar in a browser (Playwright pages; nothing here imports Playwright) ---
+
+def next_monday() -> dt.date:
+    today = wall_clock_now().date()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+def slot_x(page, day: dt.date, hour: int) -> float:
+    """Left edge (+2 px) of the time slot that starts at ``hour`` on ``day``."""
+    slot = page.locator(f'.ec-slot:has(time[datetime="{day.isoformat()}T{hour:02d}:00:00"])')
+    slot.scroll_into_view_if_needed()
+    box = slot.bounding_box()
+    return box["x"] + 2
+
+
+def row_y(page, registration: str) -> float:
+    label = page.locator(".resource-label", has_text=registration)
+    box = label.bounding_box()
+    return box["y"] + box["height"] / 2
+
+
+def drag(page, x1, y1, x2, y2, steps: int = 10):
+    page.mouse.move(x1, y1)
+    page.mouse.down()
+    for i in range(1, steps + 1):
+        page.mouse.move(x1 + (x2 - x1) * i / steps, y1 + (y2 - y1) * i / steps)
+    page.mouse.up()

@@ -39,13 +39,11 @@ from views.settings import SettingsView
 from views.base import SecureBaseView, has_right
 from services.audit import history_of
 from services.formatting import money
+from services.bookings import KIND_LABELS, STATUS_LABELS
 
 BOOKINGS = _l("Bookings")
-KIND_LABELS = {"loaner": _l("Loaner"), "rental": _l("Rental"), "test_drive": _l("Test drive")}
 MANAGER_LABELS = {"loaner": _l("Loaner manager"), "rental": _l("Rental manager"),
                   "test_drive": _l("Test-drive manager")}
-STATUS_LABELS = {"planned": _l("Planned"), "issued": _l("Issued"), "overdue": _l("Overdue"),
-                 "returned": _l("Returned"), "billed": _l("Billed")}
 DRIVER_TYPE_LABELS = {"customer": _l("Customer"), "contact": _l("Contact"), "free": _l("Free input")}
 PRINTS = {"confirmation": _l("Booking confirmation"), "contract": _l("Contract"),
           "return": _l("Return confirmation"), "certificate": _l("Test-drive certificate")}
@@ -337,7 +335,9 @@ class BookingKindView(SecureBaseView):
     def urls(self, booking: Booking) -> dict:
         ep = endpoint_for(self.kind)
         urls = {a: url_for(f"{ep}.{a}", id=booking.id) for a in (
-            "edit", "confirm", "unconfirm", "issue", "cancel_issue", "return_", "billing", "template", "delete", "move")}
+            "edit", "confirm", "unconfirm", "issue", "cancel_issue", "return_", "billing", "delete", "move")}
+        # "new from template" opens the booking form filled from this booking; nothing is saved
+        urls["template"] = url_for(f"{ep}.new", template=booking.id)
         urls["return"] = urls.pop("return_")
         urls["edit_return"] = urls["return"]
         urls["edit_issue"] = urls["issue"]
@@ -437,24 +437,6 @@ class BookingKindView(SecureBaseView):
         flash(_("The booking is deleted."), "success")
         return redirect(url_for(".index"))
 
-    @expose("/<int:id>/template", methods=("POST",))
-    def template(self, id):
-        self.need("new")
-        booking = self.booking(id)
-        try:
-            copy = rules.new_from_template(db.session, booking, current_user, self.settings(), rules.wall_clock_now())
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            if request.is_json:
-                return _json_error(exc)
-            flash(exc.message, "error")
-            return redirect(booking_url(booking))
-        if request.is_json:
-            return jsonify(ok=True, id=copy.id, url=booking_url(copy))
-        flash(_("Booking %(n)s created from %(t)s.", n=copy.number, t=booking.number), "success")
-        return redirect(booking_url(copy))
-
     # --- the booking form ----------------------------------------------------------------
 
     @expose("/customers")
@@ -518,11 +500,11 @@ class BookingKindView(SecureBaseView):
             values["driver_name"] = values.get("customer_name") or customer.name
         return customer, values
 
-    def form_context(self, booking: Booking | None, values: dict, errors: dict) -> dict:
+    def form_context(self, booking: Booking | None, values: dict, errors: dict, template: Booking | None = None) -> dict:
         now = rules.wall_clock_now()
         status = booking.status(now) if booking and booking.id else "planned"
         self.settings_cache = self.settings()
-        customer = booking.customer if booking is not None else None
+        customer = booking.customer if booking is not None else (template.customer if template is not None else None)
         return dict(
             kind=self.kind, title=KIND_LABELS[self.kind], booking=booking, values=values, errors=errors,
             status=status, status_label=STATUS_LABELS[status], vehicles=_fleet(self.kind), plates=_plates(),
@@ -542,12 +524,20 @@ class BookingKindView(SecureBaseView):
             conflicts=rules.planned_conflicts(db.session, booking) if booking is not None and booking.id else [],
             print_labels=PRINTS,
             history=history_of(db.session, "booking", booking.id) if booking is not None and booking.id else [],
+            template_booking=template,
         )
 
     def _values_of(self, booking: Booking) -> dict:
+        out = self._form_values({key: getattr(booking, key, None) for key in rules.FORM_FIELDS})
+        out["customer_id"] = booking.customer_id
+        out["customer_label"] = str(booking.customer) if booking.customer else ""
+        return out
+
+    @staticmethod
+    def _form_values(values: dict) -> dict:
+        """Typed booking values as the form's inputs show them (dates as text, records as ids)."""
         out = {}
-        for key in rules.FORM_FIELDS:
-            value = getattr(booking, key, None)
+        for key, value in values.items():
             if isinstance(value, dt.datetime):
                 value = value.strftime(DT_FORMAT)
             elif isinstance(value, dt.date):
@@ -555,9 +545,19 @@ class BookingKindView(SecureBaseView):
             elif hasattr(value, "id"):
                 value = value.id
             out[key] = value
-        out["customer_id"] = booking.customer_id
-        out["customer_label"] = str(booking.customer) if booking.customer else ""
         return out
+
+    def _template_form(self, raw: str):
+        """The new-booking form filled from booking ``raw`` (003 "new from template"): the
+        user checks and saves it like any new booking; a template he may not see is a 404."""
+        template = _visible(_get(Booking, raw))
+        if template is None or template.kind != self.kind:
+            abort(404)
+        values = self._form_values(rules.template_values(db.session, template, self.settings(),
+                                                          rules.wall_clock_now()))
+        if template.customer is not None:
+            values.update(customer_id=template.customer_id, customer_label=str(template.customer))
+        return self.render("bookings/form.html", **self.form_context(None, values, {}, template=template))
 
     def _save_extras(self, booking: Booking, form) -> None:
         if form.get("copy_to_customer") and has_right("customer.edit"):
@@ -589,6 +589,8 @@ class BookingKindView(SecureBaseView):
             flash(_("Booking %(n)s saved.", n=booking.number), "success")
             return self._after_save(booking)
         args = request.args
+        if args.get("template"):
+            return self._template_form(args["template"])
         vehicle, plate = self._resource(args.get("resource"))
         values = {"start_at": args.get("start", "")[:16], "end_at": args.get("end", "")[:16],
                   "vehicle": vehicle.id if vehicle else (int(args["vehicle"]) if args.get("vehicle", "").isdigit() else None),
@@ -724,9 +726,6 @@ class BookingKindView(SecureBaseView):
                                      form.get("return_fuel_level") or None, damages, form.get("return_remark"),
                                      signature, current_user, self.settings(), now, edit=editing,
                                      version=parse_int(form.get("version"), "version"))
-                copy = None
-                if form.get("action") == "save_new" and rules.has(current_user, self.kind, "new"):
-                    copy = rules.new_from_template(db.session, booking, current_user, self.settings(), now)
                 db.session.commit()
             except DomainError as exc:
                 db.session.rollback()
@@ -737,8 +736,9 @@ class BookingKindView(SecureBaseView):
                 return self.render("bookings/return.html", booking=booking, errors=errors, values=form,
                                    fuel_levels=FUEL_LEVELS, locked=locked, kind=self.kind, now=now), 422
             flash(_("The return of %(n)s is saved.", n=booking.number), "success")
-            if copy is not None:
-                return redirect(booking_url(copy))
+            if form.get("action") == "save_new" and rules.has(current_user, self.kind, "new"):
+                # "save and new": the return is saved; the next booking opens as a filled form
+                return redirect(url_for(".new", template=booking.id))
             if self.settings().get("booking.print_return_automatically"):
                 return redirect(booking_url(booking, print="return"))
             return redirect(booking_url(booking))

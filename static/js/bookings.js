@@ -90,7 +90,8 @@
           a.href = data.urls[action] || "#";
           a.dataset.action = action;
           if (action.indexOf("print_") === 0) a.target = "_blank";
-          const posted = {confirm: 1, unconfirm: 1, cancel_issue: 1, "delete": 1, template: 1};
+          // "template" is a plain link: it opens the new-booking form filled from this booking
+          const posted = {confirm: 1, unconfirm: 1, cancel_issue: 1, "delete": 1};
           if (posted[action]) {
             a.addEventListener("click", function (click) {
               click.preventDefault();
@@ -99,7 +100,6 @@
               if (action === "cancel_issue" && !window.confirm(T.confirmCancel)) return;
               post(data.urls[action]).then(function (res) {
                 if (!res.ok) { show(res.error); return; }
-                if (action === "template" && res.url) { window.location = res.url; return; }
                 show(T.saved, "success");
                 ec.refetchEvents();
                 ec.refetchResources();

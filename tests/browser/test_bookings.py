@@ -8,15 +8,10 @@ from sqlalchemy.orm import selectinload
 
 from models import Booking, BookingBilling, db
 from services import bookings as rules
-from tests.booking_helpers import SETTINGS, world
+from tests.booking_helpers import SETTINGS, drag, next_monday, row_y, slot_x, world
 from tests.browser.conftest import login, shot
 
 pytestmark = pytest.mark.browser
-
-
-def next_monday() -> dt.date:
-    today = rules.wall_clock_now().date()
-    return today + dt.timedelta(days=7 - today.weekday())
 
 
 @pytest.fixture
@@ -25,27 +20,6 @@ def fleet(live_app):
         w = world(db.session)
         db.session.commit()
         return {"customer": w["customer"].id, "advisor": w["advisor"].id, "v1": w["v1"].id, "v2": w["v2"].id}
-
-
-def slot_x(page, day: dt.date, hour: int) -> float:
-    slot = page.locator(f'.ec-slot:has(time[datetime="{day.isoformat()}T{hour:02d}:00:00"])')
-    slot.scroll_into_view_if_needed()
-    box = slot.bounding_box()
-    return box["x"] + 2
-
-
-def row_y(page, registration: str) -> float:
-    label = page.locator(".resource-label", has_text=registration)
-    box = label.bounding_box()
-    return box["y"] + box["height"] / 2
-
-
-def drag(page, x1, y1, x2, y2):
-    page.mouse.move(x1, y1)
-    page.mouse.down()
-    for i in range(1, 11):
-        page.mouse.move(x1 + (x2 - x1) * i / 10, y1 + (y2 - y1) * i / 10)
-    page.mouse.up()
 
 
 def booking_of(live_app, **filters) -> Booking:

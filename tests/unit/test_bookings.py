@@ -282,16 +282,31 @@ def test_signed_return_locked_except_edit_handover(session, w):
 
 # --- template -----------------------------------------------------------------------------
 
-def test_new_from_template(session, w):
+def test_template_values_fill_a_new_booking_without_saving(session, w):
     booking = new(session, w, start=T(12), end=T(15), licence_checked=True, driver_licence_number="123",
                   remark="Barnstol", customer_phone="070-999")
     w["v1"].odometer_km = 4242
-    copy = b.new_from_template(session, booking, w["advisor"], SETTINGS, NOW)
-    assert copy.id != booking.id and copy.number != booking.number
-    assert copy.start_at == T(15) and copy.end_at == T(15, 30)
-    assert copy.licence_checked is False and copy.driver_licence_number == "123"
-    assert copy.remark == "Barnstol" and copy.customer_phone == "070-999"
-    assert copy.vehicle.odometer_km == 4242 and copy.issued_at is None and not copy.confirmed
+    before = session.query(Booking).count()
+    values = b.template_values(session, booking, SETTINGS, NOW)
+    assert session.query(Booking).count() == before  # 003: the form opens; the user saves
+    assert values["start_at"] == T(15) and values["end_at"] == T(15, 30)
+    assert values["licence_checked"] is False and values["driver_licence_number"] == "123"
+    assert values["remark"] == "Barnstol" and values["customer_phone"] == "070-999"
+    assert values["vehicle"].odometer_km == 4242
+    # the values go through the same create as the form: what the user saves is the copy
+    copy = b.create_booking(session, "loaner", booking.customer, values, w["advisor"], SETTINGS, NOW)
+    assert copy.number != booking.number and copy.remark == "Barnstol" and copy.customer_phone == "070-999"
+    assert copy.issued_at is None and not copy.confirmed and copy.licence_checked is False
+
+
+def test_template_that_ended_long_ago_starts_at_the_next_quarter_hour(session, w):
+    old = new(session, w, start=T(9), end=T(11))
+    later = NOW + dt.timedelta(hours=SETTINGS["booking.max_hours_in_past"] + 5)
+    values = b.template_values(session, old, SETTINGS, later)
+    assert values["start_at"] == b.next_quarter_hour(later)
+    assert values["end_at"] - values["start_at"] == dt.timedelta(minutes=30)
+    # still within the limit: the template's end, as 003 says
+    assert b.template_values(session, old, SETTINGS, NOW)["start_at"] == T(11)
 
 
 # --- billing ------------------------------------------------------------------------------

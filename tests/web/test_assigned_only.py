@@ -103,7 +103,7 @@ def booking_kind(kind):
         f"booking_{kind}.context_menu": [refused(f"{base}/{b}/menu")],
         f"booking_{kind}.edit": [refused(f"{base}/{b}", mine=True),
                                  refused(f"{base}/{b}", "POST", {"customer_id": "{customer}"})],
-        f"booking_{kind}.new": [get(f"{base}/new?customer={{customer}}"),
+        f"booking_{kind}.new": [get(f"{base}/new?customer={{customer}}"), refused(f"{base}/new?template={b}", mine=True),
                                 post(f"{base}/new", {"customer_id": "{customer}", "start_at": "{start_form}",
                                                      "end_at": "{end_form}", "vehicle": f"{{fleet_{kind}}}"})],
         f"booking_{kind}.issue": [refused(f"{base}/{b}/issue", mine=True)],
@@ -117,7 +117,6 @@ def booking_kind(kind):
         f"booking_{kind}.unconfirm": [refused(f"{base}/{b}/unconfirm", "POST", {})],
         f"booking_{kind}.cancel_issue": [refused(f"{base}/{b}/cancel-issue", "POST", {})],
         f"booking_{kind}.delete": [refused(f"{base}/{b}/delete", "POST", {})],
-        f"booking_{kind}.template": [refused(f"{base}/{b}/template", "POST", {})],
     }
 
 

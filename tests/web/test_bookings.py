@@ -463,3 +463,61 @@ def test_logbook_info_panel_shows_the_selected_booking(app, client, auth, setup)
     # a booking of a kind not chosen is not shown
     other = client.get(f"/admin/bookings/logbook/?kind=loaner&selected={setup['rental']}")
     assert other.status_code == 200 and 'id="logbook-detail"' not in other.get_data(as_text=True)
+
+
+# --- issue 10 item 10: new from template opens a filled form ----------------------------------
+
+def test_new_from_template_opens_a_filled_form_and_saves_nothing(app, client, auth, setup):
+    """003 "Neu mit Vorlage": the menu's item opens the new-booking form with the template's
+    data from its end for half an hour; only the user's "Spara" makes the booking (an earlier
+    version saved the copy at once)."""
+    token = login_with(app, client, auth, rights_for("loaner"))
+    with app.app_context():
+        template = db.session.get(Booking, setup["planned"])
+        template.remark, template.licence_checked = "Barnstol", True
+        db.session.commit()
+        count, end, number = db.session.query(Booking).count(), template.end_at, template.number
+    menu = client.get(f"{BASE}/{setup['planned']}/menu").get_json()
+    assert menu["urls"]["template"] == f"{BASE}/new?template={setup['planned']}"
+    page = client.get(menu["urls"]["template"])
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="template-note"' in html and number in html
+    values = form_values(html, "booking-form")
+    assert values["start_at"] == fmt(end) and values["end_at"] == fmt(end + dt.timedelta(minutes=30))
+    assert values["customer_name"] == "Anna Kund" and re.search(r'name="remark"[^>]*>Barnstol</textarea>', html)
+    assert values["customer_id"] == str(setup["customer"])
+    assert re.search(r'id="licence_checked"\s*>', html)  # not taken over (003)
+    assert re.search(rf'<option value="{setup["v1"]}" selected', html)
+    with app.app_context():
+        assert db.session.query(Booking).count() == count
+    # the old one-click copy is gone
+    assert client.post(f"{BASE}/{setup['planned']}/template", data={"csrf_token": token}).status_code in (404, 405)
+    # saving the form is what makes the copy
+    values.update(csrf_token=token, vehicle=str(setup["v1"]), remark="Barnstol", action="save")
+    saved = client.post(f"{BASE}/new?template={setup['planned']}", data=values)
+    assert saved.status_code == 302
+    with app.app_context():
+        copy = db.session.query(Booking).order_by(Booking.id.desc()).first()
+        assert db.session.query(Booking).count() == count + 1 and copy.number != number
+        assert copy.remark == "Barnstol" and copy.start_at == end and not copy.licence_checked
+
+
+def test_a_template_of_another_kind_or_unknown_is_not_found(app, client, auth, setup):
+    login_with(app, client, auth, rights_for("loaner") | rights_for("rental"))
+    assert client.get(f"{BASE}/new?template={setup['rental']}").status_code == 404
+    assert client.get(f"{BASE}/new?template=999999").status_code == 404
+    assert client.get(f"/admin/bookings/rental/new?template={setup['rental']}").status_code == 200
+
+
+def test_return_save_and_new_opens_the_filled_form(app, client, auth, setup):
+    token = login_with(app, client, auth, rights_for("loaner"))
+    with app.app_context():
+        count = db.session.query(Booking).count()
+    saved = client.post(f"{BASE}/{setup['issued']}/return", data={
+        "csrf_token": token, "return_odometer": "2100", "returned_at": fmt(rules.wall_clock_now()),
+        "mode": "return", "action": "save_new"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith(f"{BASE}/new?template={setup['issued']}")
+    with app.app_context():
+        assert db.session.query(Booking).count() == count
+        assert db.session.get(Booking, setup["issued"]).returned_at is not None
