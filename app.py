@@ -80,6 +80,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         index_view=DashboardView(url="/admin"),
         translations_path=str(BASE_DIR / "translations" / "flask_admin"),
     )
+    from views import translations as admin_translations
+
+    admin_translations.install()  # our Flask-Admin catalogue wins over Flask-Admin's own
     from views.registry import register_views
 
     register_views(admin)

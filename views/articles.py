@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from models import Article, ArticleGroup, PackageItem, VatRate, db
 from services import articles as article_rules
-from views.base import LookupFilter, SecureModelView
+from views.base import LOOKUP_PLACEHOLDERS, LookupFilter, SecureModelView
 from services.formatting import list_money
 
 
@@ -62,8 +62,11 @@ class PackageItemInline(InlineFormAdmin):
     form_columns = ("id", "article", "labour_operation", "quantity")
     form_label = _l("Package line")
     column_labels = LABELS
-    form_ajax_refs = {"article": {"fields": ("number", "name"), "page_size": 20},
-                      "labour_operation": {"fields": ("code", "name"), "page_size": 20}}
+    # an inline form's look-ups do not pass through SecureModelView's loader: placeholders here
+    form_ajax_refs = {"article": {"fields": ("number", "name"), "page_size": 20,
+                                  "placeholder": LOOKUP_PLACEHOLDERS["article"]},
+                      "labour_operation": {"fields": ("code", "name"), "page_size": 20,
+                                           "placeholder": LOOKUP_PLACEHOLDERS["labour_operation"]}}
 
 
 class PackageView(SecureModelView):

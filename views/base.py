@@ -108,9 +108,27 @@ LOOKUP_AREAS = {"customer": "customer", "contact": "customer", "vehicle": "vehic
                 "labour_operation": "article"}
 
 
+# what a look-up chooses, said in its empty box ("Välj kund"; Flask-Admin's own says "Please
+# select model"): by the field where it is more than its register, else by the register
+LOOKUP_PLACEHOLDERS = {"customer": _l("Choose customer"), "contact": _l("Choose contact"),
+                       "vehicle": _l("Choose vehicle"), "article": _l("Choose article"),
+                       "labour_operation": _l("Choose labour operation"), "user": _l("Choose user")}
+FIELD_PLACEHOLDERS = {"payer": _l("Choose payer"), "owner": _l("Choose owner"), "driver": _l("Choose driver")}
+
+
+def lookup_placeholder(name: str, model) -> object | None:
+    return FIELD_PLACEHOLDERS.get(name) or LOOKUP_PLACEHOLDERS.get(model.__tablename__)
+
+
 class RightsAjaxLoader(QueryAjaxModelLoader):
     """An ajax lookup of a form (form_ajax_refs) that lists only rows the user may see: the
     owner lookup of the vehicle form lists a technician's assigned customers, not all."""
+
+    def __init__(self, name, session, model, **options):
+        placeholder = lookup_placeholder(name, model)
+        if placeholder is not None:
+            options.setdefault("placeholder", placeholder)
+        super().__init__(name, session, model, **options)
 
     def get_query(self):
         query = super().get_query()

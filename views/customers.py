@@ -56,7 +56,7 @@ from services import register_config
 from services.references import CUSTOMER_LABELS
 from services.register_config import check_required, keep_inactive_unchanged
 from services.settings import load_settings
-from views.base import HiddenRule, LookupFilter, SecureModelView, module_settings
+from views.base import LOOKUP_PLACEHOLDERS, HiddenRule, LookupFilter, SecureModelView, module_settings
 
 KIND_CHOICES = [("company", _l("Company")), ("private", _l("Private person"))]
 TYPE_CHOICES = [("regular", _l("Regular customer")), ("temporary", _l("Temporary customer")),
@@ -294,7 +294,9 @@ class CustomerArticleInline(InlineFormAdmin):
     form_label = _l("Article added to new orders")
     form_choices = {"kind": [("service", _l("Service article")), ("work_order", _l("Work-order article"))]}
     column_labels = {"kind": _l("Kind"), "article": _l("Article"), "quantity": _l("Quantity")}
-    form_ajax_refs = {"article": {"fields": ("number", "name"), "page_size": 20}}
+    # an inline form's look-ups do not pass through SecureModelView's loader: placeholder here
+    form_ajax_refs = {"article": {"fields": ("number", "name"), "page_size": 20,
+                                  "placeholder": LOOKUP_PLACEHOLDERS["article"]}}
 
 
 class CustomerView(SecureModelView):
