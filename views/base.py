@@ -7,7 +7,7 @@ import uuid
 from urllib.parse import urlsplit
 from decimal import Decimal
 
-from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
+from flask import abort, current_app, flash, g, has_request_context, jsonify, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView, tools
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -238,6 +238,7 @@ class NumberModelConverter(AdminModelConverter):
 class SecureModelView(RightsMixin, ModelView):
     model_form_converter = NumberModelConverter
     details_template = "admin/details_history.html"  # Flask-Admin's card with the History below
+    list_template = "admin/list.html"  # one compact table and one-row toolbar for every register
     can_set_page_size = True
     page_size = 20
     can_view_details = True
@@ -287,6 +288,31 @@ class SecureModelView(RightsMixin, ModelView):
         if name == "delete":
             return bool(self.can_delete)
         return super().is_action_allowed(name)
+
+    # --- list columns: each user hides columns of a list for themself ---------------------
+    # (User.hidden_columns[endpoint], saved by views.register_settings.MyColumnsView)
+
+    def hidden_list_columns(self) -> set[str]:
+        if not (has_request_context() and current_user.is_authenticated):
+            return set()
+        return set((current_user.hidden_columns or {}).get(self.endpoint) or [])
+
+    @property
+    def _list_columns(self):
+        """The view's list columns less those the user hid (never all of them)."""
+        columns = self.__dict__.get("_all_list_columns", [])
+        hidden = self.hidden_list_columns()
+        kept = [c for c in columns if c[0] not in hidden]
+        return kept or columns
+
+    @_list_columns.setter
+    def _list_columns(self, value):
+        self.__dict__["_all_list_columns"] = value
+
+    def column_choices_for_user(self) -> list[tuple[str, str, bool]]:
+        """Every list column as (name, label, hidden by this user), for the list's Columns menu."""
+        hidden = self.hidden_list_columns()
+        return [(name, label, name in hidden) for name, label in self.__dict__.get("_all_list_columns", [])]
 
     # --- secrets (models.SECRET) are never listed, filtered, sorted, searched, exported,
     # --- shown on a card or in a form, in any view: enforced here, not per view ------------
@@ -354,6 +380,11 @@ class SecureModelView(RightsMixin, ModelView):
         return None
 
     def render(self, template, **kwargs):
+        # the record a page is about, for its breadcrumbs (partials/breadcrumbs.html): Flask-Admin
+        # passes it as ``model``, the custom card screens under their own name (``order=``)
+        if "breadcrumb_record" not in kwargs:
+            kwargs["breadcrumb_record"] = next(
+                (v for v in (kwargs.get("model"), *kwargs.values()) if isinstance(v, self.model)), None)
         if template == "admin/details_history.html" and kwargs.get("model") is not None:
             kwargs["history"] = history_of(db.session, self.model.__tablename__,
                                            self.get_pk_value(kwargs["model"]))

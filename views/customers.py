@@ -79,10 +79,11 @@ def _identity(view, context, model, name):
 
 
 def _name(view, context, model, name):
-    """Module setting "include the customer number in the display name": number above the name."""
-    if module_settings().get("customer.number_in_display_name"):
-        return Markup('<small class="text-muted d-block customer-number">%s</small>%s') % (
-            model.customer_number, model.name)
+    """Module setting "include the customer number in the display name": the number before the
+    name, on the same line; not where the list shows the number in a column of its own."""
+    if (module_settings().get("customer.number_in_display_name")
+            and "customer_number" not in {c for c, _label in view._list_columns}):
+        return Markup('<span class="text-muted customer-number">%s</span> %s') % (model.customer_number, model.name)
     return model.name
 
 
@@ -306,7 +307,7 @@ class CustomerView(SecureModelView):
     details_template = "admin/customer_details.html"
     create_template = "admin/customer_form_create.html"
     edit_template = "admin/customer_form_edit.html"
-    list_template = "admin/customer_list.html"
+    list_template = "admin/customer_list.html"  # extends admin/list.html
 
     column_list = ("customer_number", "name", "kind", "customer_type", "identity", "email", "phone",
                    "city", "district", "active")
@@ -439,20 +440,6 @@ class CustomerView(SecureModelView):
             if f.name in (self.column_list or ()):
                 result[f.name] = f.name
         return result
-
-    @property
-    def _list_columns(self):
-        """The installation's columns less those the user hid for themself."""
-        columns = self.__dict__.get("_all_list_columns", [])
-        if has_request_context() and current_user.is_authenticated:
-            hidden = set((current_user.hidden_columns or {}).get("customer", []))
-            kept = [c for c in columns if c[0] not in hidden]
-            return kept or columns
-        return columns
-
-    @_list_columns.setter
-    def _list_columns(self, value):
-        self.__dict__["_all_list_columns"] = value
 
     def prepare_rows(self, rows):
         # one query for the custom columns of the whole page (or export chunk)

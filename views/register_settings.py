@@ -12,7 +12,7 @@ from models import CUSTOM_FIELD_ENTITIES, CUSTOM_FIELD_TYPES, CustomField, Custo
 from services import DomainError, visibility
 from services.numbers import parse_int
 from services import register_config as rc
-from views.base import SecureBaseView
+from views.base import SecureBaseView, SecureModelView
 from services.references import CUSTOMER_LABELS
 
 TYPE_LABELS = {
@@ -203,17 +203,31 @@ class MyColumnsView(SecureBaseView):
 
     @expose("/", methods=["POST"])
     def save(self):
-        cfg = rc.current(db.session)
-        available = set(cfg.customer_list_columns())
+        """The columns the user hides on one list (``list``: the view's endpoint, the customer
+        list by default); only a list the user may open, only its own columns."""
+        endpoint = request.form.get("list") or "customer"
+        view = next((v for v in self.admin._views
+                     if isinstance(v, SecureModelView) and v.endpoint == endpoint), None)
+        if view is None or not view.is_accessible():
+            abort(403)
+        if endpoint == "customer":
+            view._ensure_config()
+        available = {name for name, _label, _hidden in view.column_choices_for_user()}
         hidden = [c for c in request.form.getlist("hide") if c in available]
         if len(hidden) >= len(available):
             flash(_("At least one column must stay visible."), "error")
         else:
             user = db.session.get(User, current_user.id)
-            user.hidden_columns = {**(user.hidden_columns or {}), "customer": hidden}
+            user.hidden_columns = {**(user.hidden_columns or {}), endpoint: hidden}
             db.session.commit()
         target = request.form.get("next") or ""
-        return redirect(target if target.startswith("/admin/") else url_for("customer.index_view"))
+        return redirect(target if target.startswith("/admin/") else url_for(f"{view.endpoint}.index_view"))
+
+    def is_accessible(self):
+        # the page itself is the customer list's; saving checks the list it is posted for
+        if request.endpoint == "my_columns.save":
+            return current_user.is_authenticated
+        return super().is_accessible()
 
 
 def register(admin):

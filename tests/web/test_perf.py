@@ -100,11 +100,11 @@ def test_filtered_list_counts_through_the_filter_not_in_sort_order(app, client, 
     client.get("/admin/customer/")
     arg = _filter_arg(app, "District|Distrikt")
     html = client.get(f"/admin/customer/?{arg}={district}").get_data(as_text=True)
-    assert re.search(r"\(\s*45\s*\)", html)
+    assert re.search(r'id="list-count"[^>]*>\s*45\s*<', html)
     monkeypatch.setattr(listing, "FILTERED_CAP", 30)
     with statements(app) as seen:
         html = client.get(f"/admin/customer/?{arg}={district}&page=1").get_data(as_text=True)
-    assert re.search(r"\(\s*≥\s*30\s*\)", html), "the capped count must say it is a lower bound"
+    assert re.search(r'id="list-count"[^>]*>\s*≥\s*30\s*<', html), "the capped count must say it is a lower bound"
     assert "Kund 020" in html and "Kund 039" in html  # the second page is still there
     on_customer = [s for s in seen if re.search(r"\bFROM customer\b", s)]
     counting = [s for s in on_customer if "count(" in s.lower()]
