@@ -6,6 +6,7 @@ from sqlalchemy import select
 from models import Article, ArticleGroup, PackageItem, VatRate, db
 from services import articles as article_rules
 from views.base import LOOKUP_PLACEHOLDERS, LookupFilter, SecureModelView
+from views.cards import CardTab
 from services.formatting import list_money
 
 
@@ -26,6 +27,8 @@ LABELS = {
 
 class ArticleView(SecureModelView):
     right_area = "article"
+    card_groups = [(_l("Article"), ("number", "name", "ean", "unit", "article_group", "extra_text", "active")),
+                   (_l("Price and stock"), ("price", "purchase_price", "vat_rate", "stock_item", "stock_quantity"))]
     column_list = ("number", "name", "ean", "unit", "price", "vat_rate", "article_group", "stock_quantity", "active")
     column_searchable_list = ("number", "name", "ean")
     column_sortable_list = ("number", "name", "price", "stock_quantity", "active")
@@ -44,6 +47,8 @@ class ArticleView(SecureModelView):
 
 class LabourOperationView(SecureModelView):
     right_area = "article"
+    card_groups = [(_l("Labour operation"), ("code", "name", "extra_text", "active")),
+                   (_l("Price"), ("standard_hours", "hourly_rate", "fixed_price", "vat_rate"))]
     column_list = ("code", "name", "standard_hours", "hourly_rate", "fixed_price", "vat_rate", "active")
     column_searchable_list = ("code", "name")
     column_sortable_list = ("code", "name", "standard_hours", "hourly_rate", "fixed_price", "active")
@@ -77,6 +82,9 @@ class PackageView(SecureModelView):
     column_formatters = {"items": lambda v, c, m, n: ", ".join(str(i) for i in m.items)}
     form_columns = ("name", "active", "items")
     inline_models = (PackageItemInline(PackageItem),)
+    card_groups = [(None, ("name", "active"))]
+    card_tabs = [CardTab("items", _l("Contents"), relation="items", columns=("article", "labour_operation", "quantity"),
+                         labels=LABELS)]
 
     def on_model_change(self, form, model, is_created):
         article_rules.prepare_package(model)

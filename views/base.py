@@ -30,10 +30,10 @@ from wtforms.fields import FieldList
 from forms.numbers import DecimalTextField, IntegerTextField
 from models import AuditLog, Customer, CustomFieldValue, SubmittedForm, db, is_secret
 from services import DomainError, listing, register_config, search, visibility
-from services.audit import history_of
 from services.settings import load_settings
 from services.formatting import date as format_date
 from services.formatting import number, stamp
+from views.cards import CardMixin
 
 
 STALE_MESSAGE = _l("Someone else saved this record while you were editing it. "
@@ -235,9 +235,9 @@ class NumberModelConverter(AdminModelConverter):
         return DecimalTextField(places=2 if scale is None else scale, **field_args)
 
 
-class SecureModelView(RightsMixin, ModelView):
+class SecureModelView(RightsMixin, CardMixin, ModelView):
     model_form_converter = NumberModelConverter
-    details_template = "admin/details_history.html"  # Flask-Admin's card with the History below
+    details_template = "admin/card.html"  # every register's card (views.cards)
     list_template = "admin/list.html"  # one compact table and one-row toolbar for every register
     can_set_page_size = True
     page_size = 20
@@ -385,9 +385,8 @@ class SecureModelView(RightsMixin, ModelView):
         if "breadcrumb_record" not in kwargs:
             kwargs["breadcrumb_record"] = next(
                 (v for v in (kwargs.get("model"), *kwargs.values()) if isinstance(v, self.model)), None)
-        if template == "admin/details_history.html" and kwargs.get("model") is not None:
-            kwargs["history"] = history_of(db.session, self.model.__tablename__,
-                                           self.get_pk_value(kwargs["model"]))
+        if template == self.details_template and kwargs.get("model") is not None and not self.own_card:
+            kwargs.update(self.card_context(kwargs["model"]))
         return super().render(template, **kwargs)
 
     # --- "view assigned only" (services.visibility): lists, counts, exports, details, edits --

@@ -305,6 +305,7 @@ class CustomerView(SecureModelView):
     view_rights = ("view", "view_assigned")
     edit_rights = ("edit", "edit_assigned")
     details_template = "admin/customer_details.html"
+    own_card = True  # its context is built in render() below
     create_template = "admin/customer_form_create.html"
     edit_template = "admin/customer_form_edit.html"
     list_template = "admin/customer_list.html"  # extends admin/list.html

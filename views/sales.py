@@ -36,6 +36,7 @@ from models import (
 from services import DomainError
 from services import insurance, invoicing, orders, outbox, register_config, visibility
 from services import search as search_service
+from services.audit import history_of
 from services.numbers import parse_decimal, parse_int
 from services.pricing import gross_unit_price, line_net, net_from_gross
 from services.settings import load_settings, set_setting
@@ -288,6 +289,7 @@ class OrderView(SecureModelView):
             case_error = None
         return self.render(
             self.details_template, order=order, rows=rows, totals=totals, env_fee=fee, include_vat=include_vat,
+            history=history_of(db.session, Order.__tablename__, order.id),
             treatment=treatment, status_labels=STATUS_LABELS, kind_labels=KIND_LABELS,
             line_kind_labels=LINE_KIND_LABELS, charge_labels=CHARGE_LABELS, doc_labels=DOC_LABELS,
             transitions=sorted(orders.TRANSITIONS.get(order.status, ()), key=lambda s: (s == "cancelled", s)),
@@ -600,6 +602,7 @@ class InvoiceView(SecureModelView):
         except DomainError:
             has_peppol_address = False
         return self.render(self.details_template, invoice=invoice, totals=invoicing.invoice_totals(invoice),
+                           history=history_of(db.session, Invoice.__tablename__, invoice.id),
                            case=case, has_peppol_address=has_peppol_address,
                            credits=credits, credited=credited, kind_labels=INVOICE_KIND_LABELS,
                            line_kind_labels=LINE_KIND_LABELS, return_url=self.get_url(".index_view"),
@@ -800,8 +803,13 @@ class OutboxView(SecureModelView):
     column_details_list = ("created_at", "recipient", "subject", "body", "attachment_name", "status", "sent_at",
                            "error")
     column_default_sort = ("id", True)
-    column_filters = (FilterEqual(OutboxMessage.status, _l("Status"),
-                                  options=[("queued", _l("Queued")), ("sent", _l("Sent")), ("failed", _l("Failed"))]),)
+    column_choices = {"status": [("queued", _l("Queued")), ("sent", _l("Sent")), ("failed", _l("Failed"))]}
+    column_filters = (FilterEqual(OutboxMessage.status, _l("Status"), options=column_choices["status"]),)
+    card_title = "subject"
+    card_subtitle = ("recipient",)
+    card_groups = [(_l("Message"), ("recipient", "subject", "attachment_name")),
+                   (_l("Delivery"), ("status", "created_at", "sent_at", "error")),
+                   (None, ("body",))]
     column_formatters = {"attachment_name": lambda v, c, m, n: Markup(
         f'<a href="{url_for("outboxmessage.attachment", id=m.id)}">{escape(m.attachment_name)}</a>')
         if m.attachment_name else ""}
@@ -839,6 +847,8 @@ class DocumentRecipientView(SecureModelView):
     form_choices = {"document_type": [("invoice", _l("Invoice")), ("credit_note", _l("Credit note")),
                                       ("quote", _l("Quote")), ("order_confirmation", _l("Order confirmation"))]}
     form_ajax_refs = {"customer": {"fields": ("customer_number", "name"), "page_size": 20}}
+    card_title = "email"
+    card_subtitle = ("document_type",)
 
     def on_model_change(self, form, model, is_created):
         model.email = (model.email or "").strip()
@@ -868,7 +878,6 @@ class MessageTextView(SettingsView):
     """E-posttexter: subject and body of the e-mail of each document type and language; the
     defaults are seeded, the office changes them (placeholders: services.outbox.PLACEHOLDERS)."""
 
-    can_view_details = False
     column_list = ("document_type", "language", "subject")
     column_labels = {"document_type": _l("Document type"), "language": _l("Language"), "subject": _l("Subject"),
                      "body": _l("Message")}
@@ -876,6 +885,9 @@ class MessageTextView(SettingsView):
                          "language": lambda v, c, m, n: LANGUAGE_LABELS.get(m.language, m.language)}
     column_searchable_list = ("subject",)
     column_filters = ()
+    card_title = "document_type"
+    card_subtitle = ("language",)
+    card_groups = [(None, ("document_type", "language", "subject", "body"))]
     column_default_sort = [("document_type", False), ("language", False)]
     form_columns = ("subject", "body")
     form_widget_args = {"body": {"rows": 10}}

@@ -24,7 +24,6 @@ class SettingsView(SecureModelView):
     right_area = "settings"
     view_rights = ("manage",)
     edit_rights = ("manage",)
-    can_view_details = False
     column_labels = LABELS
     column_searchable_list = ("name",)
     column_filters = ("active",)

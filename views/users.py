@@ -1,19 +1,22 @@
 """Users, roles and their rights, and the administrator's audit log."""
-from flask import flash, request
+from flask import flash, request, url_for
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from flask_admin.contrib.sqla.filters import FilterEqual
 from sqlalchemy import func, select
 from wtforms import PasswordField, SelectMultipleField, widgets
 
 from models import AuditLog, RoleRight, User, db, utcnow
 from services import DomainError
+from services.audit import history_of
 from services.auth import check_new_password, hash_password
 from services.rights import AREA_LABELS, RIGHTS
 from services.history import ACTION_LABELS, readable
 from views.base import LazyOptions, LookupFilter, SecureModelView
+from views.cards import CardTab, card_views
 from views.history import registers, user_language
 
 
@@ -22,7 +25,6 @@ class UserView(SecureModelView):
     view_rights = ("manage",)
     edit_rights = ("manage",)
     can_delete = False  # users are deactivated, never deleted: history refers to them
-    can_view_details = False
     # "locked": whether the user is locked out now; the lockout time itself is a secret column
     column_list = ("username", "full_name", "email", "role", "active", "language", "two_factor", "locked")
     column_searchable_list = ("username", "full_name", "email")
@@ -30,7 +32,12 @@ class UserView(SecureModelView):
     column_labels = {"username": _l("User name"), "full_name": _l("Name"), "email": _l("E-mail"),
                      "role": _l("Role"), "active": _l("Active"), "language": _l("Language"),
                      "locked": _l("Locked"), "new_password": _l("New password"),
-                     "two_factor": _l("Two-factor")}
+                     "two_factor": _l("Two-factor"), "email_notifications": _l("Notifications by e-mail"),
+                     "created_at": _l("Created")}
+    card_number = "username"
+    card_title = "full_name"
+    card_groups = [(_l("User"), ("username", "full_name", "email", "language", "created_at")),
+                   (_l("Access"), ("role", "active", "two_factor", "locked", "email_notifications"))]
     column_formatters = {"locked": lambda v, c, m, n: _("Yes") if m.locked_until and m.locked_until > utcnow() else ""}
     column_formatters_export = column_formatters
     form_columns = ("username", "full_name", "email", "role", "active", "language", "email_notifications",
@@ -90,11 +97,15 @@ class RoleView(SecureModelView):
     right_area = "users"
     view_rights = ("manage",)
     edit_rights = ("manage",)
-    can_view_details = False
     column_list = ("name", "is_admin", "rights")
     column_labels = {"name": _l("Name"), "is_admin": _l("Administrator (all rights)"), "rights": _l("Rights"),
                      "granted_rights": _l("Rights")}
-    column_formatters = {"rights": lambda v, c, m, n: ", ".join(sorted(m.right_names)) if not m.is_admin else _("all")}
+    column_formatters = {"rights": lambda v, c, m, n: ", ".join(sorted(m.right_names)) if not m.is_admin else _("all"),
+                         # a row of the card's Rights tab: the right by its label
+                         "right": lambda v, c, m, n: dict(_right_choices()).get(m.right, m.right)}
+    card_groups = [(None, ("name", "is_admin"))]
+    card_tabs = [CardTab("rights", _l("Rights"), relation="rights", columns=("right",), labels={"right": _l("Right")},
+                         limit=500)]
     form_columns = ("name", "is_admin", "granted_rights")
     form_extra_fields = {"granted_rights": RightsField(_l("Rights"), choices=[])}
 
@@ -143,6 +154,15 @@ def _readable(attribute):
     return formatter
 
 
+def _record_link(view, context, model, name):
+    """The changed record, linked to its card when the user may open it (a deleted one is not)."""
+    register = next((v for m, v in card_views(view.admin).items() if m.__tablename__ == model.table_name), None)
+    if register is None or not register.can_view_details or not register.is_accessible() or model.action == "delete":
+        return model.record_id
+    return Markup('<a href="%s">%s</a>') % (url_for(f"{register.endpoint}.details_view", id=model.record_id),
+                                            model.record_id)
+
+
 class AuditLogView(SecureModelView):
     """The audit log is append-only: no create, edit or delete here (nor the bulk delete), and
     services.audit refuses any change or deletion of its rows on every code path."""
@@ -151,7 +171,6 @@ class AuditLogView(SecureModelView):
     can_create = False
     can_edit = False
     can_delete = False
-    can_view_details = False
     column_list = ("at", "user", "action", "table_name", "record_id", "field", "old_value", "new_value")
     column_default_sort = ("at", True)
     column_searchable_list = ("table_name", "record_id", "field", "old_value", "new_value")
@@ -171,10 +190,29 @@ class AuditLogView(SecureModelView):
                          "table_name": _readable("record"), "field": _readable("field_label"),
                          "old_value": _readable("old"), "new_value": _readable("new")}
     column_formatters_export = column_formatters
+    column_formatters_detail = {**column_formatters, "record_id": _record_link}
     column_labels = {"at": _l("Time"), "user": _l("User"), "action": _l("Action"), "table_name": _l("Table"),
                      "record_id": _l("Record"), "field": _l("Field"), "old_value": _l("Old value"),
                      "new_value": _l("New value")}
     page_size = 50
+    # the card of one history row; its History tab is the whole history of the changed record
+    card_number = "id"
+    card_groups = [(_l("When and who"), ("at", "user", "action")),
+                   (_l("Record"), ("table_name", "record_id", "field")),
+                   (_l("Values"), ("old_value", "new_value"))]
+
+    def card_context(self, record):
+        # the row worded as on every History tab (services.history), as prepare_rows does for the list
+        self.prepare_rows([record])
+        return super().card_context(record)
+
+    def card_header(self, record):
+        header = super().card_header(record)
+        header["title"] = f"{record._change.record} {record.record_id}"
+        return header
+
+    def card_history(self, record):
+        return history_of(db.session, record.table_name, record.record_id)
 
     @property
     def can_export(self):

@@ -1,7 +1,7 @@
 """Vehicle register (fordonsregister) at /admin/vehicle/."""
 import threading
 
-from flask import request, url_for
+from flask import request
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from models import (
     Country,
     ModelGroup,
+    Order,
     Vehicle,
     VehicleCategory,
     VehicleMake,
@@ -21,9 +22,8 @@ from models import (
 )
 from services import register_config
 from services import vehicles as vehicle_rules
-from services.comments import comments_of
 from views.base import LookupFilter, SecureModelView
-from services.audit import history_of
+from views.cards import CardField, CardGroup, CardTab
 from views.customers import _cf_formatter, _language, cf_label, custom_filters, custom_form_field
 
 FLEET_CHOICES = [("none", _l("None")), ("loaner", _l("Loaner")), ("rental", _l("Rental")),
@@ -36,7 +36,8 @@ VEHICLE_LABELS = {
     "first_registration_date": _l("First registration"), "odometer_km": _l("Odometer (km)"),
     "owner": _l("Owner"), "driver": _l("Driver"), "fleet": _l("Fleet"), "free_field": _l("Free field"),
     "notes": _l("Notes and campaigns"), "open_notes": _l("Open notes"), "reserved": _l("Reserved"),
-    "reserved_until": _l("Reserved until"), "reserved_for": _l("Reserved for"),
+    "reserved_until": _l("Reserved until"), "reserved_for": _l("Reserved for"), "reserved_by": _l("Reserved by"),
+    "created_at": _l("Created"),
 }
 
 
@@ -53,10 +54,28 @@ class NoteInline(InlineFormAdmin):
     column_labels = {"text": _l("Text"), "open": _l("Open")}
 
 
+def _orders_of(vehicle):
+    return select(Order).where(Order.vehicle_id == vehicle.id).order_by(Order.order_date.desc(), Order.id.desc())
+
+
 class VehicleView(SecureModelView):
     column_details_exclude_list = ("version", "search_text", "reserved_by_id")
     right_area = "vehicle"
-    details_template = "admin/vehicle_details.html"
+    # the card (views.cards): the vehicle, its owner and use, its reservation; custom fields
+    # (card_extra_groups), notes, orders, comments and history in tabs
+    card_title = "model"
+    card_groups = [
+        (_l("Vehicle"), ("registration_number", "country", "vin", "make", "model", "model_group", "category",
+                         "body_type", "fuel", "colour", "first_registration_date", "odometer_km")),
+        (_l("Owner and use"), ("owner", "driver", "fleet", "free_field", "created_at")),
+        (_l("Reservation"), ("reserved", "reserved_until", "reserved_for", "reserved_by")),
+    ]
+    card_tabs = [
+        CardTab("notes", _l("Notes and campaigns"), relation="notes", columns=("text", "open", "created_at", "created_by"),
+                labels={"text": _l("Text"), "open": _l("Open"), "created_at": _l("Created"), "created_by": _l("By")}),
+        CardTab("orders", _l("Orders"), query=_orders_of, columns=("id", "kind", "order_date", "status", "customer")),
+    ]
+    card_comments = "vehicle"
     column_list = ("open_notes", "registration_number", "make", "model", "fleet", "owner", "odometer_km",
                    "first_registration_date")
     column_sortable_list = ("registration_number", ("make", "make.name"), "model", "fleet",
@@ -177,15 +196,16 @@ class VehicleView(SecureModelView):
             db.session.flush()
             register_config.set_values(db.session, self.config, "vehicle", model.id, typed)
 
-    def render(self, template, **kwargs):
-        if template == self.details_template and kwargs.get("model") is not None:
-            vehicle = kwargs["model"]
-            kwargs["history"] = history_of(db.session, "vehicle", vehicle.id)
-            fields = self.config.fields_of("vehicle")
-            values = register_config.values_of(db.session, self.config, "vehicle", [vehicle.id]).get(vehicle.id, {})
-            kwargs["custom_values"] = [(f, register_config.display(f, values.get(f.name))) for f in fields]
-            kwargs["language"] = _language()
-            # the card needs vehicle.view, which is also what commenting needs (views.comments)
-            kwargs["comments"] = comments_of(db.session, "vehicle", vehicle.id)
-            kwargs["comment_url"] = url_for("comments.add", entity="vehicle", record_id=vehicle.id)
-        return super().render(template, **kwargs)
+    def card_extra_groups(self, record):
+        """The custom fields (services.register_config), one group per tab they are placed on."""
+        fields = self.config.fields_of("vehicle")
+        if not fields:
+            return []
+        values = register_config.values_of(db.session, self.config, "vehicle", [record.id]).get(record.id, {})
+        language = _language()
+        groups = []
+        for tab in dict.fromkeys(f.tab for f in fields):
+            groups.append(CardGroup(tab or _("Additional information"), [
+                CardField(f.name, f.label(language), register_config.display(f, values.get(f.name)),
+                          dom_id=f"cf-{f.key}") for f in fields if f.tab == tab]))
+        return groups
