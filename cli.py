@@ -162,6 +162,7 @@ def register_cli(app) -> None:
     import bench.sales  # noqa: F401  (adds `bench sales`)
     import bench.lowcode  # noqa: F401  (adds `bench lowcode`)
     import bench.bookings  # noqa: F401  (adds `bench calendar`)
+    import bench.search  # noqa: F401  (adds `bench search`)
 
     for command in COMMANDS:
         app.cli.add_command(command)

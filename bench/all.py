@@ -8,6 +8,7 @@ BENCHMARKS.append(("registers", ["registers", "--customers", "1000000"]))  # ben
 BENCHMARKS.append(("sales", ["sales"]))  # bench/sales.py
 BENCHMARKS.append(("calendar", ["calendar"]))  # bench/bookings.py
 BENCHMARKS.append(("lowcode", ["lowcode", "--customers", "1000000"]))  # bench/lowcode.py
+BENCHMARKS.append(("search", ["search", "--customers", "1000000"]))  # bench/search.py
 
 
 def main() -> int:

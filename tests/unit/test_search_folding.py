@@ -170,3 +170,30 @@ def test_kinds_without_the_right_are_not_searched(session):
     found = search.global_search(session, clerk, "abc123")
     assert set(found) == {"customer"}
     assert search.global_search(session, clerk, "a") == {}  # one letter: nothing asked
+
+
+def test_migration_puts_the_tags_of_customers_tagged_before_in_their_search_text(session):
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+    from sqlalchemy import update
+
+    tag = Tag(name="Flottkund")
+    session.add(tag)
+    old = f.customer(session, "1001", "Gammal Kund AB")
+    old.tags.append(tag)
+    session.commit()
+    session.execute(update(Customer).where(Customer.id == old.id).values(search_text="gammal kund ab | 1001"))
+    session.commit()
+    assert _names(session, Customer, "flottkund") == set()
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0006_search_tags.py"
+    spec = importlib.util.spec_from_file_location("migration_0006", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with Operations.context(MigrationContext.configure(session.connection())):
+        migration.upgrade()
+    session.commit()
+    assert _names(session, Customer, "flottkund") == {"Gammal Kund AB"}
+    assert session.scalar(select(Customer.search_text).where(Customer.id == old.id)) == "gammal kund ab | 1001 | flottkund"
