@@ -59,7 +59,7 @@ from services.identifiers import (
     normalise_phone,
     normalise_vat_number,
 )
-from services.references import CUSTOMER_LABELS, KIND_LABELS, TYPE_LABELS
+from services.references import CUSTOMER_LABELS, KIND_LABELS
 
 MAX_BYTES = 10 * 1024 * 1024
 LANGUAGES = ("sv", "de", "en")
@@ -167,6 +167,11 @@ def column_labels(config: rc.RegisterConfig) -> dict[str, str]:
 
 def header_labels(config: rc.RegisterConfig) -> dict[str, str]:
     return {f.name: f.label() for f in config.fields_of("customer")}
+
+
+def sheet_names() -> dict[str, str]:
+    """{kind: the title of its sheet} in the current language."""
+    return {k: str(v) for k, v in SHEET_LABELS.items()}
 
 
 def _fold(value) -> str:
@@ -390,7 +395,7 @@ class _Lookups:
         self.eu_members = {c.code for c in countries if c.eu_member}
         self.kinds = _words(*KIND_LABELS.items()) | {"företag": "company", "privat": "private", "firma": "company",
                                                       "person": "private"}
-        self.types = _words(*TYPE_LABELS.items())
+        self.types = _words(*rc.CUSTOMER_TYPE_LABELS.items())
         self.languages = {**{k: k for k in LANGUAGE_NAMES}, **{_fold(v): k for k, v in LANGUAGE_NAMES.items()}}
 
 
@@ -514,8 +519,9 @@ def check_rows(session: Session, config: rc.RegisterConfig, settings: dict, rows
             p["personal_number"] = attempt("personal_number",
                                            lambda: normalise_personal_number(v.get("personal_number")))
         if active("vat_number") and given("vat_number"):
-            p["vat_number"] = attempt("vat_number", lambda: normalise_vat_number(
-                str(v["vat_number"]), home, home in lookups.eu_members or home == "SE")) if v.get("vat_number") else None
+            eu = home in lookups.eu_members or home == "SE"
+            p["vat_number"] = attempt("vat_number", lambda: normalise_vat_number(str(v["vat_number"]), home, eu)) \
+                if v.get("vat_number") else None
         if active("email") and given("email"):
             p["email"] = attempt("email", lambda: normalise_email(v.get("email") and str(v["email"])))
         if active("phone") and given("phone"):
@@ -585,17 +591,17 @@ def check_rows(session: Session, config: rc.RegisterConfig, settings: dict, rows
 
 def error_summary(config: rc.RegisterConfig, results: list[Row]) -> list[dict]:
     """Per column: its header, how many rows have an error in it, the first message and the
-    first rows; the column with the most errors first."""
+    first rows (sheet, row number); the column with the most errors first."""
     labels = column_labels(config)
     summary: dict[str, dict] = {}
     for row in results:
-        for column, message in row.errors:
+        for column in dict.fromkeys(c for c, _m in row.errors):
+            message = next(m for c, m in row.errors if c == column)
             entry = summary.setdefault(column, {"column": column, "label": labels.get(column, column),
                                                 "count": 0, "message": message, "rows": []})
-            if not entry["rows"] or entry["rows"][-1] != row.number:
-                entry["count"] += 1
-                if len(entry["rows"]) < 10:
-                    entry["rows"].append(row.number)
+            entry["count"] += 1
+            if len(entry["rows"]) < 10:
+                entry["rows"].append((row.sheet, row.number))
     return sorted(summary.values(), key=lambda e: (-e["count"], e["label"]))
 
 
@@ -727,7 +733,7 @@ def _choice_lists(session: Session, config: rc.RegisterConfig) -> dict[str, list
     yes_no_words = [_("Yes"), _("No")]
     lists = {
         "kind": [str(label) for label in KIND_LABELS.values()],
-        "customer_type": [str(label) for label in TYPE_LABELS.values()],
+        "customer_type": [str(label) for label in rc.CUSTOMER_TYPE_LABELS.values()],
         "language": list(LANGUAGE_NAMES.values()),
         "country": list(session.scalars(select(Country.name).where(Country.active.is_(True)).order_by(Country.name))),
         "active": yes_no_words,
@@ -753,8 +759,9 @@ def _hint(config: rc.RegisterConfig, column: str) -> str:
 
 
 def _example(config: rc.RegisterConfig, kind: str, lists: dict[str, list[str]]) -> dict:
-    values = dict(EXAMPLE[kind], kind=str(KIND_LABELS[kind]), customer_type=str(TYPE_LABELS["regular"]),
-                  language=LANGUAGE_NAMES["sv"], active=_("Yes"))
+    values = dict(EXAMPLE[kind], kind=str(KIND_LABELS[kind]),
+                  customer_type=str(rc.CUSTOMER_TYPE_LABELS["regular"]), language=LANGUAGE_NAMES["sv"],
+                  active=_("Yes"))
     if "Sverige" in lists.get("country", []):
         values["country"] = "Sverige"
     samples = {"text": "Text", "long_text": "Text", "number": 3, "decimal": 1.5, "date": "2026-01-15",
@@ -779,7 +786,8 @@ def _export_value(customer: Customer, column: str, custom: dict, defs: dict, cou
     if column == "kind":
         return str(KIND_LABELS.get(customer.kind, customer.kind))
     if column == "customer_type":
-        return str(TYPE_LABELS.get(customer.customer_type, customer.customer_type)) if customer.customer_type else None
+        ctype = customer.customer_type
+        return str(rc.CUSTOMER_TYPE_LABELS.get(ctype, ctype)) if ctype else None
     if column == "language":
         return LANGUAGE_NAMES.get(customer.language, customer.language)
     if column == "org_number":

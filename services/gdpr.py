@@ -48,7 +48,7 @@ from services.bookings import KIND_LABELS as BOOKING_KIND_LABELS
 from services.outbox import cancel_unsent
 from services import register_config as rc
 from services.identifiers import format_org_number, format_personal_number
-from services.references import KIND_LABELS, TABLE_LABELS, TYPE_LABELS
+from services.references import KIND_LABELS, TABLE_LABELS
 from services.search import customer_search_text, vehicle_search_text
 
 MARKER = ERASED
@@ -434,7 +434,7 @@ def _personal_data(session: Session, customer: Customer, lang: str) -> dict:
 
     section("customer", _l("Customer"), [_record(value, [
         (FIELD_LABELS["customer_number"], c.customer_number), (FIELD_LABELS["kind"], KIND_LABELS.get(c.kind, c.kind)),
-        (FIELD_LABELS["customer_type"], TYPE_LABELS.get(c.customer_type, c.customer_type)),
+        (FIELD_LABELS["customer_type"], rc.CUSTOMER_TYPE_LABELS.get(c.customer_type, c.customer_type)),
         (FIELD_LABELS["name"], c.name),
         (FIELD_LABELS["personal_number"], format_personal_number(c.personal_number) if c.personal_number else None),
         (FIELD_LABELS["org_number"], format_org_number(c.org_number) if c.org_number else None),

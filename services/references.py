@@ -70,6 +70,6 @@ CUSTOMER_LABELS = {
     "postal_city": _l("City"), "created_at": _l("Created"), "updated_at": _l("Changed"),
 }
 
-# the customer kinds and customer types as the user sees them (form, card, exports, imports)
+# the customer kinds as the user sees them (form, card, exports, imports); the customer types'
+# labels are register_config.CUSTOMER_TYPE_LABELS
 KIND_LABELS = {"company": _l("Company"), "private": _l("Private person")}
-TYPE_LABELS = {"regular": _l("Regular customer"), "temporary": _l("Temporary customer"), "prospect": _l("Prospect")}

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from models import CUSTOM_FIELD_ENTITIES, CUSTOM_FIELD_TYPES, CustomField, CustomFieldValue, Customer, User, db
-from services import DomainError, visibility
+from models import CUSTOM_FIELD_ENTITIES, CUSTOM_FIELD_TYPES, CustomField, CustomFieldValue, User, db
+from services import DomainError
 from services.numbers import parse_int
 from services import register_config as rc
 from views.base import SecureBaseView, SecureModelView
@@ -235,6 +235,7 @@ def register(admin):
                                         endpoint="register_settings", url="/admin/register-settings"))
     admin.add_view(MyColumnsView(name=_l("My columns"), endpoint="my_columns", url="/admin/my-columns"))
     from views.comments import CommentsView
+    from views.customer_import import CustomerImportView
     from views.customer_tools import CustomerToolsView
     from views.processing_lists import ProcessingListView
 
@@ -244,134 +245,3 @@ def register(admin):
                                       endpoint="processing_lists", url="/admin/processing-lists"))
     admin.add_view(CustomerImportView(name=_l("Import/export customers"), category=_l("Registers"),
                                       endpoint="customer_import", url="/admin/customer-import"))
-
-
-# --- import / export of customers ------------------------------------------------------------
-
-def _imports_dir():
-    import os
-    from pathlib import Path
-
-    from flask import current_app
-
-    path = Path(current_app.config["FILES_DIR"]) / "imports"
-    os.makedirs(path, exist_ok=True)
-    return path
-
-
-class CustomerImportView(SecureBaseView):
-    """/admin/customer-import/: template, export, upload with preview, import with progress."""
-
-    right_area = "customer"
-    view_rights = ("create", "export")
-
-    def _xlsx(self, data: bytes, name: str):
-        from flask import Response
-
-        return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-    @expose("/")
-    def index(self):
-        return self.render("admin/customer_import.html", results=None, error=None)
-
-    @expose("/template/<kind>")
-    def template(self, kind):
-        from services import customer_import as ci
-
-        if kind not in rc.KINDS:
-            abort(404)
-        return self._xlsx(ci.write_workbook(db.session, rc.current(db.session), (kind,), with_data=False),
-                          f"customers-{kind}-template.xlsx")
-
-    @expose("/export/<kind>")
-    def export(self, kind):
-        from services import customer_import as ci
-
-        if not self.has("export"):
-            abort(403)
-        kinds = rc.KINDS if kind == "all" else (kind,) if kind in rc.KINDS else abort(404)
-        return self._xlsx(ci.write_workbook(db.session, rc.current(db.session), kinds,
-                                            where=visibility.clause(current_user, Customer)),
-                          f"customers-{kind}.xlsx")
-
-    @expose("/upload", methods=["POST"])
-    def upload(self):
-        import uuid
-
-        from services import customer_import as ci
-        from services.settings import load_settings
-
-        if not self.has("create"):
-            abort(403)
-        upload = request.files.get("file")
-        kind = request.form.get("kind") if request.form.get("kind") in rc.KINDS else None
-        update = "update" in request.form
-        if upload is None or not upload.filename:
-            return self.render("admin/customer_import.html", results=None, error=_("Choose a file.")), 400
-        if (request.content_length or 0) > ci.MAX_BYTES + 64 * 1024:
-            return self.render("admin/customer_import.html", results=None,
-                               error=_("The file is larger than 10 MB.")), 400
-        data = upload.read(ci.MAX_BYTES + 1)
-        try:
-            rows = ci.read_file(upload.filename, data, kind, rc.current(db.session))
-        except DomainError as exc:
-            return self.render("admin/customer_import.html", results=None, error=exc.message), 400
-        results = ci.check_rows(db.session, rc.current(db.session), load_settings(db.session), rows, update, kind)
-        token = uuid.uuid4().hex
-        suffix = ".csv" if upload.filename.lower().endswith(".csv") else ".xlsx"
-        (_imports_dir() / f"{token}{suffix}").write_bytes(data)
-        columns = list(dict.fromkeys(k for r in results for k in r.values))
-        bad = [r for r in results if not r.ok]
-        return self.render("admin/customer_import.html", results=results, bad=bad, columns=columns, token=token,
-                           suffix=suffix, kind=kind or "", update=update, error=None,
-                           sample=[r for r in results if r.ok][:50])
-
-    @expose("/run", methods=["POST"])
-    def run(self):
-        from flask import jsonify
-
-        from services import customer_import as ci
-        from services.settings import load_settings
-
-        if not self.has("create"):
-            abort(403)
-        token = request.form.get("token", "")
-        suffix = request.form.get("suffix", ".xlsx")
-        if not token.isalnum() or suffix not in (".xlsx", ".csv"):
-            abort(400)
-        update = request.form.get("update") == "1"
-        if update and not self.has("edit"):
-            abort(403)
-        valid_only = request.form.get("mode") == "valid"
-        path = _imports_dir() / f"{token}{suffix}"
-        if not path.exists():
-            return jsonify(error=_("The uploaded file is gone; upload it again.")), 400
-        progress_file = _imports_dir() / f"{token}.progress"
-
-        def progress(done, total):
-            # the page polls this file (any worker can read it)
-            progress_file.write_text(f"{done} {total}")
-
-        kind = request.form.get("kind") or None
-        try:
-            counts, _results = ci.import_file(
-                db.session, rc.current(db.session), load_settings(db.session), path.name, path.read_bytes(),
-                update=update, valid_only=valid_only, default_kind=kind, progress=progress)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            return jsonify(error=exc.message), 400
-        path.unlink(missing_ok=True)
-        progress_file.unlink(missing_ok=True)
-        return jsonify(counts)
-
-    @expose("/progress/<token>")
-    def progress(self, token):
-        from flask import jsonify
-
-        if not token.isalnum():
-            abort(400)
-        path = _imports_dir() / f"{token}.progress"
-        done, total = (int(x) for x in path.read_text().split()) if path.exists() else (0, 0)
-        return jsonify(done=done, total=total)

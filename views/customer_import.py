@@ -1,0 +1,129 @@
+"""/admin/customer-import/: template, export, upload with a check (errors first: a summary per
+column, then the rows), import with progress. Thin: reading, checking and writing are
+services.customer_import; the run is one transaction."""
+import os
+import uuid
+from pathlib import Path
+
+from flask import Response, abort, current_app, jsonify, request
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from models import Customer, db
+from services import DomainError, visibility
+from services import customer_import as ci
+from services import register_config as rc
+from services.settings import load_settings
+from views.base import SecureBaseView
+
+ROWS_SHOWN = 500  # rows with errors listed on the page; the summary counts them all
+
+
+def _imports_dir() -> Path:
+    path = Path(current_app.config["FILES_DIR"]) / "imports"
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+class CustomerImportView(SecureBaseView):
+    right_area = "customer"
+    view_rights = ("create", "export")
+
+    def _xlsx(self, data: bytes, name: str):
+        return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    def _page(self, status: int = 200, **kwargs):
+        return self.render("admin/customer_import.html", **{"results": None, "error": None, **kwargs}), status
+
+    @expose("/")
+    def index(self):
+        return self._page()
+
+    @expose("/template/<kind>")
+    def template(self, kind):
+        if kind not in rc.KINDS:
+            abort(404)
+        return self._xlsx(ci.write_workbook(db.session, rc.current(db.session), (kind,), with_data=False),
+                          f"customers-{kind}-template.xlsx")
+
+    @expose("/export/<kind>")
+    def export(self, kind):
+        if not self.has("export"):
+            abort(403)
+        kinds = rc.KINDS if kind == "all" else (kind,) if kind in rc.KINDS else abort(404)
+        return self._xlsx(ci.write_workbook(db.session, rc.current(db.session), kinds,
+                                            where=visibility.clause(current_user, Customer)),
+                          f"customers-{kind}.xlsx")
+
+    @expose("/upload", methods=["POST"])
+    def upload(self):
+        if not self.has("create"):
+            abort(403)
+        upload = request.files.get("file")
+        kind = request.form.get("kind") if request.form.get("kind") in rc.KINDS else None
+        update = "update" in request.form
+        if upload is None or not upload.filename:
+            return self._page(400, error=_("Choose a file."))
+        if (request.content_length or 0) > ci.MAX_BYTES + 64 * 1024:
+            return self._page(400, error=_("The file is larger than 10 MB."))
+        data = upload.read(ci.MAX_BYTES + 1)
+        config = rc.current(db.session)
+        try:
+            rows = ci.read_file(upload.filename, data, kind, config)
+        except DomainError as exc:
+            return self._page(400, error=exc.message)
+        results = ci.check_rows(db.session, config, load_settings(db.session), rows, update, kind)
+        token = uuid.uuid4().hex
+        suffix = ".csv" if upload.filename.lower().endswith(".csv") else ".xlsx"
+        (_imports_dir() / f"{token}{suffix}").write_bytes(data)
+        bad = [r for r in results if not r.ok]
+        return self._page(results=results, bad=bad[:ROWS_SHOWN], bad_count=len(bad),
+                          summary=ci.error_summary(config, bad), labels=ci.column_labels(config),
+                          columns=list(dict.fromkeys(k for r in results for k in r.values)),
+                          unknown=rows.unknown, examples=rows.examples, sheet_names=ci.sheet_names(),
+                          token=token, suffix=suffix, kind=kind or "", update=update,
+                          sample=[r for r in results if r.ok][:50])
+
+    @expose("/run", methods=["POST"])
+    def run(self):
+        if not self.has("create"):
+            abort(403)
+        token = request.form.get("token", "")
+        suffix = request.form.get("suffix", ".xlsx")
+        if not token.isalnum() or suffix not in (".xlsx", ".csv"):
+            abort(400)
+        update = request.form.get("update") == "1"
+        if update and not self.has("edit"):
+            abort(403)
+        valid_only = request.form.get("mode") == "valid"
+        path = _imports_dir() / f"{token}{suffix}"
+        if not path.exists():
+            return jsonify(error=_("The uploaded file is gone; upload it again.")), 400
+        progress_file = _imports_dir() / f"{token}.progress"
+
+        def progress(done, total):
+            # the page polls this file (any worker can read it)
+            progress_file.write_text(f"{done} {total}")
+
+        kind = request.form.get("kind") or None
+        try:
+            counts, _results = ci.import_file(
+                db.session, rc.current(db.session), load_settings(db.session), path.name, path.read_bytes(),
+                update=update, valid_only=valid_only, default_kind=kind, progress=progress)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            return jsonify(error=exc.message), 400
+        path.unlink(missing_ok=True)
+        progress_file.unlink(missing_ok=True)
+        return jsonify(counts)
+
+    @expose("/progress/<token>")
+    def progress(self, token):
+        if not token.isalnum():
+            abort(400)
+        path = _imports_dir() / f"{token}.progress"
+        done, total = (int(x) for x in path.read_text().split()) if path.exists() else (0, 0)
+        return jsonify(done=done, total=total)
