@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import itertools
 
 from flask import render_template
 from flask_babel import force_locale
@@ -51,8 +52,22 @@ def booking_pdf(booking: Booking, doc: str, settings: dict, now: dt.datetime) ->
     return _pdf(html)
 
 
-def logbook_pdf(rows: list[Booking], settings: dict, now: dt.datetime) -> bytes:
-    html = render_template("reports/booking_logbook.html", rows=rows, settings=settings, now=now, status_of=status_of)
+def logbook_groups(rows: list[Booking], key) -> list[dict]:
+    """The rows (ordered by group) cut into their groups: name, rows, number and km driven."""
+    groups = []
+    for name, members in itertools.groupby(rows, key=key):
+        members = list(members)
+        km = sum(b.return_odometer - b.issue_odometer for b in members
+                 if b.return_odometer is not None and b.issue_odometer is not None)
+        groups.append({"name": name or "–", "rows": members, "km": km})
+    return groups
+
+
+def logbook_pdf(rows: list[Booking], key, grouping: str, settings: dict, now: dt.datetime) -> bytes:
+    """The logbook as the screen groups it: a heading row per vehicle (or plate) with its
+    number of bookings and km driven, its bookings under it."""
+    html = render_template("reports/booking_logbook.html", groups=logbook_groups(rows, key), grouping=grouping,
+                           total=len(rows), settings=settings, now=now, status_of=status_of)
     return _pdf(html)
 
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -441,6 +441,18 @@ def template_values(session: Session, template: Booking, settings: dict, now: dt
     if template.vehicle_id is not None:
         values["vehicle"] = session.get(Vehicle, template.vehicle_id, populate_existing=True)
     return values
+
+
+def logbook_grouping(group: str):
+    """The logbook's grouping (003: by vehicle, or by registration / trade plate): the SQL
+    expression its rows are ordered by (the query joins Vehicle and TradePlate) and the
+    function that names a row's group. Ordered in the database, so a page of the logbook is
+    a slice of the whole and a group runs on over the page break."""
+    if group == "plate":
+        return (func.coalesce(TradePlate.number, Vehicle.registration_number, ""),
+                lambda b: b.trade_plate.number if b.trade_plate else (b.vehicle.registration_number if b.vehicle else ""))
+    return (func.coalesce(Vehicle.registration_number, TradePlate.number, ""),
+            lambda b: str(b.vehicle) if b.vehicle else str(b.trade_plate or ""))
 
 
 # --- issue and return -------------------------------------------------------------------

@@ -13,8 +13,8 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from models import (
     BOOKING_KINDS,
@@ -45,6 +45,7 @@ BOOKINGS = _l("Bookings")
 MANAGER_LABELS = {"loaner": _l("Loaner manager"), "rental": _l("Rental manager"),
                   "test_drive": _l("Test-drive manager")}
 DRIVER_TYPE_LABELS = {"customer": _l("Customer"), "contact": _l("Contact"), "free": _l("Free input")}
+LOGBOOK_GROUP_LABELS = {"vehicle": _l("Group by vehicle"), "plate": _l("Group by registration / trade plate")}
 PRINTS = {"confirmation": _l("Booking confirmation"), "contract": _l("Contract"),
           "return": _l("Return confirmation"), "certificate": _l("Test-drive certificate")}
 DT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -857,17 +858,26 @@ class BookingLogbookView(SecureBaseView):
                     date_to=args.get("to", ""), issued_by=args.get("issued_by", ""), returned_by=args.get("returned_by", ""),
                     open_only=args.get("open") == "1", group=args.get("group", "vehicle"))
 
-    FILTER_ARGS = ("kind", "q", "from", "to", "issued_by", "returned_by", "open", "group")
+    FILTER_ARGS = ("kind", "q", "from", "to", "issued_by", "returned_by", "open", "group", "per_page")
 
     def filter_args(self) -> dict[str, list[str]]:
         """The filters of the request (every chosen kind), for links that keep them: only the
         filter fields, so a link's own arguments ("selected", "fmt") are never given twice."""
         return {k: request.args.getlist(k) for k in self.FILTER_ARGS if k in request.args}
 
-    def rows(self, f: dict) -> list[Booking]:
+    PAGE_SIZES = (20, 50, 100)
+    EXPORT_LIMIT = 2000
+
+    def query(self, f: dict):
+        """The logbook's bookings under the filters ``f``, ordered by group, newest first;
+        with the function that names a row's group."""
+        order, key = rules.logbook_grouping(f["group"])
         query = (select(Booking).where(Booking.kind.in_(f["kinds"]), visibility.clause(current_user, Booking))
-                 .options(joinedload(Booking.vehicle), joinedload(Booking.trade_plate), joinedload(Booking.issued_by),
-                          joinedload(Booking.returned_by), joinedload(Booking.billing), joinedload(Booking.advisor)))
+                 .outerjoin(Vehicle, Booking.vehicle_id == Vehicle.id)
+                 .outerjoin(TradePlate, Booking.trade_plate_id == TradePlate.id)
+                 .options(contains_eager(Booking.vehicle), contains_eager(Booking.trade_plate),
+                          joinedload(Booking.issued_by), joinedload(Booking.returned_by), joinedload(Booking.billing),
+                          joinedload(Booking.advisor)))
         condition = search.search_condition(db.engine.dialect.name, Booking, f["q"])
         if condition is not None:
             dialect, reg = db.engine.dialect.name, search.fold(search.registration_term(f["q"]))
@@ -887,15 +897,30 @@ class BookingLogbookView(SecureBaseView):
             query = query.where(Booking.returned_by_id == int(f["returned_by"]))
         if f["open_only"]:
             query = query.where(Booking.issued_at.is_not(None), Booking.returned_at.is_(None))
-        rows = db.session.scalars(query.order_by(Booking.start_at.desc()).limit(2000)).unique().all()
-        key = (lambda b: (b.trade_plate.number if b.trade_plate else (b.vehicle.registration_number if b.vehicle else ""))) \
-            if f["group"] == "plate" else (lambda b: str(b.vehicle) if b.vehicle else str(b.trade_plate or ""))
-        return sorted(rows, key=lambda b: (key(b), -b.start_at.timestamp())), key
+        return query.order_by(order, Booking.start_at.desc(), Booking.id.desc()), key
+
+    def page(self, f: dict) -> dict:
+        """One page of the logbook (``page``, ``per_page`` of the request)."""
+        query, key = self.query(f)
+        args = request.args
+        per_page = int(args["per_page"]) if args.get("per_page", "").isdigit() and int(args["per_page"]) in \
+            self.PAGE_SIZES else 50
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        pages = max(1, -(-total // per_page))
+        number = min(max(int(args["page"]) if args.get("page", "").isdigit() else 1, 1), pages)
+        rows = db.session.scalars(query.limit(per_page).offset((number - 1) * per_page)).unique().all()
+        return dict(rows=rows, group_key=key, page=number, pages=pages, per_page=per_page, total=total,
+                    first=(number - 1) * per_page + 1 if total else 0, last=(number - 1) * per_page + len(rows))
+
+    def rows(self, f: dict) -> tuple[list[Booking], object]:
+        """Every row the filters give (downloads), up to EXPORT_LIMIT."""
+        query, key = self.query(f)
+        return db.session.scalars(query.limit(self.EXPORT_LIMIT)).unique().all(), key
 
     @expose("/")
     def index(self):
         f = self._filters()
-        rows, key = self.rows(f)
+        paged = self.page(f)
         now = rules.wall_clock_now()
         selected = _visible(_get(Booking, request.args.get("selected")))
         if selected is not None and selected.kind not in f["kinds"]:
@@ -904,20 +929,21 @@ class BookingLogbookView(SecureBaseView):
         settings = load_settings(db.session)
         for v in views.values():
             v.settings_cache = settings
-        return self.render("bookings/logbook.html", f=f, rows=rows, group_key=key, now=now, selected=selected,
+        return self.render("bookings/logbook.html", f=f, now=now, selected=selected,
                            kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, allowed_kinds=self.kinds(),
                            users=db.session.scalars(select(User).order_by(User.full_name)).all(), views=views,
-                           filter_args=self.filter_args())
+                           filter_args=self.filter_args(), page_sizes=self.PAGE_SIZES, **paged)
 
     @expose("/export.<fmt>")
     def export(self, fmt):
         f = self._filters()
-        rows, _key = self.rows(f)
+        rows, key = self.rows(f)
         now = rules.wall_clock_now()
         from reports import bookings as printer
 
         if fmt == "pdf":
-            pdf = printer.logbook_pdf(rows, load_settings(db.session), now)
+            pdf = printer.logbook_pdf(rows, key, LOGBOOK_GROUP_LABELS.get(f["group"], LOGBOOK_GROUP_LABELS["vehicle"]),
+                                      load_settings(db.session), now)
             return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name="logbook.pdf")
         if fmt == "xlsx":
             data = printer.logbook_xlsx(rows, now)

@@ -78,3 +78,38 @@ def test_new_from_template_opens_the_filled_form(page, live_app, cal):
     page.wait_for_url(f"**/admin/bookings/loaner/new?template={cal['short']}")
     expect(page.locator("#template-note")).to_contain_text(cal["short_number"])
     assert count_bookings(live_app) == before + 1
+
+
+def test_logbook_is_paged(page, live_app, cal):
+    """The logbook shows a page at a time (here 20 of 25 rows), grouped by vehicle; the
+    pager keeps the filters and the next page goes on with the group it broke off."""
+    with live_app.app_context():
+        from models import Customer, User
+        customer = db.session.scalar(db.select(Customer).where(Customer.customer_number == "5001"))
+        advisor = db.session.scalar(db.select(User).where(User.username == "advisor"))
+        vehicles = [db.session.get(Vehicle, cal["v1"]), db.session.get(Vehicle, cal["v2"])]
+        for i in range(22):
+            start = at(cal["monday"] + dt.timedelta(days=7 + i // 4), 8 + 2 * (i % 4))
+            rules.create_booking(db.session, "loaner", customer, {"start_at": start, "end_at": start + dt.timedelta(hours=1),
+                                 "vehicle": vehicles[i % 2]}, advisor, SETTINGS, rules.wall_clock_now())
+        db.session.commit()
+    login(page)
+    page.goto("/admin/bookings/logbook/")
+    page.check("#kind-loaner")
+    page.select_option("#logbook-per-page", "20")
+    page.click("#logbook-refresh")
+    expect(page.locator("tr.logbook-row")).to_have_count(20)
+    expect(page.locator("#logbook-range")).to_contain_text("1–20 av 25")
+    expect(page.locator("tr.logbook-group").first).to_contain_text("ABC123")
+    shot(page, "bookings-logbook-paged")
+    first_page = page.locator("tr.logbook-row").evaluate_all("rows => rows.map(r => r.dataset.number)")
+    page.click("#logbook-next")
+    expect(page.locator("tr.logbook-row")).to_have_count(5)
+    expect(page.locator("#logbook-range")).to_contain_text("21–25 av 25")
+    expect(page.locator("tr.logbook-group")).to_have_count(1)
+    expect(page.locator("tr.logbook-group")).to_contain_text("DEF456")
+    second_page = page.locator("tr.logbook-row").evaluate_all("rows => rows.map(r => r.dataset.number)")
+    assert not set(first_page) & set(second_page)
+    assert page.is_checked("#kind-loaner") and page.input_value("#logbook-per-page") == "20"
+    page.click("#logbook-prev")
+    expect(page.locator("tr.logbook-row")).to_have_count(20)

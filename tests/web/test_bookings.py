@@ -521,3 +521,71 @@ def test_return_save_and_new_opens_the_filled_form(app, client, auth, setup):
     with app.app_context():
         assert db.session.query(Booking).count() == count
         assert db.session.get(Booking, setup["issued"]).returned_at is not None
+
+
+# --- issue 10 item 10: the logbook is paged; its PDF shows the grouping --------------------------
+
+@pytest.fixture
+def many(app, setup):
+    """24 more loaner bookings, alternating ABC123 and DEF456 (26 loaners with setup's two)."""
+    with app.app_context():
+        from models import Customer, User
+        customer, advisor = db.session.get(Customer, setup["customer"]), db.session.scalar(
+            db.select(User).where(User.username == "advisor"))
+        vehicles = [db.session.get(Vehicle, setup["v1"]), db.session.get(Vehicle, setup["v2"])]
+        for i in range(24):
+            rules.create_booking(db.session, "loaner", customer,
+                                 {"start_at": future(40 + 3 * i), "end_at": future(41 + 3 * i), "vehicle": vehicles[i % 2]},
+                                 advisor, SETTINGS, rules.wall_clock_now())
+        db.session.commit()
+        rows = db.session.scalars(db.select(Booking).where(Booking.kind == "loaner")).all()
+        order = sorted(rows, key=lambda b: (b.vehicle.registration_number, -b.start_at.timestamp(), -b.id))
+        return [(b.number, b.vehicle.registration_number) for b in order]
+
+
+def test_logbook_is_paged_in_group_order(app, client, auth, many):
+    login_with(app, client, auth, rights_for("loaner"))
+    first = client.get("/admin/bookings/logbook/?kind=loaner&per_page=20").get_data(as_text=True)
+    second = client.get("/admin/bookings/logbook/?kind=loaner&per_page=20&page=2").get_data(as_text=True)
+    numbers = lambda html: re.findall(r'data-number="(\d+)"', html)  # noqa: E731
+    groups = lambda html: re.findall(r'<tr class="table-secondary logbook-group"><th[^>]*>(\w+)', html)  # noqa: E731
+    assert numbers(first) == [n for n, _r in many[:20]]
+    assert numbers(second) == [n for n, _r in many[20:]]
+    assert groups(first) == ["ABC123", "DEF456"]
+    # the page starts with the heading of the group it continues
+    assert groups(second) == ["DEF456"]
+    assert len(many) == 26 and "1–20 of 26" in first and "21–26 of 26" in second
+    # the links keep the filters; a page past the end shows the last one
+    assert re.search(r'id="logbook-next" href="[^"]*page=2[^"]*"', first)
+    assert "kind=loaner" in re.search(r'id="logbook-next" href="([^"]*)"', first).group(1)
+    past = client.get("/admin/bookings/logbook/?kind=loaner&per_page=20&page=9").get_data(as_text=True)
+    assert numbers(past) == numbers(second)
+    # an unknown page size falls back to 50: all on one page
+    assert len(numbers(client.get("/admin/bookings/logbook/?kind=loaner&per_page=7").get_data(as_text=True))) == 26
+
+
+def test_logbook_pdf_shows_the_grouping(app, client, auth, many):
+    import io
+
+    from pypdf import PdfReader
+
+    login_with(app, client, auth, rights_for("loaner"))
+    pdf = client.get("/admin/bookings/logbook/export.pdf?kind=loaner")
+    assert pdf.status_code == 200
+    from tests.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "logbook-grouped.pdf").write_bytes(pdf.data)  # to look at
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    heads = [text.index("ABC123 V60"), text.index("DEF456 XC40")]
+    assert heads[0] < heads[1]
+    per_group = {"ABC123": 0, "DEF456": 0}
+    for number, registration in many:
+        where = text.index(number)
+        assert (where > heads[1]) == (registration == "DEF456"), number
+        per_group[registration] += 1
+    assert f"{per_group['ABC123']} bookings · 0 km" in text and f"{per_group['DEF456']} bookings · 0 km" in text
+    assert "Group by vehicle" in text
+    by_plate = client.get("/admin/bookings/logbook/export.pdf?kind=loaner&group=plate")
+    plate_text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(by_plate.data)).pages)
+    assert "Group by registration / trade plate" in plate_text
