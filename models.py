@@ -889,6 +889,8 @@ class CustomField(db.Model, Audited):
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     tab: Mapped[str | None] = mapped_column(String(40))  # key of a custom tab of the card
+    # the customer kinds (company, private) a customer field is for; None: every kind
+    kinds: Mapped[list | None] = mapped_column(JSON)
 
     __table_args__ = (
         UniqueConstraint("entity", "key", name="uq_custom_field_entity_key"),

@@ -140,7 +140,7 @@ EXAMPLE = {
 def layout(config: rc.RegisterConfig, kind: str) -> list[str]:
     """The columns of the template and export of one customer kind."""
     cols = [c for c, key in BASE_COLUMNS if key is None or config.active("customer", kind, key)]
-    return cols + [f.name for f in config.fields_of("customer")]
+    return cols + [f.name for f in config.fields_for("customer", kind)]
 
 
 def _language() -> str:
@@ -579,8 +579,8 @@ def check_rows(session: Session, config: rc.RegisterConfig, settings: dict, rows
                 err.append((key, _("%(f)s is required.", f=rc.field_label(key))))
         typed = {}
         for f in custom:
-            if not given(f.name):
-                continue
+            if not given(f.name) or not f.applies_to(kind):
+                continue  # not in the file, or a field for the other customer kind (FieldDef.kinds)
             try:
                 typed[f.name] = parse_custom(f, v.get(f.name))
             except DomainError as exc:

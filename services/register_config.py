@@ -141,6 +141,12 @@ class FieldDef:
     position: int
     active: bool
     tab: str | None
+    kinds: tuple[str, ...] | None = None  # customer kinds it is for; None: every kind
+
+    def applies_to(self, kind: str | None) -> bool:
+        """Is the field on the form and card of a customer of ``kind`` (contacts and vehicles:
+        always)."""
+        return self.kinds is None or self.entity != "customer" or kind in self.kinds
 
     @property
     def name(self) -> str:
@@ -183,6 +189,10 @@ class RegisterConfig:
 
     def fields_of(self, entity: str, include_removed: bool = False) -> list[FieldDef]:
         return [f for f in self.custom_fields if f.entity == entity and (f.active or include_removed)]
+
+    def fields_for(self, entity: str, kind: str | None) -> list[FieldDef]:
+        """The active custom fields of a record of customer kind ``kind``."""
+        return [f for f in self.fields_of(entity) if f.applies_to(kind)]
 
     def field_by_name(self, entity: str, name: str) -> FieldDef | None:
         return next((f for f in self.fields_of(entity) if f.name == name), None)
@@ -244,7 +254,7 @@ def load(session: Session, token: str = "") -> RegisterConfig:
         FieldDef(id=f.id, entity=f.entity, key=f.key, field_type=f.field_type,
                  labels={"sv": f.label_sv, "de": f.label_de, "en": f.label_en},
                  choices=tuple(f.choices or ()), required=f.required, position=f.position,
-                 active=f.active, tab=f.tab)
+                 active=f.active, tab=f.tab, kinds=tuple(f.kinds) if f.kinds else None)
         for f in session.scalars(select(CustomField).order_by(CustomField.position, CustomField.id))
     )
     stored = {s.key: s.value for s in session.scalars(select(Setting).where(Setting.key.like("lowcode.%")))}
@@ -362,16 +372,41 @@ def validate_custom_field(session: Session, entity: str, key: str, field_type: s
     return cleaned
 
 
+def _clean_kinds(entity: str, kinds) -> list[str] | None:
+    """The customer kinds a field is for: None for every kind (and for contacts and vehicles)."""
+    if entity != "customer" or kinds is None:
+        return None
+    kinds = [k for k in KINDS if k in set(kinds)]
+    if not kinds:
+        raise DomainError(_("Choose at least one customer kind the field is for."), "kinds")
+    return None if len(kinds) == len(KINDS) else kinds
+
+
+def _clean_tab(tab: str | None) -> str | None:
+    tab = (tab or "").strip() or None
+    if tab is not None and tab in BUILTIN_TABS:
+        raise DomainError(_("%(t)s is the key of a built-in tab; choose another name.", t=tab), "tab")
+    if tab is not None and len(tab) > 40:
+        raise DomainError(_("A tab name has at most 40 characters."), "tab")
+    return tab
+
+
 def save_custom_field(session: Session, entity: str, key: str, field_type: str, label_sv: str,
                       label_de: str = "", label_en: str = "", choices: list[str] | None = None,
                       required: bool = False, position: int = 0, tab: str | None = None,
-                      field_id: int | None = None) -> CustomField:
-    key = (key or "").strip().lower()
-    cleaned = validate_custom_field(session, entity, key, field_type, label_sv, choices, required, field_id)
+                      field_id: int | None = None, kinds: list[str] | None = None) -> CustomField:
+    """Add a custom field, or (``field_id``) edit one: its register and key stay what they
+    are (stored values and list columns refer to them)."""
     if field_id:
         cf = session.get(CustomField, field_id)
         if cf is None:
             raise DomainError(_("The custom field no longer exists."))
+        entity, key = cf.entity, cf.key
+    key = (key or "").strip().lower()
+    cleaned = validate_custom_field(session, entity, key, field_type, label_sv, choices, required, field_id)
+    kinds = _clean_kinds(entity, kinds)
+    tab = _clean_tab(tab)
+    if field_id:
         if cf.field_type != field_type and session.scalar(
                 select(CustomFieldValue.id).where(CustomFieldValue.field_id == cf.id).limit(1)):
             raise DomainError(_("The type cannot change while values are stored; purge the field first."),
@@ -382,8 +417,33 @@ def save_custom_field(session: Session, entity: str, key: str, field_type: str, 
     cf.key, cf.field_type, cf.label_sv = key, field_type, label_sv.strip()
     cf.label_de, cf.label_en = (label_de or "").strip(), (label_en or "").strip()
     cf.choices, cf.required, cf.position, cf.tab, cf.active = cleaned or None, required, position, tab or None, True
+    cf.kinds = kinds
     bump(session)
     return cf
+
+
+def save_layout(session: Session, entity: str, groups: list[tuple[str | None, list[int]]]) -> None:
+    """The form layout dragged on the settings page: ``groups`` in order, each (its tab, None
+    for "Additional information"; the field ids in order). Positions are renumbered 10, 20, ...
+    A field of the register that is missing keeps its place after the placed ones."""
+    fields = {cf.id: cf for cf in session.scalars(select(CustomField).where(CustomField.entity == entity))}
+    seen: set[int] = set()
+    position = 0
+    for tab, ids in groups:
+        tab = _clean_tab(tab)
+        for field_id in ids:
+            cf = fields.get(field_id)
+            if cf is None:
+                raise DomainError(_("The custom field no longer exists."), "layout")
+            if field_id in seen:
+                raise DomainError(_("A field may be placed only once."), "layout")
+            seen.add(field_id)
+            position += 10
+            cf.position, cf.tab = position, tab
+    for cf in sorted((f for f in fields.values() if f.id not in seen), key=lambda f: (f.position, f.id)):
+        position += 10
+        cf.position = position
+    bump(session)
 
 
 def remove_custom_field(session: Session, field_id: int) -> None:

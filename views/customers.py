@@ -1,7 +1,7 @@
 """Customer register (kundregister) at /admin/customer/."""
 import threading
-
 import uuid
+from dataclasses import replace
 
 from flask import abort, current_app, flash, has_request_context, redirect, request, send_file, url_for
 from markupsafe import Markup
@@ -105,7 +105,9 @@ def cf_label(f: register_config.FieldDef):
 
 def custom_form_field(f: register_config.FieldDef):
     """The WTForms field of a custom field; WTForms checks the type, the service the rest."""
-    validators = [InputRequired()] if f.required and f.field_type not in ("bool", "multi_choice") else [Optional()]
+    # a field for one customer kind is required only for that kind: the service checks it
+    validators = ([InputRequired()] if f.required and f.kinds is None and f.field_type not in ("bool", "multi_choice")
+                  else [Optional()])
     label = cf_label(f)
     if f.field_type == "long_text":
         return TextAreaField(label, validators=validators)
@@ -122,6 +124,28 @@ def custom_form_field(f: register_config.FieldDef):
     if f.field_type == "multi_choice":
         return SelectMultipleField(label, choices=[(c, c) for c in f.choices], validators=[Optional()])
     return StringField(label, validators=validators)
+
+
+def custom_values_typed(cfg, customer: Customer, form, is_created: bool) -> dict:
+    """The custom values of the customer form, typed (services.register_config.parse_value).
+    A field not for the customer's kind is not written; a value typed into it is refused next
+    to it (it never vanishes silently), a stored one stays."""
+    typed, stored = {}, None
+    for f in cfg.fields_of("customer"):
+        if f.name not in form:
+            continue
+        if f.applies_to(customer.kind):
+            typed[f.name] = register_config.parse_value(f, form[f.name].data)
+            continue
+        value = register_config.parse_value(replace(f, required=False), form[f.name].data)
+        if stored is None:
+            stored = {} if is_created else register_config.values_of(
+                db.session, cfg, "customer", [customer.id]).get(customer.id, {})
+        if value not in (None, [], False, "") and value != stored.get(f.name):
+            raise DomainError(_("This field is not used for a private person: clear it, or choose Company.")
+                              if customer.kind == "private" else
+                              _("This field is not used for a company: clear it, or choose Private person."), f.name)
+    return typed
 
 
 class CustomFieldFilter(BaseSQLAFilter):
@@ -253,7 +277,7 @@ def form_rules_for(fields: set[str], custom: list[register_config.FieldDef]) -> 
     loose = [f.name for f in custom if not f.tab]
     if loose:
         out.append(rules.FieldSet(loose, _l("Additional information")))
-    for tab in sorted({f.tab for f in custom if f.tab}):
+    for tab in dict.fromkeys(f.tab for f in custom if f.tab):  # in the order of the layout (positions)
         out.append(rules.FieldSet([f.name for f in custom if f.tab == tab], tab))
     out += [HiddenRule("form_nonce"), HiddenRule("edit_version")]
     return out
@@ -603,8 +627,7 @@ class CustomerView(SecureModelView):
             if f"{kind}_street" in form and cfg.active("customer", model.kind, f"{kind}_address"):
                 customer_rules.set_address(model, kind, *(getattr(form, f"{kind}_{f}").data for f in ADDRESS_FIELDS))
         check_required(cfg, model, {n: form[n].data for n in form.data if n in form})
-        typed = {f.name: register_config.parse_value(f, form[f.name].data)
-                 for f in cfg.fields_of("customer") if f.name in form}
+        typed = custom_values_typed(cfg, model, form, is_created)
         if self.has("assign") and "assigned_technicians" in form and cfg.active(
                 "customer", model.kind, "assigned_technicians"):
             db.session.flush()
@@ -744,6 +767,7 @@ class CustomerView(SecureModelView):
                 name: cfg.customer_kinds_of(key)
                 for key, names in register_config.CUSTOMER_FIELDS.items() for name in names
                 if len(cfg.customer_kinds_of(key)) == 1}
+            kwargs["field_kinds"].update({f.name: list(f.kinds) for f in cfg.fields_of("customer") if f.kinds})
         if template == self.list_template:
             # each row's links are these with its id put in: one url_for per page, not two per row
             kwargs["row_urls"] = {name: self.get_url(f".{name}_view", id="ROWID", url=kwargs.get("return_url"))
@@ -754,7 +778,7 @@ class CustomerView(SecureModelView):
             kwargs["upload_accept"] = customer_files.ACCEPT
             values = register_config.values_of(db.session, cfg, "customer", [customer.id]).get(customer.id, {})
             kwargs["custom_values"] = [(f, register_config.display(f, values.get(f.name)))
-                                       for f in cfg.fields_of("customer")]
+                                       for f in cfg.fields_for("customer", customer.kind)]
             kwargs["card_tabs"] = register_config.card_tabs(cfg)
             kwargs["contact_fields"] = cfg.fields_of("contact")
             contact_values = register_config.values_of(db.session, cfg, "contact", [p.id for p in customer.contacts])

@@ -19,6 +19,7 @@ TYPE_LABELS = {
     "text": _l("Text"), "long_text": _l("Long text"), "number": _l("Whole number"), "decimal": _l("Decimal number"),
     "date": _l("Date"), "bool": _l("Yes/no"), "choice": _l("Choice list"), "multi_choice": _l("Multiple choice"),
 }
+KIND_LABELS = {"company": _l("Company"), "private": _l("Private person")}
 ENTITY_LABELS = {"customer": _l("Customers"), "contact": _l("Contacts"), "vehicle": _l("Vehicles")}
 MODULE_LABELS = rc.MODULE_LABELS
 TYPE_NAMES = rc.CUSTOMER_TYPE_LABELS
@@ -59,6 +60,11 @@ class RegisterSettingsView(SecureBaseView):
         columns = chosen + [c for c in cfg.available_list_columns() if c not in chosen]
         tab_labels = dict(TAB_NAMES)
         tabs = rc.settings_tabs(cfg)
+        # the form layout to drag: per register, "Additional information" (no tab) then each tab
+        layouts: dict[str, dict] = {}
+        for cf in all_fields:
+            if cf.active:
+                layouts.setdefault(cf.entity, {None: []}).setdefault(cf.tab, []).append(cf)
         if posted is not None and section == "columns":
             order = [c for c in posted.get("order", "").split(",") if c in columns]
             columns = order + [c for c in columns if c not in order]
@@ -77,11 +83,15 @@ class RegisterSettingsView(SecureBaseView):
             field_types=CUSTOM_FIELD_TYPES, entities=CUSTOM_FIELD_ENTITIES,
             columns=columns, chosen_columns=set(chosen), column_labels=column_labels,
             tabs=tabs, tab_labels=tab_labels, modules=rc.CUSTOMER_TYPE_MODULES, module_labels=MODULE_LABELS,
-            type_names=TYPE_NAMES, customer_types=rc.CUSTOMER_TYPES, posted=posted, **kwargs), status
+            type_names=TYPE_NAMES, customer_types=rc.CUSTOMER_TYPES, posted=posted, layouts=layouts,
+            kind_labels=KIND_LABELS, **kwargs), status
 
     @expose("/")
     def index(self):
         section = request.args.get("section", "fields")
+        if section == "custom" and request.args.get("edit", "").isdigit():
+            cf = db.session.get(CustomField, int(request.args["edit"])) or abort(404)
+            return self._render("custom", posted=_field_form_values(cf))
         return self._render(section if section in dict(SECTIONS) else "fields")
 
     # --- built-in fields ------------------------------------------------------------------
@@ -120,11 +130,33 @@ class RegisterSettingsView(SecureBaseView):
                 db.session, form.get("entity", "customer"), form.get("key", ""), form.get("field_type", ""),
                 form.get("label_sv", ""), form.get("label_de", ""), form.get("label_en", ""),
                 [c for c in form.get("choices", "").splitlines()], "required" in form, position,
-                form.get("tab", "").strip() or None, field_id)
+                form.get("tab", "").strip() or None, field_id,
+                # the form marks that it showed the kind boxes: both unticked is then refused
+                kinds=form.getlist("kinds") if "kinds_shown" in form else None)
         except DomainError as exc:
             db.session.rollback()
             return self._render("custom", {exc.field or "custom": exc.message}, 400, posted=form)
         return self._done("custom", _("Custom field saved."))
+
+    @expose("/custom/layout", methods=["POST"])
+    def save_layout(self):
+        """The custom fields dragged into their groups (static/js/lowcode.js sends the layout)."""
+        import json
+
+        entity = request.form.get("entity", "customer")
+        try:
+            raw = json.loads(request.form.get("layout") or "[]")
+            groups = [(g.get("tab") or None, [int(i) for i in g.get("ids", [])]) for g in raw]
+        except (ValueError, TypeError, AttributeError):
+            groups = None
+        try:
+            if entity not in CUSTOM_FIELD_ENTITIES or groups is None:
+                raise DomainError(_("The layout could not be read; reload the page and try again."), "layout")
+            rc.save_layout(db.session, entity, groups)
+        except DomainError as exc:
+            db.session.rollback()
+            return self._render("custom", {"layout": exc.message}, 400)
+        return self._done("custom", _("Form layout saved."))
 
     @expose("/custom/<int:field_id>/remove", methods=["POST"])
     def remove_custom(self, field_id):
@@ -182,6 +214,14 @@ class RegisterSettingsView(SecureBaseView):
             db.session.rollback()
             return self._render("types", {"types": exc.message, "module": exc.field}, 400, posted=request.form)
         return self._done("types", _("Customer types saved."))
+
+
+def _field_form_values(cf: CustomField) -> dict:
+    """The custom field form filled with a stored field (editing it)."""
+    return {"field_id": str(cf.id), "entity": cf.entity, "key": cf.key, "field_type": cf.field_type,
+            "label_sv": cf.label_sv, "label_de": cf.label_de or "", "label_en": cf.label_en or "",
+            "choices": "\n".join(cf.choices or []), "required": "on" if cf.required else None,
+            "position": str(cf.position), "tab": cf.tab or "", "kinds": list(cf.kinds or rc.KINDS)}
 
 
 class MyColumnsView(SecureBaseView):

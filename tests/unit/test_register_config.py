@@ -191,3 +191,50 @@ def test_module_tabs_are_ordered_and_switched_off_like_the_others(session):
     tabs = rc.card_tabs(rc.current(session))
     assert tabs[0] == {"key": "orders", "main": True} and {"key": "invoices", "main": False} in tabs
     assert "quotes" not in [t["key"] for t in tabs]
+
+
+def test_a_custom_field_is_edited_after_creation(session):
+    cf = rc.save_custom_field(session, "customer", "fleet_size", "choice", "Flotta", choices=["1-5", "6+"])
+    session.commit()
+    edited = rc.save_custom_field(session, "vehicle", "renamed", "choice", "Flottstorlek", label_de="Flotte",
+                                  choices=["1-5", "6-20", "21+"], required=True, position=5, tab="Fordon",
+                                  field_id=cf.id, kinds=["company"])
+    session.commit()
+    assert edited.id == cf.id and (edited.entity, edited.key) == ("customer", "fleet_size")  # kept
+    f = rc.current(session).field_by_name("customer", "cf_fleet_size")
+    assert (f.label(), f.choices, f.required, f.position, f.tab, f.kinds) == (
+        "Flottstorlek", ("1-5", "6-20", "21+"), True, 5, "Fordon", ("company",))
+    assert f.applies_to("company") and not f.applies_to("private")
+    assert [x.name for x in rc.current(session).fields_for("customer", "private")] == []
+    # both kinds chosen means every kind; none is refused
+    rc.save_custom_field(session, "customer", "", "choice", "Flotta", choices=["1"], field_id=cf.id,
+                         kinds=["private", "company"])
+    assert session.get(CustomField, cf.id).kinds is None
+    with pytest.raises(DomainError) as exc:
+        rc.save_custom_field(session, "customer", "", "choice", "Flotta", choices=["1"], field_id=cf.id, kinds=[])
+    assert exc.value.field == "kinds"
+    with pytest.raises(DomainError) as exc:
+        rc.save_custom_field(session, "customer", "", "choice", "Flotta", choices=["1"], field_id=cf.id,
+                             tab="history")
+    assert exc.value.field == "tab"
+
+
+def test_the_dragged_layout_sets_positions_and_tabs(session):
+    a = rc.save_custom_field(session, "customer", "a_field", "text", "A")
+    b = rc.save_custom_field(session, "customer", "b_field", "text", "B")
+    c = rc.save_custom_field(session, "customer", "c_field", "text", "C", tab="Flotta")
+    d = rc.save_custom_field(session, "customer", "d_field", "text", "D")
+    session.flush()
+    rc.save_layout(session, "customer", [(None, [c.id, a.id]), ("Ny flik", [b.id])])
+    session.commit()
+    fields = rc.current(session).fields_of("customer")
+    assert [(f.key, f.tab) for f in fields] == [("c_field", None), ("a_field", None), ("b_field", "Ny flik"),
+                                                ("d_field", None)]  # d not placed: after the placed ones
+    with pytest.raises(DomainError):
+        rc.save_layout(session, "customer", [(None, [a.id, a.id])])
+    with pytest.raises(DomainError):
+        rc.save_layout(session, "customer", [(None, [999999])])
+    v = rc.save_custom_field(session, "vehicle", "v_field", "text", "V")
+    session.flush()
+    with pytest.raises(DomainError):  # a field of another register
+        rc.save_layout(session, "customer", [(None, [v.id])])

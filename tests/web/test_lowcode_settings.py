@@ -98,3 +98,64 @@ def test_module_tabs_are_ordered_and_switched_off_like_the_others(app, client, a
     assert 'class="tab-pane active" id="tab-bookings"' in card
     more = card[card.index('id="tab-more"'):]
     assert 'id="tab-link-invoices"' in more  # enabled, not in the main row
+
+
+def test_a_custom_field_is_edited_and_limited_to_one_kind(app, client, auth, admin_user):
+    auth.login()
+    assert post(client, auth, "custom", {"entity": "customer", "key": "fleet_size", "field_type": "number",
+                                         "label_sv": "Flotta", "kinds": ["company", "private"]},
+                "custom").status_code == 302
+    with app.app_context():
+        from models import CustomField
+        fid = db.session.scalar(select(CustomField.id))
+    page = client.get(f"{SETTINGS}?section=custom&edit={fid}").get_data(as_text=True)
+    assert 'id="custom-form-title">Ändra det egendefinierade fältet fleet_size<' in page
+    assert re.search(r'id="cf-key"[^>]*readonly', page) and re.search(r'id="cf-label-sv"[^>]*value="Flotta"', page)
+    # label, required, tab and kinds change; the key stays even when another is sent
+    response = post(client, auth, "custom", {"field_id": str(fid), "entity": "customer", "key": "other",
+                                             "field_type": "number", "label_sv": "Antal bilar", "required": "on",
+                                             "tab": "Flotta", "position": "3", "kinds": ["company"],
+                                             "kinds_shown": "1"}, "custom")
+    assert response.status_code == 302
+    with app.app_context():
+        cf = db.session.get(CustomField, fid)
+        assert (cf.key, cf.label_sv, cf.required, cf.tab, cf.kinds) == ("fleet_size", "Antal bilar", True,
+                                                                         "Flotta", ["company"])
+    response = post(client, auth, "custom", {"field_id": str(fid), "field_type": "number", "label_sv": "X",
+                                             "kinds_shown": "1"}, "custom")
+    assert response.status_code == 400 and 'id="error-kinds"' in response.get_data(as_text=True)
+    form = client.get("/admin/customer/new/").get_data(as_text=True)
+    assert '"cf_fleet_size": ["company"]' in form  # shown for companies only (customer_form_js.html)
+    # required for companies only: a private person is saved without it ...
+    response = create(client, auth, kind="private", org_number="", personal_number="19811218-9876",
+                      name="Anna Andersson")
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    # ... a company is not, and a value typed for a private person is refused, not dropped
+    response = create(client, auth, form_nonce="n2")
+    assert response.status_code == 200 and "Antal bilar är obligatoriskt" in response.get_data(as_text=True)
+    response = create(client, auth, form_nonce="n3", kind="private", org_number="", customer_number="",
+                      personal_number="19790101-0012", name="Bo Berg", cf_fleet_size="4")
+    assert response.status_code == 200
+    assert "Fältet används inte för privatpersoner" in response.get_data(as_text=True)
+    assert create(client, auth, form_nonce="n4", cf_fleet_size="4").status_code == 302
+
+
+def test_the_form_layout_is_saved_from_the_dragged_groups(app, client, auth, admin_user):
+    import json
+
+    auth.login()
+    for key in ("first", "second"):
+        post(client, auth, "custom", {"entity": "customer", "key": key, "field_type": "text", "label_sv": key,
+                                      "kinds": ["company", "private"]}, "custom")
+    with app.app_context():
+        from models import CustomField
+        ids = {cf.key: cf.id for cf in db.session.scalars(select(CustomField))}
+    page = client.get(f"{SETTINGS}?section=custom").get_data(as_text=True)
+    assert 'id="layout-customer"' in page and 'id="layout-field-customer-first"' in page
+    layout = [{"tab": None, "ids": [ids["second"]]}, {"tab": "Flotta", "ids": [ids["first"]]}]
+    response = post(client, auth, "custom/layout", {"entity": "customer", "layout": json.dumps(layout)}, "custom")
+    assert response.status_code == 302
+    form = client.get("/admin/customer/new/").get_data(as_text=True)
+    assert form.index('id="cf_second"') < re.search(r">\s*Flotta\s*<", form).start() < form.index('id="cf_first"')
+    bad = post(client, auth, "custom/layout", {"entity": "customer", "layout": "not json"}, "custom")
+    assert bad.status_code == 400 and 'id="layout-error"' in bad.get_data(as_text=True)
