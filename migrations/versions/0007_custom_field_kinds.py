@@ -1,8 +1,8 @@
 """custom fields for one customer kind (issue 10 item 8: a custom field can say which customer
 kinds it applies to)
 
-Revision ID: 0006_custom_field_kinds
-Revises: 0005_salesgaps
+Revision ID: 0007_custom_field_kinds
+Revises: 0006_search_tags
 Create Date: 2026-12-02 15:40:00
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_custom_field_kinds'
-down_revision = '0005_salesgaps'
+revision = '0007_custom_field_kinds'
+down_revision = '0006_search_tags'
 branch_labels = None
 depends_on = None
 
