@@ -28,7 +28,7 @@ from wtforms import HiddenField
 from wtforms.fields import FieldList
 
 from forms.numbers import DecimalTextField, IntegerTextField
-from models import AuditLog, Customer, CustomFieldValue, SubmittedForm, db, is_secret
+from models import SEARCH_INDEXED, AuditLog, Customer, CustomFieldValue, SubmittedForm, db, is_secret
 from services import DomainError, listing, register_config, search, visibility
 from services.settings import load_settings
 from services.formatting import date as format_date
@@ -145,6 +145,21 @@ class RightsAjaxLoader(QueryAjaxModelLoader):
             modules = modules() if callable(modules) else modules
             query = query.filter(register_config.choosable_customer_clause(db.session, *modules))
         return query
+
+    def get_list(self, term, offset=0, limit=10):
+        """What was typed, searched by the one search (services.search): a customer or vehicle
+        through its indexed search text (a LIKE over a million names was a full scan), every
+        other register over its columns, case-folded either way."""
+        if self.filters or (self.model not in search.SEARCH_COLUMNS
+                            and self.model.__tablename__ not in SEARCH_INDEXED):
+            return super().get_list(term, offset, limit)
+        query = self.get_query()
+        condition = search.search_condition(db.engine.dialect.name, self.model, term)
+        if condition is not None:
+            query = query.filter(condition)
+        if self.order_by:
+            query = query.order_by(self.order_by)
+        return query.offset(offset).limit(limit).all()
 
     def get_one(self, pk):
         # a posted id is checked like a typed search: no other customer's row by its number

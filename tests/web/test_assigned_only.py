@@ -207,6 +207,11 @@ ENDPOINTS = {
     # view takes only a booking the user may see
     "booking_logbook.export": [get("/admin/bookings/logbook/export.xlsx", mine=True),
                                get("/admin/bookings/logbook/export.pdf", mine=True)],
+    # the global search of the top bar: "ab" and the e-mail domain are in both customers' data
+    "global_search.json": [get("/admin/search/json?q=ab", mine=True), get("/admin/search/json?q=example.se"),
+                           get("/admin/search/json?q=qxzorg"), get("/admin/search/json?q=QXZ999"),
+                           get("/admin/search/json?q=QXZ-77")],
+    "global_search.index": [get("/admin/search/?q=ab", mine=True), get("/admin/search/?q=qxz")],
     # the audit log holds every table's history: it is the auditor's (audit.view), which a
     # user limited to assigned customers does not hold; probed to prove he is refused
     **{e: [refused(p[1], p[0], p[3])] for e, probes in model_view("auditlog", "auditlog").items() for p in probes},

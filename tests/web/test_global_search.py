@@ -141,3 +141,19 @@ def test_register_lists_fold_and_find_a_customer_by_plate_and_tag(client, auth, 
     assert "DÄCKSKIFTE" in page
     results = client.get("/admin/order/lookup", query_string={"kind": "customer", "q": "ÅBERGS"}).get_json()["results"]
     assert [r["text"] for r in results] == ["3001 Åbergs Åkeri AB"]
+
+
+def test_form_pickers_search_customers_and_vehicles_through_the_one_search(client, auth, world):
+    """The customer and vehicle pickers of the forms (form_ajax_refs): case-folded, a customer also
+    by his tag or his vehicle's plate, through the indexed search text."""
+    auth.login("boss")
+
+    def picked(name, query):
+        response = client.get("/admin/order/ajax/lookup/", query_string={"name": name, "query": query})
+        assert response.status_code == 200
+        return sorted(text for _id, text in response.get_json())
+
+    assert picked("customer", "ÅBERGS") == ["3001 Åbergs Åkeri AB"]
+    assert picked("customer", "däckhotell") == ["3001 Åbergs Åkeri AB", "3002 Svenssons Åkeri AB"]
+    assert picked("customer", "xyz789") == ["3002 Svenssons Åkeri AB"]
+    assert picked("vehicle", "abc 123") == ["ABC123"]
