@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask import has_app_context
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -220,12 +221,18 @@ def _words(*pairs) -> dict[str, str]:
     return out
 
 
-def _yes_words():
-    return {_fold(w) for w in _in_every_language(lambda lang: _("Yes"))}
+_YES_NO: dict[str, set[str]] = {}
 
 
-def _no_words():
-    return {_fold(w) for w in _in_every_language(lambda lang: _("No"))}
+def _yes_no_words() -> dict[str, set[str]]:
+    """"Yes" and "No" in every UI language, read once (the catalogues do not change)."""
+    if not _YES_NO:
+        words = {"yes": TRUE | {_fold(w) for w in _in_every_language(lambda lang: _("Yes"))},
+                 "no": FALSE | {_fold(w) for w in _in_every_language(lambda lang: _("No"))}}
+        if not has_app_context():
+            return words  # gettext without an app answers in English: not worth keeping
+        _YES_NO.update(words)
+    return _YES_NO
 
 
 TRUE = {"1", "ja", "yes", "y", "j", "true", "x", "sant", "wahr"}
@@ -237,10 +244,10 @@ def yes_no(value) -> bool | None:
     when the cell says something else."""
     if isinstance(value, bool):
         return value
-    word = _fold(value)
-    if word in TRUE or word in _yes_words():
+    word, words = _fold(value), _yes_no_words()
+    if word in words["yes"]:
         return True
-    if word in FALSE or word in _no_words():
+    if word in words["no"]:
         return False
     return None
 

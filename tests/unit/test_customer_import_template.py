@@ -306,3 +306,26 @@ def test_an_update_touches_only_the_columns_in_the_file(session, fields):
     session.refresh(c)
     assert (c.name, c.email, c.phone, c.address("visiting").city) == ("Nytt Namn AB", email, phone, city)
     assert rc.values_of(session, fields, "customer", [c.id])[c.id]["cf_newsletter"] is True
+
+
+@pytest.mark.any_db
+@pytest.mark.parametrize("word, answer", [
+    ("Ja", True), ("nej", False), ("Yes", True), ("No", False), ("Nein", False), ("1", True), ("0", False),
+    (1, True), (0, False), ("true", True), ("FALSE", False), (True, True), ("kanske", None), ("2", None),
+])
+def test_yes_no_words_of_every_language(session, word, answer):
+    assert ci.yes_no(word) is answer
+
+
+def test_errors_are_summarised_per_column(session, fields):
+    data = xlsx([{"customer_number": "7401", "name": None, "district": "Väster", "Nyhetsbrev [cf_newsletter]": "ok"},
+                 {"customer_number": "7402", "name": None, "district": "Norr", "Nyhetsbrev [cf_newsletter]": "Ja"},
+                 {"customer_number": "7403", "name": "Bra AB", "district": "Öster"}])
+    rows = ci.read_file("k.xlsx", data, config=fields)
+    assert rows.unknown == []  # "Label [key]" names the column by its key
+    results = ci.check_rows(session, fields, load_settings(session), rows)
+    summary = ci.error_summary(fields, results)
+    assert [(s["label"], s["count"], s["rows"]) for s in summary] == [
+        ("Distrikt", 2, [("company", 2), ("company", 4)]), ("Namn", 2, [("company", 2), ("company", 3)]),
+        ("Nyhetsbrev", 1, [("company", 2)])]
+    assert summary[0]["message"] == "Okänt värde för distrikt: Väster"
