@@ -243,7 +243,7 @@ NO_CUSTOMER_DATA = {
     "module_settings.index": "settings", "sales_settings.index": "settings", "booking_settings.index": "settings",
     **{f"register_settings.{e}": "register configuration" for e in (
         "index", "purge_custom", "remove_custom", "restore_custom", "save_columns", "save_custom", "save_fields",
-        "save_tabs", "save_types")},
+        "save_layout", "save_tabs", "save_types")},
 }
 
 
