@@ -83,5 +83,8 @@ def test_a_header_only_file_says_so_and_offers_no_import(page, tmp_path):
     page.set_input_files("#file", str(_file(tmp_path, [], "tom.xlsx")))
     page.click("#upload")
     expect(page.locator("#import-error")).to_have_text("Filen har en rubrikrad men inga kunder att importera.")
+    file_box, error_box = page.locator("#file").bounding_box(), page.locator("#import-error").bounding_box()
+    assert 0 <= error_box["y"] - (file_box["y"] + file_box["height"]) < 20, "the message is beside the file field"
+    expect(page.locator("#file")).to_have_attribute("aria-describedby", "import-error")
     expect(page.locator("#run-form")).to_have_count(0)
     expect(page.locator("#upload-form")).to_be_visible()  # choose another file at once
