@@ -26,6 +26,19 @@
     box.style.maxHeight = Math.max(room, 240) + "px";
   }
 
+  // every table of a page scrolls sideways inside its own box, never the page (a tablet, 000
+  // 50.03): the screens' tables are boxed here, so that a new screen needs nothing of its own
+  function boxTables() {
+    document.querySelectorAll(".container-fluid table, .container table").forEach(function (table) {
+      if (table.parentElement.closest("table, .table-responsive, .modal, .dropdown-menu, .ec") ||
+          table.classList.contains("filters")) return;
+      const box = document.createElement("div");
+      box.className = "table-responsive vk-table-box";
+      table.parentNode.insertBefore(box, table);
+      box.appendChild(table);
+    });
+  }
+
   function refresh() {
     document.querySelectorAll(TABLE).forEach(function (table) {
       fitBox(table);
@@ -38,10 +51,14 @@
     if (pending) cancelAnimationFrame(pending);
     pending = requestAnimationFrame(refresh);
   });
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", refresh);
-  } else {
+  function start() {
+    boxTables();
     refresh();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
   window.addEventListener("load", refresh);
 })();
