@@ -166,10 +166,6 @@ def column_labels(config: rc.RegisterConfig) -> dict[str, str]:
     return {k: column_label(config, k) for k in keys}
 
 
-def header_labels(config: rc.RegisterConfig) -> dict[str, str]:
-    return {f.name: f.label() for f in config.fields_of("customer")}
-
-
 def sheet_names() -> dict[str, str]:
     """{kind: the title of its sheet} in the current language."""
     return {k: str(v) for k, v in SHEET_LABELS.items()}
@@ -883,7 +879,9 @@ def write_workbook(session: Session, config: rc.RegisterConfig, kinds=rc.KINDS, 
             last_id = customers[-1].id
             for c in customers:  # keep memory flat on a big register
                 session.expunge(c)
-    _help_sheet(book, config, kinds, headers, lists)
+    from services.settings import load_settings
+
+    _help_sheet(book, config, kinds, headers, lists, bool(load_settings(session)["customer.generate_number"]))
     values_sheet = book.create_sheet(lists_title)
     values_sheet.sheet_state = "hidden"
     values_sheet.append([headers.get(k, k) for k in lists])
@@ -894,7 +892,8 @@ def write_workbook(session: Session, config: rc.RegisterConfig, kinds=rc.KINDS, 
     return out.getvalue()
 
 
-def _help_sheet(book: Workbook, config: rc.RegisterConfig, kinds, headers: dict, lists: dict) -> None:
+def _help_sheet(book: Workbook, config: rc.RegisterConfig, kinds, headers: dict, lists: dict,
+                numbers_generated: bool) -> None:
     sheet = book.create_sheet(str(HELP_SHEET))
     for letter, width in zip("ABCDEF", (34, 24, 22, 14, 60, 40)):
         sheet.column_dimensions[letter].width = width
@@ -917,13 +916,16 @@ def _help_sheet(book: Workbook, config: rc.RegisterConfig, kinds, headers: dict,
     kind_names = {k: str(KIND_LABELS[k]) for k in rc.KINDS}
     for column in columns:
         used = [k for k in kinds if column in layout(config, k)]
-        required = [k for k in used if _required(config, k, column)]
+        required = [k for k in used if _required(config, k, column)
+                    or column == "customer_number" and not numbers_generated]
         allowed = ", ".join(lists[column]) if column in lists else ""
         f = config.field_by_name("customer", column) if column.startswith("cf_") else None
         if f is not None and f.field_type == "multi_choice":
             allowed = ", ".join(f.choices)
+        hint = _hint(config, column) if column != "customer_number" or numbers_generated else \
+            _("Required: customer numbers are not given automatically.")
         cells = [headers[column], column, ", ".join(kind_names[k] for k in used),
-                 ", ".join(kind_names[k] for k in required) if required else _("No"), _hint(config, column),
+                 ", ".join(kind_names[k] for k in required) if required else _("No"), hint,
                  allowed[:500]]
         out = []
         for value in cells:

@@ -12,7 +12,7 @@ from models import Address, AuditLog, Customer, CustomFieldValue, District, Tag
 from services import DomainError
 from services import customer_import as ci
 from services import register_config as rc
-from services.settings import load_settings
+from services.settings import load_settings, set_setting
 from tests.factories import customer as make_customer
 from tests.factories import xlsx
 
@@ -104,6 +104,12 @@ def test_second_sheet_explains_every_column(session, fields):
     assert explained["cf_newsletter"][4] == "Ja eller Nej. En tom cell förblir tom."
     assert explained["cf_areas"][5] == "Norr, Syd"
     assert "kursiv" in rows[0][0]  # the introduction mentions the example row
+    assert explained["customer_number"][3] == "Nej" and "nästa lediga" in explained["customer_number"][4]
+    set_setting(session, "customer.generate_number", False)
+    session.commit()
+    numbers = {r[1]: r for r in _book(ci.write_workbook(session, fields, with_data=False))["Kolumner"]
+               .iter_rows(values_only=True)}["customer_number"]
+    assert numbers[3] == "Företag, Privatperson" and numbers[4] == "Obligatoriskt: kundnummer ges inte automatiskt."
 
 
 def test_the_template_as_it_is_cannot_be_imported(session, fields):
