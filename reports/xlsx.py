@@ -5,6 +5,7 @@ export of a whole register costs the same memory as one of ten rows."""
 from __future__ import annotations
 
 import tempfile
+from decimal import Decimal
 from collections.abc import Iterable, Iterator
 
 from openpyxl import Workbook
@@ -19,7 +20,8 @@ CHUNK_BYTES = 64 * 1024
 def _cell(sheet, value):
     if value is None:
         return None
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
+    # amounts stay numbers (Decimal): the spreadsheet writes them with the reader's decimal comma
+    if not isinstance(value, (int, float, Decimal)) or isinstance(value, bool):
         value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):

@@ -39,6 +39,7 @@ from models import (
     VehicleNote,
 )
 from services import DomainError, register_config
+from services.formatting import number
 from services.customers import require_active
 from services.numbering import ensure_series, take_number
 
@@ -764,7 +765,7 @@ def calculate_billing(booking: Booking, tariff: TariffModel | None, casco: Casco
             lines.append(dict(text=_("Extra km (%(km)s km driven, %(free)s km free)", km=km_driven, free=free),
                               quantity=Decimal(extra), unit_price=tariff.price_per_km, vat_percent=tariff.vat_percent))
     if casco is not None:
-        lines.append(dict(text=_("Casco %(c)s, deductible %(d)s kr", c=casco.name, d=casco.deductible),
+        lines.append(dict(text=_("Casco %(c)s, deductible %(d)s kr", c=casco.name, d=number(casco.deductible)),
                           quantity=Decimal(days), unit_price=casco.price_per_day, vat_percent=casco.vat_percent))
     if insurance:
         lines.append(dict(text=_("Insurance"), quantity=Decimal(1), unit_price=Decimal(insurance), vat_percent=vat))

@@ -43,12 +43,13 @@ from models import (
     db,
 )
 from services import DomainError, customer_files
+from services.history import readable
 from services.audit import ERASED, scrub_history
 from services.bookings import KIND_LABELS as BOOKING_KIND_LABELS
 from services.outbox import cancel_unsent
 from services import register_config as rc
 from services.identifiers import format_org_number, format_personal_number
-from services.references import KIND_LABELS, TABLE_LABELS
+from services.references import KIND_LABELS
 from services.search import customer_search_text, vehicle_search_text
 
 MARKER = ERASED
@@ -378,36 +379,6 @@ def _record(value, pairs) -> dict[str, str]:
     return out
 
 
-def _field_label(field: str | None, custom: dict[str, str]) -> str:
-    if not field:
-        return ""
-    key = field[:-3] if field.endswith("_id") and field[:-3] in FIELD_LABELS else field
-    return str(FIELD_LABELS.get(key) or custom.get(field) or field.replace("_", " "))
-
-
-class _LinkedValues:
-    """The name of the record a history value points at (payment_term_id 3 -> "30 dagar")."""
-
-    def __init__(self, session: Session):
-        self.session = session
-        self.targets = {}
-        for mapper in db.Model.registry.mappers:
-            table = getattr(mapper.class_, "__tablename__", None)
-            for rel in mapper.relationships:
-                if rel.direction.name == "MANYTOONE" and len(rel.local_columns) == 1:
-                    self.targets[(table, next(iter(rel.local_columns)).key)] = rel.mapper.class_
-
-    def __call__(self, table: str, field: str | None, value: str | None) -> str | None:
-        target = self.targets.get((table, field))
-        if target is None or not value:
-            return value
-        try:
-            found = self.session.get(target, int(value) if value.isdigit() else value)
-        except (ValueError, TypeError):
-            found = None
-        return str(found) if found is not None else value
-
-
 def personal_data(session: Session, customer: Customer, language: str | None = None) -> dict:
     """Everything stored about the customer, for a person to read (article 15) and as data to
     take along (article 20): one section per kind of data, each record a mapping of labels in
@@ -533,15 +504,13 @@ def _personal_data(session: Session, customer: Customer, lang: str) -> dict:
         (AuditLog.table_name == "customer") & (AuditLog.record_id == str(cid)),
         (AuditLog.parent_table == "customer") & (AuditLog.parent_id == str(cid))))
         .order_by(AuditLog.at, AuditLog.id)).all()
-    field_labels = {f.name: f.label(lang) for f in config.fields_of("customer", include_removed=True)}
-    linked_value = _LinkedValues(session)
+    # worded as the History tab and the audit log word it (services.history): labels, linked
+    # names, Ja/Nej, amounts, the local time
     actions = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
     section("history", _l("History"), [_record(value, [
-        (_l("Time"), h.at), (_l("Action"), actions.get(h.action, h.action)),
-        (_l("Record"), TABLE_LABELS.get(h.table_name, h.table_name.replace("_", " "))),
-        (_l("Field"), _field_label(h.field, field_labels)),
-        (_l("Old value"), linked_value(h.table_name, h.field, h.old_value)),
-        (_l("New value"), linked_value(h.table_name, h.field, h.new_value))]) for h in history])
+        (_l("Time"), h.when), (_l("Action"), actions.get(h.action, h.action)), (_l("Record"), h.record),
+        (_l("Field"), h.field_label), (_l("Old value"), h.old), (_l("New value"), h.new)])
+        for h in readable(session, history, language=lang)])
     return {"title": str(_l("Personal data")), "language": lang,
             "customer": f"{c.customer_number} {c.name}",
             "created": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "sections": sections}

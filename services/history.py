@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from models import AuditLog, Base
 from services import register_config
 from services.formatting import money, number, stamp
-from services.references import CUSTOMER_LABELS, TABLE_LABELS
+from services.references import CUSTOMER_LABELS, KIND_LABELS, TABLE_LABELS
 from services.rights import right_label
 
 ACTION_LABELS = {"create": _l("created"), "update": _l("changed"), "delete": _l("deleted")}
@@ -45,6 +45,7 @@ COMMON_LABELS = {
     "street": _l("Street"), "postal_code": _l("Postal code"), "city": _l("City"), "active": _l("Active"),
     "send_service_protocol": _l("Send service protocol"), "right": _l("Right"), "role": _l("Role"),
     "note": _l("Note"), "text": _l("Text"), "quantity": _l("Quantity"), "file_name": _l("File"),
+    "kind": _l("Kind"), "customer": _l("Customer"), "vehicle": _l("Vehicle"), "user": _l("User"),
 }
 
 # fields no screen lists (secrets among them: that they changed is shown, never the value)
@@ -56,9 +57,7 @@ TABLE_FIELD_LABELS = {
 
 # codes stored in columns, as every screen names them
 COMMON_CHOICES: dict[tuple[str, str], Mapping[str, object]] = {
-    ("customer", "kind"): {"company": _l("Company"), "private": _l("Private person")},
-    ("customer", "customer_type"): {"regular": _l("Regular customer"), "temporary": _l("Temporary customer"),
-                                    "prospect": _l("Prospect")},
+    ("customer", "kind"): KIND_LABELS, ("customer", "customer_type"): register_config.CUSTOMER_TYPE_LABELS,
     ("address", "kind"): {"visiting": _l("Visiting address"), "billing": _l("Billing address"),
                           "postal": _l("Postal address")},
 }

@@ -18,6 +18,7 @@ from stdnum.eu import vat as eu_vat
 
 from models import Customer, InsuranceCase, Invoice, InvoiceLine, NumberSeries, Order, OrderLine
 from services import DomainError
+from services.formatting import money, number
 from services.locking import lock_rows
 from services.numbering import take_number
 from services.numbers import parse_decimal
@@ -364,7 +365,7 @@ def _split_insurance_case(session: Session, case, lines: list[OrderLine], user, 
     if case.forward_vat:
         insurer_part = repair.net - excess
         if insurer_part <= 0:
-            raise DomainError(_("The excess must be less than the repair excluding VAT (%(n)s).", n=repair.net),
+            raise DomainError(_("The excess must be less than the repair excluding VAT (%(n)s).", n=money(repair.net)),
                               "excess")
         owner_invoice = new(owner)
         add_repair(owner_invoice)
@@ -381,7 +382,7 @@ def _split_insurance_case(session: Session, case, lines: list[OrderLine], user, 
     else:
         gross = repair.net + repair.vat
         if excess >= gross:
-            raise DomainError(_("The excess must be less than the order total (%(t)s).", t=gross), "excess")
+            raise DomainError(_("The excess must be less than the order total (%(t)s).", t=money(gross)), "excess")
         parts = _excess_by_rate(excess, repair) if excess > 0 else []
         if parts:
             owner_invoice = new(owner)
@@ -433,7 +434,8 @@ def create_credit_note(session: Session, invoice: Invoice, user, today: dt.date,
                 raise DomainError(_("Give the quantity to credit as a positive number."), f"qty-{line.id}")
             if qty > left:
                 raise DomainError(_("Line %(p)s: at most %(q)s can be credited (%(i)s invoiced, %(c)s credited before).",
-                                    p=line.position, q=left, i=line.quantity, c=already.get(line.id, ZERO)),
+                                    p=line.position, q=number(left), i=number(line.quantity),
+                                    c=number(already.get(line.id, ZERO))),
                                   f"qty-{line.id}")
         if qty > 0:
             wanted[line.id] = qty

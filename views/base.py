@@ -276,7 +276,8 @@ class SecureModelView(RightsMixin, CardMixin, ModelView):
     column_type_formatters_export = {
         dt.datetime: lambda view, value, name=None: stamp(value),
         dt.date: lambda view, value, name=None: format_date(value),
-        bool: lambda view, value, name=None: "1" if value else "0",
+        # Ja/Nej as the screens say it; the customer import reads Ja/Nej back (customer_import.yes_no)
+        bool: lambda view, value, name=None: _("Yes") if value else _("No"),
         type(None): lambda view, value, name=None: "",
         list: lambda view, value, name=None: ", ".join(str(v) for v in value),
     }

@@ -156,6 +156,9 @@ class OrderView(SecureModelView):
                      "delivery_date": _l("Date of supply"), "text": _l("Text on the document"),
                      "invoice": _l("Invoice")}
     column_formatters = {"status": _fmt_status, "kind": _fmt_kind, "vehicle": _fmt_vehicle, "invoice": _fmt_invoice}
+    # the export says what the list says (Order, Fakturerad), not the stored codes
+    column_formatters_export = {"status": _fmt_status, "kind": _fmt_kind, "vehicle": _fmt_vehicle,
+                                "invoice": lambda v, c, m, n: m.invoice.number if m.invoice else ""}
     column_sortable_list = ("id", "kind", "status", "order_date", "customer_order_number")
     column_default_sort = ("id", True)
     column_searchable_list = ("customer_order_number",)  # replaced by _apply_search
@@ -526,12 +529,12 @@ class OrderView(SecureModelView):
         if kind == "article":
             rows = db.session.scalars(select(Article).where(Article.active.is_(True), *found(Article))
                                       .order_by(Article.number).limit(20))
-            data = [{"id": a.id, "text": f"{a.number} {a.name}", "price": str(a.price)} for a in rows]
+            data = [{"id": a.id, "text": f"{a.number} {a.name}", "price": money(a.price)} for a in rows]
         elif kind == "labour":
             rows = db.session.scalars(select(LabourOperation).where(LabourOperation.active.is_(True),
                                                                     *found(LabourOperation))
                                       .order_by(LabourOperation.code).limit(20))
-            data = [{"id": o.id, "text": f"{o.code} {o.name}", "price": str(o.price)} for o in rows]
+            data = [{"id": o.id, "text": f"{o.code} {o.name}", "price": money(o.price)} for o in rows]
         elif kind == "package":
             rows = db.session.scalars(select(Package).where(Package.active.is_(True), *found(Package))
                                       .order_by(Package.name).limit(20))
@@ -569,6 +572,7 @@ class InvoiceView(SecureModelView):
                      "customer_name": _l("Customer"), "vehicle_registration": _l("Registration number"),
                      "total": _l("Total")}
     column_formatters = {"total": _fmt_money, "kind": _fmt_invoice_kind}
+    column_formatters_export = {"kind": _fmt_invoice_kind}
     column_sortable_list = ("number", "invoice_date", "due_date", "customer_number", "customer_name", "total")
     column_default_sort = ("id", True)
     column_searchable_list = ("number", "customer_name", "vehicle_registration", "ocr")

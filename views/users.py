@@ -13,7 +13,7 @@ from models import AuditLog, RoleRight, User, db, utcnow
 from services import DomainError
 from services.audit import history_of
 from services.auth import check_new_password, hash_password
-from services.rights import AREA_LABELS, RIGHTS
+from services.rights import RIGHTS, right_label, role_label
 from services.history import ACTION_LABELS, readable
 from views.base import LazyOptions, LookupFilter, SecureModelView
 from views.cards import CardTab, card_views
@@ -38,12 +38,16 @@ class UserView(SecureModelView):
     card_title = "full_name"
     card_groups = [(_l("User"), ("username", "full_name", "email", "language", "created_at")),
                    (_l("Access"), ("role", "active", "two_factor", "locked", "email_notifications"))]
-    column_formatters = {"locked": lambda v, c, m, n: _("Yes") if m.locked_until and m.locked_until > utcnow() else ""}
+    column_formatters = {"locked": lambda v, c, m, n: _("Yes") if m.locked_until and m.locked_until > utcnow() else "",
+                         "role": lambda v, c, m, n: role_label(m.role.name) if m.role else ""}
     column_formatters_export = column_formatters
+    column_choices = {"language": [("sv", "Svenska"), ("de", "Deutsch"), ("en", "English")]}
     form_columns = ("username", "full_name", "email", "role", "active", "language", "email_notifications",
                     "new_password")
     form_choices = {"language": [("sv", "Svenska"), ("de", "Deutsch"), ("en", "English")]}
     form_extra_fields = {"new_password": PasswordField(_l("New password"))}
+    # a shipped role by its name in the user's language (services.rights.ROLE_LABELS)
+    form_args = {"role": {"get_label": lambda role: role_label(role.name)}}
 
     @property
     def can_create(self):
@@ -89,8 +93,16 @@ class RightsField(SelectMultipleField):
 
 
 def _right_choices():
-    return [(f"{area}.{action}", f"{AREA_LABELS.get(area, area)}: {label}")
-            for area, actions in RIGHTS.items() for action, label in actions]
+    return [(f"{area}.{action}", right_label(f"{area}.{action}"))
+            for area, actions in RIGHTS.items() for action, _label in actions]
+
+
+def _rights(view, context, model, name):
+    """The role's rights as its form names them ("Kunder: Visa"), in the form's order."""
+    if model.is_admin:
+        return _("all")
+    order = {key: i for i, (key, _label) in enumerate(_right_choices())}
+    return ", ".join(right_label(r) for r in sorted(model.right_names, key=lambda r: (order.get(r, len(order)), r)))
 
 
 class RoleView(SecureModelView):
@@ -100,9 +112,10 @@ class RoleView(SecureModelView):
     column_list = ("name", "is_admin", "rights")
     column_labels = {"name": _l("Name"), "is_admin": _l("Administrator (all rights)"), "rights": _l("Rights"),
                      "granted_rights": _l("Rights")}
-    column_formatters = {"rights": lambda v, c, m, n: ", ".join(sorted(m.right_names)) if not m.is_admin else _("all"),
+    column_formatters = {"name": lambda v, c, m, n: role_label(m.name), "rights": _rights,
                          # a row of the card's Rights tab: the right by its label
-                         "right": lambda v, c, m, n: dict(_right_choices()).get(m.right, m.right)}
+                         "right": lambda v, c, m, n: right_label(m.right)}
+    column_formatters_export = column_formatters
     card_groups = [(None, ("name", "is_admin"))]
     card_tabs = [CardTab("rights", _l("Rights"), relation="rights", columns=("right",), labels={"right": _l("Right")},
                          limit=500)]

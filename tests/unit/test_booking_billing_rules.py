@@ -31,7 +31,7 @@ def test_rent_extra_km_casco_insurance_and_adjustments():
     assert rows(lines) == [
         ("10042: Rent Standard, 3 days", D("3"), D("450.00"), D("25"), D("1350.00")),
         ("10042: Extra km (1450 km driven, 300 km free)", D("1150"), D("2.50"), D("25"), D("2875.00")),
-        ("10042: Casco Casco, deductible 5000 kr", D("3"), D("89.90"), D("12"), D("269.70")),
+        ("10042: Casco Casco, deductible 5\xa0000,00 kr", D("3"), D("89.90"), D("12"), D("269.70")),
         ("10042: Insurance", D("1"), D("99.50"), D("25"), D("99.50")),
         ("10042: Washing", D("1"), D("150.00"), D("25"), D("150.00")),
         ("10042: Discount", D("1"), D("-100.01"), D("25"), D("-100.01")),  # half-up, away from zero
@@ -57,7 +57,7 @@ def test_without_a_tariff_the_extras_carry_25_percent():
 def test_the_return_remark_goes_on_the_first_line_unless_left_out():
     lines = b.calculate_billing(booking("Scratch"), tariff(), CASCO, 1, 0)
     assert [line["text"] for line in lines] == ["10042: Rent Standard, 1 days – Scratch",
-                                                "10042: Casco Casco, deductible 5000 kr"]
+                                                "10042: Casco Casco, deductible 5\xa0000,00 kr"]
     lines = b.calculate_billing(booking("Scratch"), tariff(), None, 1, 0, include_return_remark=False)
     assert [line["text"] for line in lines] == ["10042: Rent Standard, 1 days"]
 

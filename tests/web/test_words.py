@@ -1,9 +1,12 @@
 """Issue 10 item 7: the console's words in the user's language -- page size, look-up
 placeholders, select2's own messages, role names and rights."""
+import io
 import re
+from decimal import Decimal
 
 import pytest
 
+from models import db
 from tests.factories import make_user
 
 # what is checked is rendered HTML: SQLite only (tests/conftest.py)
@@ -38,3 +41,65 @@ def test_look_ups_say_what_they_choose(app, client, auth, admin_user):
     assert 'data-placeholder="Välj ägare"' in vehicle and 'data-placeholder="Välj förare"' in vehicle
     for html in (order, vehicle):
         assert "Välj modell" not in html and "Please select model" not in html
+
+
+def test_roles_and_rights_by_their_labels(app, client, auth, admin_user):
+    make_user(app, "clerk", {"customer.view", "vehicle.edit"})
+    auth.login()
+    roles = client.get("/admin/role/").get_data(as_text=True)
+    assert "Administratör" in roles and "Kunder: Visa" in roles and "Fordon: Redigera" in roles
+    assert "customer.view" not in roles and "vehicle.edit" not in roles
+    users = client.get("/admin/user/").get_data(as_text=True)
+    assert "Administratör" in users and ">Administrator<" not in users
+    form = client.get("/admin/user/new/").get_data(as_text=True)
+    assert ">Administratör</option>" in form and ">Tekniker</option>" in form
+    make_user(app, "hans", admin=True, language="de")
+    auth.logout()
+    auth.login("hans")
+    roles = client.get("/admin/role/").get_data(as_text=True)
+    assert "Kunden: Anzeigen" in roles
+
+
+def test_order_line_look_up_writes_prices_with_a_decimal_comma(app, client, auth, admin_user):
+    from tests import sales_helpers as s
+
+    with app.app_context():
+        s.article(db.session, "OF-9", "Oljefilter", price="249.00")
+        db.session.commit()
+    auth.login()
+    found = client.get("/admin/order/lookup", query_string={"kind": "article", "q": "OF-9"},
+                       headers={"Accept": "application/json"}).get_json()
+    assert [r["price"] for r in found["results"]] == ["249,00\xa0kr"]
+
+
+def test_casco_line_writes_the_deductible_with_a_decimal_comma(app):
+    from models import Booking, CascoModel
+    from services.bookings import calculate_billing
+
+    with app.test_request_context():
+        casco = CascoModel(name="Bas", deductible=Decimal("5000"), price_per_day=Decimal("99"), vat_percent=Decimal("25"))
+        lines = calculate_billing(Booking(number="B-1"), None, casco, days=2, km_driven=0)
+    assert lines[0]["text"] == "B-1: Kasko Bas, självrisk 5\xa0000,00 kr"
+
+
+def test_xlsx_exports_write_labels_yes_no_and_numbers(app, client, auth, admin_user):
+    from openpyxl import load_workbook
+
+    from tests import factories as f
+
+    with app.app_context():
+        f.customer(db.session, "5001", "Åkeri AB", active=True)
+        f.customer(db.session, "5002", "Anna Svensson", org="", active=False)
+        db.session.commit()
+    auth.login()
+    data = client.get("/admin/customer/export/xlsx/").data
+    rows = list(load_workbook(io.BytesIO(data), read_only=True).active.iter_rows(values_only=True))
+    header, body = rows[0], {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+    assert body["5001"]["Typ"] == "Företag" and body["5002"]["Typ"] == "Privatperson"
+    assert body["5001"]["Kundtyp"] == "Stamkund"
+    assert (body["5001"]["Aktiv"], body["5002"]["Aktiv"]) == ("Ja", "Nej")
+    assert not {"company", "private", "regular", "1", "0", True, False} & {v for r in body.values() for v in r.values()}
+    # and the customer import reads its Ja/Nej back
+    from services.customer_import import yes_no
+
+    assert (yes_no("Ja"), yes_no("Nej")) == (True, False)
