@@ -99,3 +99,23 @@ def test_technician_sees_only_his_assigned_customers(page, live_app, world):
     page.locator("#global-search-input").fill("KLM456")
     expect(_results(page).locator("#global-search-empty")).to_have_text("Inga träffar")
     shot(page, "global-search-technician")
+
+
+def test_on_a_tablet_the_search_sits_in_the_folded_menu_and_fits_the_screen(page, world):
+    """Issue 10 item 12: at 768 px the top bar folds; the search is in it, full width, and its
+    results stay inside the window (no sideways scrolling)."""
+    page.set_viewport_size({"width": 768, "height": 1024})
+    login(page)
+    page.goto("/admin/")
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    field = page.locator("#global-search-input")
+    expect(field).to_be_visible()
+    field.click()
+    field.type("åbergs")
+    expect(_results(page).locator('[data-kind="customer"] [role="option"]')).to_have_count(2)
+    box = _results(page).bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 768
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    shot(page, "global-search-tablet")
