@@ -21,11 +21,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, DateTime, Numeric, select
 from sqlalchemy.orm import Session
 
-from models import AuditLog, Base
+from models import AuditLog, Base, Role
 from services import register_config
 from services.formatting import money, number, stamp
 from services.references import CUSTOMER_LABELS, KIND_LABELS, TABLE_LABELS
-from services.rights import right_label
+from services.bookings import KIND_LABELS as BOOKING_KIND_LABELS
+from services.rights import right_label, role_label
 
 ACTION_LABELS = {"create": _l("created"), "update": _l("changed"), "delete": _l("deleted")}
 
@@ -58,6 +59,7 @@ TABLE_FIELD_LABELS = {
 # codes stored in columns, as every screen names them
 COMMON_CHOICES: dict[tuple[str, str], Mapping[str, object]] = {
     ("customer", "kind"): KIND_LABELS, ("customer", "customer_type"): register_config.CUSTOMER_TYPE_LABELS,
+    ("booking", "kind"): BOOKING_KIND_LABELS,
     ("address", "kind"): {"visiting": _l("Visiting address"), "billing": _l("Billing address"),
                           "postal": _l("Postal address")},
 }
@@ -204,7 +206,8 @@ class _Names:
                 continue
             attr = mapper.get_property_by_column(target).key
             for obj in self.session.scalars(select(mapper.class_).where(getattr(mapper.class_, attr).in_(keys))):
-                self.found[(target, str(getattr(obj, attr)))] = str(obj)
+                # a shipped role by its name in the user's language, as the users screen shows it
+                self.found[(target, str(getattr(obj, attr)))] = role_label(obj.name) if isinstance(obj, Role) else str(obj)
 
     def name(self, target, value: str) -> str:
         return self.found.get((target, value), f"#{value}")

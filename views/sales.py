@@ -156,6 +156,8 @@ class OrderView(SecureModelView):
                      "delivery_date": _l("Date of supply"), "text": _l("Text on the document"),
                      "invoice": _l("Invoice")}
     column_formatters = {"status": _fmt_status, "kind": _fmt_kind, "vehicle": _fmt_vehicle, "invoice": _fmt_invoice}
+    # the statuses by name for the History tab and the audit log (views.history reads them)
+    column_choices = {"status": list(STATUS_LABELS.items())}
     # the export says what the list says (Order, Fakturerad), not the stored codes
     column_formatters_export = {"status": _fmt_status, "kind": _fmt_kind, "vehicle": _fmt_vehicle,
                                 "invoice": lambda v, c, m, n: m.invoice.number if m.invoice else ""}

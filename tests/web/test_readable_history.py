@@ -121,4 +121,7 @@ def test_amounts_and_rights_in_history(app, client, auth, admin_user):
     log = client.get("/admin/auditlog/").get_data(as_text=True)
     right = next(r for r in _rows(log) if len(r) >= 9 and r[6] == "Behörighet")
     assert right[8] == "Kunder: Visa" and right[3] == "skapad"
+    # the admin user's role (a foreign key) by the role's name in Swedish, as the users screen says it
+    role = next(r for r in _rows(log) if len(r) >= 9 and r[6] == "Roll" and r[4] == "Användare")
+    assert role[8] == "Administratör"
 
