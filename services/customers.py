@@ -141,6 +141,53 @@ def assign_technicians(session: Session, customer: Customer, users: list[User], 
     customer.technicians = list(after.values())
 
 
+def assign_in_bulk(session: Session, customers: list[Customer], add: list[User], remove: list[User],
+                   link_for) -> int:
+    """"Tilldela" from the list (reference 001): ``add`` are assigned to every customer, ``remove``
+    are no longer assigned to any; each user added or removed is notified (assign_technicians).
+    ``link_for(customer)`` is the card's address in the notification. Returns the customers changed."""
+    if set(u.id for u in add) & set(u.id for u in remove):
+        raise DomainError(_("A user cannot be both assigned and removed."), "users")
+    changed = 0
+    removed = {u.id for u in remove}
+    for customer in customers:
+        before = list(customer.technicians)
+        after = [u for u in before if u.id not in removed]
+        after += [u for u in add if u.id not in {x.id for x in after}]
+        if [u.id for u in after] != [u.id for u in before]:
+            assign_technicians(session, customer, after, link_for(customer))
+            changed += 1
+    return changed
+
+
+def technician_groups(session: Session) -> list[tuple[str, list[User]]]:
+    """The users a customer can be assigned to, grouped by role (reference 001: "Klicka på
+    Tilldela så listas alla tekniker i grupper"): active users; the roles whose users see their
+    assigned customers (technicians) first, then the others by name."""
+    users = session.scalars(select(User).where(User.active.is_(True))).all()
+    groups: dict[str, list[User]] = {}
+    technician_roles = set()
+    for user in users:
+        name = user.role.name if user.role else ""
+        groups.setdefault(name, []).append(user)
+        if user.role is not None and "customer.view_assigned" in user.role.right_names:
+            technician_roles.add(name)
+    return [(name, sorted(members, key=lambda u: str(u).lower()))
+            for name, members in sorted(groups.items(), key=lambda g: (g[0] not in technician_roles, g[0].lower()))]
+
+
+def customers_with_org_number(session: Session, customer: Customer, where=None) -> list[Customer]:
+    """Other customers with the customer's (normalised) organisation number: the form warns
+    and saves only after the user confirms (two customers may share one, e.g. departments).
+    ``where``: the user's visibility (a customer the user may not see is not named)."""
+    if not customer.org_number:
+        return []
+    query = select(Customer).where(Customer.org_number == customer.org_number, Customer.id != (customer.id or 0))
+    if where is not None:
+        query = query.where(where)
+    return list(session.scalars(query.order_by(Customer.customer_number).limit(5)))
+
+
 def delete_customer(session: Session, customer: Customer) -> None:
     refs = references_to(session, customer, skip=OWNED_TABLES)
     if refs:

@@ -588,6 +588,11 @@ class CustomerView(SecureModelView):
 
     def edit_form(self, obj=None):
         form = self._strip_unpermitted(super().edit_form(obj))
+        if "customer_number" in form and not current_user.is_admin:
+            # reference 001: only the administrator changes a customer number afterwards (the
+            # service refuses it too); the field shows it read-only
+            form.customer_number.render_kw = {**(form.customer_number.render_kw or {}), "readonly": True}
+            form.customer_number.description = _("Only an administrator can change the customer number.")
         if request.method == "GET" and obj is not None:
             for kind in ("visiting", "billing", "postal"):
                 address = obj.address(kind)
@@ -623,6 +628,7 @@ class CustomerView(SecureModelView):
         # a value typed into a field the kind does not use is refused next to it, or moved (notice)
         model._kind_notices = keep_inactive_unchanged(db.session, cfg, model, is_created)
         customer_rules.prepare_customer(db.session, model, load_settings(db.session), current_user, old_number)
+        self._warn_duplicate_org_number(model)
         for kind in ("visiting", "billing", "postal"):
             if f"{kind}_street" in form and cfg.active("customer", model.kind, f"{kind}_address"):
                 customer_rules.set_address(model, kind, *(getattr(form, f"{kind}_{f}").data for f in ADDRESS_FIELDS))
@@ -644,6 +650,27 @@ class CustomerView(SecureModelView):
             for contact in contacts:
                 register_config.set_values(db.session, cfg, "contact", contact.id, contact._cf_typed,
                                            parent=("customer", model.id))
+
+    def _warn_duplicate_org_number(self, model):
+        """Another customer has this organisation number: refused once with a link to it and a
+        box "Save anyway"; ticked (for the same customers), the save goes through."""
+        if not model.org_number or not db.inspect(model).attrs.org_number.history.has_changes():
+            return
+        others = customer_rules.customers_with_org_number(db.session, model,
+                                                         visibility.clause(current_user, Customer))
+        if not others:
+            return
+        confirmed = ",".join(str(c.id) for c in others)
+        if request.form.get("confirm_duplicate") == confirmed:
+            return
+        links = Markup(", ").join(Markup('<a href="%s" target="_blank" class="duplicate-link">%s</a>') % (
+            url_for(".details_view", id=c.id), str(c)) for c in others)
+        raise DomainError(Markup(
+            '<span class="duplicate-warning">%s</span> <label class="d-block mb-0 mt-1 font-weight-normal">'
+            '<input type="checkbox" name="confirm_duplicate" value="%s" id="confirm_duplicate"> %s</label>') % (
+            # the text is ours; the customers' names were escaped into ``links``
+            Markup(_("The organisation number is already used by %(c)s.", c=links)),
+            confirmed, _("Save anyway")), "org_number")
 
     def after_model_change(self, form, model, is_created):
         for notice in getattr(model, "_kind_notices", None) or ():
@@ -734,7 +761,61 @@ class CustomerView(SecureModelView):
     def is_action_allowed(self, name):
         if name in ("inactivate", "activate"):
             return self.has("edit")
+        if name == "assign":
+            return self.has("assign")
         return super().is_action_allowed(name)
+
+    @action("assign", _l("Assign technicians"))
+    def action_assign(self, ids):
+        """"Tilldela" in the list: the picker for the chosen customers."""
+        if not self.has("assign"):
+            abort(403)
+        return redirect(url_for(".assign", ids=",".join(str(i) for i in ids), url=request.form.get("url") or None))
+
+    def _assign_targets(self, raw: str) -> list[Customer]:
+        ids = [int(i) for i in raw.split(",") if i.strip().isdigit()][:1000]
+        return list(db.session.scalars(select(Customer).where(
+            Customer.id.in_(ids), visibility.clause(current_user, Customer))
+            .options(selectinload(Customer.technicians)).order_by(Customer.customer_number)))
+
+    @expose("/assign/", methods=("GET", "POST"))
+    def assign(self):
+        """"Tilldela" (reference 001): every technician in groups; for one customer the ticked
+        ones are its technicians ("Klar"), for several the ticked ones are added to or removed
+        from each. Every user added or removed is notified."""
+        if not self.has("assign"):
+            abort(403)
+        source = request.form if request.method == "POST" else request.args
+        customers = self._assign_targets(source.get("ids", ""))
+        if not customers:
+            abort(404)  # none given, or none the user may see
+        back = source.get("url") or ""
+        back = back if back.startswith("/admin/") else (
+            url_for(".details_view", id=customers[0].id) if len(customers) == 1 else url_for(".index_view"))
+        groups = customer_rules.technician_groups(db.session)
+        if request.method == "POST":
+            known = {u.id: u for _role, users in groups for u in users}
+            chosen = [known[int(i)] for i in request.form.getlist("user") if i.isdigit() and int(i) in known]
+            mode = request.form.get("mode", "set")
+            try:
+                if len(customers) == 1 and mode == "set":
+                    customer_rules.assign_technicians(db.session, customers[0], chosen,
+                                                      url_for(".details_view", id=customers[0].id))
+                    changed = 1
+                else:
+                    changed = customer_rules.assign_in_bulk(
+                        db.session, customers, chosen if mode == "add" else [], chosen if mode == "remove" else [],
+                        lambda c: url_for(".details_view", id=c.id))
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+                return redirect(url_for(".assign", ids=source.get("ids"), url=back))
+            flash(_("Assigned technicians saved for %(n)s customers.", n=changed), "success")
+            return redirect(back)
+        assigned = {u.id for u in customers[0].technicians} if len(customers) == 1 else set()
+        return self.render("admin/customer_assign.html", customers=customers, groups=groups, assigned=assigned,
+                           ids=",".join(str(c.id) for c in customers), back=back)
 
     def _set_active(self, ids, active: bool):
         customers = db.session.scalars(select(Customer).where(Customer.id.in_([int(i) for i in ids]),

@@ -126,6 +126,8 @@ ENDPOINTS = {
     "customer.upload_file": [refused("/admin/customer/files/upload/", "POST", {"customer_id": "{customer}"})],
     "customer.download_file": [refused("/admin/customer/files/{file}/", mine=True)],
     "customer.delete_file": [refused("/admin/customer/files/{file}/delete/", "POST", {})],
+    "customer.assign": [refused("/admin/customer/assign/?ids={customer}"),
+                        refused("/admin/customer/assign/", "POST", {"ids": "{customer}", "mode": "set"})],
     "customer_import.index": [get("/admin/customer-import/")],
     "customer_import.export": [get("/admin/customer-import/export/all", mine=True)],
     "customer_import.template": [get("/admin/customer-import/template/company")],
