@@ -78,7 +78,7 @@ def sqlite_functions(dbapi_connection) -> None:
     dbapi_connection.create_function("upper", 1, _sqlite_upper, deterministic=True)
 
 
-def customer_search_text(customer: Customer) -> str:
+def customer_search_text(customer: Customer, gone_tags=()) -> str:
     from services.identifiers import format_org_number, format_personal_number
 
     values = [customer.name, customer.customer_number, customer.email, customer.phone,
@@ -90,8 +90,9 @@ def customer_search_text(customer: Customer) -> str:
         values.append(format_personal_number(customer.personal_number))
     for contact in customer.contacts:
         values += [contact.name, contact.email, contact.phone, _digits(contact.phone)]
-    # tags last: the free-text search finds a customer by a tag (issue 10 item 8)
-    values += [tag.name for tag in customer.tags]
+    # tags last: the free-text search finds a customer by a tag (issue 10 item 8); a tag being
+    # deleted is left out already (the database drops its links when the tag row goes)
+    values += [tag.name for tag in customer.tags if tag not in gone_tags]
     return _parts(*values)
 
 
@@ -104,22 +105,23 @@ def vehicle_search_text(vehicle: Vehicle) -> str:
     )
 
 
-def _renamed_tags(session: Session) -> list[int]:
-    renamed = []
+def _changed_tags(session: Session) -> list[int]:
+    changed = [obj.id for obj in session.deleted if isinstance(obj, Tag) and obj.id is not None]
     for obj in session.dirty:
         if isinstance(obj, Tag) and obj.id is not None and inspect(obj).attrs.name.history.has_changes():
-            renamed.append(obj.id)
-    return renamed
+            changed.append(obj.id)
+    return changed
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:
     customers: set[Customer] = set()
-    renamed = _renamed_tags(session)
-    if renamed:
-        # a renamed tag changes the search text of every customer holding it
+    changed = _changed_tags(session)
+    if changed:
+        # a renamed or deleted tag changes the search text of every customer holding it
         with session.no_autoflush:
             customers.update(session.scalars(select(Customer).join(customer_tag).where(
-                customer_tag.c.tag_id.in_(renamed))))
+                customer_tag.c.tag_id.in_(changed))))
+    gone = {obj for obj in session.deleted if isinstance(obj, Tag)}
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, Customer) and obj not in session.deleted:
             customers.add(obj)
@@ -130,7 +132,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
             if obj.search_text != new:
                 obj.search_text = new
     for customer in customers:
-        new = customer_search_text(customer)
+        new = customer_search_text(customer, gone)
         if customer.search_text != new:
             customer.search_text = new
 

@@ -73,6 +73,14 @@ def test_a_tag_finds_its_customers_and_a_renamed_tag_the_same_ones(session):
     holder.tags.remove(tag)
     session.commit()
     assert _names(session, Customer, "hjulförvaring") == set()
+    holder.tags.append(tag)
+    session.commit()
+    assert _names(session, Customer, "hjulförvaring") == {"Bygg AB"}
+    session.delete(tag)  # as the tag register deletes it
+    session.commit()
+    session.expire_all()
+    assert _names(session, Customer, "hjulförvaring") == set()
+    assert holder.tags == []
 
 
 @pytest.mark.parametrize("indexed", [True, False], ids=["through-the-index", "row-by-row"])
