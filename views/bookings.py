@@ -132,6 +132,21 @@ def open_orders(customer_id: int) -> list:
                               .order_by(Order.id.desc()).limit(50)).all()
 
 
+def readable_on(background: str | None) -> str | None:
+    """Black or white, whichever reads better (WCAG contrast) on a booking's colour: the
+    colours are the users' (settings, the booking's own), the text must stay readable."""
+    value = (background or "").lstrip("#")
+    if len(value) != 6:
+        return None
+    try:
+        channels = [int(value[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    except ValueError:
+        return None
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
+
+
 def _fleet(kind: str) -> list[Vehicle]:
     return db.session.scalars(rules.fleet_query(kind).options(joinedload(Vehicle.make))).all()
 
@@ -288,7 +303,8 @@ class BookingKindView(SecureBaseView):
                 "id": str(row["id"]), "resourceIds": resources,
                 "start": row["shown_start"].strftime(fmt), "end": row["shown_end"].strftime(fmt),
                 "title": f"{row['number']} {row['customer_name']}",
-                "backgroundColor": status_colour.get(status) or row["colour"] or planned_colour,
+                "backgroundColor": (background := status_colour.get(status) or row["colour"] or planned_colour),
+                "textColor": readable_on(background),
                 "editable": editable, "startEditable": editable and status == "planned", "durationEditable": editable,
                 "classNames": [f"booking-{status}"] + (["booking-confirmed"] if row["confirmed"] else []),
                 "extendedProps": {
