@@ -287,5 +287,6 @@ def test_calendar_is_accessible_and_fits_the_screen(page, live_app, cal, width, 
         assert box["scrollWidth"] > box["clientWidth"]
     shot(page, f"bookings-manager-{width}")
     page.goto("/admin/bookings/logbook/")
-    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth") or width == 768
+    page.wait_for_selector("#logbook-table")
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     shot(page, f"bookings-logbook-{width}")
