@@ -151,7 +151,8 @@ def record_label(table: str, registers: Mapping[str, Register] | None = None) ->
     register = (registers or {}).get(table)
     if register is not None and register.name:
         return str(register.name)
-    return str(TABLE_LABELS.get(table, table.replace("_", " ")))
+    text = str(TABLE_LABELS.get(table, table.replace("_", " ")))  # "3 × orders" style: lower case
+    return text[:1].upper() + text[1:]
 
 
 def _yes_no(value: str) -> str:

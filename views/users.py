@@ -1,5 +1,5 @@
 """Users, roles and their rights, and the administrator's audit log."""
-from flask import flash, request, url_for
+from flask import current_app, flash, request, url_for
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +14,7 @@ from services import DomainError
 from services.audit import history_of
 from services.auth import check_new_password, hash_password
 from services.rights import RIGHTS, right_label, role_label
-from services.history import ACTION_LABELS, readable
+from services.history import ACTION_LABELS, readable, record_label
 from views.base import LazyOptions, LookupFilter, SecureModelView
 from views.cards import CardTab, card_views
 from views.history import registers, user_language
@@ -176,6 +176,14 @@ def _record_link(view, context, model, name):
                                             model.record_id)
 
 
+def _audited_tables() -> list[tuple[str, str]]:
+    from models import Audited, Base
+
+    tables = {m.local_table.name for m in Base.registry.mappers if issubclass(m.class_, Audited)}
+    known = registers(current_app.extensions["verkstad_admin"])
+    return sorted(((t, record_label(t, known)) for t in tables), key=lambda pair: pair[1].lower())
+
+
 class AuditLogView(SecureModelView):
     """The audit log is append-only: no create, edit or delete here (nor the bulk delete), and
     services.audit refuses any change or deletion of its rows on every code path."""
@@ -195,7 +203,9 @@ class AuditLogView(SecureModelView):
                      label=func.coalesce(func.nullif(User.full_name, ""), User.username)),
         FilterEqual(AuditLog.action, _l("Action"),
                     options=LazyOptions(lambda: [(k, str(v)) for k, v in ACTION_LABELS.items()])),
-        "table_name", "record_id", "field",
+        # the table as a select of the names its screens give it ("Kund"), not a typed "customer"
+        FilterEqual(AuditLog.table_name, _l("Table"), options=LazyOptions(_audited_tables)),
+        "record_id", "field",
     )
     # the same words and local time as every card's History tab (services.history): the
     # register's name, the field's label ("Distrikt"), linked rows by name, Ja/Nej, amounts

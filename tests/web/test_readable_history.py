@@ -125,3 +125,17 @@ def test_amounts_and_rights_in_history(app, client, auth, admin_user):
     role = next(r for r in _rows(log) if len(r) >= 9 and r[6] == "Roll" and r[4] == "Användare")
     assert role[8] == "Administratör"
 
+
+
+def test_audit_log_filters_by_the_register_s_name(app, client, auth, admin_user):
+    import json
+
+    cid = _customer_with_changes(app, admin_user)
+    auth.login()
+    page = client.get("/admin/auditlog/").get_data(as_text=True)
+    groups = json.loads(htmllib.unescape(re.search(r'id="filter-groups-data"[^>]*>(.*?)</', page, re.S).group(1)))
+    table = next(f for f in groups["Tabell"] if ["customer", "Kund"] in f["options"])
+    assert ["district", "Distrikt"] in table["options"] and ["contact", "Kontaktperson"] in table["options"]
+    found = client.get("/admin/auditlog/", query_string={f"flt0_{table['index']}": "customer"}).get_data(as_text=True)
+    rows = [r for r in _rows(found) if len(r) >= 9]
+    assert rows and {r[4] for r in rows} == {"Kund"} and str(cid) in {r[5] for r in rows}
