@@ -188,7 +188,8 @@ def _main_pages(page, records) -> list[str]:
                 pages.append(new.get_attribute("href"))
     pages += [f"/admin/customer/details/?id={records['customer']}", f"/admin/customer/edit/?id={records['customer']}",
               f"/admin/vehicle/details/?id={records['vehicle']}", f"/admin/order/details/?id={records['order']}",
-              f"/admin/order/details/?id={records['quote']}", f"/admin/invoice/details/?id={records['invoice']}"]
+              f"/admin/order/details/?id={records['quote']}", f"/admin/invoice/details/?id={records['invoice']}",
+              "/admin/bookings/loaner/new", "/admin/bookings/rental/new"]
     return list(dict.fromkeys(pages))
 
 
@@ -211,7 +212,7 @@ def test_no_page_is_wider_than_a_tablet(page, records):
 
 def test_tablet_list_and_form_have_touch_sized_controls(page, records):
     """Issue 10 item 12: at 768 px the primary controls of a list and a form are at least 40 px
-    high, and the list scrolls sideways in its box."""
+    high, the list scrolls sideways in its box, and a form of two columns becomes one."""
     page.set_viewport_size({"width": 768, "height": 1024})
     login(page)
     page.goto("/admin/customer/?page_size=20")
@@ -230,3 +231,8 @@ def test_tablet_list_and_form_have_touch_sized_controls(page, records):
         .filter(el => el.offsetParent !== null && el.getBoundingClientRect().height < 40)
         .map(el => el.outerHTML.slice(0, 80))""")
     assert small == []
+    page.goto("/admin/bookings/loaner/new")
+    shot(page, "form-booking-768")
+    lefts = page.evaluate("""() => [...new Set(Array.from(document.querySelectorAll('form .form-control'))
+        .filter(el => el.offsetParent !== null).map(el => Math.round(el.getBoundingClientRect().left)))]""")
+    assert len(lefts) == 1, f"the booking form has {len(lefts)} columns at 768 px"
