@@ -163,6 +163,7 @@ def register_cli(app) -> None:
     import bench.lowcode  # noqa: F401  (adds `bench lowcode`)
     import bench.bookings  # noqa: F401  (adds `bench calendar`)
     import bench.search  # noqa: F401  (adds `bench search`)
+    import bench.cards  # noqa: F401  (adds `bench card`)
 
     for command in COMMANDS:
         app.cli.add_command(command)

@@ -9,6 +9,7 @@ BENCHMARKS.append(("sales", ["sales"]))  # bench/sales.py
 BENCHMARKS.append(("calendar", ["calendar"]))  # bench/bookings.py
 BENCHMARKS.append(("lowcode", ["lowcode", "--customers", "1000000"]))  # bench/lowcode.py
 BENCHMARKS.append(("search", ["search", "--customers", "1000000"]))  # bench/search.py
+BENCHMARKS.append(("card", ["card", "--customers", "1000000"]))  # bench/cards.py
 
 
 def main() -> int:

@@ -12,6 +12,7 @@ back to the customer form's (services.references) and to a few common ones."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -102,7 +103,9 @@ class Change:
     new: str
 
 
+@functools.cache
 def _mappers() -> dict[str, object]:
+    # read once: the models do not change while the app runs, and a card asks for every row
     return {m.local_table.name: m for m in Base.registry.mappers if getattr(m, "local_table", None) is not None}
 
 
@@ -267,12 +270,22 @@ def readable(session: Session, rows: Iterable[AuditLog], registers: Mapping[str,
             return _decimal(raw, column)
         return raw
 
+    # the words of a table and a field, translated once per call rather than once per row
+    words: dict[tuple, str] = {}
+
+    def word(key: tuple, make) -> str:
+        if key not in words:
+            words[key] = make()
+        return words[key]
+
     out = []
     for r in rows:
         out.append(Change(
             row=r, at=r.at, when=stamp(r.at), user=str(r.user) if r.user is not None else "",
-            action=r.action, action_label=str(ACTION_LABELS.get(r.action, r.action)),
-            table_name=r.table_name, record=record_label(r.table_name, registers),
-            field=r.field or "", field_label=field_label(r.table_name, r.field, registers, custom, language),
+            action=r.action, action_label=word(("action", r.action), lambda: str(ACTION_LABELS.get(r.action, r.action))),
+            table_name=r.table_name, record=word(("record", r.table_name), lambda: record_label(r.table_name, registers)),
+            field=r.field or "",
+            field_label=word(("field", r.table_name, r.field),
+                             lambda: field_label(r.table_name, r.field, registers, custom, language)),
             old=value(r, r.old_value), new=value(r, r.new_value)))
     return out

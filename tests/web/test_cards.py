@@ -55,11 +55,11 @@ def _text(fragment: str) -> str:
 
 
 def _labels(page: str) -> list[str]:
-    return [_text(m) for m in re.findall(r'<dt class="card-label">(.*?)</dt>', page, flags=re.S)]
+    return [_text(m) for m in re.findall(r'<dt class="record-label">(.*?)</dt>', page, flags=re.S)]
 
 
 def _values(page: str) -> list[str]:
-    return [_text(m) for m in re.findall(r'<dd class="card-value[^"]*"[^>]*>(.*?)</dd>', page, flags=re.S)]
+    return [_text(m) for m in re.findall(r'<dd class="record-value[^"]*"[^>]*>(.*?)</dd>', page, flags=re.S)]
 
 
 def _prettified(model, labelled: set[str]) -> set[str]:
@@ -151,7 +151,7 @@ def test_the_card_shows_values_as_the_console_writes_them(app, client, auth, adm
     tab = re.search(r'id="tab-link-notes">(.*?)</a>', card, flags=re.S).group(1)
     assert _text(tab) == "Anteckningar och kampanjer 2"
     assert re.search(r'id="tab-link-history">Historik <span[^>]*>\d+</span>', card)
-    notes = card[card.index('id="card-table-notes"'):]
+    notes = card[card.index('id="record-table-notes"'):]
     notes = notes[:notes.index("</table>")]
     assert "Repa vänster dörr" in notes and "Stenskott" in notes
 
@@ -236,7 +236,7 @@ def test_role_and_user_cards_name_rights_and_roles(app, client, auth, admin_user
     card = client.get(f"/admin/{endpoint}/details/?id={ids[endpoint]}").get_data(as_text=True)
     assert not any(marker in card for marker in GENERIC)
     if endpoint == "role":
-        rights = card[card.index('id="card-table-rights"'):]
+        rights = card[card.index('id="record-table-rights"'):]
         rights = rights[:rights.index("</table>")]
         assert ": " in _text(rights) and "customer.view" not in rights
     else:
