@@ -361,7 +361,7 @@ class CardMixin:
         tabs += self.card_build_tabs(record, history)
         context = {}
         if self.card_comments:
-            pk = self.get_pk_value(record)
+            pk = inspect(record).identity[0]  # as stored (an integer), not as the URL has it
             comments = comments_of(db.session, self.card_comments, pk)
             context.update(comments=comments,
                            comment_url=url_for("comments.add", entity=self.card_comments, record_id=pk))
