@@ -154,12 +154,12 @@ class CardMixin:
             return name in self.card_money
         return column is not None and column.type is Money
 
-    def _link(self, record) -> Markup | str:
-        """A related record by its name, linked to its card when the user may open it."""
+    def _link(self, record, text=None) -> Markup | str:
+        """A related record by its name (or ``text``), linked to its card when the user may open it."""
         if record is None:
             return ""
         view = card_views(self.admin).get(type(record))
-        text = str(record)
+        text = str(record) if text is None else text
         if view is None or not view.is_accessible():
             return text
         pk = inspect(record).identity
@@ -173,15 +173,18 @@ class CardMixin:
         label if it has one, else the value by its type (see the module's docstring)."""
         view = view or self
         formatters = view.column_formatters_detail or view.column_formatters or {}
-        if name in formatters:
-            return formatters[name](view, None, record, name)
         model_class = type(record)
         relation = _relation(model_class, name)
-        if relation is not None:
+        if relation is not None and not relation.uselist:
+            # a linked record: as the view's formatter names it (a role in the user's
+            # language), linked to its card
             value = getattr(record, name)
-            if relation.uselist:
-                return Markup(", ").join(self._link(r) for r in value)
-            return self._link(value)
+            text = formatters[name](view, None, record, name) if name in formatters else None
+            return self._link(value, text)
+        if name in formatters:
+            return formatters[name](view, None, record, name)
+        if relation is not None:
+            return Markup(", ").join(self._link(r) for r in getattr(record, name))
         value = getattr(record, name, None)
         choices = getattr(view, "_column_choices_map", {}).get(name) or dict(
             (view.form_choices or {}).get(name) or ())
