@@ -889,6 +889,8 @@ class MessageTextView(SettingsView):
                      "body": _l("Message")}
     column_formatters = {"document_type": lambda v, c, m, n: MESSAGE_DOC_LABELS.get(m.document_type, m.document_type),
                          "language": lambda v, c, m, n: LANGUAGE_LABELS.get(m.language, m.language)}
+    # the document types by name for the History tab and the audit log (views.history reads them)
+    column_choices = {"document_type": list(MESSAGE_DOC_LABELS.items())}
     column_searchable_list = ("subject",)
     column_filters = ()
     card_title = "document_type"

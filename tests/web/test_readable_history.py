@@ -124,6 +124,10 @@ def test_amounts_and_rights_in_history(app, client, auth, admin_user):
     # the admin user's role (a foreign key) by the role's name in Swedish, as the users screen says it
     role = next(r for r in _rows(log) if len(r) >= 9 and r[6] == "Roll" and r[4] == "Användare")
     assert role[8] == "Administratör"
+    # a seeded e-mail text's document type by its name (its screen's choices), not "order_confirmation"
+    texts = client.get("/admin/auditlog/", query_string={"search": "order_confirmation"}).get_data(as_text=True)
+    kinds = {r[8] for r in _rows(texts) if len(r) >= 9 and r[6] == "Dokumenttyp"}
+    assert kinds == {"Orderbekräftelse"}
 
 
 
