@@ -73,3 +73,9 @@ CUSTOMER_LABELS = {
 # the customer kinds as the user sees them (form, card, exports, imports); the customer types'
 # labels are register_config.CUSTOMER_TYPE_LABELS
 KIND_LABELS = {"company": _l("Company"), "private": _l("Private person")}
+
+# a contact's fields as the user sees them (the contact rows of the customer form, errors)
+CONTACT_LABELS = {
+    "name": _l("Name"), "title": _l("Title"), "email": _l("E-mail"), "phone": _l("Phone"),
+    "send_service_protocol": _l("Send service protocol"),
+}

@@ -913,11 +913,14 @@ def check_required(config: RegisterConfig, customer: Customer, values: dict) -> 
             value = getattr(customer, key)
         if _blank(value):
             raise DomainError(_("%(f)s is required.", f=field_label(key)), names[0])
+    from services.references import CONTACT_LABELS
+
     for contact in customer.contacts:
         for key in CONTACT_FIELDS:
             if config.required("contact", "", key) and _blank(getattr(contact, key)):
-                raise DomainError(_("Contact %(c)s: %(f)s is required.", c=contact.name, f=key.replace("_", " ")),
-                                  "contacts")
+                # next to the blank field of that contact's row, by its label ("Telefon")
+                raise DomainError(_("Contact %(c)s: %(f)s is required.", c=contact.name,
+                                    f=str(CONTACT_LABELS.get(key, key))), f"contacts.{key}", "")
 
 
 # --- values follow their record -----------------------------------------------------------------

@@ -30,9 +30,11 @@ from wtforms.fields import FieldList
 from forms.numbers import DecimalTextField, IntegerTextField
 from models import SEARCH_INDEXED, AuditLog, Customer, CustomFieldValue, SubmittedForm, db, is_secret
 from services import DomainError, listing, register_config, search, visibility
+from services.audit import history_of
 from services.settings import load_settings
 from services.formatting import date as format_date
 from services.formatting import number, stamp
+from views import form_layout
 from views.cards import CardMixin
 
 
@@ -254,6 +256,9 @@ class SecureModelView(RightsMixin, CardMixin, ModelView):
     model_form_converter = NumberModelConverter
     details_template = "admin/card.html"  # every register's card (views.cards)
     list_template = "admin/list.html"  # one compact table and one-row toolbar for every register
+    # the console's one form layout: groups in two columns, a sticky action bar (views/form_layout.py)
+    create_template = "admin/form_create.html"
+    edit_template = "admin/form_edit.html"
     can_set_page_size = True
     page_size = 20
     can_view_details = True
@@ -453,6 +458,12 @@ class SecureModelView(RightsMixin, CardMixin, ModelView):
         form_class.form_nonce = HiddenField()
         form_class.edit_version = HiddenField()
         return form_class
+
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        if not valid:
+            form_layout.label_required_errors(form)
+        return valid
 
     def _field_error(self, form, exc: DomainError) -> None:
         field = _error_field(form, exc)

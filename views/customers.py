@@ -8,7 +8,6 @@ from markupsafe import Markup
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.fields import QuerySelectMultipleField
-from flask_admin.form import rules
 from flask_admin.model.form import InlineFormAdmin
 from flask_admin.model.template import DeleteRowAction
 from flask_babel import LazyString, get_locale
@@ -26,7 +25,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from forms.numbers import DecimalTextField, IntegerTextField
 from models import (
@@ -56,6 +55,7 @@ from services import register_config
 from services.references import CUSTOMER_LABELS
 from services.register_config import check_required, keep_inactive_unchanged
 from services.settings import load_settings
+from views import form_layout
 from views.base import LOOKUP_PLACEHOLDERS, HiddenRule, LookupFilter, SecureModelView, module_settings
 
 KIND_CHOICES = [("company", _l("Company")), ("private", _l("Private person"))]
@@ -232,24 +232,35 @@ def _cf_formatter(f: register_config.FieldDef, entity: str = "customer"):
     return fmt
 
 
-# form layout: (legend, fields); address sections are optional (shown by a button)
-FORM_LAYOUT = (
-    (_l("Customer"), ("customer_number", "kind", "customer_type", "name", "org_number", "personal_number",
-                      "vat_number", "email", "phone", "language", "country")),
-    (_l("Visiting address"), ("visiting_street", "visiting_postal_code", "visiting_city")),
-    (_l("Billing address"), ("billing_street", "billing_postal_code", "billing_city")),
-    (_l("Postal address"), ("postal_street", "postal_postal_code", "postal_city")),
-    (_l("Contacts"), ("contacts",)),
-    (_l("Terms and classification"), ("discount_letter", "payment_term", "district", "customer_level", "source",
-                                      "company_type", "tags", "account_manager", "account_manager_title",
-                                      "service_advisor", "sales_advisor", "assigned_technicians", "cost_center")),
-    (_l("Service and work-order articles"), ("customer_articles",)),
-    (_l("Internal comment"), ("internal_comment",)),
-    (_l("Settings"), ("vehicles_disabled", "vehicle_required", "cost_center_required", "order_number_required",
-                      "always_invoice_to_accounting", "email_documents", "is_insurer", "active")),
+# form groups (issue 10 item 3): (key, legend, items); an item is a field, or an address as a
+# subgroup (kind, legend, fields). Fields the configuration switches off drop out, and a group
+# left empty with them; custom fields follow (form_rules_for).
+ADDRESS_LEGENDS = {"visiting": _l("Visiting address"), "billing": _l("Billing address"),
+                   "postal": _l("Postal address")}
+ADD_ADDRESS = {"billing": _l("+ Add billing address"), "postal": _l("+ Add postal address")}
+FORM_GROUPS = (
+    ("identity", _l("Identity"), ("customer_number", "kind", "customer_type", "name", "org_number",
+                                  "personal_number", "vat_number", "company_type", "country", "source", "tags")),
+    ("contact", _l("Contact details"), ("email", "phone", "language")),
+    ("addresses", _l("Addresses"), tuple((kind, ADDRESS_LEGENDS[kind], tuple(f"{kind}_{f}" for f in ADDRESS_FIELDS))
+                                         for kind in ("visiting", "billing", "postal"))),
+    ("contacts", _l("Contacts"), ("contacts",)),
+    ("terms", _l("Terms and prices"), ("payment_term", "discount_letter", "customer_level", "cost_center",
+                                       "customer_articles")),
+    ("assignment", _l("Assignment"), ("district", "account_manager", "account_manager_title", "service_advisor",
+                                      "sales_advisor", "assigned_technicians")),
+    ("settings", _l("Settings"), ("vehicles_disabled", "vehicle_required", "cost_center_required",
+                                  "order_number_required", "always_invoice_to_accounting", "email_documents",
+                                  "is_insurer", "active", "internal_comment")),
 )
+
+
+def _group_fields(items) -> list[str]:
+    return [n for item in items for n in ((item,) if isinstance(item, str) else item[2])]
+
+
 FORM_FIELD_TO_KEY = {name: key for key, names in register_config.CUSTOMER_FIELDS.items() for name in names}
-ALL_FORM_FIELDS = tuple(n for _legend, names in FORM_LAYOUT for n in names)
+ALL_FORM_FIELDS = tuple(n for _key, _legend, items in FORM_GROUPS for n in _group_fields(items))
 LIST_FORMATTERS_EXTRA = {
     "customer_level": lambda v, c, m, n: str(m.customer_level or ""),
     "source": lambda v, c, m, n: str(m.source or ""),
@@ -261,24 +272,32 @@ SORTABLE_BUILTIN = {"customer_number", "name", "kind", "customer_type", "email",
 
 
 def form_rules_for(fields: set[str], custom: list[register_config.FieldDef]) -> list:
+    """The customer form's groups (views/form_layout.py) for the active ``fields`` and the
+    ``custom`` fields: a custom field goes into the group its tab names ("identity", ...), or
+    into a group of its own tab, or into "Additional information"."""
+    placed: dict[str, list[str]] = {}
+    for f in custom:
+        placed.setdefault(f.tab or "additional", []).append(f.name)
     out = []
-    for legend, names in FORM_LAYOUT:
-        present = [n for n in names if n in fields]
-        if not present:
-            continue
-        optional = names[0] in ("billing_street", "postal_street")
-        if optional:
-            out.append(rules.HTML(f'<div class="optional-address" data-kind="{names[0].split("_")[0]}">'))
-        out.append(rules.FieldSet(present, legend))
-        if optional:
-            out.append(rules.HTML("</div>"))
-        if names[0] == "postal_street" or (names[0] == "billing_street" and "postal_street" not in fields):
-            out.append(rules.HTML('<div id="address-buttons" class="mb-3"></div>'))
-    loose = [f.name for f in custom if not f.tab]
-    if loose:
-        out.append(rules.FieldSet(loose, _l("Additional information")))
-    for tab in dict.fromkeys(f.tab for f in custom if f.tab):  # in the order of the layout (positions)
-        out.append(rules.FieldSet([f.name for f in custom if f.tab == tab], tab))
+    for key, legend, items in FORM_GROUPS:
+        content = []
+        for item in items:
+            if isinstance(item, str):
+                if item in fields:
+                    content.append(item)
+                continue
+            kind, sub_legend, names = item
+            present = [n for n in names if n in fields]
+            if present:
+                content.append(form_layout.Subgroup(kind, sub_legend, present, optional=kind in ADD_ADDRESS,
+                                                    add_label=ADD_ADDRESS.get(kind)))
+        content += placed.pop(key, [])
+        if content:
+            out.append(form_layout.Group(key, legend, content))
+    if "additional" in placed:
+        out.append(form_layout.Group("additional", _l("Additional information"), placed.pop("additional")))
+    for number, tab in enumerate(placed, 1):  # in the order of the layout (positions)
+        out.append(form_layout.Group(f"tab-{number}", tab, placed[tab]))
     out += [HiddenRule("form_nonce"), HiddenRule("edit_version")]
     return out
 
@@ -435,8 +454,12 @@ class CustomerView(SecureModelView):
         inlines = []
         if "contacts" in fields:
             contact_custom = cfg.fields_of("contact")
+            # a contact field the configuration requires gets its asterisk and its error in the row
+            required = {c: {**ContactInline.form_args.get(c, {}), "validators": [DataRequired()]}
+                        for c in contact_columns if cfg.required("contact", "", c)}
             inlines.append(ContactInline(Contact, form_columns=contact_columns + tuple(f.name for f in contact_custom),
-                                         form_extra_fields={f.name: custom_form_field(f) for f in contact_custom}))
+                                         form_extra_fields={f.name: custom_form_field(f) for f in contact_custom},
+                                         form_args={**ContactInline.form_args, **required}))
         if "customer_articles" in fields:
             inlines.append(CustomerArticleInline(CustomerArticle))
         self.inline_models = tuple(inlines)
@@ -843,12 +866,22 @@ class CustomerView(SecureModelView):
         cfg = self.config
         kwargs["config"] = cfg
         if template in (self.create_template, self.edit_template):
-            # fields active for one kind only are shown for that kind (customer_form_js.html)
+            # fields active for one kind only are shown for that kind (static/js/forms.js)
             kwargs["field_kinds"] = {
                 name: cfg.customer_kinds_of(key)
                 for key, names in register_config.CUSTOMER_FIELDS.items() for name in names
                 if len(cfg.customer_kinds_of(key)) == 1}
             kwargs["field_kinds"].update({f.name: list(f.kinds) for f in cfg.fields_of("customer") if f.kinds})
+            # a field required for some kinds shows its asterisk on their form only
+            kwargs["required_kinds"] = {
+                name: kinds for key, names in register_config.CUSTOMER_FIELDS.items()
+                if (kinds := [k for k in register_config.KINDS if cfg.required("customer", k, key)])
+                for name in names}
+            kwargs["required_kinds"].update({f.name: list(f.kinds) for f in cfg.fields_of("customer")
+                                             if f.required and f.kinds})
+            form = kwargs.get("form")
+            kind = form.kind.data if form is not None and "kind" in form else None
+            kwargs["form_kind"] = kind if kind in register_config.KINDS else KIND_CHOICES[0][0]
         if template == self.list_template:
             # each row's links are these with its id put in: one url_for per page, not two per row
             kwargs["row_urls"] = {name: self.get_url(f".{name}_view", id="ROWID", url=kwargs.get("return_url"))

@@ -51,7 +51,7 @@ class SettingsView(SecureModelView):
             if field in form:
                 value = (getattr(model, field) or "").strip()
                 if not value:
-                    raise DomainError(_("This field is required."), field)
+                    raise DomainError(_("%(f)s is required.", f=form[field].label.text), field)
                 setattr(model, field, value)
         super().on_model_change(form, model, is_created)
 

@@ -128,7 +128,7 @@ def test_settings_register_refuses_a_blank_name_next_to_the_field(app, client, a
                       ("/admin/paymentterm/new/", {"name": " ", "days": "30", "invoice_fee": "0", "active": "y"})):
         response = post_new(client, auth, url, {**data, "form_nonce": url})
         assert response.status_code == 200, url
-        assert re.search(r'id="name"[^>]*>\s*<div class="invalid-feedback">\s*<ul[^>]*>\s*<li>Fältet måste fyllas i',
+        assert re.search(r'id="name"[^>]*>\s*<div class="invalid-feedback">\s*<ul[^>]*>\s*<li>Namn är obligatoriskt',
                          response.get_data(as_text=True)), url
     empty = post_new(client, auth, "/admin/district/new/", {"name": "", "active": "y", "form_nonce": "e"})
     assert "Posten kunde inte skapas" in empty.get_data(as_text=True)  # Flask-Admin's message, in Swedish
