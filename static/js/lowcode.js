@@ -5,21 +5,23 @@
 
   // A look-up whose choices depend on another field of its form: the order's kind decides
   // which customer types may be chosen (customer register settings), so the select2 request
-  // carries it. Flask-Admin sets up select2 on "ready"; "load" comes after that.
-  window.addEventListener("load", function () {
-    if (!window.jQuery) return;
-    document.querySelectorAll("[data-lookup-with]").forEach(function (input) {
-      const other = document.getElementById(input.dataset.lookupWith);
-      const widget = window.jQuery(input).data("select2");
-      if (!other || !widget || !widget.opts || !widget.opts.ajax) return;
-      const ajax = widget.opts.ajax, data = ajax.data;
-      ajax.data = function () {
-        const params = data.apply(this, arguments);
-        params[other.name] = other.value;
-        return params;
-      };
-    });
-  });
+  // carries it. The request is wrapped when the widget first opens (select2 3 is set up by
+  // Flask-Admin's own script, whenever that runs).
+  function carryOther(input) {
+    const other = document.getElementById(input.dataset.lookupWith);
+    const widget = window.jQuery(input).data("select2");
+    if (!other || !widget || !widget.opts || !widget.opts.ajax || widget.opts.ajax.carriesOther) return;
+    const ajax = widget.opts.ajax, data = ajax.data;
+    ajax.data = function () {
+      const params = data.apply(this, arguments);
+      params[other.name] = other.value;
+      return params;
+    };
+    ajax.carriesOther = true;
+  }
+  if (window.jQuery) {
+    window.jQuery(document).on("select2-opening", "[data-lookup-with]", function () { carryOther(this); });
+  }
 })();
 
 // The form layout of the custom fields (customer register settings): fields are dragged

@@ -26,11 +26,12 @@ def test_vehicle_custom_fields_and_comment(page, live_app):
     shot(page, "vehicle-custom-list")
     page.click("a[href*='/admin/vehicle/details/'] >> nth=0")
     page.wait_for_selector("#cf-segment")
+    assert page.inner_text("#cf-segment") == "Taxi"
+    page.click("#tab-link-comments")  # the card's comments are in their own tab
     page.fill("#comment-body", "@lot")
     page.type("#comment-body", "t")
     page.click(".mention-option")
     assert page.input_value("#comment-body").startswith("@lotta ")
     page.click("#add-comment")
     page.wait_for_selector("#comment-list li:has-text('@lotta')")
-    assert page.inner_text("#cf-segment") == "Taxi"
     shot(page, "vehicle-card-comments")
