@@ -80,3 +80,22 @@ def test_contact_field_required_by_the_configuration_is_named_next_to_it(app, cl
                      r'Telefon är obligatoriskt\.</li>', html), html[html.find('contacts-0-phone') - 200:html.find('contacts-0-phone') + 800]
     with app.app_context():
         assert db.session.scalar(select(Customer)) is None
+
+
+def test_custom_field_for_one_kind_is_shown_and_marked_required_for_that_kind_only(app, client, auth, admin_user):
+    with app.app_context():
+        rc.save_custom_field(db.session, "customer", "pet", "text", "Husdjur", required=True, kinds=["private"],
+                             tab="identity")
+        db.session.commit()
+    auth.login()
+    html = client.get(CUSTOMER_NEW).get_data(as_text=True)
+    tag = wrapper(html, "cf_pet")
+    assert "d-none" in tag and 'data-kinds="private"' in tag and 'data-required-kinds="private"' in tag
+    # placed in the group its tab names
+    identity = html[html.index('id="group-identity"'):html.index('id="group-contact"')]
+    assert 'data-field="cf_pet"' in identity
+    response = create(client, auth, kind="private", org_number="", personal_number="19811218-9876",
+                      name="Anna Andersson")
+    html = response.get_data(as_text=True)
+    assert "d-none" not in wrapper(html, "cf_pet")
+    assert re.search(r'for="cf_pet"[^>]*>Husdjur<strong class="text-danger vk-required" aria-hidden="true">', html)
