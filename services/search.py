@@ -12,7 +12,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import String, and_, cast, event, func, inspect, or_, select, text, union
+from sqlalchemy import String, and_, case, cast, event, func, inspect, or_, select, text, union
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -480,10 +480,11 @@ def _documents(session, user, query: str, limit: int) -> list[Hit]:
         order = session.scalar(select(Order).where(Order.id == int(term), visibility.clause(user, Order)))
         if order is not None:
             hits.append(Hit(order.kind, order, True))
-    if term and (term.isdigit() or len(term) <= 20):
-        lookups = [Invoice.number == term]
-        if digits == term.replace(" ", ""):
-            lookups.append(Invoice.ocr == digits)
+    # a number has no spaces; an OCR reference may be typed in groups of digits
+    lookups = [Invoice.number == term] if term and not any(c.isspace() for c in term) else []
+    if digits and digits == re.sub(r"\s", "", term):
+        lookups.append(Invoice.ocr == digits)
+    if lookups:  # each statement costs a round trip: none that cannot find anything
         hits += [Hit("invoice", i, True) for i in session.scalars(
             select(Invoice).where(or_(*lookups), visibility.clause(user, Invoice)).limit(limit + 1))]
     return hits
@@ -499,11 +500,15 @@ def _bookings(session, user, query: str, limit: int) -> list[Hit]:
     term = query.strip()
     if not kinds or not term:
         return []
-    lookups = [Booking.number == term]
+    lookups = [Booking.number == term] if not any(c.isspace() for c in term) else []
     if looks_like_registration(query):
         reg = registration_term(query)
+        # a trade plate's number is kept as written ("PROV 1")
         lookups += [Booking.vehicle_id.in_(select(Vehicle.id).where(Vehicle.registration_number == reg)),
-                    Booking.trade_plate_id.in_(select(TradePlate.id).where(TradePlate.number == reg))]
+                    Booking.trade_plate_id.in_(select(TradePlate.id).where(
+                        TradePlate.number.in_(sorted({term, term.upper(), reg}))))]
+    if not lookups:
+        return []
     rows = session.scalars(select(Booking).where(or_(*lookups), Booking.kind.in_(kinds),
                                                  visibility.clause(user, Booking))
                            .order_by(Booking.start_at.desc()).limit(limit + 1))
@@ -514,17 +519,12 @@ def _articles(session, user, query: str, dialect: str, limit: int) -> list[Hit]:
     if not user.has_right("article.view"):
         return []
     term = query.strip()
-    lookups = [Article.number == term]
-    if term.isdigit():
-        lookups.append(Article.ean == term)
-    exact = session.scalars(select(Article).where(or_(*lookups)).limit(limit)).all()
-    hits = [Hit("article", a, True) for a in exact]
+    exact = or_(Article.number == term, Article.ean == term) if term.isdigit() else Article.number == term
     condition = search_condition(dialect, Article, query)
-    if condition is not None and len(hits) <= limit:
-        known = {a.id for a in exact}
-        hits += [Hit("article", a) for a in session.scalars(
-            select(Article).where(condition).order_by(Article.number).limit(limit + 1)) if a.id not in known]
-    return hits[:limit + 1]
+    found = or_(exact, condition) if condition is not None else exact
+    rows = session.scalars(select(Article).where(found).order_by(case((exact, 0), else_=1), Article.number)
+                           .limit(limit + 1))
+    return [Hit("article", a, a.number == term or a.ean == term) for a in rows]
 
 
 def _users(session, user, query: str, dialect: str, limit: int) -> list[Hit]:

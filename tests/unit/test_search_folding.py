@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from models import Article, Booking, Customer, Invoice, Order, Tag, User, VatRate, Vehicle
+from models import Article, Booking, Customer, Invoice, Order, Tag, TradePlate, User, VatRate, Vehicle
 from services import search
 from tests import factories as f
 
@@ -154,6 +154,13 @@ def test_global_search_finds_every_kind_for_an_administrator(session):
     assert [h.record.number for h in search.global_search(session, admin, "7002")["booking"]] == ["7002"]
     assert [h.record.number for h in search.global_search(session, admin, "7310000000017")["article"]] == ["ÅB-100"]
     assert [h.record.username for h in search.global_search(session, admin, "tech")["user"]] == ["tech"]
+    assert [h.record.number for h in search.global_search(session, admin, "9000 0182")["invoice"]] == ["900001"]
+    plate = TradePlate(number="PROV 1")
+    customer = session.scalar(select(Customer).where(Customer.customer_number == "2001"))
+    session.add(Booking(kind="test_drive", number="7003", customer=customer, customer_name=customer.name,
+                        trade_plate=plate, start_at=dt.datetime(2026, 3, 2, 8), end_at=dt.datetime(2026, 3, 2, 9)))
+    session.commit()
+    assert [h.record.number for h in search.global_search(session, admin, "prov 1")["booking"]] == ["7003"]
 
 
 def test_a_technician_finds_only_his_assigned_customers_and_what_is_theirs(session):
