@@ -84,17 +84,17 @@ def fill(engine, n: int, echo=click.echo) -> int:
             INSERT INTO vehicle (id, version, registration_number, country_code, make_id, model, odometer_km, owner_id,
                 fleet, reserved, created_at, search_text)
             SELECT i, 1, 'B' || {_text(dialect, '1000000 + i')}, 'SE', (SELECT min(id) FROM vehicle_make), 'V70',
-                i % 300000, (i * 7919) % {int(n)} + 1, 'none', false, :now, ''
-            FROM {g(dialect, n * 3 // 2)} WHERE (i * 7919) % {int(n)} + 1 <> {card}"""),
+                i % 300000, (CAST(i AS BIGINT) * 7919) % {int(n)} + 1, 'none', false, :now, ''
+            FROM {g(dialect, n * 3 // 2)} WHERE (CAST(i AS BIGINT) * 7919) % {int(n)} + 1 <> {card}"""),
         ("orders", f"""
             INSERT INTO sales_order (id, version, kind, status, customer_id, vehicle_id, order_date, currency, created_at)
-            SELECT i, 1, 'order', 'in_progress', (i * 7919) % {int(n)} + 1, i, :today, 'SEK', :now
-            FROM {g(dialect, n)} WHERE (i * 7919) % {int(n)} + 1 <> {card}"""),
+            SELECT i, 1, 'order', 'in_progress', (CAST(i AS BIGINT) * 7919) % {int(n)} + 1, i, :today, 'SEK', :now
+            FROM {g(dialect, n)} WHERE (CAST(i AS BIGINT) * 7919) % {int(n)} + 1 <> {card}"""),
         ("history", f"""
             INSERT INTO audit_log (at, action, table_name, record_id, field, old_value, new_value)
-            SELECT :now, 'update', 'customer', {_text(dialect, f'(i * 104729) % {int(n)} + 1')}, 'phone',
+            SELECT :now, 'update', 'customer', {_text(dialect, f'(CAST(i AS BIGINT) * 104729) % {int(n)} + 1')}, 'phone',
                 '08-1', '08-2'
-            FROM {g(dialect, n)} WHERE (i * 104729) % {int(n)} + 1 <> {card}"""),
+            FROM {g(dialect, n)} WHERE (CAST(i AS BIGINT) * 104729) % {int(n)} + 1 <> {card}"""),
     ]
     import datetime as dt
 

@@ -119,12 +119,19 @@ def _relation(model_class, name: str) -> RelationshipProperty | None:
 
 
 def card_views(admin) -> dict:
-    """model class -> the view whose card shows it (the first registered)."""
+    """model class -> the view whose card shows it (the first registered); worked out once per
+    admin and number of views (every link on a card asks)."""
+    views = getattr(admin, "_views", ())
+    kept = getattr(admin, "_verkstad_card_views", None)
+    if kept is not None and kept[0] == len(views):
+        return kept[1]
     found: dict = {}
-    for view in getattr(admin, "_views", ()):
+    for view in views:
         model = getattr(view, "model", None)
         if model is not None and getattr(view, "can_view_details", False) and model not in found:
             found[model] = view
+    if admin is not None:
+        admin._verkstad_card_views = (len(views), found)
     return found
 
 
