@@ -70,6 +70,10 @@ def test_customer_list_shows_20_rows_of_one_line_on_1400_by_900(page, records):
     assert len(in_view) >= 20, f"{len(in_view)} rows in view"
     too_tall = [r for r in rows if r["height"] > 2 * r["line"] + r["pad"] + 2]
     assert too_tall == [], too_tall
+    page.goto("/admin/customer/?sort=0&page_size=50")  # more rows than fit: the window is filled
+    in_view = [r for r in page.evaluate(ROW_BOXES) if r["top"] >= 0 and r["bottom"] <= 900]
+    assert len(in_view) >= 20 and page.evaluate("() => window.scrollY") == 0, f"{len(in_view)} rows in view"
+    page.goto("/admin/customer/?sort=0")
 
     first = page.locator("table.model-list tbody tr").first
     # "include the customer number in the display name" is on: still the number once, in its column
