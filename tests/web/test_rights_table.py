@@ -143,8 +143,8 @@ def _booking_probes(kind: str) -> dict[str, list[Probe]]:
         f"{area}.edit_handover": [P("POST", base + "/{%s_cancel}/cancel-issue" % kind,
                                     booking_set(f"{kind}_cancel", "issued_at", is_set=False),
                                     needs=manager, data={})],
-        f"{area}.new": [P("POST", base + "/{%s_move}/template" % kind,
-                          count(Booking, lambda ids, k=kind: Booking.kind == k), data={})],
+        # "new from template" (003) opens the new-booking form filled from a booking
+        f"{area}.new": [P("GET", base + "/new?template={%s_move}" % kind, page('id="template-note"'))],
         f"{area}.manager": [P("GET", base + "/events?start={window_start}&end={window_end}",
                               lambda s, ids, r, before, k=kind: ids[f"{k}_move_number"] in r.get_data(as_text=True))],
         # the logbook lists every kind the user holds the right for: the "all but" user sees
