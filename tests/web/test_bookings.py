@@ -589,3 +589,20 @@ def test_logbook_pdf_shows_the_grouping(app, client, auth, many):
     by_plate = client.get("/admin/bookings/logbook/export.pdf?kind=loaner&group=plate")
     plate_text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(by_plate.data)).pages)
     assert "Group by registration / trade plate" in plate_text
+
+
+def test_booking_text_is_readable_on_its_colour(app, client, auth, setup):
+    """Each booking's text colour is worked out from its (user-chosen) colour: black on light,
+    white on dark (WCAG contrast), so no booking's number is unreadable (axe in the browser)."""
+    login_with(app, client, auth, rights_for("loaner"))
+    with app.app_context():
+        db.session.get(Booking, setup["planned"]).colour = "#1b1f3a"
+        db.session.commit()
+    start, end = fmt(future(-48)), fmt(future(24 * 6))
+    events = {int(e["id"]): e for e in client.get(f"{BASE}/events?start={start}&end={end}").get_json()}
+    assert events[setup["planned"]]["backgroundColor"] == "#1b1f3a" and events[setup["planned"]]["textColor"] == "#ffffff"
+    with app.app_context():
+        db.session.get(Booking, setup["planned"]).colour = "#ffe08a"
+        db.session.commit()
+    events = {int(e["id"]): e for e in client.get(f"{BASE}/events?start={start}&end={end}").get_json()}
+    assert events[setup["planned"]]["textColor"] == "#000000"
