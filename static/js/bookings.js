@@ -278,7 +278,22 @@
   // the fit depends on the resource column, which grows when its labels arrive: once per frame
   let zoomFrame = null;
   function scheduleZoom() {
-    if (zoomFrame === null) zoomFrame = requestAnimationFrame(function () { zoomFrame = null; addResizer(); applyZoom(); fixRoles(); });
+    if (zoomFrame === null) zoomFrame = requestAnimationFrame(function () {
+      zoomFrame = null; addResizer(); applyZoom(); fixRoles();
+      requestAnimationFrame(pullInside);  // after EventCalendar has drawn the new slots
+    });
+  }
+  // a short booking at the period's very end would stick out of it at its minimum width
+  // (bookings.css) and be cut: it is drawn leftwards from its end instead
+  function pullInside() {
+    el.querySelectorAll(".ec-body .ec-events").forEach(function (row) {
+      const right = row.getBoundingClientRect().right;
+      row.querySelectorAll(".ec-event").forEach(function (bar) {
+        bar.style.removeProperty("translate");
+        const over = bar.getBoundingClientRect().right - right;
+        if (over > 0.5) bar.style.setProperty("translate", (-Math.ceil(over)) + "px 0");
+      });
+    });
   }
   // EventCalendar marks itself up as a table whose rows hold a toolbar, buttons and row headers
   // outside any row, which screen readers cannot follow (axe: aria-required-children/-parent):
@@ -462,6 +477,7 @@
     eventDidMount: function (info) {
       const bar = info.el, ev = info.event;
       bar.dataset.bookingId = ev.id;
+      scheduleZoom();
       bar.dataset.status = ev.extendedProps.status;
       if (ev.extendedProps.confirmed) bar.dataset.locked = "1";
       bar.addEventListener("contextmenu", function (e) { openMenu(ev, e); });

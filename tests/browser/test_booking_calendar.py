@@ -214,8 +214,13 @@ def test_short_bookings_read_and_tooltips_stay_inside(page, live_app, cal):
     # half an hour is under 5 px in 3-hour slots: the bar is as wide as its number, which is whole
     assert number.evaluate("n => n.scrollWidth <= n.clientWidth + 1 && n.getBoundingClientRect().right <= n.closest('.ec-event').getBoundingClientRect().right + 1")
     assert short.bounding_box()["width"] >= number.bounding_box()["width"]
-    # the tooltip of the booking at the week's far right end opens to the left, inside the window
+    # the booking at the week's very end is drawn leftwards from its end: its number is whole
     late = page.locator(f'.ec-event[data-booking-id="{cal["late"]}"]')
+    page.wait_for_function("""id => { const bar = document.querySelector(`.ec-event[data-booking-id="${id}"]`);
+        const row = bar.closest('.ec-events').getBoundingClientRect();
+        const n = bar.querySelector('.booking-number').getBoundingClientRect();
+        return n.right <= row.right + 0.5 && bar.getBoundingClientRect().right <= row.right + 0.5; }""", arg=cal["late"])
+    # its tooltip opens to the left, inside the window
     lb = late.bounding_box()
     page.mouse.move(lb["x"] + 4, lb["y"] + lb["height"] / 2)
     assert lb["x"] + 4 + 12 + 150 > 1400  # a tooltip opened to the right would run out
