@@ -428,6 +428,25 @@ class Hit:
     exact: bool = False  # the number, plate or OCR typed whole
 
 
+def first_matches(dialect: str, model, query: str, count: int):
+    """SQLite: a WHERE clause for the first ``count`` rows (in id order) whose search text holds
+    every term, read from the FTS5 index as one phrase per term with the LIMIT inside: FTS5 then
+    stops after ``count`` matches (0.4 ms at a million customers), where search_condition's
+    anchored look-up reads every match first (15-100 ms for a common name). None where this
+    does not apply (PostgreSQL, or no term of three characters)."""
+    terms = search_terms(query)
+    long_terms = [t for t in terms if len(t) >= 3]
+    if dialect != "sqlite" or not long_terms:
+        return None
+    table = model.__tablename__
+    short = [t for t in terms if len(t) < 3]
+    inner = count * (50 if short else 1)  # a short term is checked on the rows found
+    match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+    condition = model.id.in_(text(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :fts_first "
+                                  f"LIMIT {int(inner)}").bindparams(fts_first=match))
+    return and_(condition, *(model.search_text.like(f"%{like_escape(t)}%", escape="\\") for t in short))
+
+
 def _prefix(column, prefix: str):
     """``column`` starts with ``prefix``, as a range a B-tree index answers (LIKE 'x%' is
     not taken to an index on SQLite)."""
@@ -447,7 +466,12 @@ def _customers(session, user, query: str, dialect: str, limit: int) -> list[Hit]
             exact.append(Customer.personal_number.in_(("19" + digits, "20" + digits)))
     hits = [Hit("customer", c, True) for c in session.scalars(select(Customer).where(or_(*exact), seen).limit(limit))]
     # a limited user's few customers are read one by one; everyone else's through the index
-    condition = search_condition(dialect, Customer, query, indexed=not limited)
+    condition = first_matches(dialect, Customer, query, limit * 4) if not limited else None
+    if condition is None:
+        condition = search_condition(dialect, Customer, query, indexed=not limited)
+    elif looks_like_registration(query):
+        condition = or_(condition, Customer.id.in_(select(Vehicle.owner_id).where(
+            Vehicle.registration_number == registration_term(query))))
     if condition is not None and len(hits) < limit:
         found = session.scalars(select(Customer).where(condition, seen).limit(limit * 4)).all()
         first = fold(term)

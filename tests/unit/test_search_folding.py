@@ -212,3 +212,19 @@ def test_migration_puts_the_tags_of_customers_tagged_before_in_their_search_text
     session.commit()
     assert _names(session, Customer, "flottkund") == {"Gammal Kund AB"}
     assert session.scalar(select(Customer.search_text).where(Customer.id == old.id)) == "gammal kund ab | 1001 | flottkund"
+
+
+def test_first_matches_finds_what_the_search_finds_and_stops_at_the_count(session):
+    for i, name in enumerate(["Anna Lind", "Annika Lindqvist", "Bo Ek", "Åsa Lindé", 'Citat "AB"']):
+        f.customer(session, str(8001 + i), name, org="")
+    session.commit()
+    dialect = _dialect(session)
+    for query in ("lind", "ann lind", "LINDÉ", "li ann", "ek", 'citat "ab', "zz lind"):
+        condition = search.first_matches(dialect, Customer, query, 10)
+        if dialect != "sqlite" or query == "ek":
+            assert condition is None  # PostgreSQL, or no term of three letters: search_condition
+            continue
+        found = set(session.scalars(select(Customer.name).where(condition)))
+        assert found == _names(session, Customer, query), query
+    if dialect == "sqlite":
+        assert len(session.scalars(select(Customer.id).where(search.first_matches(dialect, Customer, "lind", 2))).all()) == 2
