@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from models import Customer, CustomField, Role, RoleRight, User, db
 from services import register_config as rc
-from tests.browser.conftest import login, shot
+from tests.browser.conftest import axe, login, shot
 from tests.factories import HASH
 from tests.factories import customer as make_customer
 
@@ -31,6 +31,7 @@ def test_admin_edits_a_custom_field_and_drags_it_in_the_layout(page, live_app):
     page.check("#cf-required")
     page.uncheck("#cf-kind-private")
     shot(page, "lowcode-edit-custom-field")
+    assert axe(page) == []  # the edit form and the layout (no flash message on the page yet)
     page.click("#save-custom-field")
     page.wait_for_selector(".alert-success")
     expect(page.locator("#custom-customer-fleet_size")).to_contain_text("Antal bilar")
@@ -92,6 +93,7 @@ def test_tilldela_in_bulk_from_the_list(page, live_app):
     page.fill("#assign-filter", "")
     page.get_by_label("Erik Tekniker").check()
     shot(page, "lowcode-tilldela")
+    assert axe(page) == []
     page.click("#assign-add")
     page.wait_for_selector(".alert-success")
     with live_app.app_context():
@@ -121,6 +123,7 @@ def test_a_pasted_spreadsheet_row_is_split_into_the_fields(page, live_app):
     preview = page.locator("#paste-split-preview").inner_text()
     assert "E-post: info@bygg.se" in preview and "Stockholm" in preview
     shot(page, "lowcode-paste-split")
+    assert axe(page) == []
     page.click("#paste-split-apply")
     expect(box).to_be_hidden()
     assert page.input_value("#name") == "Bygg AB"
