@@ -205,22 +205,25 @@ def install(session_class=Session) -> None:
         event.listen(Engine, "before_execute", _guard_statement)
 
 
-def history_of(session: Session, table: str, record_id, limit: int = 500) -> list[AuditLog]:
-    """The History tab of a record: its own changes and those of its parts (a customer's
-    contacts, a role's rights), newest first."""
+def history_statement(table: str, record_id, limit: int = 500):
+    """The select of ``history_of``: one indexed look-up for each way a row belongs to the record
+    (its own; its parts'), the newest ``limit`` of both. As one OR, SQLite walked the whole log
+    backwards along ix_audit_log_at to honour ORDER BY ... LIMIT (2 s for a card at a million
+    history rows; tests/unit/test_history_query.py guards the plan)."""
     rid = str(record_id)
-    # one indexed look-up for each way a row belongs to the record (its own; its parts'), the
-    # newest ``limit`` of both: as one OR, SQLite walked the whole log backwards along
-    # ix_audit_log_at to honour ORDER BY ... LIMIT (2 s for a card at a million history rows)
     own = select(AuditLog.id, AuditLog.at).where(AuditLog.table_name == table, AuditLog.record_id == rid)
     parts = select(AuditLog.id, AuditLog.at).where(AuditLog.parent_table == table, AuditLog.parent_id == rid)
     both = union(own, parts).subquery()
     latest = select(both.c.id, both.c.at).order_by(both.c.at.desc(), both.c.id.desc()).limit(limit).subquery()
-    return list(session.scalars(
-        select(AuditLog).join(latest, AuditLog.id == latest.c.id)
-        .options(joinedload(AuditLog.user))  # one statement, not one per user shown
-        .order_by(latest.c.at.desc(), latest.c.id.desc())
-    ))
+    return (select(AuditLog).join(latest, AuditLog.id == latest.c.id)
+            .options(joinedload(AuditLog.user))  # one statement, not one per user shown
+            .order_by(latest.c.at.desc(), latest.c.id.desc()))
+
+
+def history_of(session: Session, table: str, record_id, limit: int = 500) -> list[AuditLog]:
+    """The History tab of a record: its own changes and those of its parts (a customer's
+    contacts, a role's rights), newest first."""
+    return list(session.scalars(history_statement(table, record_id, limit)))
 
 
 def scrub_history(session: Session, where, columns: tuple[str, ...] = ("old_value", "new_value")) -> int:
