@@ -218,6 +218,9 @@ class AuditLog(db.Model):
         Index("ix_audit_log_parent", "parent_table", "parent_id"),
     )
 
+    def __str__(self) -> str:  # breadcrumbs and headers name a history row by its number
+        return str(self.id)
+
 
 class SubmittedForm(db.Model):
     """Nonce of a saved create form: a double-clicked Save cannot create two records."""

@@ -99,3 +99,30 @@ def test_custom_field_for_one_kind_is_shown_and_marked_required_for_that_kind_on
     html = response.get_data(as_text=True)
     assert "d-none" not in wrapper(html, "cf_pet")
     assert re.search(r'for="cf_pet"[^>]*>Husdjur<strong class="text-danger vk-required" aria-hidden="true">', html)
+
+
+def test_forms_have_the_cards_header_not_flask_admins_tabs(app, client, auth, admin_user):
+    """A form is headed like its card (the record's name, back to the list, "Visa kort"), not
+    by Flask-Admin's List/Create/Edit/Details tabs and a second title."""
+    auth.login()
+    create(client, auth, name="Rubrik AB")
+    with app.app_context():
+        customer_id = db.session.scalar(select(Customer.id).where(Customer.name == "Rubrik AB"))
+    html = client.get(f"/admin/customer/edit/?id={customer_id}").get_data(as_text=True)
+    header = html[html.index('id="form-title"'):html.index("</header>", html.index('id="form-title"'))]
+    assert "Rubrik AB" in header and 'id="show-card"' in header and "Visa kort" in header
+    assert 'class="nav nav-tabs"' not in html and '<h4 class="mb-4">' not in html
+    new = client.get("/admin/district/new/").get_data(as_text=True)
+    assert "Ny: Distrikt" in new and 'id="show-card"' not in new and 'class="nav nav-tabs"' not in new
+
+
+def test_flash_close_button_is_named_and_not_hidden(app, client, auth, admin_user):
+    """Flask-Admin's close button was aria-hidden yet focusable (axe: aria-hidden-focus)."""
+    auth.login()
+    token = auth.token("/admin/district/new/")
+    response = client.post("/admin/district/new/", data={"csrf_token": token, "name": "Flash", "active": "y"},
+                           follow_redirects=True)
+    html = response.get_data(as_text=True)
+    button = re.search(r'<div class="alert alert-success[^>]*>\s*<button[^>]*>', html)
+    assert button, html[:2000]
+    assert 'aria-label="Stäng"' in button.group(0) and "aria-hidden" not in button.group(0)
