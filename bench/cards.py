@@ -27,7 +27,7 @@ import click
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from bench.measure import p95
+from bench.measure import p95, timed_gets
 from cli import bench_group
 from config.settings import BASE_DIR
 
@@ -241,17 +241,7 @@ def prepare(url: str, n: int, refill: bool, echo=click.echo) -> tuple[str, int]:
 
 
 def _time(client, url: str, runs: int, clock) -> dict:
-    wall, cpu, sql = [], [], []
-    for _ in range(runs):
-        clock.total = 0.0
-        clock.statements = 0
-        started, started_cpu = time.perf_counter(), time.process_time()
-        response = client.get(url)
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-        sql.append(clock.total * 1000)
-        if response.status_code != 200:
-            raise click.ClickException(f"GET {url} answered {response.status_code}")
+    wall, cpu, sql = timed_gets(client, url, runs, clock)
     return {"median": statistics.median(wall), "p95": p95(wall), "cpu_median": statistics.median(cpu),
             "cpu_p95": p95(cpu), "sql_median": statistics.median(sql), "statements": clock.statements}
 

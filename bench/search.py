@@ -26,7 +26,7 @@ from sqlalchemy import String, cast, create_engine, func, insert, or_, select, t
 from sqlalchemy.engine import make_url
 
 from bench import registers
-from bench.measure import p95
+from bench.measure import p95, timed_gets
 from cli import bench_group
 
 VERSION = 1
@@ -220,23 +220,6 @@ def _login(app, username: str):
     return client
 
 
-def _timed(client, url: str, runs: int, clock) -> tuple[list[float], list[float], list[float]]:
-    """Wall-clock, this process's CPU and statement times (ms) of ``runs`` requests. On a busy
-    machine the wall clock also counts the time the process waited for a core; the CPU time
-    does not (on PostgreSQL it leaves out the server's own work, which the statement time holds)."""
-    wall, cpu, sql = [], [], []
-    for _ in range(runs):
-        clock.total = 0.0
-        started, started_cpu = time.perf_counter(), time.process_time()
-        response = client.get(url)
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-        sql.append(clock.total * 1000)
-        if response.status_code != 200:
-            raise click.ClickException(f"GET {url} answered {response.status_code}")
-    return wall, cpu, sql
-
-
 def measure(uri: str, runs: int, echo=click.echo) -> list[dict]:
     from models import db
 
@@ -252,11 +235,11 @@ def measure(uri: str, runs: int, echo=click.echo) -> list[dict]:
         ours_url, naive_url = f"/admin/search/json?q={q}", f"/stock/naive-search?q={q}"
         registers._time(admin, ours_url, 2)  # warm the caches
         hits = sum(len(g["items"]) for g in admin.get(ours_url).get_json()["groups"])
-        ours, cpu, sql = _timed(admin, ours_url, runs, clock)
+        ours, cpu, sql = timed_gets(admin, ours_url, runs, clock)
         registers._time(admin, naive_url, 1)
-        naive, _cpu, _sql = _timed(admin, naive_url, max(3, runs // 4), clock)
+        naive, _cpu, _sql = timed_gets(admin, naive_url, max(3, runs // 4), clock)
         registers._time(tech, ours_url, 1)
-        limited, _cpu, _sql = _timed(tech, ours_url, runs, clock)
+        limited, _cpu, _sql = timed_gets(tech, ours_url, runs, clock)
         row = {"operation": label, "median": statistics.median(ours), "p95": p95(ours),
                "cpu_median": statistics.median(cpu), "sql_median": statistics.median(sql), "hits": hits,
                "naive_median": statistics.median(naive),
