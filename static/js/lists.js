@@ -32,10 +32,17 @@
     document.querySelectorAll(".container-fluid table, .container table").forEach(function (table) {
       if (table.parentElement.closest("table, .table-responsive, .modal, .dropdown-menu, .ec") ||
           table.classList.contains("filters")) return;
+      // moving the table blurs a field in it: someone already typing there keeps the caret
+      const active = table.contains(document.activeElement) ? document.activeElement : null;
+      const caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
       const box = document.createElement("div");
       box.className = "table-responsive vk-table-box";
       table.parentNode.insertBefore(box, table);
       box.appendChild(table);
+      if (active) {
+        active.focus({preventScroll: true});
+        if (caret) active.setSelectionRange(caret[0], caret[1]);
+      }
     });
   }
 
