@@ -80,6 +80,10 @@ def page(browser, live_server):
     context.close()
 
 
+# the two screens every main page is looked at on (issue 10): an office desktop and a tablet
+SIZES = {"desktop": (1400, 900), "tablet": (768, 1024)}
+
+
 def login(page, username: str = "admin", password: str = PASSWORD) -> None:
     page.goto("/login")
     page.fill("#username", username)

@@ -6,12 +6,9 @@ import pytest
 
 from models import Vehicle, db
 from tests import factories as f
-from tests.browser.conftest import axe, login, shot
+from tests.browser.conftest import SIZES, axe, login, shot
 
 pytestmark = pytest.mark.browser
-
-SIZES = {"desktop": (1400, 900), "tablet": (768, 1024)}
-
 
 @pytest.fixture
 def screens(live_app):

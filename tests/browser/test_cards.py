@@ -9,12 +9,9 @@ from playwright.sync_api import expect
 
 from models import District, Vehicle, VehicleMake, VehicleNote, db
 from tests import factories as f
-from tests.browser.conftest import axe, login, shot
+from tests.browser.conftest import SIZES, axe, login, shot
 
 pytestmark = pytest.mark.browser
-
-SIZES = {"desktop": (1400, 900), "tablet": (768, 1024)}
-
 
 @pytest.fixture
 def records(live_app):
@@ -37,11 +34,15 @@ def _columns(page) -> int:
         .filter(c => c.children.length).map(c => Math.round(c.getBoundingClientRect().left))).size""")
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_vehicle_card_clicked_through(page, records, size):
+def _sized_login(page, size: str) -> None:
     width, height = SIZES[size]
     page.set_viewport_size({"width": width, "height": height})
     login(page)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_vehicle_card_clicked_through(page, records, size):
+    _sized_login(page, size)
     page.goto("/admin/vehicle/")
     page.click(f"a[href*='/admin/vehicle/details/?id={records['vehicle']}'] >> nth=0")
     expect(page.locator("#card-title")).to_have_text("ABC123 V60")
@@ -78,9 +79,7 @@ def test_vehicle_card_clicked_through(page, records, size):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_settings_register_card_clicked_through(page, records, size):
-    width, height = SIZES[size]
-    page.set_viewport_size({"width": width, "height": height})
-    login(page)
+    _sized_login(page, size)
     page.goto("/admin/district/")
     page.click(f"a[href*='/admin/district/details/?id={records['district']}'] >> nth=0")
     expect(page.locator("#card-title")).to_have_text("Norrort City")

@@ -34,16 +34,22 @@ def world(live_app):
         return {"mine": mine.id, "other": other.id}
 
 
+def _open_search(page, url: str, key: str):
+    """Log in, open ``url`` and press ``key``: the top bar's search field has the focus."""
+    login(page)
+    page.goto(url)
+    page.keyboard.press(key)
+    field = page.locator("#global-search-input")
+    expect(field).to_be_focused()
+    return field
+
+
 def _results(page):
     return page.locator("#global-search-results")
 
 
 def test_ctrl_k_finds_a_customer_by_plate_and_arrow_keys_open_his_card(page, world):
-    login(page)
-    page.goto("/admin/customer/")
-    page.keyboard.press("Control+k")
-    field = page.locator("#global-search-input")
-    expect(field).to_be_focused()
+    field = _open_search(page, "/admin/customer/", "Control+k")
     field.type("klm 456")
     results = _results(page)
     expect(results).to_be_visible()
@@ -67,11 +73,7 @@ def test_ctrl_k_finds_a_customer_by_plate_and_arrow_keys_open_his_card(page, wor
 
 
 def test_slash_finds_by_tag_and_enter_opens_an_invoice_by_its_ocr_number(page, world):
-    login(page)
-    page.goto("/admin/")
-    page.keyboard.press("/")
-    field = page.locator("#global-search-input")
-    expect(field).to_be_focused()
+    field = _open_search(page, "/admin/", "/")
     field.type("DÄCKHOTELL")
     customers = _results(page).locator('[data-kind="customer"] [role="option"]')
     expect(customers).to_have_count(1)
