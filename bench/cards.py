@@ -27,9 +27,9 @@ import click
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from bench import database
 from bench.measure import p95, timed_gets
 from cli import bench_group
-from config.settings import BASE_DIR
 
 FILL_VERSION = 1
 FIRST_NUMBER = 1_000_000
@@ -99,14 +99,10 @@ def fill(engine, n: int, echo=click.echo) -> int:
     import datetime as dt
 
     params = {"now": dt.datetime(2026, 1, 1), "today": dt.date(2026, 1, 1)}
+    from bench.registers import bulk_fill_mode
+
     with engine.begin() as conn:
-        if dialect == "sqlite":
-            # the search index is not what this benchmark reads: no FTS rows written per customer
-            for table in ("customer", "vehicle"):
-                for suffix in ("ai", "ad", "au"):
-                    conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_fts_{suffix}"))
-        else:
-            conn.execute(text("SET LOCAL synchronous_commit = off"))
+        bulk_fill_mode(conn)  # the search index is not what this benchmark reads
         from models import db
 
         t = db.metadata.tables
@@ -225,8 +221,6 @@ def prepare(url: str, n: int, refill: bool, echo=click.echo) -> tuple[str, int]:
         engine.dispose()
         partial.replace(path)
         return url, card
-    from bench import database
-
     url = target.render_as_string(hide_password=False)
     if database.claim(url, fill_key, refill, echo=echo):
         return url, card
@@ -297,8 +291,7 @@ def card_bench(n: int, runs: int, refill: bool, only: str | None, pg_url: str | 
     """The customer card at N customers (20 orders, 50 history rows) beside a stock details page."""
     targets = []
     if only in (None, "sqlite"):
-        folder = Path(os.environ.get("VERKSTAD_BENCH_DIR", BASE_DIR / "instance"))
-        targets.append(("SQLite", f"sqlite:///{folder / f'bench-card-v{FILL_VERSION}-{n}.sqlite'}"))
+        targets.append(("SQLite", f"sqlite:///{database.sqlite_file(f'bench-card-v{FILL_VERSION}-{n}.sqlite')}"))
     pg_url = pg_url or os.environ.get("VERKSTAD_BENCH_CARD_URL")
     if pg_url is None and os.environ.get("TEST_DATABASE_URL"):
         pg_url = make_url(os.environ["TEST_DATABASE_URL"]).set(database=DEFAULT_PG_DATABASE).render_as_string(

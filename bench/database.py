@@ -1,4 +1,4 @@
-"""The PostgreSQL database a benchmark works in (issue 9 item 25).
+"""The databases a benchmark works in: its SQLite file, and its PostgreSQL database (issue 9 item 25).
 
 A benchmark uses the database it is given (the one named in its URL) and nothing else. It
 creates that database when it does not exist and marks it as its own (table ``verkstad_bench``,
@@ -7,11 +7,24 @@ in a database that carries its mark: a database holding tables without the mark 
 with a clear error, so pointing a benchmark at a real database cannot destroy it."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 MARK_TABLE = "verkstad_bench"
+
+
+def sqlite_file(name: str) -> Path:
+    """Where a benchmark keeps its filled SQLite database ``name``, to reuse it in the next run:
+    under VERKSTAD_BENCH_DIR, by default instance/; the folder is made when it is missing."""
+    from config.settings import BASE_DIR
+
+    folder = Path(os.environ.get("VERKSTAD_BENCH_DIR", BASE_DIR / "instance"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
 
 
 class ForeignDatabase(click.ClickException):

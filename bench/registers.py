@@ -34,9 +34,9 @@ from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 from stdnum import luhn
 
+from bench import database
 from bench.measure import p95, rss_mb
 from cli import bench_group
-from config.settings import BASE_DIR
 from demo import BODY, COLOURS, COMPANY_WORDS, FUELS, MAKES, PLACES, STREETS
 from services.search import _digits, _parts
 
@@ -136,13 +136,8 @@ def fill(engine, n: int, seed: int = 2026, echo=click.echo) -> dict[str, int]:
     names: list[str] = []
     started = time.perf_counter()
     with engine.begin() as conn:
-        if dialect == "sqlite":
-            # the FTS tables are built in one go at the end ('rebuild'), not row by row
-            for table in ("customer", "vehicle"):
-                for suffix in ("ai", "ad", "au"):
-                    conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_fts_{suffix}"))
-        else:
-            conn.execute(text("SET LOCAL synchronous_commit = off"))
+        bulk_fill_mode(conn)  # the FTS tables are built in one go at the end ('rebuild')
+        if dialect != "sqlite":
             for table in ("customer", "vehicle"):
                 conn.execute(text(f"DROP INDEX IF EXISTS ix_{table}_search_trgm"))
         district_ids = _lookup_ids(conn, t["district"], [p for p, _ in PLACES])
@@ -333,7 +328,6 @@ def prepare_sqlite(path: Path, n: int, refill: bool, echo=click.echo) -> str:
 def prepare_postgresql(url: str, n: int, refill: bool, echo=click.echo) -> str:
     """The PostgreSQL database named in ``url``, filled with ``n`` customers unless it already
     holds that fill (bench.database: created and marked when missing, never another's dropped)."""
-    from bench import database
     from models import db
 
     url = make_url(url).render_as_string(hide_password=False)
@@ -390,6 +384,17 @@ def bench_app(uri: str):
                                 role=role))
             db.session.commit()
     return app
+
+
+def bulk_fill_mode(conn) -> None:
+    """A fill's transaction writes no search index row by row: SQLite's FTS triggers go (the
+    caller rebuilds or does not read the index); PostgreSQL does not wait for each commit."""
+    if conn.dialect.name == "sqlite":
+        for table in ("customer", "vehicle"):
+            for suffix in ("ai", "ad", "au"):
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_fts_{suffix}"))
+    else:
+        conn.execute(text("SET LOCAL synchronous_commit = off"))
 
 
 class SqlClock:
@@ -578,8 +583,7 @@ def registers(n: int, runs: int, stock_runs: int, refill: bool, only: str | None
     targets = []
     if only in (None, "sqlite"):
         targets.append(("SQLite", lambda: prepare_sqlite(
-            Path(os.environ.get("VERKSTAD_BENCH_DIR", BASE_DIR / "instance")) / f"bench-registers-v{FILL_VERSION}-{n}.sqlite",
-            n, refill)))
+            database.sqlite_file(f"bench-registers-v{FILL_VERSION}-{n}.sqlite"), n, refill)))
     pg_url = pg_url or os.environ.get("VERKSTAD_BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
     if only in (None, "postgresql") and pg_url:
         targets.append(("PostgreSQL", lambda: prepare_postgresql(pg_url, n, refill)))

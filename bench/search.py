@@ -9,7 +9,7 @@ technician limited to his assigned customers, beside a naive baseline answering 
 question in the same run: the same kinds looked up with ``lower(column) LIKE '%term%'`` over
 their columns, OR-ed, as a stock Flask-Admin search does (``/stock/naive-search``). Target:
 median under 50 ms. The filled databases are kept (SQLite under VERKSTAD_BENCH_DIR, default
-/tmp/verkstad-bench; PostgreSQL in the database named by --pg-url, VERKSTAD_BENCH_DATABASE_URL
+instance/; PostgreSQL in the database named by --pg-url, VERKSTAD_BENCH_DATABASE_URL
 or TEST_DATABASE_URL with ``_search`` appended) and reused by the next run with the same N."""
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from flask import jsonify, request
 from sqlalchemy import String, cast, create_engine, func, insert, or_, select, text
 from sqlalchemy.engine import make_url
 
-from bench import registers
+from bench import database, registers
 from bench.measure import p95, timed_gets
 from cli import bench_group
 
@@ -117,7 +117,6 @@ def prepare_sqlite(path: Path, n: int, refill: bool, echo=click.echo) -> str:
 
 
 def prepare_postgresql(url: str, n: int, refill: bool, echo=click.echo) -> str:
-    from bench import database
     from models import db
 
     url = make_url(url).render_as_string(hide_password=False)
@@ -269,8 +268,7 @@ def search_command(n: int, runs: int, refill: bool, only: str | None, pg_url: st
     """The global search at N customers: name fragment, plate, OCR, tag; naive LIKE beside it."""
     targets = []
     if only in (None, "sqlite"):
-        directory = Path(os.environ.get("VERKSTAD_BENCH_DIR", "/tmp/verkstad-bench"))
-        targets.append(("SQLite", lambda: prepare_sqlite(directory / f"search-v{VERSION}-{n}.sqlite", n, refill)))
+        targets.append(("SQLite", lambda: prepare_sqlite(database.sqlite_file(f"search-v{VERSION}-{n}.sqlite"), n, refill)))
     if pg_url is None:
         server = os.environ.get("VERKSTAD_BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
         pg_url = make_url(server).set(database="verkstad_bench_search").render_as_string(hide_password=False) \
