@@ -1185,6 +1185,13 @@ class Booking(db.Model, Audited):
         return self.billing is not None
 
     @property
+    def km_driven(self) -> int | None:
+        """Körda km: the odometer at return less at issue; None until both are read."""
+        if self.return_odometer is None or self.issue_odometer is None:
+            return None
+        return self.return_odometer - self.issue_odometer
+
+    @property
     def return_signature(self) -> bytes | None:
         """The signature PNG of the return (stored in BookingSignature)."""
         return self.signature.png if self.signature is not None else None

@@ -57,8 +57,7 @@ def logbook_groups(rows: list[Booking], key) -> list[dict]:
     groups = []
     for name, members in itertools.groupby(rows, key=key):
         members = list(members)
-        km = sum(b.return_odometer - b.issue_odometer for b in members
-                 if b.return_odometer is not None and b.issue_odometer is not None)
+        km = sum(b.km_driven for b in members if b.km_driven is not None)
         groups.append({"name": name or "–", "rows": members, "km": km})
     return groups
 
@@ -79,10 +78,9 @@ def logbook_xlsx(rows: list[Booking], now: dt.datetime) -> bytes:
                _("End"), _("Issued"), _("Odometer at issue (km)"), _("Returned"), _("Odometer at return (km)"),
                _("Km driven"), _("Status")])
     for b in rows:
-        driven = (b.return_odometer - b.issue_odometer) if b.return_odometer is not None and b.issue_odometer is not None else None
         ws.append([b.number, str(KIND_LABELS[b.kind]), b.vehicle.registration_number if b.vehicle else "", str(b.trade_plate or ""),
                    b.customer_name, b.driver_name or "", b.start_at, b.end_at, b.issued_at, b.issue_odometer,
-                   b.returned_at, b.return_odometer, driven,
+                   b.returned_at, b.return_odometer, b.km_driven,
                    str(STATUS_LABELS[status_of(b.issued_at, b.returned_at, b.end_at, b.billing is not None, now)])])
     for column in "GHIK":
         for cell in ws[column][1:]:

@@ -137,6 +137,14 @@ def has(user: User, kind: str, action: str) -> bool:
     return bool(user and user.has_right(right(kind, action)))
 
 
+# the rights that open a booking (its form, its prints, a search hit)
+OPEN_ACTIONS = ("edit", "manager", "logbook", "issue", "return")
+
+
+def may_open(user: User, kind: str) -> bool:
+    return any(has(user, kind, a) for a in OPEN_ACTIONS)
+
+
 def require(user: User, kind: str, action: str) -> None:
     if not has(user, kind, action):
         raise Forbidden(_("You do not have the right to do this (%(r)s).", r=right(kind, action)))
@@ -285,6 +293,11 @@ def _validate(session: Session, booking: Booking, settings: dict, now: dt.dateti
         _check(session, booking, settings, now, times_changed, check_past)
 
 
+def earliest_start(settings, now: dt.datetime) -> dt.datetime:
+    """How far in the past a new or moved booking may start (booking.max_hours_in_past)."""
+    return now - dt.timedelta(hours=int(settings.get("booking.max_hours_in_past", 24)))
+
+
 def _check(session: Session, booking: Booking, settings: dict, now: dt.datetime, times_changed: bool,
            check_past: bool) -> None:
     if booking.kind not in BOOKING_KINDS:
@@ -315,8 +328,7 @@ def _check(session: Session, booking: Booking, settings: dict, now: dt.datetime,
     if booking.colour and not (len(booking.colour) == 7 and booking.colour.startswith("#")):
         raise DomainError(_("Choose a colour."), "colour")
     if times_changed and check_past and booking.issued_at is None:
-        limit = now - dt.timedelta(hours=int(settings.get("booking.max_hours_in_past", 24)))
-        if booking.start_at < limit:
+        if booking.start_at < earliest_start(settings, now):
             raise DomainError(_("A booking cannot start more than %(h)s hours in the past.",
                                 h=settings.get("booking.max_hours_in_past", 24)), "start_at")
 
@@ -435,7 +447,7 @@ def template_values(session: Session, template: Booking, settings: dict, now: dt
     values = {f: getattr(template, f) for f in TEMPLATE_FIELDS}
     values["licence_checked"] = False
     start = template.end_at
-    if start < now - dt.timedelta(hours=int(settings.get("booking.max_hours_in_past", 24))):
+    if start < earliest_start(settings, now):
         start = next_quarter_hour(now)
     values["start_at"] = start
     values["end_at"] = start + TEMPLATE_DURATION

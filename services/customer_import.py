@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask import has_app_context
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -217,33 +216,15 @@ def _words(*pairs) -> dict[str, str]:
     return out
 
 
-_YES_NO: dict[str, set[str]] = {}
-
-
-def _yes_no_words() -> dict[str, set[str]]:
-    """"Yes" and "No" in every UI language, read once (the catalogues do not change)."""
-    if not _YES_NO:
-        words = {"yes": TRUE | {_fold(w) for w in _in_every_language(lambda lang: _("Yes"))},
-                 "no": FALSE | {_fold(w) for w in _in_every_language(lambda lang: _("No"))}}
-        if not has_app_context():
-            return words  # gettext without an app answers in English: not worth keeping
-        _YES_NO.update(words)
-    return _YES_NO
-
-
-TRUE = {"1", "ja", "yes", "y", "j", "true", "x", "sant", "wahr"}
-FALSE = {"0", "nej", "no", "n", "nein", "false", "falskt", "falsch"}
-
-
 def yes_no(value) -> bool | None:
     """True or False of a yes/no cell (Ja/Nej/Yes/No/1/0/true/false, a real boolean); None
     when the cell says something else."""
     if isinstance(value, bool):
         return value
-    word, words = _fold(value), _yes_no_words()
-    if word in words["yes"]:
+    word = _fold(value)
+    if word in rc.TRUE_WORDS:
         return True
-    if word in words["no"]:
+    if word and word in rc.FALSE_WORDS:  # a blank cell stays blank
         return False
     return None
 

@@ -70,9 +70,6 @@ LANGUAGE_NAMES = {"sv": "Svenska", "de": "Deutsch", "en": "English"}
 WALL_CLOCK = {("booking", "start_at"), ("booking", "end_at"), ("booking", "issued_at"),
               ("booking", "returned_at"), ("vehicle", "reserved_until")}
 
-# yes/no of a custom field is stored as its writer read it (services.register_config.display)
-_YES = {"1", "true", "yes", "ja"}
-_NO = {"0", "false", "no", "nej", "nein"}
 
 
 @dataclass(frozen=True)
@@ -159,10 +156,11 @@ def record_label(table: str, registers: Mapping[str, Register] | None = None) ->
 
 
 def _yes_no(value: str) -> str:
+    # a custom field's yes/no is stored as its writer read it (services.register_config)
     low = value.strip().lower()
-    if low in _YES:
+    if low in register_config.TRUE_WORDS:
         return _("Yes")
-    if low in _NO:
+    if low and low in register_config.FALSE_WORDS:
         return _("No")
     return value
 

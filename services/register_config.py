@@ -469,8 +469,9 @@ def purge_custom_field(session: Session, field_id: int) -> int:
 
 # --- values ------------------------------------------------------------------------------------
 
-TRUE_WORDS = {"1", "y", "yes", "ja", "true", "on", "x", "sant"}
-FALSE_WORDS = {"0", "n", "no", "nej", "false", "off", "", "falskt"}
+# yes/no as people write it, in every UI language (custom fields, the import, the history)
+TRUE_WORDS = {"1", "y", "yes", "ja", "j", "true", "on", "x", "sant", "wahr"}
+FALSE_WORDS = {"0", "n", "no", "nej", "nein", "false", "off", "", "falskt", "falsch"}
 
 
 def parse_value(f: FieldDef, raw):

@@ -32,7 +32,7 @@ from models import (
     Vehicle,
     customer_tag,
 )
-from services import visibility
+from services import bookings, visibility
 
 
 def _digits(value: str | None) -> str:
@@ -258,6 +258,13 @@ SEARCH_COLUMNS = {
 }
 
 
+def plate_owners(query: str):
+    """The owners of the vehicle whose registration number ``query`` is (000: the customer
+    register finds a customer by his vehicle's plate)."""
+    return select(Vehicle.owner_id).where(Vehicle.registration_number == registration_term(query),
+                                          Vehicle.owner_id.is_not(None))
+
+
 def search_condition(dialect: str, model, query: str, indexed: bool = True):
     """The one search of every list, look-up and the global search: a WHERE clause finding
     the rows of ``model`` that contain every term of ``query``, case-folded; None when the
@@ -272,8 +279,7 @@ def search_condition(dialect: str, model, query: str, indexed: bool = True):
     condition = _indexed_condition(dialect, model, query, indexed)
     if condition is not None and model is Customer and looks_like_registration(query):
         # the customer register finds a customer by the registration number of his vehicle
-        owners = select(Vehicle.owner_id).where(Vehicle.registration_number == registration_term(query),
-                                                Vehicle.owner_id.is_not(None))
+        owners = plate_owners(query)
         if not indexed:
             return or_(condition, Customer.id.in_(owners))
         # one list of ids through two indexes (an OR would leave PostgreSQL reading the table)
@@ -417,8 +423,6 @@ def order_search_condition(query: str):
 # those, and their vehicles, documents and bookings).
 
 GLOBAL_KINDS = ("customer", "vehicle", "quote", "order", "invoice", "booking", "article", "user")
-# the booking rights that open a booking (views.bookings.BookingKindView.edit)
-BOOKING_VIEW_ACTIONS = ("edit", "manager", "logbook", "issue", "return")
 
 
 @dataclass
@@ -470,8 +474,7 @@ def _customers(session, user, query: str, dialect: str, limit: int) -> list[Hit]
     if condition is None:
         condition = search_condition(dialect, Customer, query, indexed=not limited)
     elif looks_like_registration(query):
-        condition = or_(condition, Customer.id.in_(select(Vehicle.owner_id).where(
-            Vehicle.registration_number == registration_term(query))))
+        condition = or_(condition, Customer.id.in_(plate_owners(query)))
     if condition is not None and len(hits) < limit:
         found = session.scalars(select(Customer).where(condition, seen).limit(limit * 4)).all()
         first = fold(term)
@@ -516,7 +519,7 @@ def _documents(session, user, query: str, limit: int) -> list[Hit]:
 
 def booking_kinds(user) -> list[str]:
     """The booking kinds whose bookings the user may open."""
-    return [k for k in BOOKING_KINDS if any(user.has_right(f"booking_{k}.{a}") for a in BOOKING_VIEW_ACTIONS)]
+    return [k for k in BOOKING_KINDS if bookings.may_open(user, k)]
 
 
 def _bookings(session, user, query: str, limit: int) -> list[Hit]:

@@ -635,8 +635,7 @@ class BookingKindView(SecureBaseView):
     @expose("/<int:id>", methods=("GET", "POST"))
     def edit(self, id):
         booking = self.booking(id)
-        if not (self.has("edit") or self.has("manager") or self.has("logbook") or self.has("issue")
-                or self.has("return")):
+        if not rules.may_open(current_user, self.kind):
             abort(403)
         errors: dict = {}
         if request.method == "POST":
@@ -842,7 +841,7 @@ class BookingKindView(SecureBaseView):
         booking = self.booking(id)
         if doc not in PRINTS:
             abort(404)
-        if not any(self.has(a) for a in ("manager", "logbook", "edit", "issue", "return")):
+        if not rules.may_open(current_user, self.kind):
             abort(403)
         settings = self.settings()
         from reports import bookings as printer
