@@ -103,3 +103,19 @@ def test_xlsx_exports_write_labels_yes_no_and_numbers(app, client, auth, admin_u
     from services.customer_import import yes_no
 
     assert (yes_no("Ja"), yes_no("Nej")) == (True, False)
+
+
+def test_our_flask_admin_wording_holds_when_its_first_message_is_outside_a_view(app, client, auth):
+    """Flask-Babel keeps one catalogue per process and language for Flask-Admin's messages; the
+    first one asked for outside an admin view (an error page, the log-in) left ours out of it,
+    and every list said "20 föremål" until the server restarted."""
+    from flask_admin import babel as admin_babel
+    from flask_babel import force_locale
+
+    make_user(app, "u-first", {"customer.view"}, language="sv")
+    admin_babel.domain.cache.clear()
+    with app.test_request_context("/login"), force_locale("sv"):
+        assert admin_babel.gettext("items") == "per sida"
+    auth.login("u-first")
+    html = client.get("/admin/customer/").get_data(as_text=True)
+    assert "20 per sida" in html and "föremål" not in html
