@@ -59,14 +59,13 @@ from services.identifiers import (
     normalise_phone,
     normalise_vat_number,
 )
-from services.references import CUSTOMER_LABELS, KIND_LABELS
+from services.references import CUSTOMER_KIND_LABELS, CUSTOMER_LABELS, LANGUAGE_NAMES
 
 MAX_BYTES = 10 * 1024 * 1024
-LANGUAGES = ("sv", "de", "en")
+LANGUAGES = tuple(LANGUAGE_NAMES)
 SHEET_LABELS = {"company": _l("Company customers"), "private": _l("Private customers")}
 HELP_SHEET = _l("Columns")
 LISTS_SHEET = _l("Lists")  # hidden: the values of the drop-down lists
-LANGUAGE_NAMES = {"sv": "Svenska", "de": "Deutsch", "en": "English"}
 
 # column -> the configured field it belongs to (None: always in the layout)
 BASE_COLUMNS: list[tuple[str, str | None]] = [
@@ -377,7 +376,7 @@ class _Lookups:
         self.countries = {c.code.upper(): c.code for c in countries}
         self.countries.update({_fold(c.name): c.code for c in countries})
         self.eu_members = {c.code for c in countries if c.eu_member}
-        self.kinds = _words(*KIND_LABELS.items()) | {"företag": "company", "privat": "private", "firma": "company",
+        self.kinds = _words(*CUSTOMER_KIND_LABELS.items()) | {"företag": "company", "privat": "private", "firma": "company",
                                                       "person": "private"}
         self.types = _words(*rc.CUSTOMER_TYPE_LABELS.items())
         self.languages = {**{k: k for k in LANGUAGE_NAMES}, **{_fold(v): k for k, v in LANGUAGE_NAMES.items()}}
@@ -716,7 +715,7 @@ def _choice_lists(session: Session, config: rc.RegisterConfig) -> dict[str, list
     """The values of each drop-down list (labels in the user's language, active entries)."""
     yes_no_words = [_("Yes"), _("No")]
     lists = {
-        "kind": [str(label) for label in KIND_LABELS.values()],
+        "kind": [str(label) for label in CUSTOMER_KIND_LABELS.values()],
         "customer_type": [str(label) for label in rc.CUSTOMER_TYPE_LABELS.values()],
         "language": list(LANGUAGE_NAMES.values()),
         "country": list(session.scalars(select(Country.name).where(Country.active.is_(True)).order_by(Country.name))),
@@ -743,7 +742,7 @@ def _hint(config: rc.RegisterConfig, column: str) -> str:
 
 
 def _example(config: rc.RegisterConfig, kind: str, lists: dict[str, list[str]]) -> dict:
-    values = dict(EXAMPLE[kind], kind=str(KIND_LABELS[kind]),
+    values = dict(EXAMPLE[kind], kind=str(CUSTOMER_KIND_LABELS[kind]),
                   customer_type=str(rc.CUSTOMER_TYPE_LABELS["regular"]), language=LANGUAGE_NAMES["sv"],
                   active=_("Yes"))
     if "Sverige" in lists.get("country", []):
@@ -768,7 +767,7 @@ def _export_value(customer: Customer, column: str, custom: dict, defs: dict, cou
             return float(value) if value == value.normalize() else str(value)
         return value
     if column == "kind":
-        return str(KIND_LABELS.get(customer.kind, customer.kind))
+        return str(CUSTOMER_KIND_LABELS.get(customer.kind, customer.kind))
     if column == "customer_type":
         ctype = customer.customer_type
         return str(rc.CUSTOMER_TYPE_LABELS.get(ctype, ctype)) if ctype else None
@@ -893,10 +892,11 @@ def _help_sheet(book: Workbook, config: rc.RegisterConfig, kinds, headers: dict,
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         row.append(cell)
     sheet.append(row)
-    columns = list(dict.fromkeys(c for kind in kinds for c in layout(config, kind)))
-    kind_names = {k: str(KIND_LABELS[k]) for k in rc.KINDS}
+    layouts = {k: layout(config, k) for k in kinds}
+    columns = list(dict.fromkeys(c for k in kinds for c in layouts[k]))
+    kind_names = {k: str(CUSTOMER_KIND_LABELS[k]) for k in rc.KINDS}
     for column in columns:
-        used = [k for k in kinds if column in layout(config, k)]
+        used = [k for k in kinds if column in layouts[k]]
         required = [k for k in used if _required(config, k, column)
                     or column == "customer_number" and not numbers_generated]
         allowed = ", ".join(lists[column]) if column in lists else ""

@@ -49,7 +49,7 @@ from services.bookings import KIND_LABELS as BOOKING_KIND_LABELS
 from services.outbox import cancel_unsent
 from services import register_config as rc
 from services.identifiers import format_org_number, format_personal_number
-from services.references import KIND_LABELS
+from services.references import ADDRESS_LABELS, CUSTOMER_KIND_LABELS, LANGUAGE_NAMES
 from services.search import customer_search_text, vehicle_search_text
 
 MARKER = ERASED
@@ -299,8 +299,6 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
 
 # --- the personal-data export (article 15 and 20) ------------------------------------------
 
-LANGUAGES = ("sv", "de", "en")
-ADDRESS_LABELS = {"visiting": _l("Visiting address"), "billing": _l("Billing address"), "postal": _l("Postal address")}
 ORDER_KIND_LABELS = {"quote": _l("Quote"), "order": _l("Order")}
 ORDER_STATUS_LABELS = {"quote": _l("Quote"), "accepted": _l("Accepted"), "in_progress": _l("In progress"),
                        "ready": _l("Ready (fitted and done)"), "invoiced": _l("Invoiced"), "cancelled": _l("Cancelled")}
@@ -329,7 +327,7 @@ FIELD_LABELS = {
 def export_language(customer: Customer, language: str | None = None) -> str:
     """The language of the export: the one asked for, else the customer's, else Swedish."""
     for candidate in (language, customer.language, "sv"):
-        if candidate in LANGUAGES:
+        if candidate in LANGUAGE_NAMES:
             return candidate
     return "sv"
 
@@ -404,7 +402,7 @@ def _personal_data(session: Session, customer: Customer, lang: str) -> dict:
                          "records": [r for r in records if r]})
 
     section("customer", _l("Customer"), [_record(value, [
-        (FIELD_LABELS["customer_number"], c.customer_number), (FIELD_LABELS["kind"], KIND_LABELS.get(c.kind, c.kind)),
+        (FIELD_LABELS["customer_number"], c.customer_number), (FIELD_LABELS["kind"], CUSTOMER_KIND_LABELS.get(c.kind, c.kind)),
         (FIELD_LABELS["customer_type"], rc.CUSTOMER_TYPE_LABELS.get(c.customer_type, c.customer_type)),
         (FIELD_LABELS["name"], c.name),
         (FIELD_LABELS["personal_number"], format_personal_number(c.personal_number) if c.personal_number else None),

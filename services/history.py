@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from models import AuditLog, Base, Role
 from services import register_config
-from services.formatting import money, number, stamp
-from services.references import CUSTOMER_LABELS, KIND_LABELS, TABLE_LABELS
+from services.formatting import date, money, number, stamp
+from services.references import ADDRESS_LABELS, CUSTOMER_KIND_LABELS, CUSTOMER_LABELS, LANGUAGE_NAMES, TABLE_LABELS
 from services.bookings import KIND_LABELS as BOOKING_KIND_LABELS
 from services.rights import right_label, role_label
 
@@ -59,12 +59,10 @@ TABLE_FIELD_LABELS = {
 
 # codes stored in columns, as every screen names them
 COMMON_CHOICES: dict[tuple[str, str], Mapping[str, object]] = {
-    ("customer", "kind"): KIND_LABELS, ("customer", "customer_type"): register_config.CUSTOMER_TYPE_LABELS,
+    ("customer", "kind"): CUSTOMER_KIND_LABELS, ("customer", "customer_type"): register_config.CUSTOMER_TYPE_LABELS,
     ("booking", "kind"): BOOKING_KIND_LABELS,
-    ("address", "kind"): {"visiting": _l("Visiting address"), "billing": _l("Billing address"),
-                          "postal": _l("Postal address")},
+    ("address", "kind"): ADDRESS_LABELS,
 }
-LANGUAGE_NAMES = {"sv": "Svenska", "de": "Deutsch", "en": "English"}
 
 # booking times are the workshop's wall-clock time (services.bookings), not UTC moments
 WALL_CLOCK = {("booking", "start_at"), ("booking", "end_at"), ("booking", "issued_at"),
@@ -170,7 +168,7 @@ def _moment(value: str, wall_clock: bool) -> str:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         return value
-    return moment.strftime("%Y-%m-%d %H:%M") if wall_clock else stamp(moment)
+    return date(moment) if wall_clock else stamp(moment)
 
 
 def _decimal(value: str, column) -> str:

@@ -72,7 +72,10 @@ CUSTOMER_LABELS = {
 
 # the customer kinds as the user sees them (form, card, exports, imports); the customer types'
 # labels are register_config.CUSTOMER_TYPE_LABELS
-KIND_LABELS = {"company": _l("Company"), "private": _l("Private person")}
+CUSTOMER_KIND_LABELS = {"company": _l("Company"), "private": _l("Private person")}
+ADDRESS_LABELS = {"visiting": _l("Visiting address"), "billing": _l("Billing address"), "postal": _l("Postal address")}
+# the languages a customer is written to and a user works in, by their own names
+LANGUAGE_NAMES = {"sv": "Svenska", "de": "Deutsch", "en": "English"}
 
 # a contact's fields as the user sees them (the contact rows of the customer form, errors)
 CONTACT_LABELS = {

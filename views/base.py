@@ -30,7 +30,6 @@ from wtforms.fields import FieldList
 from forms.numbers import DecimalTextField, IntegerTextField
 from models import SEARCH_INDEXED, AuditLog, Customer, CustomFieldValue, SubmittedForm, db, is_secret
 from services import DomainError, listing, register_config, search, visibility
-from services.audit import history_of
 from services.settings import load_settings
 from services.formatting import date as format_date
 from services.formatting import number, stamp

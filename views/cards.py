@@ -27,8 +27,7 @@ from flask import url_for
 from flask_login import current_user
 from flask_babel import format_number
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import Text, func, inspect, select
 from sqlalchemy.orm import RelationshipProperty, with_parent
 

@@ -52,16 +52,16 @@ from services.audit import history_of
 from services.search import like_escape
 from services import customers as customer_rules
 from services import register_config
-from services.references import CUSTOMER_LABELS
+from services.references import ADDRESS_LABELS, CUSTOMER_KIND_LABELS, CUSTOMER_LABELS, LANGUAGE_NAMES
 from services.register_config import check_required, keep_inactive_unchanged
 from services.settings import load_settings
 from views import form_layout
 from views.base import LOOKUP_PLACEHOLDERS, HiddenRule, LookupFilter, SecureModelView, module_settings
 
-KIND_CHOICES = [("company", _l("Company")), ("private", _l("Private person"))]
+KIND_CHOICES = list(CUSTOMER_KIND_LABELS.items())
 TYPE_CHOICES = [("regular", _l("Regular customer")), ("temporary", _l("Temporary customer")),
                 ("prospect", _l("Prospect"))]
-LANGUAGE_CHOICES = [("sv", "Svenska"), ("de", "Deutsch"), ("en", "English")]
+LANGUAGE_CHOICES = list(LANGUAGE_NAMES.items())
 
 ADDRESS_FIELDS = ("street", "postal_code", "city")
 
@@ -235,14 +235,12 @@ def _cf_formatter(f: register_config.FieldDef, entity: str = "customer"):
 # form groups (issue 10 item 3): (key, legend, items); an item is a field, or an address as a
 # subgroup (kind, legend, fields). Fields the configuration switches off drop out, and a group
 # left empty with them; custom fields follow (form_rules_for).
-ADDRESS_LEGENDS = {"visiting": _l("Visiting address"), "billing": _l("Billing address"),
-                   "postal": _l("Postal address")}
 ADD_ADDRESS = {"billing": _l("+ Add billing address"), "postal": _l("+ Add postal address")}
 FORM_GROUPS = (
     ("identity", _l("Identity"), ("customer_number", "kind", "customer_type", "name", "org_number",
                                   "personal_number", "vat_number", "company_type", "country", "source", "tags")),
     ("contact", _l("Contact details"), ("email", "phone", "language")),
-    ("addresses", _l("Addresses"), tuple((kind, ADDRESS_LEGENDS[kind], tuple(f"{kind}_{f}" for f in ADDRESS_FIELDS))
+    ("addresses", _l("Addresses"), tuple((kind, ADDRESS_LABELS[kind], tuple(f"{kind}_{f}" for f in ADDRESS_FIELDS))
                                          for kind in ("visiting", "billing", "postal"))),
     ("contacts", _l("Contacts"), ("contacts",)),
     ("terms", _l("Terms and prices"), ("payment_term", "discount_letter", "customer_level", "cost_center",

@@ -13,13 +13,12 @@ from services import DomainError
 from services.numbers import parse_int
 from services import register_config as rc
 from views.base import SecureBaseView, SecureModelView
-from services.references import CUSTOMER_LABELS
+from services.references import CUSTOMER_KIND_LABELS, CUSTOMER_LABELS
 
 TYPE_LABELS = {
     "text": _l("Text"), "long_text": _l("Long text"), "number": _l("Whole number"), "decimal": _l("Decimal number"),
     "date": _l("Date"), "bool": _l("Yes/no"), "choice": _l("Choice list"), "multi_choice": _l("Multiple choice"),
 }
-KIND_LABELS = {"company": _l("Company"), "private": _l("Private person")}
 ENTITY_LABELS = {"customer": _l("Customers"), "contact": _l("Contacts"), "vehicle": _l("Vehicles")}
 MODULE_LABELS = rc.MODULE_LABELS
 TYPE_NAMES = rc.CUSTOMER_TYPE_LABELS
@@ -84,7 +83,7 @@ class RegisterSettingsView(SecureBaseView):
             columns=columns, chosen_columns=set(chosen), column_labels=column_labels,
             tabs=tabs, tab_labels=tab_labels, modules=rc.CUSTOMER_TYPE_MODULES, module_labels=MODULE_LABELS,
             type_names=TYPE_NAMES, customer_types=rc.CUSTOMER_TYPES, posted=posted, layouts=layouts,
-            kind_labels=KIND_LABELS, **kwargs), status
+            kind_labels=CUSTOMER_KIND_LABELS, **kwargs), status
 
     @expose("/")
     def index(self):

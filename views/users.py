@@ -13,6 +13,7 @@ from models import AuditLog, RoleRight, User, db, utcnow
 from services import DomainError
 from services.audit import history_of
 from services.auth import check_new_password, hash_password
+from services.references import LANGUAGE_NAMES
 from services.rights import RIGHTS, right_label, role_label
 from services.history import ACTION_LABELS, readable, record_label
 from views.base import LazyOptions, LookupFilter, SecureModelView
@@ -41,10 +42,10 @@ class UserView(SecureModelView):
     column_formatters = {"locked": lambda v, c, m, n: _("Yes") if m.locked_until and m.locked_until > utcnow() else "",
                          "role": lambda v, c, m, n: role_label(m.role.name) if m.role else ""}
     column_formatters_export = column_formatters
-    column_choices = {"language": [("sv", "Svenska"), ("de", "Deutsch"), ("en", "English")]}
+    column_choices = {"language": list(LANGUAGE_NAMES.items())}
     form_columns = ("username", "full_name", "email", "role", "active", "language", "email_notifications",
                     "new_password")
-    form_choices = {"language": [("sv", "Svenska"), ("de", "Deutsch"), ("en", "English")]}
+    form_choices = {"language": list(LANGUAGE_NAMES.items())}
     form_extra_fields = {"new_password": PasswordField(_l("New password"))}
     # a shipped role by its name in the user's language (services.rights.ROLE_LABELS)
     form_args = {"role": {"get_label": lambda role: role_label(role.name)}}
