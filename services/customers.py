@@ -2,7 +2,7 @@
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from models import Address, Country, Customer, User
@@ -186,6 +186,20 @@ def customers_with_org_number(session: Session, customer: Customer, where=None) 
     if where is not None:
         query = query.where(where)
     return list(session.scalars(query.order_by(Customer.customer_number).limit(5)))
+
+
+def confirmation_of(others: list[Customer]) -> str:
+    """What the form's "Save anyway" box says it was ticked for: those customers' ids."""
+    return ",".join(str(c.id) for c in others)
+
+
+def duplicates_to_confirm(session: Session, customer: Customer, confirmed: str | None, where=None) -> list[Customer]:
+    """The other customers with the organisation number the customer was just given, unless the
+    user confirmed saving beside exactly them (``confirmed``: confirmation_of what was shown)."""
+    if not customer.org_number or not inspect(customer).attrs.org_number.history.has_changes():
+        return []
+    others = customers_with_org_number(session, customer, where)
+    return [] if confirmed == confirmation_of(others) else others
 
 
 def delete_customer(session: Session, customer: Customer) -> None:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.orm import Session, object_session
 
 from models import (
@@ -60,6 +60,21 @@ def check_customer(customer: Customer | None, field: str = "customer") -> None:
         raise DomainError(_("Choose a customer."), field)
     if customer.active is False:
         raise DomainError(_("The customer %(c)s is inactive.", c=customer), field)
+
+
+def check_customer_types(session: Session, order: Order, is_created: bool) -> None:
+    """Customer types per module (customer register settings), for an order saved through its
+    form: checked when the customer, the payer or the kind is chosen; an order keeps a customer
+    it already has."""
+    module = register_config.ORDER_KIND_MODULES.get(order.kind)
+    if not module:
+        return
+    attrs = inspect(order).attrs
+    kind_changed = attrs.kind.history.has_changes()
+    if is_created or kind_changed or attrs.customer.history.has_changes():
+        register_config.check_customer_type(session, order.customer, module)
+    if order.payer is not None and (is_created or kind_changed or attrs.payer.history.has_changes()):
+        register_config.check_customer_type(session, order.payer, module, "payer")
 
 
 def create_order(session: Session, customer: Customer, user=None, kind: str = "order",

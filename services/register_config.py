@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
@@ -838,6 +838,31 @@ def _move_identity(config: RegisterConfig, customer: Customer, state) -> str | N
              "organisation number.", v=value)
 
 
+def _not_for_kind(kind: str) -> str:
+    return (_("This field is not used for a private person: clear it, or choose Company.") if kind == "private"
+            else _("This field is not used for a company: clear it, or choose Private person."))
+
+
+def typed_custom_values(session: Session, config: RegisterConfig, customer: Customer, raw: dict,
+                        is_created: bool) -> dict:
+    """The custom values a customer form sent (field name -> raw data), typed by parse_value.
+    A field not for the customer's kind is not written; a value typed into it is refused next
+    to it (it never vanishes silently), a stored one stays."""
+    typed, stored = {}, None
+    for f in config.fields_of("customer"):
+        if f.name not in raw:
+            continue
+        if f.applies_to(customer.kind):
+            typed[f.name] = parse_value(f, raw[f.name])
+            continue
+        value = parse_value(replace(f, required=False), raw[f.name])
+        if stored is None:
+            stored = {} if is_created else values_of(session, config, "customer", [customer.id]).get(customer.id, {})
+        if value not in (None, [], False, "") and value != stored.get(f.name):
+            raise DomainError(_not_for_kind(customer.kind), f.name)
+    return typed
+
+
 def keep_inactive_unchanged(session: Session, config: RegisterConfig, customer: Customer,
                             is_created: bool) -> list[str]:
     """A field inactive for the customer's kind cannot be set through a form: a value typed
@@ -867,9 +892,7 @@ def keep_inactive_unchanged(session: Session, config: RegisterConfig, customer: 
                                _("A company has no personal identity number: enter the organisation number "
                                  "instead, or choose Private person."))
                 else:
-                    message = (_("This field is not used for a private person: clear it, or choose Company.")
-                               if customer.kind == "private" else
-                               _("This field is not used for a company: clear it, or choose Private person."))
+                    message = _not_for_kind(customer.kind)
                 raise DomainError(message, name)
             collection = getattr(prop, "uselist", False) and hasattr(prop, "direction")
             if is_created:

@@ -1,7 +1,6 @@
 """Customer register (kundregister) at /admin/customer/."""
 import threading
 import uuid
-from dataclasses import replace
 
 from flask import abort, current_app, flash, has_request_context, redirect, request, send_file, url_for
 from markupsafe import Markup
@@ -124,28 +123,6 @@ def custom_form_field(f: register_config.FieldDef):
     if f.field_type == "multi_choice":
         return SelectMultipleField(label, choices=[(c, c) for c in f.choices], validators=[Optional()])
     return StringField(label, validators=validators)
-
-
-def custom_values_typed(cfg, customer: Customer, form, is_created: bool) -> dict:
-    """The custom values of the customer form, typed (services.register_config.parse_value).
-    A field not for the customer's kind is not written; a value typed into it is refused next
-    to it (it never vanishes silently), a stored one stays."""
-    typed, stored = {}, None
-    for f in cfg.fields_of("customer"):
-        if f.name not in form:
-            continue
-        if f.applies_to(customer.kind):
-            typed[f.name] = register_config.parse_value(f, form[f.name].data)
-            continue
-        value = register_config.parse_value(replace(f, required=False), form[f.name].data)
-        if stored is None:
-            stored = {} if is_created else register_config.values_of(
-                db.session, cfg, "customer", [customer.id]).get(customer.id, {})
-        if value not in (None, [], False, "") and value != stored.get(f.name):
-            raise DomainError(_("This field is not used for a private person: clear it, or choose Company.")
-                              if customer.kind == "private" else
-                              _("This field is not used for a company: clear it, or choose Private person."), f.name)
-    return typed
 
 
 class CustomFieldFilter(BaseSQLAFilter):
@@ -654,7 +631,8 @@ class CustomerView(SecureModelView):
             if f"{kind}_street" in form and cfg.active("customer", model.kind, f"{kind}_address"):
                 customer_rules.set_address(model, kind, *(getattr(form, f"{kind}_{f}").data for f in ADDRESS_FIELDS))
         check_required(cfg, model, {n: form[n].data for n in form.data if n in form})
-        typed = custom_values_typed(cfg, model, form, is_created)
+        typed = register_config.typed_custom_values(
+            db.session, cfg, model, {f.name: form[f.name].data for f in cfg.fields_of("customer") if f.name in form}, is_created)
         if self.has("assign") and "assigned_technicians" in form and cfg.active(
                 "customer", model.kind, "assigned_technicians"):
             db.session.flush()
@@ -675,15 +653,11 @@ class CustomerView(SecureModelView):
     def _warn_duplicate_org_number(self, model):
         """Another customer has this organisation number: refused once with a link to it and a
         box "Save anyway"; ticked (for the same customers), the save goes through."""
-        if not model.org_number or not db.inspect(model).attrs.org_number.history.has_changes():
-            return
-        others = customer_rules.customers_with_org_number(db.session, model,
-                                                         visibility.clause(current_user, Customer))
+        others = customer_rules.duplicates_to_confirm(db.session, model, request.form.get("confirm_duplicate"),
+                                                      visibility.clause(current_user, Customer))
         if not others:
             return
-        confirmed = ",".join(str(c.id) for c in others)
-        if request.form.get("confirm_duplicate") == confirmed:
-            return
+        confirmed = customer_rules.confirmation_of(others)
         links = Markup(", ").join(Markup('<a href="%s" target="_blank" class="duplicate-link">%s</a>') % (
             url_for(".details_view", id=c.id), str(c)) for c in others)
         raise DomainError(Markup(

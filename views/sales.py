@@ -221,16 +221,7 @@ class OrderView(SecureModelView):
         return self.get_url(".details_view", id=model.id, new=1 if is_created else None)
 
     def on_model_change(self, form, model, is_created):
-        # customer types per module (customer register settings): checked when the customer,
-        # the payer or the kind is chosen; an order keeps a customer it already has
-        state = db.inspect(model)
-        module = register_config.ORDER_KIND_MODULES.get(model.kind)
-        if module and (is_created or state.attrs.customer.history.has_changes()
-                       or state.attrs.kind.history.has_changes()):
-            register_config.check_customer_type(db.session, model.customer, module)
-        if module and model.payer is not None and (is_created or state.attrs.payer.history.has_changes()
-                                                   or state.attrs.kind.history.has_changes()):
-            register_config.check_customer_type(db.session, model.payer, module, "payer")
+        orders.check_customer_types(db.session, model, is_created)
         if is_created:
             orders.check_customer(model.customer)
             model.status = "quote" if model.kind == "quote" else "in_progress"
