@@ -376,8 +376,8 @@ class _Lookups:
         self.countries = {c.code.upper(): c.code for c in countries}
         self.countries.update({_fold(c.name): c.code for c in countries})
         self.eu_members = {c.code for c in countries if c.eu_member}
-        self.kinds = _words(*CUSTOMER_KIND_LABELS.items()) | {"företag": "company", "privat": "private", "firma": "company",
-                                                      "person": "private"}
+        self.kinds = _words(*CUSTOMER_KIND_LABELS.items()) | {
+            "företag": "company", "foretag": "company", "privat": "private", "firma": "company", "person": "private"}
         self.types = _words(*rc.CUSTOMER_TYPE_LABELS.items())
         self.languages = {**{k: k for k in LANGUAGE_NAMES}, **{_fold(v): k for k, v in LANGUAGE_NAMES.items()}}
 
@@ -426,7 +426,8 @@ def check_rows(session: Session, config: rc.RegisterConfig, settings: dict, rows
         raw_kind = v.get("kind") or row.sheet or default_kind or ""
         kind = lookups.kinds.get(_fold(raw_kind), _fold(raw_kind))
         if kind not in rc.KINDS:
-            err.append(("kind", _("Kind must be company or private.")))
+            err.append(("kind", _("Kind must be one of: %(kinds)s.",
+                                  kinds=", ".join(str(CUSTOMER_KIND_LABELS[k]) for k in rc.KINDS))))
             continue
         row.kind = kind
         if "identity" in v:  # the customer list's export: one column for both numbers

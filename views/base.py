@@ -399,6 +399,10 @@ class SecureModelView(RightsMixin, CardMixin, ModelView):
             abort(403)
         return None
 
+    def record_label(self, record) -> str:
+        """A record as the breadcrumbs and a form's header name it (a view may word it)."""
+        return str(record)
+
     def render(self, template, **kwargs):
         # the record a page is about, for its breadcrumbs (partials/breadcrumbs.html): Flask-Admin
         # passes it as ``model``, the custom card screens under their own name (``order=``)

@@ -123,6 +123,9 @@ class RoleView(SecureModelView):
     form_columns = ("name", "is_admin", "granted_rights")
     form_extra_fields = {"granted_rights": RightsField(_l("Rights"), choices=[])}
 
+    def record_label(self, record) -> str:
+        return role_label(record.name)
+
     @property
     def can_create(self):
         return self.has("manage")

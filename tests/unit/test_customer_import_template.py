@@ -335,3 +335,12 @@ def test_errors_are_summarised_per_column(session, fields):
         ("Distrikt", 2, [("company", 2), ("company", 4)]), ("Namn", 2, [("company", 2), ("company", 3)]),
         ("Nyhetsbrev", 1, [("company", 2)])]
     assert summary[0]["message"] == "Okänt värde för distrikt: Väster"
+
+
+def test_a_kind_is_read_without_its_swedish_letters_and_an_unknown_one_names_the_labels(session, fields):
+    data = xlsx([{"customer_number": "7501", "kind": "foretag", "name": "Utan Prickar AB"},
+                 {"customer_number": "7502", "kind": "lastbil", "name": "Fel Typ AB"}])
+    results = ci.check_rows(session, fields, load_settings(session), ci.read_file("k.xlsx", data, config=fields))
+    assert results[0].kind == "company"
+    assert results[0].errors == []
+    assert results[1].errors == [("kind", "Typ måste vara något av: Företag, Privatperson.")]

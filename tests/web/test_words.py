@@ -119,3 +119,20 @@ def test_our_flask_admin_wording_holds_when_its_first_message_is_outside_a_view(
     auth.login("u-first")
     html = client.get("/admin/customer/").get_data(as_text=True)
     assert "20 per sida" in html and "föremål" not in html
+
+
+def test_a_roles_breadcrumb_and_form_header_name_it_in_the_users_language(app, client, auth, admin_user):
+    from sqlalchemy import select
+
+    from models import Role
+    from services.rights import role_label
+
+    with app.app_context():
+        role = next(r for r in db.session.scalars(select(Role)) if str(role_label(r.name)) != r.name)
+        role_id, name, label = role.id, role.name, str(role_label(role.name))
+    auth.login()
+    for url in (f"/admin/role/details/?id={role_id}", f"/admin/role/edit/?id={role_id}"):
+        html = client.get(url).get_data(as_text=True)
+        crumbs = html[html.index('id="breadcrumbs"'):html.index("</nav>", html.index('id="breadcrumbs"'))]
+        assert label in crumbs and name not in crumbs, url
+    assert label in html[html.index('id="form-title"'):html.index("</h1>", html.index('id="form-title"'))]
