@@ -22,7 +22,8 @@ csrf = CSRFProtect()
 babel = Babel()
 
 # the log-in page needs Flask-Admin's Bootstrap (admin.static): library files, no data
-PUBLIC_ENDPOINTS = {"auth.login", "auth.login_code", "healthz", "static", "admin.static", "npm"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.login_code", "auth.forgot_password", "auth.reset_password", "healthz",
+                    "static", "admin.static", "npm"}
 
 
 def select_locale():

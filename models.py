@@ -162,6 +162,11 @@ class User(db.Model, UserMixin, Versioned, Audited):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, info=SECRET)
     totp_secret: Mapped[str | None] = mapped_column(String(64), info=SECRET)  # second factor on when set
     totp_last_step: Mapped[int | None] = mapped_column(Integer, info=SECRET)  # a TOTP code is taken once
+    # a password set by an administrator (a new user, a reset): a new one is chosen at log-in
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    # "forgot password" mails asked for in the current hour (services.password_reset's limit)
+    reset_requested_at: Mapped[dt.datetime | None] = mapped_column(DateTime, info=SECRET)
+    reset_requests: Mapped[int] = mapped_column(default=0, info=SECRET)
     hidden_columns: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -1593,6 +1598,8 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order.id", ondelete="SET NULL"))
+    # "document", or "password_reset": a log-in link, whose body no outbox screen shows
+    purpose: Mapped[str] = mapped_column(String(20), default="document")
 
     __table_args__ = (CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),)
 

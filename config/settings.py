@@ -45,6 +45,9 @@ class Config:
     SEARCH_WALK_MIN_ROWS = 50_000
     SEARCH_WALK_MIN_MATCHES = 2_000
 
+    # the address links in e-mails start with (a password reset link): set it in production,
+    # otherwise the link is built from the request's Host header
+    BASE_URL = os.environ.get("VERKSTAD_BASE_URL", "").rstrip("/")
     LOGIN_MAX_ATTEMPTS = 5
     LOGIN_LOCK_MINUTES = 15
     CLOCK = time.time  # seconds since the epoch for the log-in's code step; tests set their own

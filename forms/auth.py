@@ -10,6 +10,17 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
+class ForgotPasswordForm(FlaskForm):
+    login = StringField(_l("User name or e-mail address"), validators=[DataRequired()])
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password without the current one: with a reset link, or right after logging in
+    with the password an administrator gave."""
+    new_password = PasswordField(_l("New password"), validators=[DataRequired()])
+    repeat_password = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
+
+
 class ProfileForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[("sv", "Svenska"), ("de", "Deutsch"), ("en", "English")])
     email_notifications = BooleanField(_l("Send me an e-mail when I am mentioned or assigned"))

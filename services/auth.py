@@ -148,6 +148,7 @@ def change_password(session: Session, user: User, old: str, new: str, repeat: st
         raise DomainError(_("The two new passwords differ."), "repeat_password")
     check_new_password(new)
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     session.commit()
 
 

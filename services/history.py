@@ -55,6 +55,8 @@ TABLE_FIELD_LABELS = {
     ("user", "password_hash"): _l("Password"), ("user", "totp_secret"): _l("Two-factor"),
     ("user", "locked_until"): _l("Locked"), ("user", "failed_logins"): _l("Failed log-in attempts"),
     ("user", "email_notifications"): _l("Send me an e-mail when I am mentioned or assigned"),
+    ("user", "password_reset"): _l("Password reset"),
+    ("user", "must_change_password"): _l("Must choose a new password"),
 }
 
 # codes stored in columns, as every screen names them
@@ -62,6 +64,9 @@ COMMON_CHOICES: dict[tuple[str, str], Mapping[str, object]] = {
     ("customer", "kind"): CUSTOMER_KIND_LABELS, ("customer", "customer_type"): register_config.CUSTOMER_TYPE_LABELS,
     ("booking", "kind"): BOOKING_KIND_LABELS,
     ("address", "kind"): ADDRESS_LABELS,
+    # services.password_reset's history rows
+    ("user", "password_reset"): {"requested": _l("A link was sent by e-mail"),
+                                 "e-mail": _l("A new password was set with the e-mail link")},
 }
 
 # booking times are the workshop's wall-clock time (services.bookings), not UTC moments

@@ -158,6 +158,21 @@ def queue(session: Session, recipient: str | None, subject: str, body: str, atta
     return message
 
 
+def queue_mail(session: Session, recipient: str, subject: str, body: str, purpose: str = "document",
+               user=None) -> OutboxMessage:
+    """A plain message (no attachment) into the outbox, status queued: it is sent from there like
+    every other message (the send button today, a job later). ``purpose`` "password_reset":
+    a log-in link, whose body the outbox screens never show."""
+    recipient = (recipient or "").strip()
+    if not _valid_address(recipient):
+        raise DomainError(_("Give a valid e-mail address."), "recipient")
+    message = OutboxMessage(recipient=recipient, subject=" ".join((subject or "").split())[:200], body=body or "",
+                            created_by_id=user.id if user else None, status="queued", purpose=purpose)
+    session.add(message)
+    session.flush()
+    return message
+
+
 def smtp_configured(settings: dict) -> bool:
     return bool(str(settings.get("sales.smtp_host") or "").strip() and settings.get("sales.smtp_sender"))
 

@@ -1,15 +1,17 @@
-"""Log in (password, then the TOTP code when the user has turned it on), log out, and the
-user's own profile (language, password, second factor)."""
+"""Log in (password, then the TOTP code when the user has turned it on), log out, a forgotten
+password (a link by e-mail), the new password after an administrator's, and the user's own
+profile (language, password, second factor)."""
 from urllib.parse import urlsplit
 
 import segno
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_admin import BaseView, expose
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 
-from forms.auth import CodeForm, LoginForm, PasswordForm, ProfileForm, TotpDisableForm
+from forms.auth import (CodeForm, ForgotPasswordForm, LoginForm, NewPasswordForm, PasswordForm, ProfileForm,
+                        TotpDisableForm)
 from models import User, db
 from services import DomainError
 from services.auth import (
@@ -21,6 +23,7 @@ from services.auth import (
     totp_uri,
     verify_second_factor,
 )
+from services import password_reset
 
 # the password step is good for this long: then the code must be given, or the password again
 PENDING_SECONDS = 300
@@ -91,6 +94,88 @@ def login_code():
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login_code.html", form=form, error=error), (401 if error else 200)
+
+
+# --- a forgotten password (50.01) -----------------------------------------------------------
+
+def _reset_link(token: str) -> str:
+    base = current_app.config.get("BASE_URL")
+    path = url_for("auth.reset_password", token=token)
+    return f"{base}{path}" if base else url_for("auth.reset_password", token=token, _external=True)
+
+
+@bp.route("/login/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a link: the same answer whether or not the name is known (no user enumeration)."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        password_reset.request_reset(db.session, form.login.data, _reset_link, current_app.config["SECRET_KEY"],
+                                     clock=_clock)
+        return render_template("auth/forgot_password.html", form=form, sent=True)
+    return render_template("auth/forgot_password.html", form=form, sent=False)
+
+
+@bp.route("/login/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password with the link of the mail (good for an hour, once)."""
+    secret_key = current_app.config["SECRET_KEY"]
+    try:
+        user = password_reset.user_for_token(db.session, token, secret_key, clock=_clock)
+    except DomainError as exc:
+        return render_template("auth/reset_password.html", form=None, error=exc.message), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = password_reset.reset_password(db.session, token, form.new_password.data,
+                                                 form.repeat_password.data, secret_key, clock=_clock)
+        except DomainError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "new_password", form.new_password).errors.append(exc.message)
+        else:
+            flash(_("Your password is changed. Log in with it."), "success")
+            note = password_reset.locked_note(user)
+            if note:
+                flash(note, "warning")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, error=None, user=user)
+
+
+# --- the new password after an administrator's ---------------------------------------------
+
+# what a user who must choose a new password may still reach
+_BEFORE_NEW_PASSWORD = {"auth.new_password", "auth.logout", "auth.login", "auth.login_code",
+                        "auth.forgot_password", "auth.reset_password", "static", "admin.static", "npm", "healthz"}
+
+
+@bp.before_app_request
+def require_new_password():
+    """A user whose password an administrator set chooses his own before anything else."""
+    if request.endpoint is None or request.endpoint in _BEFORE_NEW_PASSWORD:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        if request.accept_mimetypes.best == "application/json" or request.is_json:
+            return jsonify(error="new password required"), 403
+        return redirect(url_for("auth.new_password", next=request.full_path))
+    return None
+
+
+@bp.route("/password/new", methods=["GET", "POST"])
+def new_password():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if not current_user.must_change_password:
+        return redirect(_safe_next(request.args.get("next")))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_reset.choose_new_password(db.session, current_user, form.new_password.data,
+                                               form.repeat_password.data)
+        except DomainError as exc:
+            getattr(form, exc.field or "new_password", form.new_password).errors.append(exc.message)
+        else:
+            flash(_("Your password is changed."), "success")
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/new_password.html", form=form)
 
 
 @bp.post("/logout")

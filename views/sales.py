@@ -39,7 +39,8 @@ from services import search as search_service
 from services.audit import history_of
 from services.numbers import parse_decimal, parse_int
 from services.pricing import gross_unit_price, line_net, net_from_gross
-from services.settings import load_settings, set_setting
+from services.secrets import SECRET_SETTINGS
+from services.settings import load_settings, secret_state, set_setting
 from views.base import SecureBaseView, SecureModelView, has_right, module_settings, visible_or_404
 from views.settings import SettingsView
 from services.formatting import money
@@ -809,7 +810,26 @@ class OutboxView(SecureModelView):
                    (None, ("body",))]
     column_formatters = {"attachment_name": lambda v, c, m, n: Markup(
         f'<a href="{url_for("outboxmessage.attachment", id=m.id)}">{escape(m.attachment_name)}</a>')
-        if m.attachment_name else ""}
+        if m.attachment_name else "",
+        "body": lambda v, c, m, n: _("(A password reset link: not shown.)") if m.purpose == "password_reset"
+        else m.body}
+
+    # a password reset mail holds a log-in link: only administrators see that it exists, and
+    # nobody reads its body here (the link is the user's alone)
+    def _hide_resets(self, query):
+        return query if current_user.is_admin else query.filter(OutboxMessage.purpose != "password_reset")
+
+    def get_query(self):
+        return self._hide_resets(super().get_query())
+
+    def get_count_query(self):
+        return self._hide_resets(super().get_count_query())
+
+    def get_one(self, id):
+        found = super().get_one(id)
+        if found is not None and found.purpose == "password_reset" and not current_user.is_admin:
+            abort(404)
+        return found
 
     @expose("/attachment")
     def attachment(self):
@@ -996,7 +1016,12 @@ class SalesSettingsView(SecureBaseView):
                 return redirect(url_for(".index"))
             current.update({k: request.form.get(k, "") for k, _a, kind in SALES_SETTINGS if kind != "secret"})
         spec = [(k, l, kind if kind in ("bool", "secret") else "str") for k, l, kind in SALES_SETTINGS]
-        return self.render("admin/module_settings.html", spec=spec, values=current, errors=errors)
+        secret_keys = [k for k, _a, kind in SALES_SETTINGS if kind == "secret"]
+        for key in secret_keys:
+            current.pop(key, None)  # never into the page, not even into its context
+        return self.render("admin/module_settings.html", spec=spec, values=current, errors=errors,
+                           secret_states={k: secret_state(db.session, k) for k in secret_keys},
+                           secret_env=SECRET_SETTINGS)
 
 
 class DeleteOldDocumentsView(SecureBaseView):

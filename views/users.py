@@ -73,6 +73,8 @@ class UserView(SecureModelView):
             model.password_hash = hash_password(password)
             model.failed_logins = 0
             model.locked_until = None
+            # a password an administrator gave: the user chooses his own at the next log-in
+            model.must_change_password = is_created or model.id != current_user.id
         if model.id == current_user.id and not model.active:
             raise DomainError(_("You cannot deactivate yourself."), "active")
 

@@ -76,6 +76,11 @@ def test_admin_creates_resets_and_deactivates_users(app, client, auth, admin_use
     assert response.status_code == 302
     auth.logout()
     assert auth.login("nisse", "second-password-2").status_code == 302
+    # a password an administrator set: the user chooses his own first (issue 11 item 5)
+    assert client.get("/admin/user/").headers["Location"].startswith("/password/new")
+    page = client.get("/password/new").get_data(as_text=True)
+    assert client.post("/password/new", data={"csrf_token": csrf_from(page), "new_password": "nisses-own-pw-3",
+                                              "repeat_password": "nisses-own-pw-3"}).status_code == 302
     assert client.get("/admin/user/").status_code == 403  # technicians do not manage users
     auth.logout()
     auth.login()
