@@ -240,6 +240,8 @@ NO_CUSTOMER_DATA = {
     "admin.static": "Flask-Admin's assets", "static": "the project's assets", "npm": "npm assets",
     "healthz": "health check", "root": "a redirect", "auth.login": "log-in form", "auth.login_code": "log-in form",
     "auth.logout": "log-out", "profile.index": "the user's own profile", "notifications.read": "marks read",
+    "auth.forgot_password": "asks for a reset link", "auth.reset_password": "the user's own new password",
+    "auth.new_password": "the user's own new password",
     "comments.index": "user names for the @ picker", "comments.users": "user names for the @ picker",
     "my_columns.index": "the user's column choice", "my_columns.save": "the user's column choice",
     "module_settings.index": "settings", "sales_settings.index": "settings", "booking_settings.index": "settings",
