@@ -23,7 +23,7 @@ babel = Babel()
 
 # the log-in page needs Flask-Admin's Bootstrap (admin.static): library files, no data
 PUBLIC_ENDPOINTS = {"auth.login", "auth.login_code", "auth.forgot_password", "auth.reset_password", "healthz",
-                    "static", "admin.static", "npm"}
+                    "static", "admin.static", "npm", "favicon"}
 
 
 def select_locale():
@@ -119,6 +119,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         except Exception:
             return jsonify(status="error"), 503
         return jsonify(status="ok")
+
+    @app.get("/favicon.ico")
+    def favicon():
+        # what a browser asks for where a page names no icon (a PDF, a JSON answer)
+        return redirect(url_for("static", filename="img/favicon.svg"), 301)
 
     @app.get("/")
     def root():

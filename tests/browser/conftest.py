@@ -100,6 +100,21 @@ def shot(page, name: str) -> Path:
     return path
 
 
+def console_errors(page) -> list[str]:
+    """The errors the browser's console shows for ``page`` from now on, each with the address it
+    names (a missing file: "Failed to load resource: ... 404 ... /favicon.ico")."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"{m.text} {m.location.get('url', '')}") if m.type == "error" else None)
+    return errors
+
+
+def icon_of(page) -> int:
+    """The HTTP status of the page's icon (its <link rel=icon>, else /favicon.ico, which the
+    browser asks for by itself)."""
+    href = page.evaluate("() => (document.querySelector('link[rel~=icon]') || {}).href || '/favicon.ico'")
+    return page.request.get(href).status
+
+
 AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from models import Vehicle, db
 from tests import factories as f
-from tests.browser.conftest import SIZES, axe, login, shot
+from tests.browser.conftest import SIZES, axe, console_errors, icon_of, login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -35,22 +35,29 @@ def screens(live_app):
 
 
 def test_login_page_has_no_serious_violations(page, live_app):
-    """Issue 10 checks: axe-core on the log-in page."""
+    """Issue 10 checks: axe-core on the log-in page; its icon is there (no 404 in the console)."""
+    errors = console_errors(page)
     page.goto("/login")
     assert axe(page) == []
+    assert icon_of(page) == 200
+    assert errors == []
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_main_screens_have_no_serious_violations_and_fit_a_tablet(page, screens, size):
     """Issue 10 checks and item 12: 0 serious or critical axe-core violations on every main screen;
-    at 768 px no page is wider than the window (tables scroll inside their own box)."""
+    at 768 px no page is wider than the window (tables scroll inside their own box); no page
+    logs an error in the browser's console (a missing file: the icon was a 404 on every page)."""
     page.set_viewport_size(dict(zip(("width", "height"), SIZES[size])))
+    errors = console_errors(page)
     login(page)
-    found, overflow = {}, {}
+    found, overflow, icons = {}, {}, {}
     for name, url in screens.items():
         page.goto(url)
         page.wait_for_load_state("load")
         shot(page, f"screen-{name}-{size}")
+        if icon_of(page) != 200:
+            icons[name] = icon_of(page)
         if size == "desktop":
             violations = axe(page)
             if violations:
@@ -61,3 +68,5 @@ def test_main_screens_have_no_serious_violations_and_fit_a_tablet(page, screens,
                 overflow[name] = width
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
     assert overflow == {}
+    assert icons == {}
+    assert errors == []

@@ -238,7 +238,7 @@ NO_CUSTOMER_DATA = {
     **{f"messagetext.{e}": "the e-mail texts (a settings register)" for e in STANDARD},
     **{f"{view}.{e}": "users and roles" for view in ("user", "role") for e in STANDARD},
     "admin.static": "Flask-Admin's assets", "static": "the project's assets", "npm": "npm assets",
-    "healthz": "health check", "root": "a redirect", "auth.login": "log-in form", "auth.login_code": "log-in form",
+    "healthz": "health check", "root": "a redirect", "favicon": "the icon (a redirect)", "auth.login": "log-in form", "auth.login_code": "log-in form",
     "auth.logout": "log-out", "profile.index": "the user's own profile", "notifications.read": "marks read",
     "auth.forgot_password": "asks for a reset link", "auth.reset_password": "the user's own new password",
     "auth.new_password": "the user's own new password",

@@ -9,6 +9,14 @@ def test_healthz_without_login(client):
     assert response.get_json() == {"status": "ok"}
 
 
+def test_the_icon_without_login(client):
+    """Asked for by the browser on a page that names none (a PDF): the console's icon, not a 404."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.location.endswith("/static/img/favicon.svg")
+    with client.get(response.location) as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+
+
 @pytest.mark.parametrize("url", ["/", "/admin/", "/admin/customer/", "/admin/vehicle/", "/admin/user/",
                                  "/admin/module-settings/", "/profile/", "/notifications/"])
 def test_pages_need_login(client, url):
