@@ -126,3 +126,31 @@ def test_flash_close_button_is_named_and_not_hidden(app, client, auth, admin_use
     button = re.search(r'<div class="alert alert-success[^>]*>\s*<button[^>]*>', html)
     assert button, html[:2000]
     assert 'aria-label="Stäng"' in button.group(0) and "aria-hidden" not in button.group(0)
+
+
+def fields_outside_groups(html: str) -> list[str]:
+    """The fields of the page's form not inside a group (a ``<section class="vk-group">``)."""
+    inside = {m for s in re.findall(r'<section class="vk-group".*?</section>', html, re.S)
+              for m in re.findall(r'class="form-group vk-field[^"]*" data-field="([\w-]+)"', s)}
+    every = re.findall(r'class="form-group vk-field[^"]*" data-field="([\w-]+)"', html)
+    return [f for f in every if f not in inside]
+
+
+def test_every_customer_field_is_in_a_group_the_technicians_in_assignment(app, client, auth, admin_user):
+    """Issue 10 item 3: "Tilldelade tekniker" in the assignment group, for the administrator and
+    for a user who may not assign (the field is shown disabled there), on both forms."""
+    from tests.factories import customer, make_user
+
+    make_user(app, "advisor", {"customer.view", "customer.edit", "customer.create"})
+    with app.app_context():
+        cid = customer(db.session).id
+        db.session.commit()
+    for user in ("admin", "advisor"):
+        auth.login(user)
+        for url in (CUSTOMER_NEW, f"/admin/customer/edit/?id={cid}"):
+            html = client.get(url).get_data(as_text=True)
+            assert 'data-field="assigned_technicians"' in html, (user, url)
+            assert fields_outside_groups(html) == [], (user, url)
+            group = re.search(r'<section class="vk-group" id="group-assignment".*?</section>', html, re.S).group(0)
+            assert 'data-field="assigned_technicians"' in group, (user, url)
+        auth.logout()
