@@ -66,13 +66,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters.update(money=formatting.money, date=formatting.date, stamp=formatting.stamp,
                                   number=formatting.number)
     app.jinja_env.globals.update(ui_language=select_locale)
+    from services import preferences
+
+    # the groups of a form (a view's endpoint) the user keeps folded (templates/admin/form_layout.html)
+    app.jinja_env.globals.update(
+        folded_groups=lambda form: preferences.folded_groups(getattr(current_user, "preferences", None), form))
 
     from views.auth import bp as auth_bp
     from views.dashboard import DashboardView
     from views.notifications import bp as notifications_bp
+    from views.preferences import bp as preferences_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(preferences_bp)
 
     admin = Admin(
         app,

@@ -168,6 +168,9 @@ class User(db.Model, UserMixin, Versioned, Audited):
     reset_requested_at: Mapped[dt.datetime | None] = mapped_column(DateTime, info=SECRET)
     reset_requests: Mapped[int] = mapped_column(default=0, info=SECRET)
     hidden_columns: Mapped[dict | None] = mapped_column(JSON)
+    # what a user sets up for themself on other screens (services.preferences): the form groups
+    # folded away per form, the booking calendar's zoom; not history, and no new version
+    preferences: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     @property

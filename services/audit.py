@@ -28,7 +28,7 @@ from services import DomainError
 # counters and caches: changes nobody needs in the history (the TOTP replay counter moves on
 # every login)
 SKIPPED_FIELDS = {"version", "search_text", "updated_at", "created_at", "totp_last_step",
-                  "reset_requests", "reset_requested_at"}  # the "forgot password" limit: its own history row
+                  "reset_requests", "reset_requested_at", "preferences"}  # the "forgot password" limit: its own history row
 SECRET_VALUE = "***"
 # what an erased personal value reads as (GDPR erasure, services.gdpr)
 ERASED = "[raderad]"

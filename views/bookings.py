@@ -33,7 +33,7 @@ from models import (
 )
 from services import DomainError
 from services import bookings as rules
-from services import numbers, register_config, search, visibility
+from services import numbers, preferences, register_config, search, visibility
 from services.settings import load_settings, set_setting
 from views.settings import SettingsView
 from views.base import SecureBaseView, has_right
@@ -228,7 +228,8 @@ class BookingKindView(SecureBaseView):
                            may_new=rules.has(current_user, self.kind, "new"),
                            may_edit=rules.has(current_user, self.kind, "edit"),
                            colours={k: settings.get(f"booking.colour_{k}") for k in ("planned", "overdue", "done")},
-                           go_to=request.args.get("date", ""))
+                           go_to=request.args.get("date", ""),
+                           zoom=preferences.calendar_zoom(current_user.preferences))
 
     @expose("/resources")
     def resources(self):

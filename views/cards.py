@@ -41,7 +41,7 @@ from services.formatting import money, number, stamp
 NUMBER_FIELDS = ("customer_number", "number", "registration_number", "code", "username")
 TITLE_FIELDS = ("name", "full_name", "subject", "description", "title", "text")
 # bookkeeping columns no card shows
-HIDDEN_FIELDS = {"version", "search_text", "updated_at", "password_hash", "hidden_columns"}
+HIDDEN_FIELDS = {"version", "search_text", "updated_at", "password_hash", "hidden_columns", "preferences"}
 # a Text column or a value this long gets a row of its own under the two columns
 WIDE_TEXT = 80
 

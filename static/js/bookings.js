@@ -10,7 +10,8 @@
   const tooltip = document.getElementById("booking-tooltip");
   const csrf = (window.VERKSTAD || {}).csrf;
 
-  // what one user sets up on this screen stays for the next visit (this browser only)
+  // the resource column's width stays for the next visit in this browser (it suits the screen);
+  // the zoom is the user's, on every screen (cfg.zoom, saved through cfg.zoomUrl)
   function stored(key, value) {
     const name = "verkstad.bookings." + key;
     try {
@@ -226,7 +227,7 @@
                  6: {slot: "06:00", snap: "01:00", min: 20}};
   const VIEWS = {resourceTimelineDay: {slot: "00:30", snap: "00:15", width: 36},
                  resourceTimelineMonth: {slot: {days: 1}, snap: null, width: 36}};
-  let zoom = ZOOMS[stored("zoom")] ? Number(stored("zoom")) : 3;
+  let zoom = ZOOMS[cfg.zoom] ? Number(cfg.zoom) : 3;  // the user's, kept on the server (services.preferences)
 
   function sidebarWidth() {
     const side = el.querySelector(".ec-body .ec-sidebar") || el.querySelector(".ec-sidebar");
@@ -267,7 +268,7 @@
         text: T.hours.replace("__N__", hours), active: enabled && Number(hours) === zoom,
         click: function () {
           zoom = Number(hours);
-          stored("zoom", zoom);
+          post(cfg.zoomUrl, {hours: zoom});
           if (ec.getView().type !== "resourceTimelineWeek") ec.setOption("view", "resourceTimelineWeek");
           applyZoom();
         }

@@ -14,11 +14,24 @@
     body.hidden = !open;
     group.classList.toggle("vk-group-closed", !open);
   }
+  // the groups folded away are kept for this user and form (services.preferences)
+  function rememberFolded() {
+    const url = form.dataset.foldedUrl;
+    if (!url) return;
+    // one request after the other, each with the groups folded when it is sent: the last click wins
+    rememberFolded.queue = (rememberFolded.queue || Promise.resolve()).then(function () {
+      const groups = Array.from(form.querySelectorAll(".vk-group.vk-group-closed")).map(function (g) { return g.dataset.group; });
+      return fetch(url, {method: "POST", headers: {"Content-Type": "application/json", "Accept": "application/json",
+                                                   "X-CSRFToken": (window.VERKSTAD || {}).csrf},
+                         body: JSON.stringify({form: form.dataset.form, groups: groups})});
+    }).catch(function () {});
+  }
   form.addEventListener("click", function (event) {
     const toggle = event.target.closest(".vk-group-toggle");
     if (toggle) {
       const group = toggle.closest(".vk-group");
       setOpen(group, toggle.getAttribute("aria-expanded") !== "true");
+      rememberFolded();
       return;
     }
     const opener = event.target.closest(".vk-subgroup-open");

@@ -179,7 +179,7 @@ def test_resource_column_resizes_and_keeps_its_width(page, live_app, cal):
     assert abs(page.locator(".ec-body .ec-sidebar").bounding_box()["width"] - (after - 32)) <= 2
 
 
-def test_zoom_levels_fit_the_week_and_are_kept(page, live_app, cal):
+def test_zoom_levels_fit_the_week_and_are_kept(page, browser, live_app, cal):
     login(page)
     open_calendar(page, cal["monday"])
     # 3-hour slots by default: the whole week fits the screen at 1400 px
@@ -190,7 +190,9 @@ def test_zoom_levels_fit_the_week_and_are_kept(page, live_app, cal):
     expect(page.locator(".ec-header .ec-slot")).to_have_count(7 * 4)
     assert main_box(page)["scrollWidth"] <= main_box(page)["clientWidth"] + 1
     shot(page, "bookings-zoom-6h")
-    page.click("button.ec-zoom1")
+    with page.expect_response("**/preferences/calendar-zoom") as saved:
+        page.click("button.ec-zoom1")
+    assert saved.value.json() == {"ok": True, "value": 1}
     expect(page.locator(".ec-header .ec-slot")).to_have_count(7 * 24)
     hourly = main_box(page)
     assert hourly["scrollWidth"] > hourly["clientWidth"]  # an hour per slot scrolls inside the calendar
@@ -198,6 +200,26 @@ def test_zoom_levels_fit_the_week_and_are_kept(page, live_app, cal):
     page.wait_for_selector(".ec-event")
     expect(page.locator("button.ec-zoom1.ec-active")).to_have_count(1)
     expect(page.locator(".ec-header .ec-slot")).to_have_count(7 * 24)
+    # kept for the user, not for the browser: another browser (nothing in its storage) shows the
+    # user's hour slots, another user in this browser the default 3 hours
+    other = browser.new_context(base_url=page.url.split("/admin")[0], locale="sv-SE",
+                                viewport={"width": 1400, "height": 900})
+    try:
+        elsewhere = other.new_page()
+        login(elsewhere)
+        open_calendar(elsewhere, cal["monday"])
+        expect(elsewhere.locator("button.ec-zoom1.ec-active")).to_have_count(1)
+    finally:
+        other.close()
+    page.click("#user-menu")
+    page.click("#logout")
+    login(page, "advisor")
+    open_calendar(page, cal["monday"])
+    expect(page.locator("button.ec-zoom3.ec-active")).to_have_count(1)
+    page.click("#user-menu")
+    page.click("#logout")
+    login(page)
+    open_calendar(page, cal["monday"])
     # the day and month views keep their own slots
     page.click("button.ec-resourceTimelineDay")
     expect(page.locator(".ec-header .ec-slot")).to_have_count(24)  # half hours, labelled hourly

@@ -222,3 +222,29 @@ def test_errors_name_the_field_by_its_label_next_to_it(page, live_app):
     shot(page, "form-customer-error")
     with live_app.app_context():
         assert db.session.scalar(select(Customer)) is None
+
+
+def test_folded_groups_stay_folded_for_the_user(page, live_app):
+    """Issue 10 item 3: a group folded away stays so on the next visit to that form (kept for the
+    user on the server, services.preferences), and opens where a refused save puts an error."""
+    login(page)
+    page.goto("/admin/customer/new/")
+    with page.expect_response("**/preferences/folded") as saved:
+        page.locator("#group-contact .vk-group-toggle").click()
+    assert saved.value.json() == {"ok": True, "value": ["contact"]}
+    page.reload()
+    expect(page.locator("#group-contact-body")).to_be_hidden()
+    expect(page.locator("#group-contact .vk-group-toggle")).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#group-identity-body")).to_be_visible()
+    page.goto("/admin/district/new/")  # another form: its own groups
+    expect(page.locator(".vk-group-body").first).to_be_visible()
+
+    # an error in the folded group opens it (the e-mail is checked by the server)
+    page.goto("/admin/customer/new/")
+    page.fill("#name", "Åkeri Nord AB")
+    page.locator("#group-contact .vk-group-toggle").click()
+    page.fill("#email", "inte-en-adress")
+    page.locator("#group-contact .vk-group-toggle").click()
+    with page.expect_navigation():
+        page.locator("#form-save").click()
+    expect(page.locator("#email")).to_be_visible()

@@ -243,6 +243,7 @@ NO_CUSTOMER_DATA = {
     "auth.forgot_password": "asks for a reset link", "auth.reset_password": "the user's own new password",
     "auth.new_password": "the user's own new password",
     "comments.index": "user names for the @ picker", "comments.users": "user names for the @ picker",
+    "preferences.folded": "the user's own preference", "preferences.calendar_zoom": "the user's own preference",
     "my_columns.index": "the user's column choice", "my_columns.save": "the user's column choice",
     "module_settings.index": "settings", "sales_settings.index": "settings", "booking_settings.index": "settings",
     **{f"register_settings.{e}": "register configuration" for e in (
