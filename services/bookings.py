@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, contains_eager, joinedload, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from config.defaults import SETTINGS_DEFAULTS
@@ -466,6 +466,46 @@ def logbook_grouping(group: str):
                 lambda b: b.trade_plate.number if b.trade_plate else (b.vehicle.registration_number if b.vehicle else ""))
     return (func.coalesce(Vehicle.registration_number, TradePlate.number, ""),
             lambda b: str(b.vehicle) if b.vehicle else str(b.trade_plate or ""))
+
+
+def logbook_query(session: Session, user: User, f: dict):
+    """The logbook's bookings (003) under the filters ``f`` (kinds, q, date_from, date_to as
+    YYYY-MM-DD, issued_by, returned_by as user ids, open_only, group) that ``user`` may see,
+    ordered by group, newest first; with the function that names a row's group.
+
+    A date that is not YYYY-MM-DD is refused (DomainError, field "from" or "to")."""
+    from services import search, visibility  # services.search reads services.bookings
+
+    try:
+        date_from = dt.date.fromisoformat(f["date_from"]) if f.get("date_from") else None
+        date_to = dt.date.fromisoformat(f["date_to"]) if f.get("date_to") else None
+    except ValueError:
+        raise DomainError(_("Enter dates as YYYY-MM-DD."), "from") from None
+    order, key = logbook_grouping(f.get("group", "vehicle"))
+    query = (select(Booking).where(Booking.kind.in_(f["kinds"]), visibility.clause(user, Booking))
+             .outerjoin(Vehicle, Booking.vehicle_id == Vehicle.id)
+             .outerjoin(TradePlate, Booking.trade_plate_id == TradePlate.id)
+             .options(contains_eager(Booking.vehicle), contains_eager(Booking.trade_plate),
+                      joinedload(Booking.issued_by), joinedload(Booking.returned_by), joinedload(Booking.billing),
+                      joinedload(Booking.advisor)))
+    dialect = session.get_bind().dialect.name
+    condition = search.search_condition(dialect, Booking, f.get("q", ""))
+    if condition is not None:
+        reg = search.fold(search.registration_term(f["q"]))
+        query = query.where(or_(condition,
+                                Booking.vehicle.has(search.contains(dialect, Vehicle.registration_number, reg)),
+                                Booking.trade_plate.has(search.contains(dialect, TradePlate.number, reg))))
+    if date_from:
+        query = query.where(Booking.end_at >= dt.datetime.combine(date_from, dt.time()))
+    if date_to:
+        query = query.where(Booking.start_at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()))
+    if str(f.get("issued_by", "")).isdigit():
+        query = query.where(Booking.issued_by_id == int(f["issued_by"]))
+    if str(f.get("returned_by", "")).isdigit():
+        query = query.where(Booking.returned_by_id == int(f["returned_by"]))
+    if f.get("open_only"):
+        query = query.where(Booking.issued_at.is_not(None), Booking.returned_at.is_(None))
+    return query.order_by(order, Booking.start_at.desc(), Booking.id.desc()), key
 
 
 # --- issue and return -------------------------------------------------------------------

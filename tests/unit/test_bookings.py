@@ -573,3 +573,42 @@ def test_conflict_message_follows_the_state_of_the_other_booking(session, w):
     third = new(session, w, start=T(9), end=T(12))
     with pytest.raises(DomainError, match=f"already issued on booking {second.number} .* and not returned"):
         b.issue_vehicle(session, third, T(9), None, w["advisor"], SETTINGS, NOW)
+
+
+# --- the logbook (services.bookings.logbook_query) ------------------------------------------
+
+def test_logbook_query_filters_what_the_user_may_see(session, w):
+    """The logbook's one query: kinds, the free text with Swedish letters and plates, the dates
+    (a whole day to), open only, the grouping's order; a user limited to assigned customers sees only theirs."""
+    from models import Customer
+
+    aberg = Customer(customer_number="5003", name="Svenssons Åkeri", kind="company", org_number="5560360793")
+    session.add(aberg)
+    session.flush()
+    first = new(session, w, start=T(9, day=24), end=T(12, day=24))
+    second = new(session, w, start=T(9, day=26), end=T(12, day=26), vehicle="v2", customer=aberg)
+    second.issued_at = T(9, day=26)
+    session.flush()
+    f = dict(kinds=["loaner"], q="", date_from="", date_to="", issued_by="", returned_by="",
+             open_only=False, group="vehicle")
+
+    def found(user=None, **changes):
+        query, key = b.logbook_query(session, user or w["advisor"], {**f, **changes})
+        return [r.id for r in session.scalars(query).unique()], key
+
+    rows, key = found()
+    assert rows == [first.id, second.id] and key(second) == str(w["v2"])
+    assert found(q="svenssons åkeri")[0] == [second.id]
+    assert found(q="def456")[0] == [second.id]
+    assert found(date_to="2026-11-24")[0] == [first.id]
+    assert found(date_from="2026-11-25")[0] == [second.id]
+    assert found(open_only=True)[0] == [second.id]
+    assert found(kinds=["rental"])[0] == []
+    with pytest.raises(DomainError) as refused:
+        found(date_from="24/11")
+    assert refused.value.field == "from"
+    # a technician limited to assigned customers sees the bookings of those only
+    limited = add_user(session, "limited", rights_for("loaner") | {"customer.view_assigned"})
+    aberg.technicians = [limited]
+    session.flush()
+    assert found(user=limited)[0] == [second.id]
