@@ -49,7 +49,9 @@ from services.bookings import KIND_LABELS as BOOKING_KIND_LABELS
 from services.outbox import cancel_unsent
 from services import register_config as rc
 from services.identifiers import format_org_number, format_personal_number
-from services.references import ADDRESS_LABELS, CUSTOMER_KIND_LABELS, LANGUAGE_NAMES
+from services.references import (ADDRESS_LABELS, CUSTOMER_KIND_LABELS, INVOICE_KIND_LABELS, LANGUAGE_NAMES,
+                                 MAIL_DOCUMENT_LABELS, MESSAGE_STATUS_LABELS, ORDER_KIND_LABELS,
+                                 ORDER_STATUS_LABELS)
 from services.search import customer_search_text, vehicle_search_text
 
 MARKER = ERASED
@@ -299,13 +301,6 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
 
 # --- the personal-data export (article 15 and 20) ------------------------------------------
 
-ORDER_KIND_LABELS = {"quote": _l("Quote"), "order": _l("Order")}
-ORDER_STATUS_LABELS = {"quote": _l("Quote"), "accepted": _l("Accepted"), "in_progress": _l("In progress"),
-                       "ready": _l("Ready (fitted and done)"), "invoiced": _l("Invoiced"), "cancelled": _l("Cancelled")}
-INVOICE_KIND_LABELS = {"invoice": _l("Invoice"), "credit_note": _l("Credit note")}
-DOCUMENT_LABELS = {"invoice": _l("Invoice"), "credit_note": _l("Credit note"), "quote": _l("Quote"),
-                   "order_confirmation": _l("Order confirmation")}
-MESSAGE_STATUS_LABELS = {"queued": _l("Queued"), "sent": _l("Sent"), "failed": _l("Failed")}
 # the customer's fields as the customer form names them (field name -> label), also for History
 FIELD_LABELS = {
     "customer_number": _l("Customer number"), "kind": _l("Kind"), "customer_type": _l("Customer type"),
@@ -493,7 +488,7 @@ def _personal_data(session: Session, customer: Customer, lang: str) -> dict:
                                  .order_by(DocumentRecipient.id)).all()
     section("consents", _l("Consents and choices"), [
         _record(value, [(FIELD_LABELS["language"], value.language_name(c.language))]),
-        *(_record(value, [(_l("Document"), DOCUMENT_LABELS.get(r.document_type, r.document_type)),
+        *(_record(value, [(_l("Document"), MAIL_DOCUMENT_LABELS.get(r.document_type, r.document_type)),
                           (_l("Sent by e-mail to"), r.email)]) for r in recipients),
         *(_record(value, [(FIELD_LABELS["send_service_protocol"], k.name)]) for k in c.contacts
           if k.send_service_protocol)],

@@ -77,6 +77,24 @@ ADDRESS_LABELS = {"visiting": _l("Visiting address"), "billing": _l("Billing add
 # the languages a customer is written to and a user works in, by their own names
 LANGUAGE_NAMES = {"sv": "Svenska", "de": "Deutsch", "en": "English"}
 
+# sales (quotes, orders, invoices, e-mail): the codes stored, by their labels; for the sales
+# screens (views/sales.py) and the personal-data export (services/gdpr.py)
+ORDER_KIND_LABELS = {"quote": _l("Quote"), "order": _l("Order")}
+ORDER_STATUS_LABELS = {"quote": _l("Quote"), "accepted": _l("Accepted"), "in_progress": _l("In progress"),
+                       "ready": _l("Ready (fitted and done)"), "invoiced": _l("Invoiced"), "cancelled": _l("Cancelled")}
+LINE_KIND_LABELS = {"article": _l("Article"), "labour": _l("Labour"), "free_text": _l("Free text"),
+                    "fixed_price": _l("Fixed price"), "env_fee": _l("Environmental fee"),
+                    "invoice_fee": _l("Invoice fee"), "manual": _l("Manual")}
+CHARGE_LABELS = {"customer": _l("Customer"), "warranty": _l("Warranty"), "goodwill": _l("Goodwill")}
+INVOICE_KIND_LABELS = {"invoice": _l("Invoice"), "credit_note": _l("Credit note")}
+# the printed documents of a quote or an order
+ORDER_DOCUMENT_LABELS = {"quote": _l("Quote"), "order_confirmation": _l("Order confirmation"),
+                         "work_order": _l("Work order"), "delivery_note": _l("Delivery note")}
+# the documents sent by e-mail (their texts, their recipients)
+MAIL_DOCUMENT_LABELS = {"invoice": _l("Invoice"), "credit_note": _l("Credit note"), "quote": _l("Quote"),
+                        "order_confirmation": _l("Order confirmation")}
+MESSAGE_STATUS_LABELS = {"queued": _l("Queued"), "sent": _l("Sent"), "failed": _l("Failed")}
+
 # a contact's fields as the user sees them (the contact rows of the customer form, errors)
 CONTACT_LABELS = {
     "name": _l("Name"), "title": _l("Title"), "email": _l("E-mail"), "phone": _l("Phone"),

@@ -51,7 +51,7 @@ from services.audit import history_of
 from services.search import like_escape
 from services import customers as customer_rules
 from services import register_config
-from services.references import ADDRESS_LABELS, CUSTOMER_KIND_LABELS, CUSTOMER_LABELS, LANGUAGE_NAMES
+from services.references import ADDRESS_LABELS, CONTACT_LABELS, CUSTOMER_KIND_LABELS, CUSTOMER_LABELS, LANGUAGE_NAMES
 from services.register_config import check_required, keep_inactive_unchanged
 from services.settings import load_settings
 from views import form_layout
@@ -303,8 +303,7 @@ class ContactInline(InlineFormAdmin):
         model._cf_typed = {f.name: register_config.parse_value(f, sub[f.name].data)
                            for f in config.fields_of("contact") if f.name in sub}
     form_label = _l("Contact")
-    column_labels = {"name": _l("Name"), "title": _l("Title"), "email": _l("E-mail"),
-                     "phone": _l("Phone"), "send_service_protocol": _l("Send service protocol")}
+    column_labels = CONTACT_LABELS
     form_args = {"title": {"query_factory": lambda: _active(ContactTitle)()}}
 
 

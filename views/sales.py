@@ -44,20 +44,11 @@ from services.settings import load_settings, secret_state, set_setting
 from views.base import SecureBaseView, SecureModelView, has_right, module_settings, visible_or_404
 from views.settings import SettingsView
 from services.formatting import money
+from services.references import (CHARGE_LABELS, INVOICE_KIND_LABELS, LANGUAGE_NAMES, LINE_KIND_LABELS,
+                                 MAIL_DOCUMENT_LABELS, MESSAGE_STATUS_LABELS, ORDER_DOCUMENT_LABELS,
+                                 ORDER_KIND_LABELS, ORDER_STATUS_LABELS)
 
 SALES = _l("Sales")
-
-KIND_LABELS = {"quote": _l("Quote"), "order": _l("Order")}
-STATUS_LABELS = {"quote": _l("Quote"), "accepted": _l("Accepted"), "in_progress": _l("In progress"),
-                 "ready": _l("Ready (fitted and done)"), "invoiced": _l("Invoiced"), "cancelled": _l("Cancelled")}
-LINE_KIND_LABELS = {"article": _l("Article"), "labour": _l("Labour"), "free_text": _l("Free text"),
-                    "fixed_price": _l("Fixed price"), "env_fee": _l("Environmental fee"),
-                    "invoice_fee": _l("Invoice fee"), "manual": _l("Manual")}
-CHARGE_LABELS = {"customer": _l("Customer"), "warranty": _l("Warranty"), "goodwill": _l("Goodwill")}
-INVOICE_KIND_LABELS = {"invoice": _l("Invoice"), "credit_note": _l("Credit note")}
-DOC_LABELS = {"quote": _l("Quote"), "order_confirmation": _l("Order confirmation"), "work_order": _l("Work order"),
-              "delivery_note": _l("Delivery note")}
-
 
 def _today() -> dt.date:
     return dt.date.today()
@@ -94,11 +85,11 @@ def _post(right: str) -> None:
 
 
 def _fmt_status(view, context, model, name):
-    return STATUS_LABELS.get(model.status, model.status)
+    return ORDER_STATUS_LABELS.get(model.status, model.status)
 
 
 def _fmt_kind(view, context, model, name):
-    return KIND_LABELS.get(model.kind, model.kind)
+    return ORDER_KIND_LABELS.get(model.kind, model.kind)
 
 
 def _fmt_vehicle(view, context, model, name):
@@ -158,7 +149,7 @@ class OrderView(SecureModelView):
                      "invoice": _l("Invoice")}
     column_formatters = {"status": _fmt_status, "kind": _fmt_kind, "vehicle": _fmt_vehicle, "invoice": _fmt_invoice}
     # the statuses by name for the History tab and the audit log (views.history reads them)
-    column_choices = {"status": list(STATUS_LABELS.items())}
+    column_choices = {"status": list(ORDER_STATUS_LABELS.items())}
     # the export says what the list says (Order, Fakturerad), not the stored codes
     column_formatters_export = {"status": _fmt_status, "kind": _fmt_kind, "vehicle": _fmt_vehicle,
                                 "invoice": lambda v, c, m, n: m.invoice.number if m.invoice else ""}
@@ -166,14 +157,14 @@ class OrderView(SecureModelView):
     column_default_sort = ("id", True)
     column_searchable_list = ("customer_order_number",)  # replaced by _apply_search
     column_filters = (
-        FilterEqual(Order.kind, _l("Kind"), options=list(KIND_LABELS.items())),
-        FilterEqual(Order.status, _l("Status"), options=list(STATUS_LABELS.items())),
+        FilterEqual(Order.kind, _l("Kind"), options=list(ORDER_KIND_LABELS.items())),
+        FilterEqual(Order.status, _l("Status"), options=list(ORDER_STATUS_LABELS.items())),
         FilterEqual(Order.customer_id, _l("Customer id")),
         DateBetweenFilter(Order.order_date, _l("Date")),
     )
     form_columns = ("kind", "customer", "payer", "vehicle", "odometer_km", "cost_center", "customer_order_number",
                     "customer_reference", "order_date", "delivery_date", "text")
-    form_choices = {"kind": list(KIND_LABELS.items())}
+    form_choices = {"kind": list(ORDER_KIND_LABELS.items())}
     form_ajax_refs = {
         "customer": {"fields": ("customer_number", "name"), "page_size": 20,
                      "customer_modules": _order_customer_modules},
@@ -287,8 +278,8 @@ class OrderView(SecureModelView):
         return self.render(
             self.details_template, order=order, rows=rows, totals=totals, env_fee=fee, include_vat=include_vat,
             history=history_of(db.session, Order.__tablename__, order.id),
-            treatment=treatment, status_labels=STATUS_LABELS, kind_labels=KIND_LABELS,
-            line_kind_labels=LINE_KIND_LABELS, charge_labels=CHARGE_LABELS, doc_labels=DOC_LABELS,
+            treatment=treatment, status_labels=ORDER_STATUS_LABELS, kind_labels=ORDER_KIND_LABELS,
+            line_kind_labels=LINE_KIND_LABELS, charge_labels=CHARGE_LABELS, doc_labels=ORDER_DOCUMENT_LABELS,
             transitions=sorted(orders.TRANSITIONS.get(order.status, ()), key=lambda s: (s == "cancelled", s)),
             offer_articles=offer_articles, line_error=line_error or {"values": {}},
             case=order.insurance_case, case_error=case_error or {"values": {}},
@@ -482,7 +473,7 @@ class OrderView(SecureModelView):
     def pdf(self, doc_type):
         from reports import sales as pdf_reports
 
-        if doc_type not in DOC_LABELS:
+        if doc_type not in ORDER_DOCUMENT_LABELS:
             abort(404)
         order = visible_or_404(Order, request.args.get("id"))
         if order is None:
@@ -801,7 +792,7 @@ class OutboxView(SecureModelView):
     column_details_list = ("created_at", "recipient", "subject", "body", "attachment_name", "status", "sent_at",
                            "error")
     column_default_sort = ("id", True)
-    column_choices = {"status": [("queued", _l("Queued")), ("sent", _l("Sent")), ("failed", _l("Failed"))]}
+    column_choices = {"status": list(MESSAGE_STATUS_LABELS.items())}
     column_filters = (FilterEqual(OutboxMessage.status, _l("Status"), options=column_choices["status"]),)
     card_title = "subject"
     card_subtitle = ("recipient",)
@@ -861,8 +852,7 @@ class DocumentRecipientView(SecureModelView):
     column_list = ("customer", "document_type", "email")
     column_labels = {"customer": _l("Customer"), "document_type": _l("Document type"), "email": _l("E-mail")}
     form_columns = ("customer", "document_type", "email")
-    form_choices = {"document_type": [("invoice", _l("Invoice")), ("credit_note", _l("Credit note")),
-                                      ("quote", _l("Quote")), ("order_confirmation", _l("Order confirmation"))]}
+    form_choices = {"document_type": list(MAIL_DOCUMENT_LABELS.items())}
     form_ajax_refs = {"customer": {"fields": ("customer_number", "name"), "page_size": 20}}
     card_title = "email"
     card_subtitle = ("document_type",)
@@ -886,9 +876,6 @@ _DOCUMENT_TEXTS = [
     ("sales.text.under_total", _l("Text under the total")),
     ("sales.text.footer", _l("Footer text")),
 ]
-MESSAGE_DOC_LABELS = {"invoice": _l("Invoice"), "credit_note": _l("Credit note"), "quote": _l("Quote"),
-                      "order_confirmation": _l("Order confirmation")}
-LANGUAGE_LABELS = {"sv": "Svenska", "de": "Deutsch", "en": "English"}
 
 
 class MessageTextView(SettingsView):
@@ -898,10 +885,10 @@ class MessageTextView(SettingsView):
     column_list = ("document_type", "language", "subject")
     column_labels = {"document_type": _l("Document type"), "language": _l("Language"), "subject": _l("Subject"),
                      "body": _l("Message")}
-    column_formatters = {"document_type": lambda v, c, m, n: MESSAGE_DOC_LABELS.get(m.document_type, m.document_type),
-                         "language": lambda v, c, m, n: LANGUAGE_LABELS.get(m.language, m.language)}
+    column_formatters = {"document_type": lambda v, c, m, n: MAIL_DOCUMENT_LABELS.get(m.document_type, m.document_type),
+                         "language": lambda v, c, m, n: LANGUAGE_NAMES.get(m.language, m.language)}
     # the document types by name for the History tab and the audit log (views.history reads them)
-    column_choices = {"document_type": list(MESSAGE_DOC_LABELS.items())}
+    column_choices = {"document_type": list(MAIL_DOCUMENT_LABELS.items())}
     column_searchable_list = ("subject",)
     column_filters = ()
     card_title = "document_type"
@@ -1047,7 +1034,7 @@ class DeleteOldDocumentsView(SecureBaseView):
             db.session.rollback()
             errors[exc.field or "_"] = exc.message
         return self.render("sales/delete_old.html", months=raw, preview=preview[:500], count=len(preview),
-                           errors=errors, status_labels=STATUS_LABELS, kind_labels=KIND_LABELS)
+                           errors=errors, status_labels=ORDER_STATUS_LABELS, kind_labels=ORDER_KIND_LABELS)
 
 
 def customer_documents(customer_id: int) -> dict:
@@ -1066,7 +1053,7 @@ def customer_documents(customer_id: int) -> dict:
                                        .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).limit(500)))
     cache[customer_id] = {"quotes": [o for o in rows if o.kind == "quote"],
                           "orders": [o for o in rows if o.kind == "order"], "invoices": invoices,
-                          "status_labels": STATUS_LABELS, "kind_labels": INVOICE_KIND_LABELS}
+                          "status_labels": ORDER_STATUS_LABELS, "kind_labels": INVOICE_KIND_LABELS}
     return cache[customer_id]
 
 

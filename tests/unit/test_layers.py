@@ -25,3 +25,32 @@ def test_imports_point_down(layer):
     files = [base] if base.is_file() else sorted(base.rglob("*.py"))
     wrong = {str(f.relative_to(ROOT)): sorted(_imported(f) & set(FORBIDDEN[layer])) for f in files}
     assert not {f: w for f, w in wrong.items() if w}
+
+
+def _label_tables(path: Path) -> list[tuple[int, frozenset]]:
+    """The dict literals of a file that map codes to translated labels ({"quote": _l("Quote"), ...}),
+    each as (line, its (code, msgid) pairs); two entries at least."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Dict) or len(node.keys) < 2:
+            continue
+        pairs = []
+        for key, value in zip(node.keys, node.values):
+            if not (isinstance(key, ast.Constant) and isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                    and value.func.id in ("_l", "_") and value.args and isinstance(value.args[0], ast.Constant)):
+                break
+            pairs.append((key.value, value.args[0].value))
+        else:
+            found.append((node.lineno, frozenset(pairs)))
+    return found
+
+
+def test_the_label_tables_of_services_references_are_not_copied():
+    """One table per set of labels (services/references.py: customer kinds, addresses, the sales
+    codes ...): a view, report or service that writes one of them again fails here."""
+    shared = {pairs: line for line, pairs in _label_tables(ROOT / "services" / "references.py")}
+    copies = [f"{path.relative_to(ROOT)}:{line}"
+              for layer in ("views", "reports", "services") for path in sorted((ROOT / layer).rglob("*.py"))
+              if path.name != "references.py" or path.parent.name != "services"
+              for line, pairs in _label_tables(path) if pairs in shared]
+    assert copies == []
