@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from models import Article, ArticleGroup, PackageItem, VatRate, db
 from services import articles as article_rules
-from views.base import LOOKUP_PLACEHOLDERS, LookupFilter, SecureModelView
+from views.base import LookupFilter, SecureModelView, inline_lookups
 from views.cards import CardTab
 from services.formatting import list_money
 
@@ -67,11 +67,8 @@ class PackageItemInline(InlineFormAdmin):
     form_columns = ("id", "article", "labour_operation", "quantity")
     form_label = _l("Package line")
     column_labels = LABELS
-    # an inline form's look-ups do not pass through SecureModelView's loader: placeholders here
-    form_ajax_refs = {"article": {"fields": ("number", "name"), "page_size": 20,
-                                  "placeholder": LOOKUP_PLACEHOLDERS["article"]},
-                      "labour_operation": {"fields": ("code", "name"), "page_size": 20,
-                                           "placeholder": LOOKUP_PLACEHOLDERS["labour_operation"]}}
+    form_ajax_refs = inline_lookups(PackageItem, {"article": {"fields": ("number", "name"), "page_size": 20},
+                                                  "labour_operation": {"fields": ("code", "name"), "page_size": 20}})
 
 
 class PackageView(SecureModelView):

@@ -168,6 +168,16 @@ class RightsAjaxLoader(QueryAjaxModelLoader):
         return found if visibility.visible(db.session, current_user, found) else None
 
 
+def inline_lookups(model, refs: dict) -> dict:
+    """``form_ajax_refs`` of an InlineFormAdmin of ``model`` ({field: options}): Flask-Admin builds
+    an inline form's look-ups itself, past SecureModelView._create_ajax_loader, so they are built
+    here, as RightsAjaxLoader (the user's rights, visibility, the placeholder), under the name
+    Flask-Admin gives them ("<model>-<field>")."""
+    return {name: RightsAjaxLoader(f"{model.__name__.lower()}-{name}", db.session,
+                                   getattr(model, name).property.mapper.class_, **options)
+            for name, options in refs.items()}
+
+
 def visible_or_404(model, raw_id):
     """``model`` number ``raw_id``: None when there is none, 404 when it belongs to a customer
     the user may not see (services.visibility)."""

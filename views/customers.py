@@ -55,7 +55,7 @@ from services.references import ADDRESS_LABELS, CONTACT_LABELS, CUSTOMER_KIND_LA
 from services.register_config import check_required, keep_inactive_unchanged
 from services.settings import load_settings
 from views import form_layout
-from views.base import LOOKUP_PLACEHOLDERS, HiddenRule, LookupFilter, SecureModelView, module_settings
+from views.base import HiddenRule, LookupFilter, SecureModelView, inline_lookups, module_settings
 
 KIND_CHOICES = list(CUSTOMER_KIND_LABELS.items())
 TYPE_CHOICES = [("regular", _l("Regular customer")), ("temporary", _l("Temporary customer")),
@@ -312,9 +312,7 @@ class CustomerArticleInline(InlineFormAdmin):
     form_label = _l("Article added to new orders")
     form_choices = {"kind": [("service", _l("Service article")), ("work_order", _l("Work-order article"))]}
     column_labels = {"kind": _l("Kind"), "article": _l("Article"), "quantity": _l("Quantity")}
-    # an inline form's look-ups do not pass through SecureModelView's loader: placeholder here
-    form_ajax_refs = {"article": {"fields": ("number", "name"), "page_size": 20,
-                                  "placeholder": LOOKUP_PLACEHOLDERS["article"]}}
+    form_ajax_refs = inline_lookups(CustomerArticle, {"article": {"fields": ("number", "name"), "page_size": 20}})
 
 
 class CustomerView(SecureModelView):
