@@ -22,7 +22,7 @@ CODE = {
         "bookings": B,
         "audit": P, "auth": P, "formatting": P, "history": P, "listing": P, "locking": P,
         "notifications": P, "numbering": P, "numbers": P, "rights": P, "search": P, "settings": P,
-        "setup": P, "visibility": P, "jobs": P, "secrets": P, "password_reset": P,
+        "setup": P, "visibility": P, "jobs": P, "job_queue": P, "preferences": P, "secrets": P, "password_reset": P,
     },
     "views": {
         "articles": R, "comments": R, "customer_import": R, "customer_tools": R, "customers": R,
@@ -42,7 +42,7 @@ TESTS = {
         R: "customer_files customer_import customer_import_template customer_types foreign_identifiers "
            "gdpr_merge identifiers register_config register_rules",
         P: "audit_append_only history_query listing numbering numbering_gapless numbers password_hash "
-           "rights_table search_anchors search_folding two_factor jobs jobs_consumer password_reset secrets secret_settings",
+           "rights_table search_anchors search_folding two_factor preferences jobs jobs_consumer password_reset secrets secret_settings",
         "": "layers suite_structure translations migrations bench_database database_reset services",
     },
     "web": {
@@ -52,7 +52,7 @@ TESTS = {
            "customer_tools customer_types customers lowcode_customers lowcode_settings processing_lists "
            "register_settings registers vehicle_custom_fields",
         P: "admin_guards auth_and_admin cards csrf form_layout global_search list_columns listing lookups "
-           "numbers readable_history rights_table two_factor words jobs password_reset",
+           "numbers readable_history rights_table two_factor words jobs password_reset preferences",
         "": "smoke perf concurrency",
     },
 }
