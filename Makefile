@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
+JOB_WORKERS ?= 2
 
 .PHONY: setup run test bench mutation translations extract-core clean
 
@@ -37,6 +38,10 @@ run: setup
 	@echo
 	@echo "Verkstad runs on http://$(HOST):$(PORT)/  (log in with the administrator above)"
 	@echo
+	@# the job queue's consumer runs beside gunicorn in a session of its own; Ctrl-C (or gunicorn
+	@# ending) stops it too: one SIGINT, Huey's graceful stop after the running jobs
+	@setsid $(FLASK) jobs-worker --workers $(JOB_WORKERS) & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker; trap - EXIT; exit 0' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 3 --bind $(HOST):$(PORT) --access-logfile - "app:create_app()"
 
 # the whole suite, in parallel with pytest-xdist (PYTEST_WORKERS=auto: one worker per core; 0 runs

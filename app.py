@@ -34,6 +34,11 @@ def select_locale():
     return request.accept_languages.best_match(["sv", "de", "en"]) or "sv"
 
 
+def _not_the_job_queues(name, type_, parent_names) -> bool:
+    """Alembic leaves Huey's tables alone (huey_*: the job queue on the app's PostgreSQL)."""
+    return not (type_ == "table" and name and name.startswith("huey_"))
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     return db.session.get(User, int(user_id)) if user_id.isdigit() else None
@@ -49,7 +54,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True,
+                     include_name=_not_the_job_queues)
     login_manager.init_app(app)
     csrf.init_app(app)
     # one catalogue per module (translations/<module>/<lang>/LC_MESSAGES), merged by Flask-Babel
@@ -61,6 +67,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=catalogues)
     audit.install()
     search.install()
+    from services import job_queue
+
+    app.extensions["jobs"] = job_queue.build(app)  # Huey from JOBS_URL; no connection yet
 
     from services import formatting
     app.jinja_env.filters.update(money=formatting.money, date=formatting.date, stamp=formatting.stamp,
@@ -121,11 +130,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
+        # the job queue's state is reported, but a server whose queue is down still serves
+        # pages: 200 with "jobs": "unavailable", so a load balancer keeps it
+        jobs = "ok" if app.extensions["jobs"].available() else "unavailable"
         try:
             db.session.execute(text("SELECT 1"))
         except Exception:
-            return jsonify(status="error"), 503
-        return jsonify(status="ok")
+            return jsonify(status="error", jobs=jobs), 503
+        return jsonify(status="ok", jobs=jobs)
 
     @app.get("/favicon.ico")
     def favicon():

@@ -157,6 +157,42 @@ def export_customers(path: str):
     click.echo(f"Exported customers to {path}.")
 
 
+# --- the job queue's consumer (issue 11) --------------------------------------------------------
+
+@click.command("jobs-worker")
+@click.option("-w", "--workers", default=2, show_default=True, help="Jobs run at once by this consumer.")
+@click.option("-k", "--worker-type", type=click.Choice(["thread", "process"]), default="thread", show_default=True,
+              help="Run the jobs in threads or in processes of their own.")
+@click.option("--no-periodic", is_flag=True, help="Leave the scheduled tasks to another consumer.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every task.")
+@with_appcontext
+def jobs_worker(workers: int, worker_type: str, no_periodic: bool, verbose: bool):
+    """Run a consumer of the job queue (Huey's consumer on VERKSTAD_JOBS_URL); Ctrl-C stops it
+    after the running jobs, a second Ctrl-C at once. Start as many as you like, on any machine
+    that reaches the job storage, the database and the files directory."""
+    import logging
+
+    from services.job_queue import QueueUnavailable
+
+    queue = current_app.extensions["jobs"]
+    if queue.huey.immediate:
+        _fail("VERKSTAD_JOBS_URL is immediate: (tasks run inside the caller); a consumer has nothing to do.")
+    try:
+        queue.ready()
+    except QueueUnavailable as exc:
+        _fail(f"The job storage does not answer: {exc}")
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
+    from services import jobs
+
+    jobs.fail_abandoned(db.session)  # jobs of a consumer on this machine that was killed
+    db.session.remove()
+    consumer = queue.huey.create_consumer(workers=workers, worker_type=worker_type, periodic=not no_periodic,
+                                          check_worker_health=True, max_delay=1.0)
+    click.echo(f"Job consumer: {workers} {worker_type} worker(s) on {type(queue.huey.storage).__name__}.")
+    consumer.run()
+
+
 def register_cli(app) -> None:
     import bench.registers  # noqa: F401  (adds `bench registers` to bench_group)
     import bench.sales  # noqa: F401  (adds `bench sales`)
@@ -169,4 +205,5 @@ def register_cli(app) -> None:
         app.cli.add_command(command)
 
 
-COMMANDS = [init_db, demo_data, create_user_command, bench_group, export_peppol, import_customers, export_customers]
+COMMANDS = [init_db, demo_data, create_user_command, bench_group, export_peppol, import_customers, export_customers,
+            jobs_worker]

@@ -263,6 +263,7 @@ def make_app(request, tmp_path, backend: str):
 def app(request, tmp_path, backend):
     app = make_app(request, tmp_path, backend)
     yield app
+    app.extensions["jobs"].close()  # the job queue's storage connection (services.job_queue)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

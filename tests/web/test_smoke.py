@@ -6,7 +6,7 @@ import pytest
 def test_healthz_without_login(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json() == {"status": "ok", "jobs": "ok"}
 
 
 def test_the_icon_without_login(client):
