@@ -204,6 +204,47 @@ class Notification(db.Model):
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
+JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+
+
+class Job(db.Model):
+    """A piece of long work a user started (jobb): an import, an export, a collective run. The
+    job queue's consumer runs it (services.jobs.run); this row is what the Jobs page shows.
+    While it runs, its live progress is kept beside its result file (services.jobs.report_progress),
+    not here: on SQLite the work's own transaction holds the write lock until it ends."""
+
+    __tablename__ = "job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))  # services.jobs.HANDLERS
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    user: Mapped[User | None] = relationship()
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    params: Mapped[dict] = mapped_column(JSON, default=dict)  # what the work needs to run (again)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    progress_done: Mapped[int] = mapped_column(default=0)
+    progress_total: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str | None] = mapped_column(String(500))  # a short result, in the user's language
+    result_path: Mapped[str | None] = mapped_column(String(300))  # under FILES_DIR
+    result_name: Mapped[str | None] = mapped_column(String(200))  # the download's file name
+    error: Mapped[str | None] = mapped_column(Text)  # why it failed, in the user's language
+    worker: Mapped[str | None] = mapped_column(String(200))  # "host pid" of the process running it
+
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed', 'cancelled')", name="status"),
+        Index("ix_job_user_created", "user_id", "created_at"),
+        Index("ix_job_status", "status"),
+    )
+
+    @property
+    def ended(self) -> bool:
+        return self.status in ("done", "failed", "cancelled")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}"
+
+
 class AuditLog(db.Model):
     """History (historik): one row per changed field of a create, change or delete."""
 

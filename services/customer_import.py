@@ -710,6 +710,68 @@ def import_file(session: Session, config: rc.RegisterConfig, settings: dict, fil
     return counts, results
 
 
+# --- the import as a job (services.jobs): the check stays on the screen, the writing is a job ----
+
+def start_import_job(session: Session, enqueue, user, upload_path: str, filename: str, update: bool,
+                     valid_only: bool, default_kind: str | None, total: int | None = None):
+    """Queue the import of a checked upload (``upload_path``: under FILES_DIR) as a job of ``user``."""
+    from services import jobs
+
+    return jobs.submit(session, enqueue, "customer_import", user,
+                       {"file": upload_path, "filename": filename, "update": bool(update),
+                        "valid_only": bool(valid_only), "kind": default_kind}, total=total)
+
+
+def _outcome_word(row: Row) -> str:
+    if not row.ok:
+        return _("skipped")
+    if not row.existing_id:
+        return _("created")
+    return _("updated") if row.changed else _("unchanged")
+
+
+def _import_job(session: Session, job):
+    """The work of a customer import job: read, check and write the upload in the job's one
+    transaction (all or nothing: a failure, a cancel or a killed consumer writes nothing); the
+    result file lists every row with what became of it."""
+    from services import jobs
+    from services.settings import load_settings
+
+    params = job.params
+    path = jobs.files_dir() / params["file"]
+    if not path.is_file():
+        raise DomainError(_("The uploaded file is gone; upload it again."))
+    config, settings = rc.current(session), load_settings(session)
+    rows = read_file(params["filename"], path.read_bytes(), params.get("kind"), config)
+    results = check_rows(session, config, settings, rows, params["update"], params.get("kind"))
+    good = sum(r.ok for r in results)
+    jobs.report_progress(job, 0, good)
+    counts = apply(session, config, settings, results, params["valid_only"], params["update"],
+                   progress=lambda done, total: jobs.report_progress(job, done, total))
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([_("Sheet"), _("Row"), _("Result"), _("Errors")])
+    for row in results:
+        writer.writerow([SHEET_LABELS[row.sheet] if row.sheet in SHEET_LABELS else row.sheet or "", row.number,
+                         _outcome_word(row), "; ".join(f"{column_label(config, c)}: {m}" for c, m in row.errors)])
+    result = jobs.job_dir(job.id, create=True) / "result.csv"
+    result.write_text(out.getvalue(), encoding="utf-8-sig")  # Excel reads the BOM as UTF-8
+    summary = _("Created: %(created)s, updated: %(updated)s, unchanged: %(unchanged)s, skipped: %(skipped)s",
+                **counts)
+    return jobs.Outcome(summary, result, f"customer-import-{job.id}.csv", remove=(path,))
+
+
+def _declare_job() -> None:
+    from services import jobs
+
+    jobs.handler("customer_import", label=lambda: _("Customer import"),
+                 rights=lambda params: ["customer.create"] + (["customer.edit"] if params.get("update") else []))(
+        _import_job)
+
+
+_declare_job()
+
+
 # --- template and export ------------------------------------------------------------------------
 
 def _choice_lists(session: Session, config: rc.RegisterConfig) -> dict[str, list[str]]:

@@ -175,3 +175,41 @@ def define_fields(app, required_key=None):
             register_config.save_custom_field(db.session, "vehicle", key, ftype, label, label_de=label + " DE",
                                               choices=choices, required=key == required_key, position=pos)
         db.session.commit()
+
+
+# ---- the job queue -------------------------------------------------------------------------
+
+def run_jobs(app, limit: int = 50) -> int:
+    """Run what is on the app's job queue now, in this process, as a consumer's worker does
+    (Huey's own dequeue and execute on the real storage); the number of tasks run. For web
+    tests; the consumer itself is tested as a process (tests/unit/test_jobs_consumer.py)."""
+    huey = app.extensions["jobs"].huey
+    count = 0
+    while count < limit:
+        task = huey.dequeue()
+        if task is None:
+            return count
+        huey.execute(task)
+        count += 1
+    return count
+
+
+def customers_csv(count: int, start: int = 30000, bad_rows: tuple[int, ...] = ()) -> bytes:
+    """An import file (the template's columns, semicolons) of ``count`` company customers numbered
+    from ``start``; the rows at the indexes ``bad_rows`` get an organisation number with a wrong
+    check digit."""
+    lines = ["customer_number;kind;name;org_number"]
+    for i in range(count):
+        org = "556036-0794" if i in bad_rows else "556036-0793"
+        lines.append(f"{start + i};company;Importkund {start + i} AB;{org}")
+    return ("\n".join(lines) + "\n").encode("utf-8-sig")
+
+
+def upload_for_import(app, data: bytes, name: str = "import.csv") -> str:
+    """``data`` saved where the import screen keeps a checked upload; its path under FILES_DIR."""
+    import pathlib
+
+    folder = pathlib.Path(app.config["FILES_DIR"]) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+    return f"imports/{name}"

@@ -1,11 +1,12 @@
 """/admin/customer-import/: template, export, upload with a check (errors first: a summary per
 column, then the rows), import with progress. Thin: reading, checking and writing are
-services.customer_import; the run is one transaction."""
+services.customer_import; the check is on this screen, the import itself a job (one transaction,
+run by the job queue's consumer; this screen and the Jobs page show its progress)."""
 import os
 import uuid
 from pathlib import Path
 
-from flask import Response, abort, current_app, jsonify, request
+from flask import Response, abort, current_app, jsonify, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +17,7 @@ from services import customer_import as ci
 from services import register_config as rc
 from services.settings import load_settings
 from views.base import SecureBaseView
+from views.jobs import job_state
 
 ROWS_SHOWN = 500  # rows with errors listed on the page; the summary counts them all
 
@@ -101,29 +103,13 @@ class CustomerImportView(SecureBaseView):
         path = _imports_dir() / f"{token}{suffix}"
         if not path.exists():
             return jsonify(error=_("The uploaded file is gone; upload it again.")), 400
-        progress_file = _imports_dir() / f"{token}.progress"
-
-        def progress(done, total):
-            # the page polls this file (any worker can read it)
-            progress_file.write_text(f"{done} {total}")
-
         kind = request.form.get("kind") or None
         try:
-            counts, _results = ci.import_file(
-                db.session, rc.current(db.session), load_settings(db.session), path.name, path.read_bytes(),
-                update=update, valid_only=valid_only, default_kind=kind, progress=progress)
-            db.session.commit()
+            job = ci.start_import_job(db.session, current_app.extensions["jobs"].enqueue, current_user,
+                                      f"imports/{path.name}", path.name, update=update, valid_only=valid_only,
+                                      default_kind=kind)
         except DomainError as exc:
-            db.session.rollback()
-            return jsonify(error=exc.message), 400
-        path.unlink(missing_ok=True)
-        progress_file.unlink(missing_ok=True)
-        return jsonify(counts)
-
-    @expose("/progress/<token>")
-    def progress(self, token):
-        if not token.isalnum():
-            abort(400)
-        path = _imports_dir() / f"{token}.progress"
-        done, total = (int(x) for x in path.read_text().split()) if path.exists() else (0, 0)
-        return jsonify(done=done, total=total)
+            return jsonify(error=exc.message), 503
+        # the import runs as a job (the Jobs page); this screen follows it through its status
+        return jsonify(**job_state(job), status_url=url_for("jobs.status", job_id=job.id),
+                       jobs_url=url_for("jobs.index", _anchor=f"job-{job.id}")), 202

@@ -42,7 +42,7 @@ SETTINGS = _l("Settings")
 ADMINISTRATION = _l("Administration")
 
 # modules of later issues: each has register(admin)
-MODULES: list[str] = ["views.bookings", "views.sales", "views.register_settings", "views.search"]
+MODULES: list[str] = ["views.bookings", "views.sales", "views.register_settings", "views.search", "views.jobs"]
 
 
 def register_views(admin) -> None:

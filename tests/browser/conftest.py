@@ -59,16 +59,39 @@ def _files_read_at_once(wsgi_app):
     return app
 
 
+def _consumer(app, stop: threading.Event) -> threading.Thread:
+    """One worker of Huey's consumer (its own Worker class: dequeue, execute, back off) on the
+    app's job queue, in a thread beside the server: the jobs a test starts in the browser run."""
+    from huey.consumer import Worker
+
+    worker = Worker(app.extensions["jobs"].huey, stop, default_delay=0.05, max_delay=0.2, backoff=1.15)
+
+    def run():
+        worker.initialize()
+        while not stop.is_set():
+            worker.loop()
+
+    thread = threading.Thread(target=run, daemon=True, name="jobs-worker")
+    thread.start()
+    return thread
+
+
 @pytest.fixture
 def live_server(live_app):
-    """Base URL of the running app; the server thread stops after the test."""
+    """Base URL of the running app (with a consumer of its job queue); both threads stop after
+    the test."""
     make_user(live_app, "admin", admin=True, full_name="Admin Istratör")
     server = make_server("127.0.0.1", 0, _files_read_at_once(live_app.wsgi_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    stop = threading.Event()
+    consumer = _consumer(live_app, stop)
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(5)
+    stop.set()
+    consumer.join(10)
+    live_app.extensions["jobs"].close()
 
 
 @pytest.fixture

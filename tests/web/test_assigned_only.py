@@ -133,7 +133,6 @@ ENDPOINTS = {
     "customer_import.template": [get("/admin/customer-import/template/company")],
     "customer_import.upload": [post("/admin/customer-import/upload", {})],
     "customer_import.run": [post("/admin/customer-import/run", {"token": "x", "suffix": ".xlsx"})],
-    "customer_import.progress": [get("/admin/customer-import/progress/x")],
     "customer_tools.index": [get("/admin/customer-tools/")],
     "customer_tools.personal_json": [refused("/admin/customer-tools/{customer}/personal-data.json", mine=True)],
     "customer_tools.personal_pdf": [refused("/admin/customer-tools/{customer}/personal-data.pdf")],
@@ -245,6 +244,8 @@ NO_CUSTOMER_DATA = {
     "comments.index": "user names for the @ picker", "comments.users": "user names for the @ picker",
     "preferences.folded": "the user's own preference", "preferences.calendar_zoom": "the user's own preference",
     "my_columns.index": "the user's column choice", "my_columns.save": "the user's column choice",
+    **{f"jobs.{e}": "the user's own jobs (another user's: 403, tests/web/test_jobs.py)"
+       for e in ("index", "status", "result", "cancel", "again")},
     "module_settings.index": "settings", "sales_settings.index": "settings", "booking_settings.index": "settings",
     **{f"register_settings.{e}": "register configuration" for e in (
         "index", "purge_custom", "remove_custom", "restore_custom", "save_columns", "save_custom", "save_fields",

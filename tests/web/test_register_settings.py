@@ -196,7 +196,7 @@ def test_settings_change_reaches_a_second_worker(app, client, auth, admin_user):
 def test_import_preview_errors_then_valid_rows_only(app, client, auth, admin_user):
     import io
 
-    from tests.factories import xlsx
+    from tests.factories import run_jobs, xlsx
     auth.login()
     data = xlsx([{"customer_number": "2001", "kind": "company", "name": "Bra AB", "org_number": "556036-0793"},
                  {"customer_number": "2002", "kind": "company", "name": "Fel AB", "org_number": "556036-0794"}])
@@ -210,10 +210,16 @@ def test_import_preview_errors_then_valid_rows_only(app, client, auth, admin_use
     run_token = re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
     r = client.post("/admin/customer-import/run", data={"csrf_token": token, "token": run_token, "suffix": ".xlsx",
                                                          "kind": "company", "update": "0", "mode": "all"})
-    assert r.status_code == 400 and "ingenting importerades" in r.get_json()["error"]
+    assert r.status_code == 202 and r.get_json()["status"] == "queued"  # the import is a job
+    run_jobs(app)
+    state = client.get(r.get_json()["status_url"]).get_json()
+    assert state["status"] == "failed" and "ingenting importerades" in state["error"]
     r = client.post("/admin/customer-import/run", data={"csrf_token": token, "token": run_token, "suffix": ".xlsx",
                                                          "kind": "company", "update": "0", "mode": "valid"})
-    assert r.get_json() == {"created": 1, "updated": 0, "unchanged": 0, "skipped": 1}
+    assert r.status_code == 202
+    run_jobs(app)
+    state = client.get(r.get_json()["status_url"]).get_json()
+    assert state["status"] == "done" and state["summary"] == "Skapade: 1, uppdaterade: 0, oförändrade: 0, överhoppade: 1"
     with app.app_context():
         assert [c.name for c in db.session.scalars(select(Customer))] == ["Bra AB"]
     export = client.get("/admin/customer-import/export/company")
