@@ -22,7 +22,7 @@ CODE = {
         "bookings": B,
         "audit": P, "auth": P, "formatting": P, "history": P, "listing": P, "locking": P,
         "notifications": P, "numbering": P, "numbers": P, "rights": P, "search": P, "settings": P,
-        "setup": P, "visibility": P, "jobs": P, "job_queue": P, "preferences": P, "secrets": P, "password_reset": P,
+        "setup": P, "visibility": P, "jobs": P, "job_queue": P, "tasks": P, "preferences": P, "secrets": P, "password_reset": P,
     },
     "views": {
         "articles": R, "comments": R, "customer_import": R, "customer_tools": R, "customers": R,
@@ -30,7 +30,7 @@ CODE = {
         "sales": S, "bookings": B,
         "auth": P, "base": P, "cards": P, "dashboard": P, "errors": P, "form_layout": P,
         "history": P, "notifications": P, "registry": P, "search": P, "settings": P,
-        "translations": P, "users": P, "jobs": P,
+        "translations": P, "users": P, "jobs": P, "preferences": P,
     },
     "reports": {"personal_data": R, "mail": S, "peppol": S, "sales": S, "bookings": B, "xlsx": P},
 }
@@ -60,7 +60,7 @@ ADMIN_TEMPLATES = {  # templates/admin/ keeps Flask-Admin's overrides (master, l
     R: "_comments _custom_field_layout customer_assign customer_details customer_form_create "
        "customer_form_edit customer_form_js customer_import customer_list customer_merge "
        "module_settings processing_lists register_settings",
-    P: "dashboard my_columns _history _history_section",
+    P: "dashboard my_columns _history _history_section jobs",
 }
 KEEP_ADMIN = "card form_create form_edit form_layout list master".split()
 TEMPLATE_DIRS = {"auth": P, "errors": P, "search": P}  # templates/X/ -> templates/platform/X/

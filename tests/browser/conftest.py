@@ -64,6 +64,7 @@ def _consumer(app, stop: threading.Event) -> threading.Thread:
     app's job queue, in a thread beside the server: the jobs a test starts in the browser run."""
     from huey.consumer import Worker
 
+    app.extensions["jobs"].ready()  # its tables, as `flask jobs-worker` makes them before it reads
     worker = Worker(app.extensions["jobs"].huey, stop, default_delay=0.05, max_delay=0.2, backoff=1.15)
 
     def run():

@@ -29,7 +29,9 @@ def records(live_app):
 
 
 def _columns(page) -> int:
-    """How many columns the overview's labelled values stand in (by their left edges)."""
+    """How many columns the overview's labelled values stand in (by their left edges), measured
+    once the stylesheets are in (a click's navigation can show the title before they are)."""
+    page.wait_for_load_state("load")
     return page.evaluate("""() => new Set(Array.from(document.querySelectorAll('#tab-overview .record-column'))
         .filter(c => c.children.length).map(c => Math.round(c.getBoundingClientRect().left))).size""")
 
