@@ -45,6 +45,18 @@ def test_catalogue_is_complete(module, lang):
     assert not wrong, f"{path}: placeholders differ: {wrong[:5]}"
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_message_twice_in_a_catalogue(lang):
+    """A message written twice in one catalogue (as a union merge of two branches leaves it)
+    compiles to whichever comes last: a cancelled job showed "Makulerad" like a cancelled order.
+    Between catalogues core wins by design (app.py)."""
+    twice = []
+    for path in sorted(ROOT.glob(f"*/{lang}/LC_MESSAGES/*.po")):
+        ids = re.findall(r'^msgid "(.+)"$', path.read_text(encoding="utf-8"), re.M)
+        twice += [(path.parts[-4], i) for i in sorted({i for i in ids if ids.count(i) > 1})]
+    assert not twice, f"messages written twice in one catalogue: {twice[:5]}"
+
+
 def test_core_catalogue_is_compiled():
     """`make translations` has run: Flask-Babel reads only the .mo files."""
     for lang in LANGUAGES:
