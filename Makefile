@@ -56,8 +56,8 @@ bench: setup
 
 # mutation testing of the pure rule modules (config in pyproject.toml): a fresh run in mutants/,
 # then killed / survived / timeout per module; fails when a mutant survives. Not part of `make test`.
-MUTANTS := 'services.pricing.*' 'services.numbering.*' 'services.rights.*' \
-	$(foreach f,overlaps next_quarter_hour issue_deadline display_interval status_of days_of_use _money calculate_billing,'services.bookings.x_$(f)*')
+MUTANTS := 'services.sales.pricing.*' 'services.platform.numbering.*' 'services.platform.rights.*' \
+	$(foreach f,overlaps next_quarter_hour issue_deadline display_interval status_of days_of_use _money calculate_billing,'services.bookings.bookings.x_$(f)*')
 mutation: setup
 	rm -rf mutants && mkdir mutants
 	env -u TEST_DATABASE_URL $(BIN)/mutmut run $(MUTANTS) > mutants/run.log 2>&1 || (tail -n 40 mutants/run.log; false)

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from config.settings import BASE_DIR, Config, _secret_key
 from models import User, db
-from services import audit, search
+from services.platform import audit, search
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -67,15 +67,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=catalogues)
     audit.install()
     search.install()
-    from services import job_queue
+    from services.platform import job_queue
 
     app.extensions["jobs"] = job_queue.build(app)  # Huey from JOBS_URL; no connection yet
 
-    from services import formatting
+    from services.platform import formatting
     app.jinja_env.filters.update(money=formatting.money, date=formatting.date, stamp=formatting.stamp,
                                   number=formatting.number)
     app.jinja_env.globals.update(ui_language=select_locale)
-    from services import preferences
+    from services.platform import preferences
 
     # the groups of a form (a view's endpoint) the user keeps folded (templates/admin/form_layout.html)
     app.jinja_env.globals.update(

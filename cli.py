@@ -20,7 +20,7 @@ def init_db():
     """Apply migrations, add default settings data and the admin user."""
     from flask_migrate import upgrade
 
-    from services.setup import ensure_admin, seed_defaults
+    from services.platform.setup import ensure_admin, seed_defaults
 
     upgrade()
     seed_defaults(db.session)
@@ -39,7 +39,7 @@ def demo_data(customers: int, seed: int, if_empty: bool):
 
     import demo
     from models import Customer
-    from services.setup import seed_defaults
+    from services.platform.setup import seed_defaults
 
     seed_defaults(db.session)
     if if_empty and db.session.scalar(select(func.count()).select_from(Customer)):
@@ -56,7 +56,7 @@ def demo_data(customers: int, seed: int, if_empty: bool):
 @with_appcontext
 def create_user_command(name: str, role: str, full_name: str):
     """Create a user; the password is asked for, or read from stdin when it is not a terminal."""
-    from services.auth import create_user
+    from services.platform.auth import create_user
 
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -81,7 +81,7 @@ def export_peppol(invoice_number: str, output: str):
 
     from models import Invoice
     from reports.peppol import invoice_xml
-    from services.settings import load_settings
+    from services.platform.settings import load_settings
 
     invoice = db.session.scalar(select(Invoice).where(Invoice.number == invoice_number.strip()))
     if invoice is None:
@@ -117,8 +117,8 @@ def import_customers(path: str, update: bool, valid_only: bool, kind: str | None
     """Import customers from an XLSX or CSV file in the template's layout (one transaction)."""
     import os
 
-    from services import customer_import, register_config
-    from services.settings import load_settings
+    from services.registers import customer_import, register_config
+    from services.platform.settings import load_settings
 
     if os.path.getsize(path) > customer_import.MAX_BYTES:
         _fail("The file is larger than 10 MB.")
@@ -147,7 +147,7 @@ def import_customers(path: str, update: bool, valid_only: bool, kind: str | None
 @with_appcontext
 def export_customers(path: str):
     """Export company and private customers to XLSX in the import layout."""
-    from services import customer_import, register_config
+    from services.registers import customer_import, register_config
 
     if not path.lower().endswith(".xlsx"):
         _fail("The export file must end in .xlsx.")
@@ -172,7 +172,7 @@ def jobs_worker(workers: int, worker_type: str, no_periodic: bool, verbose: bool
     that reaches the job storage, the database and the files directory."""
     import logging
 
-    from services.job_queue import QueueUnavailable
+    from services.platform.job_queue import QueueUnavailable
 
     queue = current_app.extensions["jobs"]
     if queue.huey.immediate:
@@ -183,7 +183,7 @@ def jobs_worker(workers: int, worker_type: str, no_periodic: bool, verbose: bool
         _fail(f"The job storage does not answer: {exc}")
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
-    from services import jobs
+    from services.platform import jobs
 
     jobs.fail_abandoned(db.session)  # jobs of a consumer on this machine that was killed
     db.session.remove()

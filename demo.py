@@ -38,8 +38,8 @@ from models import (
     VehicleMake,
     VehicleNote,
 )
-from services.auth import hash_password
-from services.numbering import ensure_series, take_number
+from services.platform.auth import hash_password
+from services.platform.numbering import ensure_series, take_number
 
 DEMO_PASSWORD = "verkstad-demo"
 FIRST = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Eva", "Anders", "Sara", "Per", "Lena", "Mikael",
@@ -291,7 +291,7 @@ def demo_bookings(session: Session, rng: random.Random) -> dict[str, int]:
     """Bookings over the fleet from four weeks back to four weeks ahead, in every status:
     returned and billed in the past, issued now (one overdue per kind), planned and confirmed ahead."""
     from models import Booking, CascoModel, TariffModel, TradePlate
-    from services.bookings import calculate_billing, days_of_use, wall_clock_now
+    from services.bookings.bookings import calculate_billing, days_of_use, wall_clock_now
 
     now = wall_clock_now()
     tariffs = [TariffModel(name="Hyrbil standard", price_per_day=Decimal("495.00"), price_per_km=Decimal("2.50"),
@@ -405,7 +405,7 @@ def demo_bookings(session: Session, rng: random.Random) -> dict[str, int]:
 
 
 def _demo_billing(session: Session, booking, lines: list[dict], days: int, km: int, user) -> None:
-    """Billing record without the rights check of services.bookings.bill_booking (demo users
+    """Billing record without the rights check of services.bookings.bookings.bill_booking (demo users
     are not logged in) and without an order."""
     from models import BookingBilling, BookingBillingLine
 
@@ -430,8 +430,8 @@ def demo_sales(session: Session, rng: random.Random, count: int = 320) -> dict[s
     """Quotes, orders, finalised invoices and credit notes spread over the last 12 months, in
     date order so that invoice numbers rise with the dates; a few documents in the outbox."""
     from models import Order
-    from services import invoicing, orders
-    from services.settings import load_settings
+    from services.sales import invoicing, orders
+    from services.platform.settings import load_settings
 
     if session.scalar(select(Order.id).limit(1)) is not None:
         return {}
@@ -528,7 +528,7 @@ def _demo_insurance_cases(session: Session, rng: random.Random, settings: dict, 
                           advisors: list, today: dt.date) -> list:
     """An insurance company and four damage repairs: invoiced ones (one with the VAT forwarded to
     a VAT-registered company) and one still in the workshop."""
-    from services import insurance, orders
+    from services.sales import insurance, orders
 
     insurer = Customer(customer_number=str(take_number(session, "customer")), kind="company",
                        name="Trygg Fordonsförsäkring AB", org_number=_orgnr(rng), email="skador@trygg.example",
@@ -563,7 +563,7 @@ DEMO_EXTENSIONS.append(demo_sales)
 def demo_lowcode(session: Session, rng: random.Random) -> dict[str, int]:
     """Three custom fields with values, a few comments and a shared processing list."""
     from models import Comment, Customer, ProcessingList, ProcessingListItem, User
-    from services import register_config as rc
+    from services.registers import register_config as rc
 
     if session.scalar(select(Comment.id).limit(1)) is not None:
         return {}

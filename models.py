@@ -70,7 +70,7 @@ def utcnow() -> dt.datetime:
 
 # A secret column (a password hash, a TOTP secret or counter, a lockout time, a key) is never
 # listed, filtered, sorted, searched, exported, shown in a form or a card, nor written to the
-# history with its value: views.base.SecureModelView and services.audit read this marker.
+# history with its value: views.base.SecureModelView and services.platform.audit read this marker.
 # Mark every later secret column the same way: ``mapped_column(..., info=SECRET)``.
 SECRET = {"secret": True}
 
@@ -86,7 +86,7 @@ def is_secret(column) -> bool:
 
 
 class Audited:
-    """Mixin: changes to this model are written to AuditLog by services.audit.
+    """Mixin: changes to this model are written to AuditLog by services.platform.audit.
 
     ``__audit_parent__`` names the foreign key whose record shows these changes on its
     History tab as well (a contact's change shows on its customer).
@@ -131,7 +131,7 @@ class Role(db.Model, Versioned, Audited):
 
 
 class RoleRight(db.Model, Audited):
-    """One named right (see services.rights.RIGHTS) granted to a role; a right given or taken
+    """One named right (see services.platform.rights.RIGHTS) granted to a role; a right given or taken
     shows on the role's history."""
 
     __tablename__ = "role_right"
@@ -164,11 +164,11 @@ class User(db.Model, UserMixin, Versioned, Audited):
     totp_last_step: Mapped[int | None] = mapped_column(Integer, info=SECRET)  # a TOTP code is taken once
     # a password set by an administrator (a new user, a reset): a new one is chosen at log-in
     must_change_password: Mapped[bool] = mapped_column(default=False)
-    # "forgot password" mails asked for in the current hour (services.password_reset's limit)
+    # "forgot password" mails asked for in the current hour (services.platform.password_reset's limit)
     reset_requested_at: Mapped[dt.datetime | None] = mapped_column(DateTime, info=SECRET)
     reset_requests: Mapped[int] = mapped_column(default=0, info=SECRET)
     hidden_columns: Mapped[dict | None] = mapped_column(JSON)
-    # what a user sets up for themself on other screens (services.preferences): the form groups
+    # what a user sets up for themself on other screens (services.platform.preferences): the form groups
     # folded away per form, the booking calendar's zoom; not history, and no new version
     preferences: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -209,13 +209,13 @@ JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
 
 class Job(db.Model):
     """A piece of long work a user started (jobb): an import, an export, a collective run. The
-    job queue's consumer runs it (services.jobs.run); this row is what the Jobs page shows.
-    While it runs, its live progress is kept beside its result file (services.jobs.report_progress),
+    job queue's consumer runs it (services.platform.jobs.run); this row is what the Jobs page shows.
+    While it runs, its live progress is kept beside its result file (services.platform.jobs.report_progress),
     not here: on SQLite the work's own transaction holds the write lock until it ends."""
 
     __tablename__ = "job"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))  # services.jobs.HANDLERS
+    kind: Mapped[str] = mapped_column(String(40))  # services.platform.jobs.HANDLERS
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     user: Mapped[User | None] = relationship()
     status: Mapped[str] = mapped_column(String(12), default="queued")
@@ -548,7 +548,7 @@ class Customer(db.Model, Audited):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # lower-cased text of name, numbers, e-mails and phones of the customer and its
-    # contacts, kept by services.search and indexed (FTS5 trigram / pg_trgm)
+    # contacts, kept by services.platform.search and indexed (FTS5 trigram / pg_trgm)
     search_text: Mapped[str] = mapped_column(Text, default="")
 
     addresses: Mapped[list["Address"]] = relationship(
@@ -586,7 +586,7 @@ class Customer(db.Model, Audited):
 
     @property
     def identity_number_display(self) -> str:
-        from services.identifiers import format_org_number, format_personal_number
+        from services.registers.identifiers import format_org_number, format_personal_number
 
         if self.org_number:
             return format_org_number(self.org_number)
@@ -672,7 +672,7 @@ class CustomerArticle(db.Model, Audited):
 
 class CustomerFile(db.Model, Audited):
     """Uppladdad fil: a document or picture kept with a customer (reference 001, "Uppladdning"),
-    stored on disk under FILES_DIR/customers/<customer id>/<stored name> (services.customer_files)."""
+    stored on disk under FILES_DIR/customers/<customer id>/<stored name> (services.registers.customer_files)."""
 
     __tablename__ = "customer_file"
     __audit_parent__ = ("customer", "customer_id")
@@ -1127,7 +1127,7 @@ class CascoModel(db.Model, Audited):
 class Booking(db.Model, Audited):
     """Fordonsbokning (Fahrzeugtermin): a loaner (lånebil), rental (hyrbil) or test drive
     (provkörning), from planning through issue (utlämning) and return (återlämning) to billing
-    (debitering). Rules in services.bookings."""
+    (debitering). Rules in services.bookings.bookings."""
 
     __tablename__ = "booking"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -1222,7 +1222,7 @@ class Booking(db.Model, Audited):
         CheckConstraint("returned_at IS NULL OR issued_at IS NOT NULL", name="return_after_issue"),
         CheckConstraint("return_odometer IS NULL OR issue_odometer IS NULL OR return_odometer >= issue_odometer",
                         name="odometer_forward"),
-        # the week feed: bookings of one kind overlapping a window (services.bookings.window_rows)
+        # the week feed: bookings of one kind overlapping a window (services.bookings.bookings.window_rows)
         Index("ix_booking_kind_end_start", "kind", "end_at", "start_at"),
         Index("ix_booking_kind_returned_issued", "kind", "returned_at", "issued_at"),
         Index("ix_booking_vehicle_start", "vehicle_id", "start_at"),
@@ -1605,7 +1605,7 @@ MESSAGE_LANGUAGES = ("sv", "de", "en")
 
 class MessageText(db.Model, Versioned, Audited):
     """E-posttext: subject and body of the e-mail a document is sent with, per document type
-    and language, with placeholders such as {number} (services.outbox.render_text)."""
+    and language, with placeholders such as {number} (services.sales.outbox.render_text)."""
 
     __tablename__ = "message_text"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -1653,7 +1653,7 @@ class OutboxMessage(db.Model):
 
 
 # --------------------------------------------------------------------------------------
-# Search indexes: SQLite FTS5 with trigrams, PostgreSQL pg_trgm (services.search queries them)
+# Search indexes: SQLite FTS5 with trigrams, PostgreSQL pg_trgm (services.platform.search queries them)
 # --------------------------------------------------------------------------------------
 
 SEARCH_INDEXED = ("customer", "vehicle")

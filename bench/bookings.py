@@ -79,8 +79,8 @@ def fill(engine, seed: int = 4, echo=click.echo) -> None:
 def bench_app(uri: str):
     from app import create_app
     from models import Role, User, db
-    from services.auth import hash_password
-    from services.setup import seed_defaults
+    from services.platform.auth import hash_password
+    from services.platform.setup import seed_defaults
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench",
                       "LOGIN_MAX_ATTEMPTS": 1000})
@@ -144,7 +144,7 @@ def naive_week(session, kind: str, start: dt.datetime, end: dt.datetime, now: dt
     from sqlalchemy.orm import selectinload
 
     from models import Booking
-    from services.bookings import display_interval, overlaps
+    from services.bookings.bookings import display_interval, overlaps
 
     out = []
     for b in session.scalars(select(Booking).where(Booking.kind == kind)
@@ -159,7 +159,7 @@ def naive_week(session, kind: str, start: dt.datetime, end: dt.datetime, now: dt
 def naive_move(session, booking_id: int, start: dt.datetime, end: dt.datetime) -> None:
     """Baseline move: overlap check over every booking of the kind in Python, then save."""
     from models import Booking
-    from services.bookings import overlaps
+    from services.bookings.bookings import overlaps
 
     booking = session.get(Booking, booking_id)
     others = session.scalars(select(Booking).where(Booking.kind == booking.kind)).all()
@@ -171,7 +171,7 @@ def naive_move(session, booking_id: int, start: dt.datetime, end: dt.datetime) -
 
 def measure(uri: str, runs: int) -> None:
     from models import Booking, db
-    from services import bookings as rules
+    from services.bookings import bookings as rules
 
     app = bench_app(uri)
     client = app.test_client()

@@ -35,7 +35,7 @@ VERSION = 1
 def _add_custom_fields(uri: str, echo) -> None:
     """10 custom fields and a value of each for every customer, in bulk SQL."""
     from models import CustomField, db
-    from services import register_config as rc
+    from services.registers import register_config as rc
 
     app = bench_app(uri)
     with app.app_context():
@@ -82,7 +82,7 @@ def _median_ms(client, url: str, runs: int) -> float:
 
 def _list_bench(uri: str, n: int, runs: int) -> tuple[float, float]:
     from models import db
-    from services import register_config as rc
+    from services.registers import register_config as rc
 
     app = bench_app(uri)
     client = app.test_client()
@@ -107,9 +107,9 @@ def _orgnr(i: int) -> str:
 
 def import_bench(rows: int, echo) -> float:
     from models import Customer, db
-    from services import customer_import as ci
-    from services import register_config as rc
-    from services.settings import load_settings
+    from services.registers import customer_import as ci
+    from services.registers import register_config as rc
+    from services.platform.settings import load_settings
 
     folder = Path(tempfile.mkdtemp(prefix="verkstad-bench-import-"))
     try:

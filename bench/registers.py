@@ -38,7 +38,7 @@ from bench import database
 from bench.measure import p95, rss_mb
 from cli import bench_group
 from demo import BODY, COLOURS, COMPANY_WORDS, FUELS, MAKES, PLACES, STREETS
-from services.search import _digits, _parts
+from services.platform.search import _digits, _parts
 
 # more names than the demo data: the selectivity of a name search should look like Sweden's
 FIRST = ("Anna Eva Maria Karin Sara Lena Emma Kristina Elin Ingrid Malin Sofia Linnea Ida Jenny Hanna "
@@ -365,8 +365,8 @@ def bench_app(uri: str):
     """The app on the benchmark database, with a stock Admin at /stock/ next to the console."""
     from app import create_app
     from models import Customer, Vehicle, db
-    from services.auth import hash_password
-    from services.setup import seed_defaults
+    from services.platform.auth import hash_password
+    from services.platform.setup import seed_defaults
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench",
                       "FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION": True, "LOGIN_MAX_ATTEMPTS": 1000})

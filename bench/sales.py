@@ -48,7 +48,7 @@ def _median_ms(fn, runs: int) -> float:
 def _app(path: Path, fresh: bool):
     from app import create_app
     from models import db
-    from services.setup import seed_defaults
+    from services.platform.setup import seed_defaults
 
     if fresh and path.exists():
         path.unlink()
@@ -85,8 +85,8 @@ def _base_data(session, customers: int, rng: random.Random):
 def bench_pdf(app, runs: int, echo) -> dict:
     from models import db
     from reports import sales as pdf
-    from services import invoicing, orders
-    from services.settings import load_settings
+    from services.sales import invoicing, orders
+    from services.platform.settings import load_settings
     from xhtml2pdf import pisa
 
     with app.app_context(), app.test_request_context():
@@ -113,8 +113,8 @@ def bench_pdf(app, runs: int, echo) -> dict:
 
 def bench_collective(app, n_orders: int, echo) -> dict:
     from models import Order, OrderLine, db
-    from services import invoicing
-    from services.settings import load_settings
+    from services.sales import invoicing
+    from services.platform.settings import load_settings
 
     rng = random.Random(5)
     with app.app_context():
@@ -210,7 +210,7 @@ def _fill_orders(app, n: int, echo) -> None:
 
 def bench_order_list(app, n: int, runs: int, echo) -> dict:
     from models import Invoice, Role, User, Vehicle, db
-    from services.auth import hash_password
+    from services.platform.auth import hash_password
 
     _fill_orders(app, n, echo)
     with app.app_context():

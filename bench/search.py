@@ -40,10 +40,10 @@ ASSIGNED = 500
 
 def _add_extras(engine, n: int, echo=click.echo) -> None:
     """Tags on customers (their names also in the customer's search text, as
-    services.search.customer_search_text writes it), an OCR reference on every invoice and a
+    services.platform.search.customer_search_text writes it), an OCR reference on every invoice and a
     technician limited to ``ASSIGNED`` customers."""
     from models import db
-    from services.pricing import ocr_reference
+    from services.sales.pricing import ocr_reference
 
     t = db.metadata.tables
     rng = random.Random(10)
@@ -74,7 +74,7 @@ def _add_extras(engine, n: int, echo=click.echo) -> None:
 
 def _technician(app) -> None:
     from models import Customer, Role, User, customer_technician, db
-    from services.auth import hash_password
+    from services.platform.auth import hash_password
 
     with app.app_context():
         if db.session.scalar(select(User).where(User.username == TECHNICIAN)) is not None:
@@ -142,11 +142,11 @@ def prepare_postgresql(url: str, n: int, refill: bool, echo=click.echo) -> str:
 
 
 def naive_search(session, query: str, limit: int = 5) -> dict[str, list[str]]:
-    """The same kinds and columns as services.search.global_search, each looked up with
+    """The same kinds and columns as services.platform.search.global_search, each looked up with
     ``column LIKE '%term%'`` (ILIKE on PostgreSQL; SQLite's LIKE ignores ASCII case by itself)
     OR-ed over its columns, LIMIT as the drop-down shows: no search index, no rights."""
     from models import Article, Booking, Contact, Customer, Invoice, Order, Tag, User, Vehicle, customer_tag
-    from services.search import like_escape
+    from services.platform.search import like_escape
 
     dialect = session.get_bind().dialect.name
     pattern = f"%{like_escape(query.strip())}%"

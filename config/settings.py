@@ -28,7 +28,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     FILES_DIR = os.environ.get("VERKSTAD_FILES_DIR", str(INSTANCE_DIR / "files"))
     ADMIN_PASSWORD = os.environ.get("VERKSTAD_ADMIN_PASSWORD")
-    # the job queue's storage (services.job_queue): unset is Huey's SQLite storage in
+    # the job queue's storage (services.platform.job_queue): unset is Huey's SQLite storage in
     # instance/jobs.sqlite; postgresql://... or redis://... for several machines
     JOBS_URL = os.environ.get("VERKSTAD_JOBS_URL") or None
 
@@ -62,7 +62,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     WTF_CSRF_ENABLED = True  # tests post real tokens: CSRF is part of what is tested
     FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION = True
-    # a cheap scrypt for tests only (services.auth.hash_password); the production cost is tested once
+    # a cheap scrypt for tests only (services.platform.auth.hash_password); the production cost is tested once
     PASSWORD_HASH_METHOD = "scrypt:256:8:1"
     # the job queue: Huey's SQLite storage in the test's own instance/ (tmp_path); tests that
     # run jobs start a consumer (tests.factories.run_jobs, or a `flask jobs-worker` process)

@@ -1,4 +1,4 @@
-"""WTForms fields for typed numbers: text inputs read by services.numbers (the one parser), never
+"""WTForms fields for typed numbers: text inputs read by services.platform.numbers (the one parser), never
 <input type=number> (a browser set to English reads "199,50" its own way, or not at all)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from wtforms import StringField
 
 from services import DomainError
-from services.numbers import parse_decimal
+from services.platform.numbers import parse_decimal
 
 
 def _comma_locale() -> bool:

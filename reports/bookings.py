@@ -14,7 +14,7 @@ from xhtml2pdf import pisa
 
 from models import Booking
 from services import DomainError
-from services.bookings import KIND_LABELS, STATUS_LABELS, status_of
+from services.bookings.bookings import KIND_LABELS, STATUS_LABELS, status_of
 
 TEMPLATES = {"confirmation": "reports/booking_confirmation.html", "contract": "reports/booking_contract.html",
              "return": "reports/booking_return.html", "certificate": "reports/booking_certificate.html"}

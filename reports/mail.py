@@ -1,4 +1,4 @@
-"""Documents by e-mail: the PDF of a document put in the outbox (services.outbox) with the
+"""Documents by e-mail: the PDF of a document put in the outbox (services.sales.outbox) with the
 subject and body of the office's texts for its type, in the document's language.
 
 Every path that e-mails a sales document comes through here: finalising for a customer who
@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from models import Invoice, Order, OutboxMessage
 from reports import sales as pdf_reports
-from services import DomainError, outbox
-from services.formatting import LOCALES, date, money
+from services import DomainError
+from services.sales import outbox
+from services.platform.formatting import LOCALES, date, money
 
 
 def _values(data: dict, settings: dict) -> dict[str, str]:

@@ -17,8 +17,8 @@ from lxml import etree
 from models import Invoice
 from reports.sales import payment_term_text
 from services import DomainError
-from services.identifiers import ORG_NUMBER_EAS, peppol_endpoint
-from services.invoicing import invoice_totals
+from services.registers.identifiers import ORG_NUMBER_EAS, peppol_endpoint
+from services.sales.invoicing import invoice_totals
 
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 NS_CREDIT = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"

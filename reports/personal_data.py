@@ -1,5 +1,5 @@
 """The personal-data export (GDPR articles 15 and 20) as a PDF a person can read, in the
-export's language; the same sections and labels as the JSON file (services.gdpr)."""
+export's language; the same sections and labels as the JSON file (services.registers.gdpr)."""
 from __future__ import annotations
 
 import io
@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from xhtml2pdf import pisa
 
 from models import Customer
-from services import DomainError, gdpr
+from services import DomainError
+from services.registers import gdpr
 
 
 def personal_data_pdf(session, customer: Customer, language: str | None = None) -> bytes:

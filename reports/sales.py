@@ -20,10 +20,10 @@ from sqlalchemy.orm import object_session
 from xhtml2pdf import pisa
 
 from models import Invoice, Order
-from services.invoicing import _address_lines, invoice_totals, vat_treatment
-from services.orders import env_fee_for, order_totals
-from services.pricing import effective_vat, gross_unit_price, line_net
-from services.formatting import number
+from services.sales.invoicing import _address_lines, invoice_totals, vat_treatment
+from services.sales.orders import env_fee_for, order_totals
+from services.sales.pricing import effective_vat, gross_unit_price, line_net
+from services.platform.formatting import number
 
 DOC_TYPES = ("invoice", "credit_note", "quote", "order_confirmation", "work_order", "delivery_note")
 PRICED = {"invoice", "credit_note", "quote", "order_confirmation"}

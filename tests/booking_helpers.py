@@ -12,7 +12,7 @@ from models import (
     Vehicle,
     VehicleNote,
 )
-from services.bookings import wall_clock_now
+from services.bookings.bookings import wall_clock_now
 from tests.factories import user
 
 NOW = dt.datetime(2026, 11, 24, 10, 7)

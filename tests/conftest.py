@@ -34,7 +34,7 @@ from sqlalchemy.pool import NullPool
 from app import create_app
 from config.settings import TestConfig
 from models import db
-from services.setup import seed_defaults
+from services.platform.setup import seed_defaults
 from tests.factories import AuthActions, make_user
 
 PG_ENV = os.environ.get("TEST_DATABASE_URL")
@@ -179,7 +179,7 @@ class PgState:
     def reset(self) -> None:
         with self.engine.begin() as conn:
             # a table the planner has statistics of (ANALYZE, autovacuum) is truncated, so that
-            # its estimate is that of a new table again (services.listing reads it)
+            # its estimate is that of a new table again (services.platform.listing reads it)
             analyzed = set(conn.scalars(self.analyzed_sql)) & set(conn.scalars(self.with_rows_sql))
             analyzed -= set(self.seed)
             if analyzed:
@@ -263,7 +263,7 @@ def make_app(request, tmp_path, backend: str):
 def app(request, tmp_path, backend):
     app = make_app(request, tmp_path, backend)
     yield app
-    app.extensions["jobs"].close()  # the job queue's storage connection (services.job_queue)
+    app.extensions["jobs"].close()  # the job queue's storage connection (services.platform.job_queue)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

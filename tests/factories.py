@@ -13,8 +13,8 @@ from sqlalchemy import insert, select
 
 from config.settings import TestConfig
 from models import Address, Customer, PaymentTerm, Role, RoleRight, User, db
-from services import register_config
-from services.auth import hash_password
+from services.registers import register_config
+from services.platform.auth import hash_password
 
 PASSWORD = "test-password-123"
 HASH = hash_password(PASSWORD, method=TestConfig.PASSWORD_HASH_METHOD)

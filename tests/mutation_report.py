@@ -4,7 +4,7 @@ accepts them.
 
 Reads `mutmut results --all true` (from the repository root, after `mutmut run`); the arguments
 are the mutant-name globs the run was given, so the mutants it did not run (the query functions
-of services/bookings.py) are left out. Exits 1 when such a mutant is not listed there (a listed mutant is looked at again when its function changes: mutmut numbers
+of services/bookings/bookings.py) are left out. Exits 1 when such a mutant is not listed there (a listed mutant is looked at again when its function changes: mutmut numbers
 the mutants of a function anew)."""
 import fnmatch
 import re

@@ -11,7 +11,7 @@ from models import (
     VatRate,
     Vehicle,
 )
-from services.settings import load_settings
+from services.platform.settings import load_settings
 from tests.factories import customer  # noqa: F401  (the one customer builder, as h.customer)
 
 D = Decimal

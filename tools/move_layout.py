@@ -117,11 +117,11 @@ def move_code(layer):
     dotted = re.compile(rf"\b{layer}\.({names})\b")
     slashed = re.compile(rf"\b{layer}/({names})\.py\b")
     paren = re.compile(rf"^([ \t]*)from {layer} import \(([^)]*)\)", re.M)
-    single = re.compile(rf"^([ \t]*)from {layer} import ([^\n(]+)$", re.M)
+    single = re.compile(rf"^([ \t]*)from {layer} import ([^\n(#]+?)([ \t]*#[^\n]*)?$", re.M)
 
     def split_from(match):
         """``from layer import a, b`` -> one import per domain package."""
-        indent, body = match.groups()
+        indent, body, comment = match.groups()
         by_domain, rest = {}, []
         for item in (i.strip() for i in body.split(",")):
             if item:
@@ -129,6 +129,7 @@ def move_code(layer):
                 (by_domain.setdefault(mapping[name], []) if name in mapping else rest).append(item)
         lines = [f"{indent}from {layer} import {', '.join(rest)}"] if rest else []
         lines += [f"{indent}from {layer}.{d} import {', '.join(v)}" for d, v in sorted(by_domain.items())]
+        lines[0] += comment or ""
         return "\n".join(lines)
 
     def fn(text, path):

@@ -4,10 +4,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from models import Article, ArticleGroup, PackageItem, VatRate, db
-from services import articles as article_rules
+from services.registers import articles as article_rules
 from views.base import LookupFilter, SecureModelView, inline_lookups
 from views.cards import CardTab
-from services.formatting import list_money
+from services.platform.formatting import list_money
 
 
 def _vat_rates():

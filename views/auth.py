@@ -14,7 +14,7 @@ from forms.auth import (CodeForm, ForgotPasswordForm, LoginForm, NewPasswordForm
                         TotpDisableForm)
 from models import User, db
 from services import DomainError
-from services.auth import (
+from services.platform.auth import (
     authenticate,
     change_password,
     disable_totp,
@@ -23,7 +23,7 @@ from services.auth import (
     totp_uri,
     verify_second_factor,
 )
-from services import password_reset
+from services.platform import password_reset
 
 # the password step is good for this long: then the code must be given, or the password again
 PENDING_SECONDS = 300

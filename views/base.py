@@ -29,10 +29,12 @@ from wtforms.fields import FieldList
 
 from forms.numbers import DecimalTextField, IntegerTextField
 from models import SEARCH_INDEXED, AuditLog, Customer, CustomFieldValue, SubmittedForm, db, is_secret
-from services import DomainError, listing, register_config, search, visibility
-from services.settings import load_settings
-from services.formatting import date as format_date
-from services.formatting import number, stamp
+from services import DomainError
+from services.platform import listing, search, visibility
+from services.registers import register_config
+from services.platform.settings import load_settings
+from services.platform.formatting import date as format_date
+from services.platform.formatting import number, stamp
 from views import form_layout
 from views.cards import CardMixin
 
@@ -148,7 +150,7 @@ class RightsAjaxLoader(QueryAjaxModelLoader):
         return query
 
     def get_list(self, term, offset=0, limit=10):
-        """What was typed, searched by the one search (services.search): a customer or vehicle
+        """What was typed, searched by the one search (services.platform.search): a customer or vehicle
         through its indexed search text (a LIKE over a million names was a full scan), every
         other register over its columns, case-folded either way."""
         if self.filters or (self.model not in search.SEARCH_COLUMNS
@@ -180,7 +182,7 @@ def inline_lookups(model, refs: dict) -> dict:
 
 def visible_or_404(model, raw_id):
     """``model`` number ``raw_id``: None when there is none, 404 when it belongs to a customer
-    the user may not see (services.visibility)."""
+    the user may not see (services.platform.visibility)."""
     found = db.session.get(model, int(raw_id)) if str(raw_id or "").isdigit() else None
     if not visibility.visible(db.session, current_user, found):
         abort(404)
@@ -215,7 +217,7 @@ class ApproxCount(int):
 
 
 class AtLeastCount(int):
-    """A count that stopped at the cap (services.listing.FILTERED_CAP): the list shows "≥ 10 000"."""
+    """A count that stopped at the cap (services.platform.listing.FILTERED_CAP): the list shows "≥ 10 000"."""
 
     def __str__(self) -> str:
         return "≥ " + format_number(int(self))
@@ -246,7 +248,7 @@ def _search_sample(model) -> search.SearchSample:
 
 class NumberModelConverter(AdminModelConverter):
     """Numeric and Integer columns become text inputs read by the one number parser
-    (services.numbers): decimals as the column holds them, never rounded, never "Infinity".
+    (services.platform.numbers): decimals as the column holds them, never rounded, never "Infinity".
     ``form_args`` may allow a sign for a column: ``{"amount": {"signed": True}}``."""
 
     @converts("Integer")
@@ -423,7 +425,7 @@ class SecureModelView(RightsMixin, CardMixin, ModelView):
             kwargs.update(self.card_context(kwargs["model"]))
         return super().render(template, **kwargs)
 
-    # --- "view assigned only" (services.visibility): lists, counts, exports, details, edits --
+    # --- "view assigned only" (services.platform.visibility): lists, counts, exports, details, edits --
 
     def _scope(self, query):
         # only when narrowed: an unfiltered list keeps no WHERE (its count is then estimated)
@@ -550,10 +552,10 @@ class SecureModelView(RightsMixin, CardMixin, ModelView):
         self.after_model_change(form, model, False)
         return True
 
-    # --- search through the register's search text (services.search) ---------------------
+    # --- search through the register's search text (services.platform.search) ---------------------
 
     # "customer" / "vehicle": the model keeps a search_text with a search index, and its text
-    # custom fields (self.config, services.register_config) are searched too
+    # custom fields (self.config, services.registers.register_config) are searched too
     search_entity: str | None = None
     # sort columns (None: the default sort) led by an index, along which a search may be read
     walk_sorts: tuple[str | None, ...] = (None,)
@@ -573,7 +575,7 @@ class SecureModelView(RightsMixin, CardMixin, ModelView):
             fields = getattr(self, "_search_fields", None) or []
             if not fields or any(path for _column, path in fields):
                 return super()._apply_search(query, count_query, joins, count_joins, text)
-            # the register's own columns: the one case-folded search (services.search)
+            # the register's own columns: the one case-folded search (services.platform.search)
             condition = search.text_condition(db.engine.dialect.name, [c for c, _path in fields], text)
         else:
             condition = self.search_clause(text)
@@ -590,7 +592,7 @@ class SecureModelView(RightsMixin, CardMixin, ModelView):
 
     def _walk_estimate(self, text: str, sort_column, filters, offset: int, size: int) -> int | None:
         """The estimated number of matches when ``text`` finds so many rows that the page is
-        best read along the sort index (services.search), else None."""
+        best read along the sort index (services.platform.search), else None."""
         if (self.search_entity is None or filters or sort_column not in self.walk_sorts
                 or offset + size > listing.DEEP_OFFSET or not self.walk_allowed()):
             return None
@@ -603,7 +605,7 @@ class SecureModelView(RightsMixin, CardMixin, ModelView):
     # --- list: no COUNT(*) over the whole table, no OFFSET reading every skipped row -------
 
     def _get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        """Flask-Admin's get_list with changes for big tables (services.listing): the count
+        """Flask-Admin's get_list with changes for big tables (services.platform.listing): the count
         is an estimate when unfiltered and capped when searched or filtered, a page finds its
         primary keys first (through the sort index, or in one pass over the matches) before
         loading its rows, and a search matching thousands of rows is read along the sort index."""

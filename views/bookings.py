@@ -1,6 +1,6 @@
 """Vehicle bookings (reference 003): one calendar per kind, the booking form, issue, return,
 billing, the logbook, prints and module settings. Thin: parse, check rights, call
-services.bookings, render. Every endpoint checks its right on the server."""
+services.bookings.bookings, render. Every endpoint checks its right on the server."""
 from __future__ import annotations
 
 import base64
@@ -32,14 +32,15 @@ from models import (
     db,
 )
 from services import DomainError
-from services import bookings as rules
-from services import numbers, preferences, register_config, search, visibility
-from services.settings import load_settings, set_setting
+from services.bookings import bookings as rules
+from services.platform import numbers, preferences, search, visibility
+from services.registers import register_config
+from services.platform.settings import load_settings, set_setting
 from views.settings import SettingsView
 from views.base import SecureBaseView, has_right
-from services.audit import history_of
-from services.formatting import money
-from services.bookings import KIND_LABELS, STATUS_LABELS
+from services.platform.audit import history_of
+from services.platform.formatting import money
+from services.bookings.bookings import KIND_LABELS, STATUS_LABELS
 
 BOOKINGS = _l("Bookings")
 MANAGER_LABELS = {"loaner": _l("Loaner manager"), "rental": _l("Rental manager"),
@@ -89,7 +90,7 @@ NUMBER_LABELS = {"max_km": _l("Max km"), "issue_odometer": _l("Odometer at issue
 
 
 def parse_int(value: str | None, field: str) -> int | None:
-    """A whole number through the one parser (services.numbers): "12 000" yes, "1e3" no."""
+    """A whole number through the one parser (services.platform.numbers): "12 000" yes, "1e3" no."""
     return numbers.parse_int(value, label=NUMBER_LABELS.get(field, field), field=field, digits=9)
 
 
@@ -111,7 +112,7 @@ def _get(model, raw):
 
 
 def _visible(record):
-    """``record`` when the user may see it ("view assigned only", services.visibility), else None."""
+    """``record`` when the user may see it ("view assigned only", services.platform.visibility), else None."""
     return record if visibility.visible(db.session, current_user, record) else None
 
 
@@ -885,7 +886,7 @@ class BookingLogbookView(SecureBaseView):
     EXPORT_LIMIT = 2000
 
     def query(self, f: dict):
-        """The logbook's bookings under the filters ``f`` (services.bookings.logbook_query); a
+        """The logbook's bookings under the filters ``f`` (services.bookings.bookings.logbook_query); a
         date that cannot be read is said and left out."""
         try:
             return rules.logbook_query(db.session, current_user, f)

@@ -11,11 +11,11 @@ from the model and the view's ``column_labels``::
     card_groups = [(_l("Terms"), ("days", "invoice_fee")), ...]   # default: the details columns
     card_tabs = [CardTab("items", _l("Contents"), relation="items", columns=("article", "quantity"))]
     card_money = ("price",)              # Numeric columns shown as money (default: models.Money)
-    card_comments = "vehicle"            # a Comments tab (services.comments) for this entity
+    card_comments = "vehicle"            # a Comments tab (services.registers.comments) for this entity
 
 Values are shown as the console writes them everywhere: dates 2026-11-22, moments 2026-11-22
 14:05 in local time, money 1 250,00 kr, yes/no as words, a linked record by its name with a
-link to its card, a choice by its label. The History tab (services.audit.history_of,
+link to its card, a choice by its label. The History tab (services.platform.audit.history_of,
 templates/admin/_history.html) is on every card."""
 from __future__ import annotations
 
@@ -32,10 +32,10 @@ from sqlalchemy import Text, func, inspect, select
 from sqlalchemy.orm import RelationshipProperty, with_parent
 
 from models import Money, Percent, db, is_secret
-from services import visibility
-from services.audit import history_of
-from services.formatting import date as format_date
-from services.formatting import money, number, stamp
+from services.platform import visibility
+from services.platform.audit import history_of
+from services.platform.formatting import date as format_date
+from services.platform.formatting import money, number, stamp
 
 # tried in this order when a view names no header field
 NUMBER_FIELDS = ("customer_number", "number", "registration_number", "code", "username")
@@ -54,7 +54,7 @@ class CardTab:
     ``columns`` (the first links to the row's card when it has one), at most ``limit`` rows; the
     tab's count comes from the same query unless there are more. ``query``: instead of a
     relation, a function of the record giving the select of the rows (the orders of a vehicle).
-    The rows are those the user may see (services.visibility); a tab of rows whose own register
+    The rows are those the user may see (services.platform.visibility); a tab of rows whose own register
     the user may not open is left out. ``groups``: labelled values,
     like the overview. ``template``: a partial included with the card's context, ``count`` a
     function of the record giving its badge."""
@@ -361,7 +361,7 @@ class CardMixin:
 
     def card_context(self, record) -> dict:
         """Everything templates/admin/card.html shows for ``record``."""
-        from services.comments import comments_of
+        from services.registers.comments import comments_of
 
         history = self.card_history(record)
         groups = self._groups(record, self.card_group_names()) + self.card_extra_groups(record)

@@ -6,8 +6,8 @@ from flask_login import current_user
 
 from models import Customer, Vehicle, db
 from services import DomainError
-from services import comments as comment_rules
-from services import visibility
+from services.registers import comments as comment_rules
+from services.platform import visibility
 from views.base import SecureBaseView, has_right
 
 

@@ -1,6 +1,6 @@
 """/admin/customer-import/: template, export, upload with a check (errors first: a summary per
 column, then the rows), import with progress. Thin: reading, checking and writing are
-services.customer_import; the check is on this screen, the import itself a job (one transaction,
+services.registers.customer_import; the check is on this screen, the import itself a job (one transaction,
 run by the job queue's consumer; this screen and the Jobs page show its progress)."""
 import os
 import uuid
@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Customer, db
-from services import DomainError, visibility
-from services import customer_import as ci
-from services import register_config as rc
-from services.settings import load_settings
+from services import DomainError
+from services.platform import visibility
+from services.registers import customer_import as ci
+from services.registers import register_config as rc
+from services.platform.settings import load_settings
 from views.base import SecureBaseView
 from views.jobs import job_state
 

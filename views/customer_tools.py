@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from models import Customer, db
 from reports.personal_data import personal_data_pdf
-from services import DomainError, gdpr, visibility
-from services import merge as merge_rules
-from services.references import TABLE_LABELS
+from services import DomainError
+from services.platform import visibility
+from services.registers import gdpr
+from services.registers import merge as merge_rules
+from services.registers.references import TABLE_LABELS
 from views.base import SecureBaseView, has_right
 
 

@@ -46,14 +46,15 @@ from models import (
     db,
 )
 from services import DomainError
-from services import customer_files, visibility
-from services.audit import history_of
-from services.search import like_escape
-from services import customers as customer_rules
-from services import register_config
-from services.references import ADDRESS_LABELS, CONTACT_LABELS, CUSTOMER_KIND_LABELS, CUSTOMER_LABELS, LANGUAGE_NAMES
-from services.register_config import check_required, keep_inactive_unchanged
-from services.settings import load_settings
+from services.platform import visibility
+from services.registers import customer_files
+from services.platform.audit import history_of
+from services.platform.search import like_escape
+from services.registers import customers as customer_rules
+from services.registers import register_config
+from services.registers.references import ADDRESS_LABELS, CONTACT_LABELS, CUSTOMER_KIND_LABELS, CUSTOMER_LABELS, LANGUAGE_NAMES
+from services.registers.register_config import check_required, keep_inactive_unchanged
+from services.platform.settings import load_settings
 from views import form_layout
 from views.base import HiddenRule, LookupFilter, SecureModelView, inline_lookups, module_settings
 
@@ -91,7 +92,7 @@ def _city(view, context, model, name):
     return address.city if address else ""
 
 
-# --- configuration (services.register_config) turned into forms, columns and filters ------
+# --- configuration (services.registers.register_config) turned into forms, columns and filters ------
 
 def _language() -> str:
     locale = get_locale()
@@ -497,7 +498,7 @@ class CustomerView(SecureModelView):
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
-        # the number may be left blank: the next free one is generated (services.customers)
+        # the number may be left blank: the next free one is generated (services.registers.customers)
         unbound = form_class.customer_number
         unbound.kwargs["validators"] = [v for v in unbound.kwargs.get("validators", [])
                                         if type(v).__name__ != "InputRequired"] + [Optional()]
@@ -870,7 +871,7 @@ class CustomerView(SecureModelView):
             kwargs["shown"] = lambda key: cfg.active("customer", customer.kind, key)
             kwargs["language"] = _language()
             kwargs["history"] = history_of(db.session, "customer", customer.id)
-            from services.comments import comments_of
+            from services.registers.comments import comments_of
             kwargs["comments"] = comments_of(db.session, "customer", customer.id)
             kwargs["comment_url"] = url_for("comments.add", entity="customer", record_id=customer.id)
             kwargs["may_edit"] = self._may_edit(customer)

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from models import Customer, Vehicle, db
-from services import visibility
+from services.platform import visibility
 
 
 class DashboardView(AdminIndexView):

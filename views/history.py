@@ -1,11 +1,11 @@
 """History on the screens: what each register's view calls its fields, handed to
-services.history, which words every History tab and the audit log the same way."""
+services.platform.history, which words every History tab and the audit log the same way."""
 from flask import current_app
 from flask_admin.model import BaseModelView
 from flask_babel import get_locale
 
 from models import db
-from services.history import Register, readable
+from services.platform.history import Register, readable
 
 
 def registers(admin) -> dict[str, Register]:

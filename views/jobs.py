@@ -1,5 +1,5 @@
 """/admin/jobs/: the user's jobs (an administrator's: everyone's) with live progress, the result
-to download, cancel and start again. Thin: the rules are services.jobs; every endpoint checks
+to download, cancel and start again. Thin: the rules are services.platform.jobs; every endpoint checks
 that the user may see the job (its user or an administrator), else 403."""
 from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Job, db
-from services import DomainError, jobs
-from services.formatting import stamp
+from services import DomainError
+from services.platform import jobs
+from services.platform.formatting import stamp
 
 
 def _job_or_abort(job_id: int) -> Job:
@@ -36,7 +37,7 @@ def job_state(job: Job) -> dict:
 
 
 class JobsView(BaseView):
-    """Every logged-in user has the page; what it lists is limited in services.jobs.visible."""
+    """Every logged-in user has the page; what it lists is limited in services.platform.jobs.visible."""
 
     def is_accessible(self):
         return current_user.is_authenticated

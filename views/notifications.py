@@ -5,8 +5,8 @@ from flask import Blueprint, abort, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from models import db
-from services.notifications import mark_read, unread
-from services.formatting import stamp
+from services.platform.notifications import mark_read, unread
+from services.platform.formatting import stamp
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 

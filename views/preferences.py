@@ -1,10 +1,11 @@
-"""A user's own preferences, saved as they are changed (services.preferences): JSON in, JSON
+"""A user's own preferences, saved as they are changed (services.platform.preferences): JSON in, JSON
 out, for the form's folded groups (static/js/forms.js) and the calendar's zoom (bookings.js)."""
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from models import db
-from services import DomainError, preferences
+from services import DomainError
+from services.platform import preferences
 
 bp = Blueprint("preferences", __name__, url_prefix="/preferences")
 

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from models import ProcessingList, ProcessingListItem, db
 from services import DomainError
-from services import processing_lists as rules
+from services.registers import processing_lists as rules
 from views.base import SecureBaseView
 
 

@@ -1,6 +1,6 @@
 """Settings of the customer register (reference 002, "Inställningar"): customer and contact
 fields, custom fields, list columns, card tabs, customer types per module. Thin: every rule is
-in services.register_config; each POST is one transaction."""
+in services.registers.register_config; each POST is one transaction."""
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from models import CUSTOM_FIELD_ENTITIES, CUSTOM_FIELD_TYPES, CustomField, CustomFieldValue, User, db
 from services import DomainError
-from services.numbers import parse_int
-from services import register_config as rc
+from services.platform.numbers import parse_int
+from services.registers import register_config as rc
 from views.base import SecureBaseView, SecureModelView
-from services.references import CUSTOMER_KIND_LABELS, CUSTOMER_LABELS
+from services.registers.references import CUSTOMER_KIND_LABELS, CUSTOMER_LABELS
 
 TYPE_LABELS = {
     "text": _l("Text"), "long_text": _l("Long text"), "number": _l("Whole number"), "decimal": _l("Decimal number"),

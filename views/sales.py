@@ -1,7 +1,7 @@
 """Sales documents (försäljning): quotes and orders with their lines, invoices (read-only),
 credit notes, collective invoicing, e-mail outbox, document texts and clean-up.
 
-Thin views: every rule is in services.orders / services.invoicing; rights are checked here on
+Thin views: every rule is in services.sales.orders / services.sales.invoicing; rights are checked here on
 the server for each endpoint (sales.* and accounting.manual_credit)."""
 from __future__ import annotations
 
@@ -34,17 +34,19 @@ from models import (
     db,
 )
 from services import DomainError
-from services import insurance, invoicing, orders, outbox, register_config, visibility
-from services import search as search_service
-from services.audit import history_of
-from services.numbers import parse_decimal, parse_int
-from services.pricing import gross_unit_price, line_net, net_from_gross
-from services.secrets import SECRET_SETTINGS
-from services.settings import load_settings, secret_state, set_setting
+from services.platform import visibility
+from services.registers import register_config
+from services.sales import insurance, invoicing, orders, outbox
+from services.platform import search as search_service
+from services.platform.audit import history_of
+from services.platform.numbers import parse_decimal, parse_int
+from services.sales.pricing import gross_unit_price, line_net, net_from_gross
+from services.platform.secrets import SECRET_SETTINGS
+from services.platform.settings import load_settings, secret_state, set_setting
 from views.base import SecureBaseView, SecureModelView, has_right, module_settings, visible_or_404
 from views.settings import SettingsView
-from services.formatting import money
-from services.references import (CHARGE_LABELS, INVOICE_KIND_LABELS, LANGUAGE_NAMES, LINE_KIND_LABELS,
+from services.platform.formatting import money
+from services.registers.references import (CHARGE_LABELS, INVOICE_KIND_LABELS, LANGUAGE_NAMES, LINE_KIND_LABELS,
                                  MAIL_DOCUMENT_LABELS, MESSAGE_STATUS_LABELS, ORDER_DOCUMENT_LABELS,
                                  ORDER_KIND_LABELS, ORDER_STATUS_LABELS)
 
@@ -66,7 +68,7 @@ CASE_INPUTS = {"insurer": "insurer_id", "claim_number": "claim_number", "damage_
 
 
 def _dec(raw, field: str, label) -> Decimal | None:
-    # the one parser (services.numbers); the sign is judged by the rules of lines and credits
+    # the one parser (services.platform.numbers); the sign is judged by the rules of lines and credits
     return parse_decimal(raw, 2, label=label, field=field, signed=True, precision=12)
 
 
@@ -507,7 +509,7 @@ class OrderView(SecureModelView):
         term = (request.args.get("q") or "").strip()
 
         def found(model) -> list:
-            # the one search (services.search): case-folded, a customer through his search text
+            # the one search (services.platform.search): case-folded, a customer through his search text
             condition = search_service.search_condition(db.engine.dialect.name, model, term)
             return [] if condition is None else [condition]
 
@@ -880,7 +882,7 @@ _DOCUMENT_TEXTS = [
 
 class MessageTextView(SettingsView):
     """E-posttexter: subject and body of the e-mail of each document type and language; the
-    defaults are seeded, the office changes them (placeholders: services.outbox.PLACEHOLDERS)."""
+    defaults are seeded, the office changes them (placeholders: services.sales.outbox.PLACEHOLDERS)."""
 
     column_list = ("document_type", "language", "subject")
     column_labels = {"document_type": _l("Document type"), "language": _l("Language"), "subject": _l("Subject"),

@@ -2,17 +2,17 @@
 
 /admin/search/json?q= answers the drop-down (a few hits per kind), /admin/search/?q= shows a
 page of them (Enter without a chosen hit, or without JavaScript). What is found and whether the
-user may see it is services.search.global_search's; this view only labels and links the hits."""
+user may see it is services.platform.search.global_search's; this view only labels and links the hits."""
 from flask import jsonify, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from models import db
-from services import search
-from services.bookings import KIND_LABELS as BOOKING_KIND_LABELS
-from services.formatting import date as format_date
-from services.formatting import money
+from services.platform import search
+from services.bookings.bookings import KIND_LABELS as BOOKING_KIND_LABELS
+from services.platform.formatting import date as format_date
+from services.platform.formatting import money
 from views import bookings as booking_views
 from views import sales as sales_views
 
@@ -74,7 +74,7 @@ def groups(query: str, limit: int) -> list[dict]:
 
 
 class GlobalSearchView(BaseView):
-    """Behind the log-in; each kind is searched only with its right (services.search)."""
+    """Behind the log-in; each kind is searched only with its right (services.platform.search)."""
 
     def is_visible(self):
         return False

@@ -6,10 +6,11 @@ from flask_babel import lazy_gettext as _l
 
 from config.defaults import SETTINGS_DEFAULTS
 from models import db
-from services import DomainError, register_config
-from services.numbers import parse_int
-from services.references import describe, references_to
-from services.settings import load_settings, set_setting
+from services import DomainError
+from services.registers import register_config
+from services.platform.numbers import parse_int
+from services.registers.references import describe, references_to
+from services.platform.settings import load_settings, set_setting
 from views.base import SecureBaseView, SecureModelView
 
 LABELS = {"name": _l("Name"), "active": _l("Active"), "code": _l("Code"), "days": _l("Days"),

@@ -11,11 +11,11 @@ from wtforms import PasswordField, SelectMultipleField, widgets
 
 from models import AuditLog, RoleRight, User, db, utcnow
 from services import DomainError
-from services.audit import history_of
-from services.auth import check_new_password, hash_password
-from services.references import LANGUAGE_NAMES
-from services.rights import RIGHTS, right_label, role_label
-from services.history import ACTION_LABELS, readable, record_label
+from services.platform.audit import history_of
+from services.platform.auth import check_new_password, hash_password
+from services.registers.references import LANGUAGE_NAMES
+from services.platform.rights import RIGHTS, right_label, role_label
+from services.platform.history import ACTION_LABELS, readable, record_label
 from views.base import LazyOptions, LookupFilter, SecureModelView
 from views.cards import CardTab, card_views
 from views.history import registers, user_language
@@ -47,7 +47,7 @@ class UserView(SecureModelView):
                     "new_password")
     form_choices = {"language": list(LANGUAGE_NAMES.items())}
     form_extra_fields = {"new_password": PasswordField(_l("New password"))}
-    # a shipped role by its name in the user's language (services.rights.ROLE_LABELS)
+    # a shipped role by its name in the user's language (services.platform.rights.ROLE_LABELS)
     form_args = {"role": {"get_label": lambda role: role_label(role.name)}}
 
     @property
@@ -165,7 +165,7 @@ class RoleView(SecureModelView):
 
 
 def _readable(attribute):
-    """A column of the audit log as services.history words it (the History tab's words)."""
+    """A column of the audit log as services.platform.history words it (the History tab's words)."""
     def formatter(view, context, model, name):
         change = getattr(model, "_change", None)
         return getattr(change, attribute) if change is not None else getattr(model, name)
@@ -192,7 +192,7 @@ def _audited_tables() -> list[tuple[str, str]]:
 
 class AuditLogView(SecureModelView):
     """The audit log is append-only: no create, edit or delete here (nor the bulk delete), and
-    services.audit refuses any change or deletion of its rows on every code path."""
+    services.platform.audit refuses any change or deletion of its rows on every code path."""
 
     right_area = "audit"
     can_create = False
@@ -213,7 +213,7 @@ class AuditLogView(SecureModelView):
         FilterEqual(AuditLog.table_name, _l("Table"), options=LazyOptions(_audited_tables)),
         "record_id", "field",
     )
-    # the same words and local time as every card's History tab (services.history): the
+    # the same words and local time as every card's History tab (services.platform.history): the
     # register's name, the field's label ("Distrikt"), linked rows by name, Ja/Nej, amounts
     column_formatters = {"at": _readable("when"), "action": _readable("action_label"),
                          "table_name": _readable("record"), "field": _readable("field_label"),
@@ -231,7 +231,7 @@ class AuditLogView(SecureModelView):
                    (_l("Values"), ("old_value", "new_value"))]
 
     def card_context(self, record):
-        # the row worded as on every History tab (services.history), as prepare_rows does for the list
+        # the row worded as on every History tab (services.platform.history), as prepare_rows does for the list
         self.prepare_rows([record])
         return super().card_context(record)
 

@@ -20,8 +20,8 @@ from models import (
     VehicleNote,
     db,
 )
-from services import register_config
-from services import vehicles as vehicle_rules
+from services.registers import register_config
+from services.registers import vehicles as vehicle_rules
 from views.base import LookupFilter, SecureModelView
 from views.cards import CardField, CardGroup, CardTab
 from views.customers import _cf_formatter, _language, cf_label, custom_filters, custom_form_field
@@ -197,7 +197,7 @@ class VehicleView(SecureModelView):
             register_config.set_values(db.session, self.config, "vehicle", model.id, typed)
 
     def card_extra_groups(self, record):
-        """The custom fields (services.register_config), one group per tab they are placed on."""
+        """The custom fields (services.registers.register_config), one group per tab they are placed on."""
         fields = self.config.fields_of("vehicle")
         if not fields:
             return []

@@ -12,7 +12,7 @@ from models import SEARCH_INDEXED, search_index_ddl
 
 
 def create_search_indexes():
-    """FTS5 trigram tables (SQLite) or pg_trgm indexes (PostgreSQL) of services.search."""
+    """FTS5 trigram tables (SQLite) or pg_trgm indexes (PostgreSQL) of services.platform.search."""
     dialect = op.get_bind().dialect.name
     for table in SEARCH_INDEXED:
         for statement in search_index_ddl(dialect, table):

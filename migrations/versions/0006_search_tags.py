@@ -1,5 +1,5 @@
 """tags in the customer's search text (issue 10 item 8: the free-text search finds a customer by
-a tag); services.search.customer_search_text writes them last, this fills them in for the
+a tag); services.platform.search.customer_search_text writes them last, this fills them in for the
 customers tagged before
 
 Revision ID: 0006_search_tags
@@ -29,7 +29,7 @@ def upgrade():
         current = conn.scalar(sa.text("SELECT search_text FROM customer WHERE id = :i"), {"i": customer_id}) or ""
         parts = current.split(" | ") if current else []
         for name in names:
-            value = (name or "").lower().strip()  # as services.search._parts writes a value
+            value = (name or "").lower().strip()  # as services.platform.search._parts writes a value
             if value and value not in parts:
                 parts.append(value)
         conn.execute(sa.text("UPDATE customer SET search_text = :s WHERE id = :i"),

@@ -8,7 +8,7 @@ Create Date: 2026-12-03 10:00:00
 The SMTP password is encrypted here with the app's SECRET_KEY: migrations run inside the app
 (migrations/env.py takes the engine from the Flask app, and create_app fills SECRET_KEY from the
 environment or instance/secret_key). Were there no key, the value is left as it is and
-services.settings encrypts it on its first read.
+services.platform.settings encrypts it on its first read.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -42,8 +42,8 @@ def upgrade():
 
     secret_key = _secret_key()
     if not secret_key:
-        return  # encrypted on first read (services.settings)
-    from services import secrets
+        return  # encrypted on first read (services.platform.settings)
+    from services.platform import secrets
 
     bind = op.get_bind()
     for key, value in bind.execute(sa.select(setting.c.key, setting.c.value).where(setting.c.key.in_(SECRET_KEYS))):
@@ -55,7 +55,7 @@ def upgrade():
 def downgrade():
     secret_key = _secret_key()
     if secret_key:
-        from services import secrets
+        from services.platform import secrets
 
         bind = op.get_bind()
         for key, value in bind.execute(sa.select(setting.c.key, setting.c.value)

@@ -227,7 +227,7 @@
                  6: {slot: "06:00", snap: "01:00", min: 20}};
   const VIEWS = {resourceTimelineDay: {slot: "00:30", snap: "00:15", width: 36},
                  resourceTimelineMonth: {slot: {days: 1}, snap: null, width: 36}};
-  let zoom = ZOOMS[cfg.zoom] ? Number(cfg.zoom) : 3;  // the user's, kept on the server (services.preferences)
+  let zoom = ZOOMS[cfg.zoom] ? Number(cfg.zoom) : 3;  // the user's, kept on the server (services.platform.preferences)
 
   function sidebarWidth() {
     const side = el.querySelector(".ec-body .ec-sidebar") || el.querySelector(".ec-sidebar");

@@ -14,7 +14,7 @@
     body.hidden = !open;
     group.classList.toggle("vk-group-closed", !open);
   }
-  // the groups folded away are kept for this user and form (services.preferences)
+  // the groups folded away are kept for this user and form (services.platform.preferences)
   function rememberFolded() {
     const url = form.dataset.foldedUrl;
     if (!url) return;

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def screens(live_app):
     """The main screens of the console, with a record on each card."""
-    from services import orders
+    from services.sales import orders
 
     with live_app.app_context():
         cust = f.customer(db.session, "4711", "Åkeri Nord AB")

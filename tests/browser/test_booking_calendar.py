@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from models import Booking, Customer, User, Vehicle, db
-from services import bookings as rules
+from services.bookings import bookings as rules
 from tests.booking_helpers import SETTINGS, drag, next_monday, row_y, world
 from tests.browser.conftest import axe, login, shot
 

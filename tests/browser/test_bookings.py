@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from sqlalchemy.orm import selectinload
 
 from models import Booking, BookingBilling, db
-from services import bookings as rules
+from services.bookings import bookings as rules
 from tests.booking_helpers import SETTINGS, drag, next_monday, row_y, slot_x, world
 from tests.browser.conftest import login, shot
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from models import (AccountManagerTitle, Address, Article, CompanyType, Contact, ContactTitle, CostCenter,
                     Customer, CustomerArticle, CustomerLevel, DiscountLetter, District, PaymentTerm, Source, Tag,
                     User, VatRate, db)
-from services import register_config as rc
+from services.registers import register_config as rc
 from tests.browser.conftest import login, shot
 from tests.factories import make_user
 
@@ -226,7 +226,7 @@ def test_errors_name_the_field_by_its_label_next_to_it(page, live_app):
 
 def test_folded_groups_stay_folded_for_the_user(page, live_app):
     """Issue 10 item 3: a group folded away stays so on the next visit to that form (kept for the
-    user on the server, services.preferences), and opens where a refused save puts an error."""
+    user on the server, services.platform.preferences), and opens where a refused save puts an error."""
     login(page)
     page.goto("/admin/customer/new/")
     with page.expect_response("**/preferences/folded") as saved:

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import Invoice, db
-from services import orders
+from services.sales import orders
 from tests import sales_helpers as h
 from tests.browser.conftest import login, shot
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from models import Vehicle, db
-from services.settings import set_setting
+from services.platform.settings import set_setting
 from tests import factories as f
 from tests.booking_helpers import world
 from tests.browser.conftest import login, shot
@@ -23,7 +23,8 @@ LONG_NAME = "Aktiebolaget Svenssons Åkeri och Bärgning i Norra Hälsinglands I
 def records(live_app):
     """30 customers (one with a very long name and e-mail), a vehicle, an order with lines, a
     quote, an invoice and the booking fleet: something on every screen."""
-    from services import invoicing, orders, settings
+    from services.platform import settings
+    from services.sales import invoicing, orders
 
     with live_app.app_context():
         s = db.session

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import Customer, db
-from services import register_config as rc
+from services.registers import register_config as rc
 from tests.browser.conftest import login, shot
 
 pytestmark = pytest.mark.browser

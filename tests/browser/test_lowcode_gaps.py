@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import Customer, CustomField, Role, RoleRight, User, db
-from services import register_config as rc
+from services.registers import register_config as rc
 from tests.browser.conftest import axe, login, shot
 from tests.factories import HASH
 from tests.factories import customer as make_customer

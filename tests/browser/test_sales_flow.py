@@ -126,7 +126,7 @@ def test_order_to_invoice_to_credit_note(page, live_app):
 
 
 def test_collective_invoicing_with_progress(page, live_app):
-    from services import orders
+    from services.sales import orders
 
     with live_app.app_context():
         good = h.customer(db.session, "5001", "Alfa Åkeri AB")

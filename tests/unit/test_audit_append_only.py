@@ -3,8 +3,9 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from models import AuditLog, District, Role, User, db, is_secret
-from services import DomainError, audit
-from services.auth import hash_password
+from services import DomainError
+from services.platform import audit
+from services.platform.auth import hash_password
 
 
 def _logged(session) -> list[AuditLog]:

@@ -5,7 +5,7 @@ import pytest
 
 from models import Booking, CascoModel, TariffModel
 from services import DomainError
-from services import bookings as b
+from services.bookings import bookings as b
 
 
 def tariff(**kw):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from models import Booking, db
 from services import DomainError
-from services import bookings as rules
+from services.bookings import bookings as rules
 from tests.booking_helpers import SETTINGS, world
 
 

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 import demo
 from models import Booking, BookingBilling, Vehicle
-from services import bookings as rules
+from services.bookings import bookings as rules
 
 
 def test_demo_bookings_in_every_status(session):

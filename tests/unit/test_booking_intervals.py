@@ -1,10 +1,10 @@
-"""The pure interval rules of services.bookings that `make mutation` found unguarded: the edges
+"""The pure interval rules of services.bookings.bookings that `make mutation` found unguarded: the edges
 of overlaps, the minute a booking is drawn at least, statuses at the planned end (no database)."""
 import datetime as dt
 
 import pytest
 
-from services import bookings as b
+from services.bookings import bookings as b
 
 
 def T(hour: int, minute: int = 0, day: int = 24, second: int = 0) -> dt.datetime:

@@ -1,4 +1,4 @@
-"""Rules of the vehicle bookings (services.bookings), with fixed clocks."""
+"""Rules of the vehicle bookings (services.bookings.bookings), with fixed clocks."""
 import datetime as dt
 from decimal import Decimal
 
@@ -7,7 +7,7 @@ from flask_babel import force_locale
 
 from models import Booking, BookingBilling
 from services import DomainError
-from services import bookings as b
+from services.bookings import bookings as b
 from tests.booking_helpers import NOW, SETTINGS, add_user, rights_for, world
 
 H = dt.timedelta(hours=1)
@@ -575,7 +575,7 @@ def test_conflict_message_follows_the_state_of_the_other_booking(session, w):
         b.issue_vehicle(session, third, T(9), None, w["advisor"], SETTINGS, NOW)
 
 
-# --- the logbook (services.bookings.logbook_query) ------------------------------------------
+# --- the logbook (services.bookings.bookings.logbook_query) ------------------------------------------
 
 def test_logbook_query_filters_what_the_user_may_see(session, w):
     """The logbook's one query: kinds, the free text with Swedish letters and plates, the dates

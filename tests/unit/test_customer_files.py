@@ -1,4 +1,4 @@
-"""services.customer_files: which files are taken, where they lie, and that a row never
+"""services.registers.customer_files: which files are taken, where they lie, and that a row never
 outlives its file or the other way round (SQLite and PostgreSQL)."""
 import io
 import zipfile
@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models import Customer, CustomerFile
 from services import DomainError
-from services import customer_files as cf
+from services.registers import customer_files as cf
 from tests import factories as f
 from tests.factories import PDF, png
 
@@ -100,7 +100,7 @@ def test_discard_deletes_from_disk(session, tmp_path):
 
 
 def test_a_merge_takes_the_files_along(session, tmp_path):
-    from services import merge
+    from services.registers import merge
 
     keep, user = _customer_and_user(session)
     duplicate = Customer(customer_number="2", name="Bilia Dubblett AB", kind="company")

@@ -1,4 +1,4 @@
-"""Import and export of customers (services.customer_import): every kind of row error, the
+"""Import and export of customers (services.registers.customer_import): every kind of row error, the
 three import modes, and a round trip through the CLI with history."""
 
 import pytest
@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from models import AuditLog, Customer, District, Tag, db
 from services import DomainError
-from services import customer_import as ci
-from services import register_config as rc
-from services.settings import load_settings
+from services.registers import customer_import as ci
+from services.registers import register_config as rc
+from services.platform.settings import load_settings
 from tests.factories import xlsx
 
 GOOD = {"customer_number": "2001", "kind": "company", "name": "Däckia AB", "org_number": "556036-0793",

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from models import Address, AuditLog, Customer, CustomFieldValue, District, Tag
 from services import DomainError
-from services import customer_import as ci
-from services import register_config as rc
-from services.settings import load_settings, set_setting
+from services.registers import customer_import as ci
+from services.registers import register_config as rc
+from services.platform.settings import load_settings, set_setting
 from tests.factories import customer as make_customer
 from tests.factories import xlsx
 

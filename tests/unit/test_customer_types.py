@@ -1,5 +1,5 @@
 """Customer types per module (reference 002, "Kundtyper i moduler"): one rule,
-services.register_config.check_customer_type, applied wherever a quote, order or booking gets
+services.registers.register_config.check_customer_type, applied wherever a quote, order or booking gets
 its customer, and customer_type_clause / choosable_customer_clause for the look-ups."""
 import pytest
 from flask_babel import force_locale
@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from models import Customer
 from services import DomainError
-from services import bookings as b
-from services import orders
-from services import register_config as rc
+from services.bookings import bookings as b
+from services.sales import orders
+from services.registers import register_config as rc
 from tests.booking_helpers import NOW, SETTINGS, world
 from tests.factories import customer as make_customer
 

@@ -3,7 +3,7 @@ as if the database were new (rows, sequences, planner statistics)."""
 from sqlalchemy import select, text
 
 from models import Customer, Role, db
-from services import listing
+from services.platform import listing
 from tests.conftest import make_app
 
 

@@ -3,7 +3,7 @@ import pytest
 
 from reports.peppol import address_parts, split_postal
 from services import DomainError
-from services.identifiers import normalise_org_number, normalise_vat_number, peppol_endpoint
+from services.registers.identifiers import normalise_org_number, normalise_vat_number, peppol_endpoint
 
 
 def test_identifiers_by_country(app):
@@ -61,9 +61,9 @@ def test_address_parts_of_a_snapshot():
 def test_import_checks_identifiers_by_the_rows_country(session):
     """Issue 9 item 17: the customer import validates organisation and VAT numbers by the
     row's country like the form (a Norwegian customer's numbers were refused)."""
-    from services import customer_import as ci
-    from services import register_config as rc
-    from services.settings import load_settings
+    from services.registers import customer_import as ci
+    from services.registers import register_config as rc
+    from services.platform.settings import load_settings
     from tests.factories import xlsx
 
     norwegian = {"customer_number": "2001", "kind": "company", "name": "Fjord AS", "org_number": "995 525 828",

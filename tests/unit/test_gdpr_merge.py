@@ -22,11 +22,12 @@ from models import (
     Vehicle,
     db,
 )
-from services import DomainError, customer_files, gdpr, merge
-from services import register_config as rc
-from services.comments import add_comment
-from services.customers import set_address
-from services.notifications import notify
+from services import DomainError
+from services.registers import customer_files, gdpr, merge
+from services.registers import register_config as rc
+from services.registers.comments import add_comment
+from services.registers.customers import set_address
+from services.platform.notifications import notify
 from tests import factories as f
 
 SECRETS = ["Greta Gustafsson", "199001011239", "19900101-1239", "greta@example.se", "070-555 12 34",
@@ -317,7 +318,7 @@ def test_erasure_erases_every_history_value_of_the_customer(session):
     gdpr.erase(session, anders, user)
     session.commit()
 
-    from services.audit import history_of
+    from services.platform.audit import history_of
     rows = history_of(session, "customer", cid)
     assert rows and {r.old_value for r in rows} <= {None, gdpr.MARKER}
     assert {r.new_value for r in rows} <= {None, gdpr.MARKER}
@@ -336,7 +337,7 @@ def test_erasure_cancels_the_unsent_e_mails_of_the_customer(session):
     (no address, body or attachment left, never sent), with a trace that an erasure cancelled
     it; a message already sent stays sent."""
     from models import OutboxMessage
-    from services import outbox
+    from services.sales import outbox
 
     user = f.user(session, "admin", admin=True)
     greta = Customer(customer_number="7001", kind="private", name="Greta Gustafsson", email="greta@example.se")

@@ -1,4 +1,4 @@
-"""The History tab's query (services.audit.history_of): a record's own rows and its parts' rows,
+"""The History tab's query (services.platform.audit.history_of): a record's own rows and its parts' rows,
 newest first, read through their indexes whatever the size of the log (issue 10, "Performance":
 as one OR, SQLite walked the whole log along ix_audit_log_at, 2 s for a card at a million rows)."""
 import datetime as dt
@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import insert, or_, select, text
 
 from models import AuditLog, db
-from services.audit import history_of, history_statement
+from services.platform.audit import history_of, history_statement
 
 START = dt.datetime(2025, 1, 1)
 

@@ -2,7 +2,7 @@
 import pytest
 
 from services import DomainError
-from services.identifiers import (
+from services.registers.identifiers import (
     format_org_number,
     format_personal_number,
     normalise_ean,

@@ -1,4 +1,4 @@
-"""Jobs (services.jobs) without a consumer: the life of a job as plain functions over a session,
+"""Jobs (services.platform.jobs) without a consumer: the life of a job as plain functions over a session,
 with the customer import as the work. The queue is the app's real one (Huey's SQLite storage in
 the test's instance/), read but not consumed here; tests/unit/test_jobs_consumer.py runs a
 consumer process."""
@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from app import create_app
 from models import Customer, Job, Notification, User, db
-from services import DomainError, jobs
-from services import customer_import as ci
+from services import DomainError
+from services.platform import jobs
+from services.registers import customer_import as ci
 from tests.conftest import _config
 from tests.factories import customers_csv, upload_for_import, user
 

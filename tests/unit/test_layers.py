@@ -46,11 +46,11 @@ def _label_tables(path: Path) -> list[tuple[int, frozenset]]:
 
 
 def test_the_label_tables_of_services_references_are_not_copied():
-    """One table per set of labels (services/references.py: customer kinds, addresses, the sales
+    """One table per set of labels (services/registers/references.py: customer kinds, addresses, the sales
     codes ...): a view, report or service that writes one of them again fails here."""
-    shared = {pairs: line for line, pairs in _label_tables(ROOT / "services" / "references.py")}
+    shared = {pairs: line for line, pairs in _label_tables(ROOT / "services" / "registers" / "references.py")}
     copies = [f"{path.relative_to(ROOT)}:{line}"
               for layer in ("views", "reports", "services") for path in sorted((ROOT / layer).rglob("*.py"))
-              if path.name != "references.py" or path.parent.name != "services"
+              if path.name != "references.py" or path.parent.name != "registers"
               for line, pairs in _label_tables(path) if pairs in shared]
     assert copies == []

@@ -1,9 +1,9 @@
-"""services.listing: estimated, exact and capped counts, and deep pages by primary key
+"""services.platform.listing: estimated, exact and capped counts, and deep pages by primary key
 (over a real session, SQLite and PostgreSQL)."""
 from sqlalchemy import func, text
 
 from models import Customer, db
-from services import listing
+from services.platform import listing
 from tests.factories import fill_customers
 
 

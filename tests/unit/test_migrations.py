@@ -17,7 +17,7 @@ def _search_index_kept_up(session) -> None:
     """A customer and a vehicle saved on the migrated database are found through the index: a
     batch rebuild of a table (0005 rebuilt the customer table) drops its FTS triggers."""
     from models import Country, Customer, Vehicle
-    from services import search
+    from services.platform import search
 
     session.add_all([Country(code="SE", name="Sverige", active=True), Customer(customer_number="9001", kind="company", name="Åbergs Indexkoll AB"),
                      Vehicle(registration_number="IDX901")])

@@ -2,7 +2,7 @@
 import pytest
 
 from models import NumberSeries
-from services.numbering import ensure_series, take_number
+from services.platform.numbering import ensure_series, take_number
 
 
 def test_a_new_series_starts_at_its_start_with_its_prefix(session):

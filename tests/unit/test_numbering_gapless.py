@@ -1,5 +1,5 @@
 """Issue 18 item 1: invoice numbers have no gaps. A number taken in a transaction that rolls
-back is given to the next invoice (services.numbering.take_number: the UPDATE of the series row
+back is given to the next invoice (services.platform.numbering.take_number: the UPDATE of the series row
 belongs to the caller's transaction). Runs on SQLite and, with TEST_DATABASE_URL, PostgreSQL."""
 import datetime as dt
 from decimal import Decimal as D
@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Invoice, Order
-from services import DomainError, invoicing, orders
-from services.numbering import ensure_series, peek_number, take_number
+from services import DomainError
+from services.sales import invoicing, orders
+from services.platform.numbering import ensure_series, peek_number, take_number
 from tests import sales_helpers as h
 
 TODAY = dt.date(2026, 11, 24)

@@ -1,11 +1,11 @@
-"""The one parser for typed numbers (services.numbers): what a hurried user types, and what
+"""The one parser for typed numbers (services.platform.numbers): what a hurried user types, and what
 becomes of it. No database: the parser is a plain function."""
 from decimal import Decimal as D
 
 import pytest
 
 from services import DomainError
-from services.numbers import parse_decimal, parse_int
+from services.platform.numbers import parse_decimal, parse_int
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 

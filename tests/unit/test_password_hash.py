@@ -3,11 +3,11 @@ from werkzeug.security import check_password_hash
 
 from app import create_app
 from config.settings import Config, TestConfig
-from services.auth import PASSWORD_HASH_METHOD, hash_password
+from services.platform.auth import PASSWORD_HASH_METHOD, hash_password
 
 
 def test_production_hash_is_full_cost_scrypt():
-    assert not hasattr(Config, "PASSWORD_HASH_METHOD")  # production takes services.auth's parameters
+    assert not hasattr(Config, "PASSWORD_HASH_METHOD")  # production takes services.platform.auth's parameters
     stored = hash_password("rätt-lösenord-1")  # no app: the production parameters
     method, n, r, p = stored.split("$", 1)[0].split(":")
     assert method == "scrypt" and int(n) >= 2**15 and int(r) >= 8 and int(p) >= 1

@@ -1,4 +1,4 @@
-"""services.password_reset (issue 11 item 5, reference 50.01): the signed link (expired, used
+"""services.platform.password_reset (issue 11 item 5, reference 50.01): the signed link (expired, used
 twice, a changed signature), the same answer for an unknown name, the hourly limit, a locked
 or deactivated account left as it is, the history; and the new password after an
 administrator's."""
@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash
 
 from models import AuditLog, OutboxMessage, User, utcnow
 from services import DomainError
-from services import password_reset as pr
+from services.platform import password_reset as pr
 from tests import factories as f
 
 KEY = "test-secret"
@@ -133,7 +133,7 @@ def test_a_locked_account_stays_locked(session, anna):
                              clock=Clock(T0 + 60))
     assert (user.locked_until, user.failed_logins) == (until, 2)  # ...but the lock stands until it ends
     assert "låst" in pr.locked_note(user)
-    from services.auth import authenticate
+    from services.platform.auth import authenticate
 
     with pytest.raises(DomainError, match="låst"):
         authenticate(session, "anna", "a-new-password-1", 5, 15)

@@ -10,8 +10,9 @@ from lxml import etree
 
 from models import Country, DiscountLetter, PaymentTerm
 from reports import peppol
-from services import DomainError, invoicing, orders
-from services.customers import prepare_customer
+from services import DomainError
+from services.sales import invoicing, orders
+from services.registers.customers import prepare_customer
 from tests import sales_helpers as h
 
 pytestmark = [pytest.mark.usefixtures("english"), pytest.mark.any_db]  # XML content: SQLite only

@@ -1,9 +1,9 @@
-"""Rules of services.pricing that `make mutation` found unguarded (no database)."""
+"""Rules of services.sales.pricing that `make mutation` found unguarded (no database)."""
 from decimal import Decimal as D
 
 import pytest
 
-from services.pricing import PricedLine, effective_vat, environmental_fee, ocr_reference, ocr_valid, totals
+from services.sales.pricing import PricedLine, effective_vat, environmental_fee, ocr_reference, ocr_valid, totals
 
 
 @pytest.mark.parametrize("rate, treatment, expected", [

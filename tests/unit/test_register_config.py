@@ -1,4 +1,4 @@
-"""Rules of the low-code configuration (services.register_config), table-driven."""
+"""Rules of the low-code configuration (services.registers.register_config), table-driven."""
 import datetime as dt
 from decimal import Decimal
 
@@ -6,7 +6,7 @@ import pytest
 
 from models import Customer, CustomField, CustomFieldValue
 from services import DomainError
-from services import register_config as rc
+from services.registers import register_config as rc
 
 
 @pytest.mark.parametrize("entity, rules, field", [

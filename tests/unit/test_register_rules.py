@@ -20,11 +20,11 @@ from models import (
     Vehicle,
 )
 from services import DomainError
-from services.articles import prepare_article, prepare_labour_operation, prepare_package
-from services.auth import change_password, check_new_password, create_user
-from services.notifications import mark_read, notify, unread
-from services.references import describe, references_to
-from services.vehicles import prepare_vehicle
+from services.registers.articles import prepare_article, prepare_labour_operation, prepare_package
+from services.platform.auth import change_password, check_new_password, create_user
+from services.platform.notifications import mark_read, notify, unread
+from services.registers.references import describe, references_to
+from services.registers.vehicles import prepare_vehicle
 
 
 def refused(call, field: str) -> str:

@@ -3,8 +3,8 @@
 The roles are built at import time from two helpers; `make mutation` forks its mutants after the
 import, so besides the shipped roles the helpers are asserted directly (else a mutant of them
 could not fail any test)."""
-from services import rights
-from services.rights import DEFAULT_ROLES, all_rights
+from services.platform import rights
+from services.platform.rights import DEFAULT_ROLES, all_rights
 
 BOOKING_GRANTS = {"edit", "delete", "issue", "return", "edit_handover", "billing", "new", "manager", "logbook"}
 

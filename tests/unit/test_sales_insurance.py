@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from models import Invoice, NumberSeries
-from services import DomainError, insurance, invoicing, orders
+from services import DomainError
+from services.sales import insurance, invoicing, orders
 from tests import sales_helpers as h
 
 pytestmark = pytest.mark.usefixtures("english")

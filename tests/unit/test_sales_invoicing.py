@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from models import Country, CostCenter, DiscountLetter, Invoice, NumberSeries, Order, PaymentTerm, db
 from services import DomainError
-from services import invoicing, orders
-from services.pricing import ocr_valid
+from services.sales import invoicing, orders
+from services.sales.pricing import ocr_valid
 from tests import sales_helpers as h
 
 pytestmark = pytest.mark.usefixtures("english")

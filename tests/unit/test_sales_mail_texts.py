@@ -3,8 +3,9 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Contact, DocumentRecipient, MessageText
-from services import DomainError, outbox
-from services.setup import seed_defaults
+from services import DomainError
+from services.sales import outbox
+from services.platform.setup import seed_defaults
 from tests import sales_helpers as h
 
 pytestmark = pytest.mark.usefixtures("english")

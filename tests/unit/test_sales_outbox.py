@@ -10,7 +10,8 @@ import threading
 import pytest
 
 from models import DocumentRecipient
-from services import DomainError, outbox
+from services import DomainError
+from services.sales import outbox
 from tests import sales_helpers as h
 
 

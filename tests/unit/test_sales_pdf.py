@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from models import Country, PaymentTerm
 from reports import sales as pdf
-from services import invoicing, orders
+from services.sales import invoicing, orders
 from tests import sales_helpers as h
 
 # the database makes no difference here: SQLite only (tests/conftest.py)

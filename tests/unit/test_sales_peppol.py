@@ -10,7 +10,8 @@ from peppol import check_rules, validate_xsd
 
 from models import Country, DiscountLetter, PaymentTerm
 from reports import peppol
-from services import DomainError, invoicing, orders
+from services import DomainError
+from services.sales import invoicing, orders
 from tests import sales_helpers as h
 
 pytestmark = pytest.mark.usefixtures("english")

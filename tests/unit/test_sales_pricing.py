@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from services.pricing import (
+from services.sales.pricing import (
     PricedLine,
     environmental_fee,
     gross_unit_price,

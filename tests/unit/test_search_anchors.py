@@ -1,4 +1,4 @@
-"""services.search: long terms are looked up through a few rare trigrams and checked whole;
+"""services.platform.search: long terms are looked up through a few rare trigrams and checked whole;
 the rows a search will find are estimated from a sample of search texts."""
 import random
 
@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from models import Customer
-from services.search import SearchSample, anchor_trigrams, estimate_matches, sample_search_texts, search_condition
+from services.platform.search import SearchSample, anchor_trigrams, estimate_matches, sample_search_texts, search_condition
 
 
 def test_anchors_are_rare_trigrams_of_the_term_not_the_domain():

@@ -1,4 +1,4 @@
-"""services.search, the one search (issue 10 items 4, 5 and 8): Swedish letters folded on SQLite
+"""services.platform.search, the one search (issue 10 items 4, 5 and 8): Swedish letters folded on SQLite
 as on PostgreSQL, tags and the vehicle's registration number find a customer, and the global
 search finds each kind and only what the user may see."""
 import datetime as dt
@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Article, Booking, Customer, Invoice, Order, Tag, TradePlate, User, VatRate, Vehicle
-from services import search
+from services.platform import search
 from tests import factories as f
 
 

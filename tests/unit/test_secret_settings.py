@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from models import Setting
-from services import secrets
-from services.settings import get_setting, load_settings, secret_state, set_setting
+from services.platform import secrets
+from services.platform.settings import get_setting, load_settings, secret_state, set_setting
 
 KEY = "sales.smtp_password"
 

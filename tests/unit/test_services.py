@@ -8,8 +8,8 @@ from sqlalchemy import select
 from config.defaults import SETTINGS_DEFAULTS
 from models import AuditLog, Contact, Customer, db
 from services import DomainError
-from services.auth import authenticate
-from services.customers import (
+from services.platform.auth import authenticate
+from services.registers.customers import (
     assign_technicians,
     delete_customer,
     next_customer_number,
@@ -18,8 +18,8 @@ from services.customers import (
     set_address,
     validate_customer_number,
 )
-from services.numbering import ensure_series, take_number
-from services.search import search_condition, search_terms
+from services.platform.numbering import ensure_series, take_number
+from services.platform.search import search_condition, search_terms
 from views.settings import parse_module_settings
 from tests import factories as f
 
@@ -213,7 +213,7 @@ def test_number_series_has_no_duplicates_under_concurrency(app):
 def test_stamp_shows_a_utc_moment_in_swedish_time(app):
     import datetime as dt
 
-    from services.formatting import stamp
+    from services.platform.formatting import stamp
 
     with app.test_request_context():
         assert stamp(dt.datetime(2026, 11, 30, 13, 2)) == "2026-11-30 14:02"  # winter: UTC+1

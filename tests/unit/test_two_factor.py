@@ -1,4 +1,4 @@
-"""services.auth: the TOTP second factor (codes, their window, replay, failures that lock)."""
+"""services.platform.auth: the TOTP second factor (codes, their window, replay, failures that lock)."""
 import datetime as dt
 
 import pyotp
@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from models import User
 from services import DomainError
-from services.auth import (
+from services.platform.auth import (
     authenticate,
     disable_totp,
     enable_totp,

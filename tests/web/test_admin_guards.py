@@ -341,7 +341,7 @@ def test_error_pages_for_an_anonymous_visitor(error_app, client, lang):
 def test_the_smtp_password_is_never_shown_back(app, client, auth, admin_user):
     """Issue 9 item 2: the SMTP password is stored, never shown in the settings form; an
     empty field keeps the stored one, a typed one replaces it."""
-    from services.settings import get_setting, set_setting
+    from services.platform.settings import get_setting, set_setting
 
     with app.app_context():
         set_setting(db.session, "sales.smtp_password", "hunter2-smtp")

@@ -31,11 +31,12 @@ from models import (
     Vehicle,
     db,
 )
-from services import bookings as booking_rules
-from services import comments as comment_rules
-from services import customer_files, invoicing, orders
-from services.rights import all_rights
-from services.settings import load_settings
+from services.bookings import bookings as booking_rules
+from services.registers import comments as comment_rules
+from services.registers import customer_files
+from services.sales import invoicing, orders
+from services.platform.rights import all_rights
+from services.platform.settings import load_settings
 from tests import sales_helpers
 from tests.factories import csrf_from, make_user
 

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from models import Booking, BookingBilling, Vehicle, db
-from services import bookings as rules
+from services.bookings import bookings as rules
 from tests.booking_helpers import SETTINGS, add_user, rights_for, world
 from tests.factories import csrf_from
 
@@ -262,7 +262,7 @@ def test_settings_page_saves(app, client, auth, admin_user):
                                                         "booking.resource_two_lines": "on"})
     assert ok.status_code == 302
     with app.app_context():
-        from services.settings import load_settings
+        from services.platform.settings import load_settings
 
         s = load_settings(db.session)
         assert s["booking.issue_days_before_pickup"] == 2 and s["booking.resource_two_lines"] is True

@@ -9,8 +9,8 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from models import Invoice, NumberSeries, Order, PaymentTerm, db
-from services import invoicing
-from services.settings import load_settings
+from services.sales import invoicing
+from services.platform.settings import load_settings
 from tests import sales_helpers as h
 from tests.factories import AuthActions, csrf_from, make_user
 
@@ -23,7 +23,7 @@ def _ready_order(app) -> int:
         order = Order(kind="order", status="ready", customer=customer, order_date=dt.date(2026, 11, 24), lines=[])
         db.session.add(order)
         db.session.flush()
-        from services import orders
+        from services.sales import orders
 
         orders.add_line(db.session, order, "article", article=h.article(db.session), quantity="2")
         invoicing.ensure_sales_series(db.session, load_settings(db.session))

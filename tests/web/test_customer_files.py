@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from models import AuditLog, Customer, CustomerFile, User, db
-from services import customer_files
+from services.registers import customer_files
 from tests.factories import PDF, csrf_from, make_user, png
 from tests.factories import customer as customer_builder
 

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import func, select
 
 from models import Address, AuditLog, Customer, CustomFieldValue, District, Tag, db
-from services import register_config as rc
+from services.registers import register_config as rc
 from tests.factories import csrf_from, run_jobs
 from tests.factories import customer as make_customer
 

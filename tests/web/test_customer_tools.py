@@ -75,8 +75,8 @@ def test_merge_preview_tells_what_is_dropped_and_warns(app, client, auth, admin_
     customer has its own of that kind) under "Dropped", not under what moves, shows the
     comments that move, warns of two organisation numbers and an inactive customer kept, and
     the merge needs the warnings accepted."""
-    from services.comments import add_comment
-    from services.customers import set_address
+    from services.registers.comments import add_comment
+    from services.registers.customers import set_address
     from models import User
 
     with app.app_context():

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Customer, Order, db
-from services import orders
+from services.sales import orders
 from tests.factories import csrf_from
 from tests.factories import customer as make_customer
 

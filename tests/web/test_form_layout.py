@@ -7,7 +7,7 @@ from flask_admin.contrib.sqla import ModelView
 from sqlalchemy import select
 
 from models import Customer, db
-from services import register_config as rc
+from services.registers import register_config as rc
 from tests.factories import CUSTOMER_NEW
 from tests.factories import post_customer as create
 

@@ -7,7 +7,7 @@ import pytest
 
 from app import create_app
 from models import Job, db
-from services import customer_import as ci
+from services.registers import customer_import as ci
 from tests.conftest import _config
 from tests.factories import csrf_from, customers_csv, make_user, run_jobs, upload_for_import
 

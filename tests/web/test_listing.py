@@ -1,11 +1,11 @@
 """The register lists page deep through primary keys and count searches with a cap
-(views.base.SecureModelView.get_list over services.listing)."""
+(views.base.SecureModelView.get_list over services.platform.listing)."""
 import re
 
 import pytest
 
 from models import db
-from services import listing
+from services.platform import listing
 from tests.factories import fill_customers
 
 

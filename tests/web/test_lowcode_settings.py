@@ -6,7 +6,7 @@ import re
 from sqlalchemy import select
 
 from models import Customer, db
-from services import register_config as rc
+from services.registers import register_config as rc
 from tests.factories import post_customer as create
 
 SETTINGS = "/admin/register-settings/"

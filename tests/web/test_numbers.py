@@ -1,5 +1,5 @@
 """Typed numbers through the screens (issue 9 item 6): the order screen, the admin forms of the
-registers and the manual credit note all read numbers with services.numbers."""
+registers and the manual credit note all read numbers with services.platform.numbers."""
 import datetime as dt
 import re
 from decimal import Decimal as D

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from models import OutboxMessage, Setting, User, db
-from services import secrets
+from services.platform import secrets
 from tests.factories import PASSWORD, csrf_from, make_user
 
 T0 = 1_800_000_000
@@ -142,7 +142,7 @@ def test_a_password_from_an_administrator_is_replaced_at_the_first_log_in(app, c
 
 
 def test_the_settings_page_says_where_the_smtp_password_comes_from(app, client, auth, admin_user, monkeypatch):
-    from services.settings import set_setting
+    from services.platform.settings import set_setting
 
     monkeypatch.delenv("VERKSTAD_SMTP_PASSWORD", raising=False)
     with app.app_context():

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from models import User, db
 from reports import peppol
-from services import invoicing, orders
+from services.sales import invoicing, orders
 from tests import sales_helpers as h
 
 TODAY = dt.date(2026, 11, 24)

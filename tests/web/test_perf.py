@@ -8,7 +8,8 @@ import re
 from sqlalchemy import event
 
 from models import Contact, Customer, District, Vehicle, VehicleMake, db
-from services import listing, orders
+from services.platform import listing
+from services.sales import orders
 from tests import sales_helpers as sh
 
 
@@ -177,7 +178,7 @@ def test_order_search_reads_only_the_matching_orders(app, client, auth, admin_us
     """Issue 9 item 24: a search of the order list by invoice number or registration number
     finds the orders through the indexes (a union of look-ups), not by reading the list along
     its sort order and testing every order (PostgreSQL read the whole table for one match)."""
-    from services import invoicing  # noqa: F401  (the invoice is written below by Core)
+    from services.sales import invoicing  # noqa: F401  (the invoice is written below by Core)
     from models import Invoice
 
     auth.login()

@@ -1,4 +1,4 @@
-"""A user's own preferences (services.preferences): the form groups folded away per form and the
+"""A user's own preferences (services.platform.preferences): the form groups folded away per form and the
 booking calendar's zoom, kept per user, refused when unknown, and neither history nor a new
 version of the user (an administrator's open form of the user does not go stale)."""
 from sqlalchemy import func, select

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from models import Article, AuditLog, District, Role, VatRate, db
-from services import register_config
+from services.registers import register_config
 from tests import factories as f
 from tests.factories import make_user
 

@@ -4,7 +4,7 @@ import re
 from sqlalchemy import select
 
 from models import AuditLog, Customer, User, db
-from services import register_config as rc
+from services.registers import register_config as rc
 from tests.factories import CUSTOMER_NEW as NEW
 from tests.factories import csrf_from, make_user
 from tests.factories import post_customer as create

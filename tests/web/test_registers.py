@@ -187,7 +187,7 @@ def test_module_settings_saved_and_validated(app, client, auth, admin_user):
                                                       "customer.generate_number": "on"})
     assert ok.status_code == 302
     with app.app_context():
-        from services.settings import load_settings
+        from services.platform.settings import load_settings
 
         settings = load_settings(db.session)
         assert settings["customer.number_min_length"] == 5 and settings["customer.show_language"] is False

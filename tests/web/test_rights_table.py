@@ -1,4 +1,4 @@
-"""Issue 18 item 1: every right in the rights table (services.rights.all_rights()) guards
+"""Issue 18 item 1: every right in the rights table (services.platform.rights.all_rights()) guards
 something, checked per right in both directions.
 
 PROBES maps each right to one or more probes: a request and the effect it has when allowed.
@@ -41,11 +41,12 @@ from models import (
     Vehicle,
     db,
 )
-from services import bookings as booking_rules
-from services import customer_files, invoicing, orders
-from services import register_config as rc
-from services.rights import all_rights
-from services.settings import load_settings
+from services.bookings import bookings as booking_rules
+from services.registers import customer_files
+from services.sales import invoicing, orders
+from services.registers import register_config as rc
+from services.platform.rights import all_rights
+from services.platform.settings import load_settings
 from tests import sales_helpers as h
 from tests.factories import PASSWORD, csrf_from, make_user
 
@@ -269,7 +270,7 @@ def test_every_right_of_the_table_has_a_probe_or_a_reason(app):
     # checks it, it needs a probe here
     root = Path(__file__).resolve().parents[2]
     sources = [p for folder in ("views", "services", "reports", "templates") for p in (root / folder).rglob("*")
-               if p.suffix in (".py", ".html") and p != root / "services" / "rights.py"]
+               if p.suffix in (".py", ".html") and p != root / "services" / "platform" / "rights.py"]
     for right in GUARDS_NOTHING:
         action = right.split(".", 1)[1]
         used = [str(p.relative_to(root)) for p in sources if action in p.read_text(encoding="utf-8")]

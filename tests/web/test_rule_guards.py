@@ -2,10 +2,10 @@
 
 - the lines of an invoiced (or cancelled) order cannot be updated or deleted
   (/admin/order/line/update, /admin/order/line/delete);
-- /admin/order/status moves an order only along services.orders.TRANSITIONS, stated here again;
+- /admin/order/status moves an order only along services.sales.orders.TRANSITIONS, stated here again;
 - "%" and "_" typed in the customer search, in the search over custom text fields, in a custom
   text field's "contains" filter and in the insurer look-up are taken literally
-  (services.search.like_escape).
+  (services.platform.search.like_escape).
 
 Which right guards which endpoint is in test_rights_table.py."""
 import datetime as dt
@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from models import Customer, Invoice, Order, OrderLine, User, db
-from services import invoicing, orders
-from services import register_config as rc
+from services.sales import invoicing, orders
+from services.registers import register_config as rc
 from tests import sales_helpers as h
 from tests.factories import csrf_from
 
@@ -93,7 +93,7 @@ def test_lines_of_an_invoiced_or_cancelled_order_cannot_be_updated_or_deleted(ap
 # ---- status transitions ---------------------------------------------------------------------
 
 STATUSES = ("quote", "accepted", "in_progress", "ready", "invoiced", "cancelled")
-# the table of services/orders.py, written out: a change there must be made here as well
+# the table of services/sales/orders.py, written out: a change there must be made here as well
 ALLOWED = {
     "quote": {"accepted", "cancelled"},
     "accepted": {"in_progress", "cancelled", "quote"},

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Customer, Invoice, Order, OutboxMessage, User, db
-from services import orders
+from services.sales import orders
 from tests import sales_helpers as h
 from tests.factories import csrf_from, make_user
 

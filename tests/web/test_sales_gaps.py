@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from models import DocumentRecipient, InsuranceCase, Invoice, MessageText, Order, OutboxMessage, User, db
-from services import orders
+from services.sales import orders
 from tests import sales_helpers as h
 from tests.factories import csrf_from
 
@@ -81,7 +81,7 @@ def test_customer_without_address_gets_the_message_shown(app, client, auth, admi
     """Issue 9 item 19: e-mail by default (module setting) for a customer without any address:
     the invoice is made, nothing is queued and the user is told why."""
     with app.app_context():
-        from services.settings import set_setting
+        from services.platform.settings import set_setting
         set_setting(db.session, "sales.email_documents_by_default", True)
         db.session.commit()
     order_id = _order(app, name="Utan Adress AB")

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from models import AuditLog, Comment, CustomFieldValue, Notification, Vehicle, db
-from services import DomainError, register_config
+from services import DomainError
+from services.registers import register_config
 from tests.factories import csrf_from, define_fields, make_user, post_new
 from tests.factories import vehicle_form as vehicle
 

@@ -74,7 +74,7 @@ def test_order_line_look_up_writes_prices_with_a_decimal_comma(app, client, auth
 
 def test_casco_line_writes_the_deductible_with_a_decimal_comma(app):
     from models import Booking, CascoModel
-    from services.bookings import calculate_billing
+    from services.bookings.bookings import calculate_billing
 
     with app.test_request_context():
         casco = CascoModel(name="Bas", deductible=Decimal("5000"), price_per_day=Decimal("99"), vat_percent=Decimal("25"))
@@ -100,7 +100,7 @@ def test_xlsx_exports_write_labels_yes_no_and_numbers(app, client, auth, admin_u
     assert (body["5001"]["Aktiv"], body["5002"]["Aktiv"]) == ("Ja", "Nej")
     assert not {"company", "private", "regular", "1", "0", True, False} & {v for r in body.values() for v in r.values()}
     # and the customer import reads its Ja/Nej back
-    from services.customer_import import yes_no
+    from services.registers.customer_import import yes_no
 
     assert (yes_no("Ja"), yes_no("Nej")) == (True, False)
 
@@ -125,7 +125,7 @@ def test_a_roles_breadcrumb_and_form_header_name_it_in_the_users_language(app, c
     from sqlalchemy import select
 
     from models import Role
-    from services.rights import role_label
+    from services.platform.rights import role_label
 
     with app.app_context():
         role = next(r for r in db.session.scalars(select(Role)) if str(role_label(r.name)) != r.name)

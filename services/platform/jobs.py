@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from models import Job, User, utcnow
 from services import DomainError
-from services.notifications import notify
+from services.platform.notifications import notify
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ KIND_LABELS: dict[str, Callable[[], str]] = {}
 # the rights a user needs to start a job of a kind with given params (to run it again)
 KIND_RIGHTS: dict[str, Callable[[dict], list[str]]] = {}
 STATUS_LABELS = {"queued": _l("Queued"), "running": _l("Running"), "done": _l("Done"), "failed": _l("Failed"),
-                 "cancelled": _l("Cancelled")}
+                 "cancelled": _l("Aborted")}
 
 
 def handler(kind: str, label: Callable[[], str], rights: Callable[[dict], list[str]] = lambda params: []):
@@ -188,7 +188,7 @@ def submit(session: Session, enqueue: Callable, kind: str, user: User, params: d
     job = Job(kind=kind, user_id=user.id, status="queued", params=params, progress_total=total)
     session.add(job)
     session.commit()  # the consumer may take the task at once: the row must be there
-    from services.job_queue import QueueUnavailable
+    from services.platform.job_queue import QueueUnavailable
 
     try:
         enqueue("run_job", job.id)

@@ -3,7 +3,7 @@
 Erasing replaces name, personal identity number, e-mail, phone, addresses, contacts, custom
 fields and files of the customer with an anonymous marker or removes them; deletes the
 comments on the customer and on the vehicles it owns; cancels the e-mails not yet sent to it;
-erases every history value of the customer and its parts (services.audit.scrub_history); and
+erases every history value of the customer and its parts (services.platform.audit.scrub_history); and
 removes its names, e-mail addresses and phone numbers (however written) from the texts it keeps
 (orders, bookings, notes, notifications, other history). It keeps what bookkeeping law
 requires: finalised invoices keep the snapshot taken when they were issued (their tables are
@@ -42,17 +42,18 @@ from models import (
     VehicleNote,
     db,
 )
-from services import DomainError, customer_files
-from services.history import readable
-from services.audit import ERASED, scrub_history
-from services.bookings import KIND_LABELS as BOOKING_KIND_LABELS
-from services.outbox import cancel_unsent
-from services import register_config as rc
-from services.identifiers import format_org_number, format_personal_number
-from services.references import (ADDRESS_LABELS, CUSTOMER_KIND_LABELS, INVOICE_KIND_LABELS, LANGUAGE_NAMES,
+from services import DomainError
+from services.registers import customer_files
+from services.platform.history import readable
+from services.platform.audit import ERASED, scrub_history
+from services.bookings.bookings import KIND_LABELS as BOOKING_KIND_LABELS
+from services.sales.outbox import cancel_unsent
+from services.registers import register_config as rc
+from services.registers.identifiers import format_org_number, format_personal_number
+from services.registers.references import (ADDRESS_LABELS, CUSTOMER_KIND_LABELS, INVOICE_KIND_LABELS, LANGUAGE_NAMES,
                                  MAIL_DOCUMENT_LABELS, MESSAGE_STATUS_LABELS, ORDER_KIND_LABELS,
                                  ORDER_STATUS_LABELS)
-from services.search import customer_search_text, vehicle_search_text
+from services.platform.search import customer_search_text, vehicle_search_text
 
 MARKER = ERASED
 # finalised invoices keep their snapshot for the 7 years of the bookkeeping law
@@ -497,7 +498,7 @@ def _personal_data(session: Session, customer: Customer, lang: str) -> dict:
         (AuditLog.table_name == "customer") & (AuditLog.record_id == str(cid)),
         (AuditLog.parent_table == "customer") & (AuditLog.parent_id == str(cid))))
         .order_by(AuditLog.at, AuditLog.id)).all()
-    # worded as the History tab and the audit log word it (services.history): labels, linked
+    # worded as the History tab and the audit log word it (services.platform.history): labels, linked
     # names, Ja/Nej, amounts, the local time
     actions = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
     section("history", _l("History"), [_record(value, [

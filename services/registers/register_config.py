@@ -33,8 +33,8 @@ from models import (
     utcnow,
 )
 from services import DomainError
-from services.numbers import parse_decimal, parse_int
-from services.settings import load_settings
+from services.platform.numbers import parse_decimal, parse_int
+from services.platform.settings import load_settings
 
 CONFIG_NAME = "register"
 KINDS = ("company", "private")
@@ -494,7 +494,7 @@ def parse_value(f: FieldDef, raw):
         if t in ("number", "decimal"):
             if isinstance(raw, bool):
                 raise ValueError
-            # the one parser (services.numbers); a spreadsheet cell's float is read as written
+            # the one parser (services.platform.numbers); a spreadsheet cell's float is read as written
             typed = repr(raw) if isinstance(raw, float) else raw
             if t == "number":
                 return parse_int(typed, label=f.label(), field=f.name, signed=True, digits=14)
@@ -787,7 +787,7 @@ COLUMN_DEFAULTS = {"customer_type": "regular", "language": "sv", "country_code":
 
 
 def field_label(key: str) -> str:
-    from services.references import CUSTOMER_LABELS  # the labels the user sees on the form
+    from services.registers.references import CUSTOMER_LABELS  # the labels the user sees on the form
 
     if key in FIELD_LABELS:
         return _(FIELD_LABELS[key])
@@ -814,7 +814,7 @@ def _move_identity(config: RegisterConfig, customer: Customer, state) -> str | N
     """A number typed into the identity field of the other kind (the organisation number of a
     private person) goes where it belongs when that field is empty and the number is valid
     there; the notice says so."""
-    from services.identifiers import normalise_org_number, normalise_personal_number
+    from services.registers.identifiers import normalise_org_number, normalise_personal_number
 
     wrong, right = IDENTITY_FIELDS.get(customer.kind, (None, None))
     if wrong is None or not config.active("customer", customer.kind, right):
@@ -937,7 +937,7 @@ def check_required(config: RegisterConfig, customer: Customer, values: dict) -> 
             value = getattr(customer, key)
         if _blank(value):
             raise DomainError(_("%(f)s is required.", f=field_label(key)), names[0])
-    from services.references import CONTACT_LABELS
+    from services.registers.references import CONTACT_LABELS
 
     for contact in customer.contacts:
         for key in CONTACT_FIELDS:

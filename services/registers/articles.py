@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from models import Article, LabourOperation, Package
 from services import DomainError
-from services.identifiers import normalise_ean
+from services.registers.identifiers import normalise_ean
 
 
 def _not_negative(value, field: str, label: str) -> None:

@@ -30,7 +30,7 @@ from services import DomainError
 SKIPPED_FIELDS = {"version", "search_text", "updated_at", "created_at", "totp_last_step",
                   "reset_requests", "reset_requested_at", "preferences"}  # the "forgot password" limit: its own history row
 SECRET_VALUE = "***"
-# what an erased personal value reads as (GDPR erasure, services.gdpr)
+# what an erased personal value reads as (GDPR erasure, services.registers.gdpr)
 ERASED = "[raderad]"
 
 
@@ -228,7 +228,7 @@ def history_of(session: Session, table: str, record_id, limit: int = 500) -> lis
 
 
 def scrub_history(session: Session, where, columns: tuple[str, ...] = ("old_value", "new_value")) -> int:
-    """The one sanctioned change of audit rows, for the GDPR erasure (services.gdpr): one bulk
+    """The one sanctioned change of audit rows, for the GDPR erasure (services.registers.gdpr): one bulk
     UPDATE setting ``columns`` (old and new value by default) of the AuditLog rows matching
     ``where`` (a SQL condition on AuditLog) to ERASED; an empty value stays empty. The rows
     (who changed which field of which record, and when) stay. Returns the rows changed."""

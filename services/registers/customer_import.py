@@ -12,7 +12,7 @@ A file is first read and checked row by row (every error with its row and column
 imported in one transaction: nothing, the valid rows only, or with ``update`` existing
 customers matched by customer number. On update only the columns in the file are touched,
 and a row that changes nothing writes nothing (no history). Identifier rules are those of
-services.customers and services.identifiers."""
+services.registers.customers and services.registers.identifiers."""
 from __future__ import annotations
 
 import csv
@@ -48,9 +48,9 @@ from models import (
     utcnow,
 )
 from services import DomainError
-from services import register_config as rc
-from services.customers import next_customer_number, validate_customer_number
-from services.identifiers import (
+from services.registers import register_config as rc
+from services.registers.customers import next_customer_number, validate_customer_number
+from services.registers.identifiers import (
     format_org_number,
     format_personal_number,
     normalise_email,
@@ -59,7 +59,7 @@ from services.identifiers import (
     normalise_phone,
     normalise_vat_number,
 )
-from services.references import CUSTOMER_KIND_LABELS, CUSTOMER_LABELS, LANGUAGE_NAMES
+from services.registers.references import CUSTOMER_KIND_LABELS, CUSTOMER_LABELS, LANGUAGE_NAMES
 
 MAX_BYTES = 10 * 1024 * 1024
 LANGUAGES = tuple(LANGUAGE_NAMES)
@@ -645,7 +645,7 @@ def apply(session: Session, config: rc.RegisterConfig, settings: dict, results: 
                                      new_value=rc.display(f, value)))
         batch.clear()
 
-    from services.customers import set_address
+    from services.registers.customers import set_address
 
     for i, row in enumerate(good, start=1):
         p = row.prepared
@@ -710,12 +710,12 @@ def import_file(session: Session, config: rc.RegisterConfig, settings: dict, fil
     return counts, results
 
 
-# --- the import as a job (services.jobs): the check stays on the screen, the writing is a job ----
+# --- the import as a job (services.platform.jobs): the check stays on the screen, the writing is a job ----
 
 def start_import_job(session: Session, enqueue, user, upload_path: str, filename: str, update: bool,
                      valid_only: bool, default_kind: str | None, total: int | None = None):
     """Queue the import of a checked upload (``upload_path``: under FILES_DIR) as a job of ``user``."""
-    from services import jobs
+    from services.platform import jobs
 
     return jobs.submit(session, enqueue, "customer_import", user,
                        {"file": upload_path, "filename": filename, "update": bool(update),
@@ -734,8 +734,8 @@ def _import_job(session: Session, job):
     """The work of a customer import job: read, check and write the upload in the job's one
     transaction (all or nothing: a failure, a cancel or a killed consumer writes nothing); the
     result file lists every row with what became of it."""
-    from services import jobs
-    from services.settings import load_settings
+    from services.platform import jobs
+    from services.platform.settings import load_settings
 
     params = job.params
     path = jobs.files_dir() / params["file"]
@@ -762,7 +762,7 @@ def _import_job(session: Session, job):
 
 
 def _declare_job() -> None:
-    from services import jobs
+    from services.platform import jobs
 
     jobs.handler("customer_import", label=lambda: _("Customer import"),
                  rights=lambda params: ["customer.create"] + (["customer.edit"] if params.get("update") else []))(
@@ -866,7 +866,7 @@ def write_workbook(session: Session, config: rc.RegisterConfig, kinds=rc.KINDS, 
     """The XLSX template (one example row) or export: one sheet per kind with the column
     labels (the key in each header's comment) and drop-down lists for the choice columns, a
     sheet explaining each column and a hidden sheet with the lists' values. ``where`` narrows
-    the customers exported (services.visibility)."""
+    the customers exported (services.platform.visibility)."""
     book = Workbook(write_only=True)
     lists = _choice_lists(session, config)
     lists_title = str(LISTS_SHEET)
@@ -922,7 +922,7 @@ def write_workbook(session: Session, config: rc.RegisterConfig, kinds=rc.KINDS, 
             last_id = customers[-1].id
             for c in customers:  # keep memory flat on a big register
                 session.expunge(c)
-    from services.settings import load_settings
+    from services.platform.settings import load_settings
 
     _help_sheet(book, config, kinds, headers, lists, bool(load_settings(session)["customer.generate_number"]))
     values_sheet = book.create_sheet(lists_title)

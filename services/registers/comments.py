@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from models import Comment, CommentMention, OutboxMessage, User
 from services import DomainError
-from services.notifications import in_language_of, notify
+from services.platform.notifications import in_language_of, notify
 
 ENTITIES = ("customer", "vehicle", "order", "booking")
 MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.\-]+)")
@@ -55,7 +55,7 @@ def comments_of(session: Session, entity: str, record_id: int) -> list[Comment]:
 
 def user_suggestions(session: Session, term: str, limit: int = 10) -> list[dict]:
     """Users whose name or username starts with (or contains) ``term``, for the @ picker."""
-    from services.search import search_condition
+    from services.platform.search import search_condition
 
     condition = search_condition(session.get_bind().dialect.name, User, term)
     users = session.scalars(select(User).where(User.active.is_(True), *([] if condition is None else [condition]))

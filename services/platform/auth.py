@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import Role, User, utcnow
 from services import DomainError
-from services.formatting import clock
+from services.platform.formatting import clock
 
 MIN_PASSWORD_LENGTH = 10
 # werkzeug's scrypt parameters (n=2**15, r=8, p=1); the app's PASSWORD_HASH_METHOD overrides them

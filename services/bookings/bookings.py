@@ -38,10 +38,11 @@ from models import (
     Vehicle,
     VehicleNote,
 )
-from services import DomainError, register_config
-from services.formatting import number
-from services.customers import require_active
-from services.numbering import ensure_series, take_number
+from services import DomainError
+from services.registers import register_config
+from services.platform.formatting import number
+from services.registers.customers import require_active
+from services.platform.numbering import ensure_series, take_number
 
 QUARTER = dt.timedelta(minutes=15)
 TIMEZONE = ZoneInfo("Europe/Stockholm")
@@ -474,7 +475,8 @@ def logbook_query(session: Session, user: User, f: dict):
     ordered by group, newest first; with the function that names a row's group.
 
     A date that is not YYYY-MM-DD is refused (DomainError, field "from" or "to")."""
-    from services import search, visibility  # services.search reads services.bookings
+    from services.platform import visibility  # services.platform.search reads services.bookings.bookings
+    from services.platform import search
 
     try:
         date_from = dt.date.fromisoformat(f["date_from"]) if f.get("date_from") else None
@@ -835,9 +837,9 @@ def calculate_billing(booking: Booking, tariff: TariffModel | None, casco: Casco
 
 
 def _orders_api():
-    """services.orders.add_billing_lines when the sales documents module exists."""
+    """services.sales.orders.add_billing_lines when the sales documents module exists."""
     try:
-        module = importlib.import_module("services.orders")
+        module = importlib.import_module("services.sales.orders")
     except ImportError:
         return None
     return getattr(module, "add_billing_lines", None)

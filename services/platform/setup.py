@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from config.defaults import ACTIVE_COUNTRIES, EU_COUNTRIES, VAT_RATES
 from models import Country, PaymentTerm, Role, RoleRight, User, VatRate
-from services.auth import hash_password
-from services.numbering import ensure_series
-from services.outbox import seed_message_texts
-from services.rights import DEFAULT_ROLES
+from services.platform.auth import hash_password
+from services.platform.numbering import ensure_series
+from services.sales.outbox import seed_message_texts
+from services.platform.rights import DEFAULT_ROLES
 
 PAYMENT_TERMS = [("10 dagar netto", 10), ("15 dagar netto", 15), ("30 dagar netto", 30), ("Kontant", 0)]
 

@@ -5,7 +5,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import ProcessingList, ProcessingListItem, User, utcnow
-from services import DomainError, visibility
+from services import DomainError
+from services.platform import visibility
 
 
 def create_list(session: Session, name: str, owner: User, shared: bool, query: str,
@@ -31,7 +32,7 @@ def may_open(plist: ProcessingList, user: User) -> bool:
 
 
 def visible_items(session: Session, plist: ProcessingList, user: User) -> list[ProcessingListItem]:
-    """The list's customers the user may see (a shared list may hold others: services.visibility)."""
+    """The list's customers the user may see (a shared list may hold others: services.platform.visibility)."""
     ids = visibility.customer_ids(session, user)
     return [i for i in plist.items if ids is None or i.customer_id in ids]
 

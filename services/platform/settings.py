@@ -1,6 +1,6 @@
 """Module settings: typed reads over the Setting table with defaults from config.defaults.
 
-Secret settings (services.secrets.SECRET_SETTINGS: the SMTP password) are encrypted in the
+Secret settings (services.platform.secrets.SECRET_SETTINGS: the SMTP password) are encrypted in the
 table and decrypted here, or come from the environment; every other reader sees plain values."""
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from config.defaults import SETTINGS_DEFAULTS
 from models import Setting
-from services import secrets
+from services.platform import secrets
 
 
 def _secret_key() -> str | None:

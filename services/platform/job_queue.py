@@ -27,7 +27,7 @@ from huey.storage import PostgresStorage, RedisStorage, SqliteStorage
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "verkstad"
-# name -> (function(*args), Huey task options): filled by the task modules (services.tasks)
+# name -> (function(*args), Huey task options): filled by the task modules (services.platform.tasks)
 TASKS: dict[str, tuple[Callable, dict]] = {}
 
 
@@ -121,7 +121,7 @@ class JobQueue:
 
 def build(app) -> JobQueue:
     """The app's Huey from its config, with every declared task registered under its name."""
-    import services.tasks  # noqa: F401  (declares the tasks)
+    import services.platform.tasks  # noqa: F401  (declares the tasks)
 
     huey_class, storage_class, kwargs = storage_for(app.config.get("JOBS_URL"), app.instance_path)
     options = {"utc": True, "results": False}

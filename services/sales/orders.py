@@ -22,9 +22,11 @@ from models import (
     Package,
     Vehicle,
 )
-from services import DomainError, register_config, visibility
-from services.numbers import parse_decimal
-from services.pricing import ZERO, PricedLine, Totals, effective_vat, environmental_fee, totals
+from services import DomainError
+from services.platform import visibility
+from services.registers import register_config
+from services.platform.numbers import parse_decimal
+from services.sales.pricing import ZERO, PricedLine, Totals, effective_vat, environmental_fee, totals
 
 # status -> statuses it may move to by hand (invoiced only through finalisation)
 TRANSITIONS = {
@@ -302,7 +304,7 @@ def _old_documents_query(months: int, today: dt.date):
 
 def preview_old_documents(session: Session, months: int, today: dt.date, user=None) -> list[Order]:
     """Quotes and unfinished orders older than ``months``; invoiced orders never. With ``user``,
-    only those of the customers the user may see (services.visibility)."""
+    only those of the customers the user may see (services.platform.visibility)."""
     return list(session.scalars(select(Order).where(_old_documents_query(months, today),
                                                     visibility.clause(user, Order)).order_by(Order.order_date)))
 

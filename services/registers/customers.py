@@ -7,16 +7,16 @@ from sqlalchemy.orm import Session
 
 from models import Address, Country, Customer, User
 from services import DomainError
-from services.identifiers import (
+from services.registers.identifiers import (
     normalise_email,
     normalise_org_number,
     normalise_personal_number,
     normalise_phone,
     normalise_vat_number,
 )
-from services.notifications import in_language_of, notify
-from services.references import describe, references_to
-from services.numbering import ensure_series, take_number
+from services.platform.notifications import in_language_of, notify
+from services.registers.references import describe, references_to
+from services.platform.numbering import ensure_series, take_number
 
 CUSTOMER_NUMBER = re.compile(r"^[0-9A-Za-z-]+$")
 # tables whose rows belong to the customer and go with it

@@ -2,7 +2,7 @@
 
 An insurance company is a customer marked ``is_insurer``. An order may carry one insurance
 case: the insurer, the claim number, the date of damage and the owner's excess (självrisk).
-Finalising such an order splits it (services.invoicing): the excess to the vehicle owner, the
+Finalising such an order splits it (services.sales.invoicing): the excess to the vehicle owner, the
 rest to the insurer; with ``forward_vat`` the VAT goes to the VAT-registered owner."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from models import Customer, InsuranceCase, Order
 from services import DomainError
-from services.orders import require_open
+from services.sales.orders import require_open
 
 
 def owner_is_vat_registered(customer: Customer) -> bool:
@@ -82,8 +82,8 @@ def remove_case(session: Session, order: Order) -> None:
 
 def insurers(session: Session, term: str = "", limit: int = 20, visible=True) -> list[Customer]:
     """Active insurance companies whose number or name matches ``term``, among the customers
-    the user may see (``visible``: services.visibility.clause)."""
-    from services.search import search_condition
+    the user may see (``visible``: services.platform.visibility.clause)."""
+    from services.platform.search import search_condition
 
     query = select(Customer).where(Customer.is_insurer.is_(True), Customer.active.is_(True), visible)
     condition = search_condition(session.get_bind().dialect.name, Customer, term)

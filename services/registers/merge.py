@@ -1,7 +1,7 @@
 """Merge customers ("Lägga ihop kunder", reference 000): keep one customer, move everything
 that refers to the duplicates to it, delete the duplicates, record the merge in history.
 
-The rows to move are found from the schema's foreign keys (as services.references does), so
+The rows to move are found from the schema's foreign keys (as services.registers.references does), so
 tables added by other modules (orders, invoices, bookings) move without code here. A row that
 would collide with one of the kept customer's (an address of the same kind, a tag it has
 already) is dropped: the kept customer's own data wins. The duplicates are merged one after
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from models import AuditLog, Comment, Customer, CustomFieldValue, db
 from services import DomainError
-from services.identifiers import format_org_number, format_personal_number
+from services.registers.identifiers import format_org_number, format_personal_number
 
 
 def customer_foreign_keys():

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from models import (MESSAGE_DOCUMENT_TYPES, MESSAGE_LANGUAGES, Contact, Customer, DocumentRecipient, MessageText,
                     OutboxMessage, utcnow)
 from services import DomainError
-from services.audit import ERASED
+from services.platform.audit import ERASED
 
 # a document type without an address of its own goes to the address of its sibling (11.09)
 RECIPIENT_FALLBACK = {"credit_note": "invoice", "order_confirmation": "quote", "quote": "order_confirmation"}

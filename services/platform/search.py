@@ -32,7 +32,8 @@ from models import (
     Vehicle,
     customer_tag,
 )
-from services import bookings, visibility
+from services.bookings import bookings
+from services.platform import visibility
 
 
 def _digits(value: str | None) -> str:
@@ -79,7 +80,7 @@ def sqlite_functions(dbapi_connection) -> None:
 
 
 def customer_search_text(customer: Customer, gone_tags=()) -> str:
-    from services.identifiers import format_org_number, format_personal_number
+    from services.registers.identifiers import format_org_number, format_personal_number
 
     values = [customer.name, customer.customer_number, customer.email, customer.phone,
               _digits(customer.phone), customer.org_number, customer.personal_number,
@@ -163,7 +164,7 @@ def search_terms(query: str, digits: bool = True) -> list[str]:
 
 def registration_term(query: str) -> str:
     """What the user typed, written as registration numbers are stored (upper case, no spaces
-    or dashes: services.identifiers.normalise_registration_number)."""
+    or dashes: services.registers.identifiers.normalise_registration_number)."""
     return re.sub(r"[\s-]", "", query or "").upper()
 
 
@@ -419,7 +420,7 @@ def order_search_condition(query: str):
 
 # --- the global search of the top bar (issue 10 item 4) ------------------------------------
 # Every kind is looked up through an index with a small LIMIT and narrowed to what the user
-# may see (services.visibility: a technician limited to his assigned customers finds only
+# may see (services.platform.visibility: a technician limited to his assigned customers finds only
 # those, and their vehicles, documents and bookings).
 
 GLOBAL_KINDS = ("customer", "vehicle", "quote", "order", "invoice", "booking", "article", "user")

@@ -26,8 +26,8 @@ from werkzeug.security import check_password_hash
 
 from models import AuditLog, User, utcnow
 from services import DomainError
-from services.auth import check_new_password, hash_password
-from services.formatting import clock
+from services.platform.auth import check_new_password, hash_password
+from services.platform.formatting import clock
 
 RESET_MAX_AGE = 60 * 60  # seconds a link is good for
 RESET_LIMIT = 3  # mails per account and hour
@@ -107,9 +107,9 @@ def request_reset(session: Session, login: str, link_for: Callable[[str], str], 
                   clock: Callable[[], float] | None = None, now: dt.datetime | None = None) -> int:
     """"Forgot password" for ``login`` (a user name or an e-mail address): a mail with a link to
     each active user it names who has an e-mail address and has not used up the hour's limit,
-    written to the outbox (sent from there: services.outbox). Returns how many mails were
+    written to the outbox (sent from there: services.sales.outbox). Returns how many mails were
     written, for tests and logs only: the page says the same whatever it is. Commits."""
-    from services import outbox
+    from services.sales import outbox
 
     now = now or utcnow()
     users = _find(session, login)

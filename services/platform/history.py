@@ -1,14 +1,14 @@
 """History as people read it (issue 10 item 6): the History tab of every card and the
 administrator's audit log show a change the same way, from this one function.
 
-An audit row (services.audit) stores what the database holds: the column ("district_id",
+An audit row (services.platform.audit) stores what the database holds: the column ("district_id",
 "cf_fleet_size"), "1"/"0" for yes/no, "1250.00", a code ("company"), a moment in UTC. Here it
 becomes what the user's screens say: the field's label in the user's language, a linked row by
 its name ("Distrikt: Norr → Söder"), Ja/Nej, 1 250,00 kr, the choice's label and the local time.
 
 The screens know what they call their fields (a view's column labels and choices); they pass
 that in as ``registers`` so this layer imports no view. Labels a register does not have fall
-back to the customer form's (services.references) and to a few common ones."""
+back to the customer form's (services.registers.references) and to a few common ones."""
 from __future__ import annotations
 
 import datetime as dt
@@ -23,11 +23,11 @@ from sqlalchemy import Boolean, DateTime, Numeric, select
 from sqlalchemy.orm import Session
 
 from models import AuditLog, Base, Role
-from services import register_config
-from services.formatting import date, money, number, stamp
-from services.references import ADDRESS_LABELS, CUSTOMER_KIND_LABELS, CUSTOMER_LABELS, LANGUAGE_NAMES, TABLE_LABELS
-from services.bookings import KIND_LABELS as BOOKING_KIND_LABELS
-from services.rights import right_label, role_label
+from services.registers import register_config
+from services.platform.formatting import date, money, number, stamp
+from services.registers.references import ADDRESS_LABELS, CUSTOMER_KIND_LABELS, CUSTOMER_LABELS, LANGUAGE_NAMES, TABLE_LABELS
+from services.bookings.bookings import KIND_LABELS as BOOKING_KIND_LABELS
+from services.platform.rights import right_label, role_label
 
 ACTION_LABELS = {"create": _l("created"), "update": _l("changed"), "delete": _l("deleted")}
 
@@ -64,12 +64,12 @@ COMMON_CHOICES: dict[tuple[str, str], Mapping[str, object]] = {
     ("customer", "kind"): CUSTOMER_KIND_LABELS, ("customer", "customer_type"): register_config.CUSTOMER_TYPE_LABELS,
     ("booking", "kind"): BOOKING_KIND_LABELS,
     ("address", "kind"): ADDRESS_LABELS,
-    # services.password_reset's history rows
+    # services.platform.password_reset's history rows
     ("user", "password_reset"): {"requested": _l("A link was sent by e-mail"),
                                  "e-mail": _l("A new password was set with the e-mail link")},
 }
 
-# booking times are the workshop's wall-clock time (services.bookings), not UTC moments
+# booking times are the workshop's wall-clock time (services.bookings.bookings), not UTC moments
 WALL_CLOCK = {("booking", "start_at"), ("booking", "end_at"), ("booking", "issued_at"),
               ("booking", "returned_at"), ("vehicle", "reserved_until")}
 
@@ -159,7 +159,7 @@ def record_label(table: str, registers: Mapping[str, Register] | None = None) ->
 
 
 def _yes_no(value: str) -> str:
-    # a custom field's yes/no is stored as its writer read it (services.register_config)
+    # a custom field's yes/no is stored as its writer read it (services.registers.register_config)
     low = value.strip().lower()
     if low in register_config.TRUE_WORDS:
         return _("Yes")
@@ -243,7 +243,7 @@ def readable(session: Session, rows: Iterable[AuditLog], registers: Mapping[str,
             return ""
         if r.action == "delete" or r.field is None:
             return raw
-        if raw in ("***", "[raderad]"):  # a secret (services.audit), an erased value (GDPR)
+        if raw in ("***", "[raderad]"):  # a secret (services.platform.audit), an erased value (GDPR)
             return raw
         table, name = r.table_name, r.field
         if name.startswith("cf_"):

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from models import Vehicle
 from services import DomainError
-from services.identifiers import normalise_registration_number, normalise_vin
+from services.registers.identifiers import normalise_registration_number, normalise_vin
 
 
 def prepare_vehicle(session: Session, vehicle: Vehicle) -> None:

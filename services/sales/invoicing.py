@@ -18,12 +18,12 @@ from stdnum.eu import vat as eu_vat
 
 from models import Customer, InsuranceCase, Invoice, InvoiceLine, NumberSeries, Order, OrderLine
 from services import DomainError
-from services.formatting import money, number
-from services.locking import lock_rows
-from services.numbering import take_number
-from services.numbers import parse_decimal
-from services.orders import _decimal_setting, env_fee_for
-from services.pricing import ZERO, PricedLine, effective_vat, line_net, net_from_gross, ocr_reference, q, totals
+from services.platform.formatting import money, number
+from services.platform.locking import lock_rows
+from services.platform.numbering import take_number
+from services.platform.numbers import parse_decimal
+from services.sales.orders import _decimal_setting, env_fee_for
+from services.sales.pricing import ZERO, PricedLine, effective_vat, line_net, net_from_gross, ocr_reference, q, totals
 
 INVOICE_SERIES = "invoice"
 CREDIT_SERIES = "credit_note"
@@ -275,7 +275,7 @@ def finalise_order(session: Session, order: Order, user, today: dt.date, setting
     """Turn one order into its invoices: the payer's first, then one per warranty payer; an
     order with an insurance case gives the owner's and the insurer's invoice."""
     if settings is None:
-        from services.settings import load_settings
+        from services.platform.settings import load_settings
         settings = load_settings(session)
     if order.kind == "quote":
         raise DomainError(_("A quote cannot be invoiced; copy it to an order first."))
@@ -324,7 +324,7 @@ def _split_insurance_case(session: Session, case, lines: list[OrderLine], user, 
     excluding VAT less the excess, and the owner's invoice carries the whole repair with all its
     VAT, less the insurer's part: the owner pays the excess plus the VAT and deducts that VAT.
     Neither part gets an invoice fee or a rounding to kronor; together they are the order."""
-    from services.insurance import check_case
+    from services.sales.insurance import check_case
 
     order = case.order
     owner, insurer = order.customer, case.insurer
@@ -358,7 +358,7 @@ def _split_insurance_case(session: Session, case, lines: list[OrderLine], user, 
             _add_fee_lines(invoice, lines, settings, with_invoice_fee=False)
 
     excess = Decimal(case.excess or 0)
-    from services.orders import order_totals
+    from services.sales.orders import order_totals
 
     repair = order_totals(order, settings, "domestic")  # the customer's lines and the environmental fee
     made = []
@@ -543,7 +543,7 @@ def ready_orders_query(customer_id: int | None = None, payer_id: int | None = No
 
 def plan_collective(session: Session, orders: list[Order], per_cost_center: bool, settings: dict) -> list[CollectiveGroup]:
     """Preview: one invoice per payer (or per payer and cost center)."""
-    from services.orders import order_totals
+    from services.sales.orders import order_totals
 
     groups: dict[tuple, CollectiveGroup] = {}
     for order in orders:
