@@ -81,10 +81,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals.update(
         folded_groups=lambda form: preferences.folded_groups(getattr(current_user, "preferences", None), form))
 
-    from views.auth import bp as auth_bp
-    from views.dashboard import DashboardView
-    from views.notifications import bp as notifications_bp
-    from views.preferences import bp as preferences_bp
+    from views.platform.auth import bp as auth_bp
+    from views.platform.dashboard import DashboardView
+    from views.platform.notifications import bp as notifications_bp
+    from views.platform.preferences import bp as preferences_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(notifications_bp)
@@ -97,23 +97,23 @@ def create_app(test_config: dict | None = None) -> Flask:
         index_view=DashboardView(url="/admin"),
         translations_path=str(BASE_DIR / "translations" / "flask_admin"),
     )
-    from views import translations as admin_translations
+    from views.platform import translations as admin_translations
 
     admin_translations.install()  # our Flask-Admin catalogue wins over Flask-Admin's own
-    from views.registry import register_views
+    from views.platform.registry import register_views
 
     register_views(admin)
-    from views.history import readable_history
+    from views.platform.history import readable_history
 
     app.jinja_env.globals.update(readable_history=readable_history)
-    from views.base import install_stale_answer
+    from views.platform.base import install_stale_answer
 
     install_stale_answer(app)  # a lost race on a version counter: the stale-form message, not a 500
     # one CSRF mechanism for every POST: the global CSRFProtect. Flask-Admin renders Flask-WTF's
     # csrf_token() in its forms, delete buttons and actions (SecureForm's own token would be
     # dropped by form_rules and doubled by lib.html)
     app.extensions["verkstad_admin"] = admin
-    from views import errors
+    from views.platform import errors
 
     errors.register(app)
 

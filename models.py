@@ -70,7 +70,7 @@ def utcnow() -> dt.datetime:
 
 # A secret column (a password hash, a TOTP secret or counter, a lockout time, a key) is never
 # listed, filtered, sorted, searched, exported, shown in a form or a card, nor written to the
-# history with its value: views.base.SecureModelView and services.platform.audit read this marker.
+# history with its value: views.platform.base.SecureModelView and services.platform.audit read this marker.
 # Mark every later secret column the same way: ``mapped_column(..., info=SECRET)``.
 SECRET = {"secret": True}
 
@@ -97,7 +97,7 @@ class Audited:
 
 class Versioned:
     """Mixin: a counter SQLAlchemy raises on every save (version_id_col), so that a form saved
-    over someone else's newer save is refused, not written over (views.base)."""
+    over someone else's newer save is refused, not written over (views.platform.base)."""
 
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 

@@ -44,7 +44,7 @@ class Config:
     LANGUAGES = {"sv": "Svenska", "de": "Deutsch", "en": "English"}
 
     # a searched list of at least this many rows whose search is judged to match at least
-    # this many is read along its sort index, not through the search index (views.base)
+    # this many is read along its sort index, not through the search index (views.platform.base)
     SEARCH_WALK_MIN_ROWS = 50_000
     SEARCH_WALK_MIN_MATCHES = 2_000
 

@@ -1,7 +1,7 @@
 """Named rights and the roles shipped with Verkstad.
 
 A right is a string ``area.action``. Every view, action, export and JSON endpoint checks one on
-the server (views.base); the menus hide what a user lacks. Later issues add their areas here.
+the server (views.platform.base); the menus hide what a user lacks. Later issues add their areas here.
 """
 from flask_babel import lazy_gettext as _l
 

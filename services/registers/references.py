@@ -78,7 +78,7 @@ ADDRESS_LABELS = {"visiting": _l("Visiting address"), "billing": _l("Billing add
 LANGUAGE_NAMES = {"sv": "Svenska", "de": "Deutsch", "en": "English"}
 
 # sales (quotes, orders, invoices, e-mail): the codes stored, by their labels; for the sales
-# screens (views/sales.py) and the personal-data export (services/registers/gdpr.py)
+# screens (views/sales/sales.py) and the personal-data export (services/registers/gdpr.py)
 ORDER_KIND_LABELS = {"quote": _l("Quote"), "order": _l("Order")}
 ORDER_STATUS_LABELS = {"quote": _l("Quote"), "accepted": _l("Accepted"), "in_progress": _l("In progress"),
                        "ready": _l("Ready (fitted and done)"), "invoiced": _l("Invoiced"), "cancelled": _l("Cancelled")}

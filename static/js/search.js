@@ -1,4 +1,4 @@
-// The global search of the top bar (templates/partials/global_search.html, views/search.py).
+// The global search of the top bar (templates/partials/global_search.html, views/platform/search.py).
 // Ctrl+K (Cmd+K) anywhere, or `/` when not typing in a field, puts the cursor in it; the
 // results come grouped by kind; arrow keys choose one, Enter opens it (Enter with nothing
 // chosen opens the page of all results), Esc closes the list.

@@ -20,7 +20,7 @@ from services.registers.customers import (
 )
 from services.platform.numbering import ensure_series, take_number
 from services.platform.search import search_condition, search_terms
-from views.settings import parse_module_settings
+from views.platform.settings import parse_module_settings
 from tests import factories as f
 
 SETTINGS = dict(SETTINGS_DEFAULTS)

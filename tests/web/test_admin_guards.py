@@ -1,4 +1,4 @@
-"""Guards every admin view gets from views.base, checked by walking every registered view:
+"""Guards every admin view gets from views.platform.base, checked by walking every registered view:
 the append-only audit log (issue 9 item 1), secret columns (item 2), the error pages (item 4),
 models whose primary key is not ``id`` (item 5) and the hidden version counter (item 10)."""
 import datetime as dt
@@ -27,7 +27,7 @@ def model_views(app) -> list[BaseModelView]:
 
 def _secret(model, name) -> bool:
     """Whether ``name`` ("column" or "relation.column") leads to a column marked secret; an
-    attribute or a Column is judged by itself. Written here, apart from views.base."""
+    attribute or a Column is judged by itself. Written here, apart from views.platform.base."""
     if not isinstance(name, str):
         prop = getattr(name, "property", None)
         columns = getattr(prop, "columns", None) or [name]

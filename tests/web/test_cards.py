@@ -1,6 +1,6 @@
 """Issue 10 item 1: every register has a card in the customer card's style (header with number,
 name and actions, tabs with counts, two columns of labelled values, History); no screen shows
-Flask-Admin's generic details table (views/cards.py, templates/admin/card.html)."""
+Flask-Admin's generic details table (views/platform/cards.py, templates/admin/card.html)."""
 import datetime as dt
 import html as html_lib
 import re

@@ -1,4 +1,4 @@
-"""The Columns menu of every list (admin/list.html, views.register_settings.MyColumnsView): each
+"""The Columns menu of every list (admin/list.html, views.registers.register_settings.MyColumnsView): each
 user hides columns of a list for themself, only on a list they may open."""
 import re
 

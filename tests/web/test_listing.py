@@ -1,5 +1,5 @@
 """The register lists page deep through primary keys and count searches with a cap
-(views.base.SecureModelView.get_list over services.platform.listing)."""
+(views.platform.base.SecureModelView.get_list over services.platform.listing)."""
 import re
 
 import pytest
@@ -57,7 +57,7 @@ def test_searched_pages_beyond_the_cap_still_show_their_rows(app, client, auth, 
 @pytest.fixture
 def walking(app, monkeypatch):
     """Every search is judged to match enough rows to be read along the sort index."""
-    from views import base
+    from views.platform import base
 
     monkeypatch.setitem(app.config, "SEARCH_WALK_MIN_ROWS", 0)
     monkeypatch.setitem(app.config, "SEARCH_WALK_MIN_MATCHES", 2)
@@ -152,7 +152,7 @@ def test_filter_offers_a_district_added_after_the_list_was_shown(app, client, au
 
 
 def test_rough_count_keeps_two_digits_and_says_it_is_rough(app):
-    from views.base import ApproxCount
+    from views.platform.base import ApproxCount
 
     with app.test_request_context():
         assert ApproxCount(3945) == 3900 and ApproxCount(1_000_123) == 1_000_000 and ApproxCount(45) == 45

@@ -59,7 +59,7 @@ def test_inline_lookups_check_the_rights_like_the_others(app, client, auth, cust
 
     from models import Article, LabourOperation, VatRate
     from sqlalchemy import select
-    from views.base import RightsAjaxLoader
+    from views.platform.base import RightsAjaxLoader
 
     with app.app_context():
         vat = db.session.scalar(select(VatRate).where(VatRate.percent == 25))

@@ -123,7 +123,7 @@ def test_csv_export_streams_every_matching_row(app, client, auth, admin_user, mo
     """Issue 9 item 21: the CSV export holds every matching row, beyond any row cap the view
     sets (it stopped at export_max_rows without a word), and is streamed: the response is a
     generator written while the rows are read (in chunks), not a file built first."""
-    from views.base import SecureModelView
+    from views.platform.base import SecureModelView
 
     auth.login()
     district = _fill_district(app, 45)

@@ -12,7 +12,7 @@ from models import CUSTOM_FIELD_ENTITIES, CUSTOM_FIELD_TYPES, CustomField, Custo
 from services import DomainError
 from services.platform.numbers import parse_int
 from services.registers import register_config as rc
-from views.base import SecureBaseView, SecureModelView
+from views.platform.base import SecureBaseView, SecureModelView
 from services.registers.references import CUSTOMER_KIND_LABELS, CUSTOMER_LABELS
 
 TYPE_LABELS = {
@@ -273,10 +273,10 @@ def register(admin):
     admin.add_view(RegisterSettingsView(name=_l("Customer register settings"), category=_l("Settings"),
                                         endpoint="register_settings", url="/admin/register-settings"))
     admin.add_view(MyColumnsView(name=_l("My columns"), endpoint="my_columns", url="/admin/my-columns"))
-    from views.comments import CommentsView
-    from views.customer_import import CustomerImportView
-    from views.customer_tools import CustomerToolsView
-    from views.processing_lists import ProcessingListView
+    from views.registers.comments import CommentsView
+    from views.registers.customer_import import CustomerImportView
+    from views.registers.customer_tools import CustomerToolsView
+    from views.registers.processing_lists import ProcessingListView
 
     admin.add_view(CommentsView(name=_l("Comments"), endpoint="comments", url="/admin/comments"))
     admin.add_view(CustomerToolsView(name=_l("Customer tools"), endpoint="customer_tools", url="/admin/customer-tools"))

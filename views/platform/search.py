@@ -13,8 +13,8 @@ from services.platform import search
 from services.bookings.bookings import KIND_LABELS as BOOKING_KIND_LABELS
 from services.platform.formatting import date as format_date
 from services.platform.formatting import money
-from views import bookings as booking_views
-from views import sales as sales_views
+from views.bookings import bookings as booking_views
+from views.sales import sales as sales_views
 
 GROUP_LABELS = {"customer": _l("Customers"), "vehicle": _l("Vehicles"), "quote": _l("Quotes"),
                 "order": _l("Orders"), "invoice": _l("Invoices"), "booking": _l("Bookings"),

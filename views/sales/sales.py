@@ -43,8 +43,8 @@ from services.platform.numbers import parse_decimal, parse_int
 from services.sales.pricing import gross_unit_price, line_net, net_from_gross
 from services.platform.secrets import SECRET_SETTINGS
 from services.platform.settings import load_settings, secret_state, set_setting
-from views.base import SecureBaseView, SecureModelView, has_right, module_settings, visible_or_404
-from views.settings import SettingsView
+from views.platform.base import SecureBaseView, SecureModelView, has_right, module_settings, visible_or_404
+from views.platform.settings import SettingsView
 from services.platform.formatting import money
 from services.registers.references import (CHARGE_LABELS, INVOICE_KIND_LABELS, LANGUAGE_NAMES, LINE_KIND_LABELS,
                                  MAIL_DOCUMENT_LABELS, MESSAGE_STATUS_LABELS, ORDER_DOCUMENT_LABELS,
@@ -150,7 +150,7 @@ class OrderView(SecureModelView):
                      "delivery_date": _l("Date of supply"), "text": _l("Text on the document"),
                      "invoice": _l("Invoice")}
     column_formatters = {"status": _fmt_status, "kind": _fmt_kind, "vehicle": _fmt_vehicle, "invoice": _fmt_invoice}
-    # the statuses by name for the History tab and the audit log (views.history reads them)
+    # the statuses by name for the History tab and the audit log (views.platform.history reads them)
     column_choices = {"status": list(ORDER_STATUS_LABELS.items())}
     # the export says what the list says (Order, Fakturerad), not the stored codes
     column_formatters_export = {"status": _fmt_status, "kind": _fmt_kind, "vehicle": _fmt_vehicle,
@@ -889,7 +889,7 @@ class MessageTextView(SettingsView):
                      "body": _l("Message")}
     column_formatters = {"document_type": lambda v, c, m, n: MAIL_DOCUMENT_LABELS.get(m.document_type, m.document_type),
                          "language": lambda v, c, m, n: LANGUAGE_NAMES.get(m.language, m.language)}
-    # the document types by name for the History tab and the audit log (views.history reads them)
+    # the document types by name for the History tab and the audit log (views.platform.history reads them)
     column_choices = {"document_type": list(MAIL_DOCUMENT_LABELS.items())}
     column_searchable_list = ("subject",)
     column_filters = ()

@@ -55,8 +55,8 @@ from services.registers import register_config
 from services.registers.references import ADDRESS_LABELS, CONTACT_LABELS, CUSTOMER_KIND_LABELS, CUSTOMER_LABELS, LANGUAGE_NAMES
 from services.registers.register_config import check_required, keep_inactive_unchanged
 from services.platform.settings import load_settings
-from views import form_layout
-from views.base import HiddenRule, LookupFilter, SecureModelView, inline_lookups, module_settings
+from views.platform import form_layout
+from views.platform.base import HiddenRule, LookupFilter, SecureModelView, inline_lookups, module_settings
 
 KIND_CHOICES = list(CUSTOMER_KIND_LABELS.items())
 TYPE_CHOICES = [("regular", _l("Regular customer")), ("temporary", _l("Temporary customer")),
@@ -248,7 +248,7 @@ SORTABLE_BUILTIN = {"customer_number", "name", "kind", "customer_type", "email",
 
 
 def form_rules_for(fields: set[str], custom: list[register_config.FieldDef]) -> list:
-    """The customer form's groups (views/form_layout.py) for the active ``fields`` and the
+    """The customer form's groups (views/platform/form_layout.py) for the active ``fields`` and the
     ``custom`` fields: a custom field goes into the group its tab names ("identity", ...), or
     into a group of its own tab, or into "Additional information"."""
     placed: dict[str, list[str]] = {}

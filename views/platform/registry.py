@@ -30,19 +30,19 @@ from models import (
     VehicleMake,
     db,
 )
-from views.auth import ProfileView
-from views.articles import ArticleView, LabourOperationView, PackageView
-from views.customers import CustomerView
-from views.settings import CountryView, ModuleSettingsView, SettingsView
-from views.users import AuditLogView, RoleView, UserView
-from views.vehicles import VehicleView
+from views.platform.auth import ProfileView
+from views.registers.articles import ArticleView, LabourOperationView, PackageView
+from views.registers.customers import CustomerView
+from views.platform.settings import CountryView, ModuleSettingsView, SettingsView
+from views.platform.users import AuditLogView, RoleView, UserView
+from views.registers.vehicles import VehicleView
 
 REGISTERS = _l("Registers")
 SETTINGS = _l("Settings")
 ADMINISTRATION = _l("Administration")
 
 # modules of later issues: each has register(admin)
-MODULES: list[str] = ["views.bookings", "views.sales", "views.register_settings", "views.search", "views.jobs"]
+MODULES: list[str] = ["views.bookings.bookings", "views.sales.sales", "views.registers.register_settings", "views.platform.search", "views.platform.jobs"]
 
 
 def register_views(admin) -> None:

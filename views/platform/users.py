@@ -16,9 +16,9 @@ from services.platform.auth import check_new_password, hash_password
 from services.registers.references import LANGUAGE_NAMES
 from services.platform.rights import RIGHTS, right_label, role_label
 from services.platform.history import ACTION_LABELS, readable, record_label
-from views.base import LazyOptions, LookupFilter, SecureModelView
-from views.cards import CardTab, card_views
-from views.history import registers, user_language
+from views.platform.base import LazyOptions, LookupFilter, SecureModelView
+from views.platform.cards import CardTab, card_views
+from views.platform.history import registers, user_language
 
 
 class UserView(SecureModelView):

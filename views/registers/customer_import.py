@@ -17,8 +17,8 @@ from services.platform import visibility
 from services.registers import customer_import as ci
 from services.registers import register_config as rc
 from services.platform.settings import load_settings
-from views.base import SecureBaseView
-from views.jobs import job_state
+from views.platform.base import SecureBaseView
+from views.platform.jobs import job_state
 
 ROWS_SHOWN = 500  # rows with errors listed on the page; the summary counts them all
 

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from models import ProcessingList, ProcessingListItem, db
 from services import DomainError
 from services.registers import processing_lists as rules
-from views.base import SecureBaseView
+from views.platform.base import SecureBaseView
 
 
 class ProcessingListView(SecureBaseView):

@@ -36,8 +36,8 @@ from services.bookings import bookings as rules
 from services.platform import numbers, preferences, search, visibility
 from services.registers import register_config
 from services.platform.settings import load_settings, set_setting
-from views.settings import SettingsView
-from views.base import SecureBaseView, has_right
+from views.platform.settings import SettingsView
+from views.platform.base import SecureBaseView, has_right
 from services.platform.audit import history_of
 from services.platform.formatting import money
 from services.bookings.bookings import KIND_LABELS, STATUS_LABELS

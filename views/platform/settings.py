@@ -11,7 +11,7 @@ from services.registers import register_config
 from services.platform.numbers import parse_int
 from services.registers.references import describe, references_to
 from services.platform.settings import load_settings, set_setting
-from views.base import SecureBaseView, SecureModelView
+from views.platform.base import SecureBaseView, SecureModelView
 
 LABELS = {"name": _l("Name"), "active": _l("Active"), "code": _l("Code"), "days": _l("Days"),
           "invoice_fee": _l("Invoice fee"), "article_percent": _l("Discount on articles (%)"),

@@ -13,7 +13,7 @@ from services.platform import visibility
 from services.registers import gdpr
 from services.registers import merge as merge_rules
 from services.registers.references import TABLE_LABELS
-from views.base import SecureBaseView, has_right
+from views.platform.base import SecureBaseView, has_right
 
 
 class CustomerToolsView(SecureBaseView):

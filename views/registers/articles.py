@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from models import Article, ArticleGroup, PackageItem, VatRate, db
 from services.registers import articles as article_rules
-from views.base import LookupFilter, SecureModelView, inline_lookups
-from views.cards import CardTab
+from views.platform.base import LookupFilter, SecureModelView, inline_lookups
+from views.platform.cards import CardTab
 from services.platform.formatting import list_money
 
 

@@ -35,8 +35,8 @@ from services.registers import register_config
 from services.platform.settings import load_settings
 from services.platform.formatting import date as format_date
 from services.platform.formatting import number, stamp
-from views import form_layout
-from views.cards import CardMixin
+from views.platform import form_layout
+from views.platform.cards import CardMixin
 
 
 STALE_MESSAGE = _l("Someone else saved this record while you were editing it. "
@@ -265,9 +265,9 @@ class NumberModelConverter(AdminModelConverter):
 
 class SecureModelView(RightsMixin, CardMixin, ModelView):
     model_form_converter = NumberModelConverter
-    details_template = "admin/card.html"  # every register's card (views.cards)
+    details_template = "admin/card.html"  # every register's card (views.platform.cards)
     list_template = "admin/list.html"  # one compact table and one-row toolbar for every register
-    # the console's one form layout: groups in two columns, a sticky action bar (views/form_layout.py)
+    # the console's one form layout: groups in two columns, a sticky action bar (views/platform/form_layout.py)
     create_template = "admin/form_create.html"
     edit_template = "admin/form_edit.html"
     can_set_page_size = True
@@ -322,7 +322,7 @@ class SecureModelView(RightsMixin, CardMixin, ModelView):
         return super().is_action_allowed(name)
 
     # --- list columns: each user hides columns of a list for themself ---------------------
-    # (User.hidden_columns[endpoint], saved by views.register_settings.MyColumnsView)
+    # (User.hidden_columns[endpoint], saved by views.registers.register_settings.MyColumnsView)
 
     def hidden_list_columns(self) -> set[str]:
         if not (has_request_context() and current_user.is_authenticated):

@@ -8,7 +8,7 @@ from models import Customer, Vehicle, db
 from services import DomainError
 from services.registers import comments as comment_rules
 from services.platform import visibility
-from views.base import SecureBaseView, has_right
+from views.platform.base import SecureBaseView, has_right
 
 
 def may_see(entity: str, record) -> bool:

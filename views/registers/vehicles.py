@@ -22,9 +22,9 @@ from models import (
 )
 from services.registers import register_config
 from services.registers import vehicles as vehicle_rules
-from views.base import LookupFilter, SecureModelView
-from views.cards import CardField, CardGroup, CardTab
-from views.customers import _cf_formatter, _language, cf_label, custom_filters, custom_form_field
+from views.platform.base import LookupFilter, SecureModelView
+from views.platform.cards import CardField, CardGroup, CardTab
+from views.registers.customers import _cf_formatter, _language, cf_label, custom_filters, custom_form_field
 
 FLEET_CHOICES = [("none", _l("None")), ("loaner", _l("Loaner")), ("rental", _l("Rental")),
                  ("test_drive", _l("Test drive"))]
@@ -61,7 +61,7 @@ def _orders_of(vehicle):
 class VehicleView(SecureModelView):
     column_details_exclude_list = ("version", "search_text", "reserved_by_id")
     right_area = "vehicle"
-    # the card (views.cards): the vehicle, its owner and use, its reservation; custom fields
+    # the card (views.platform.cards): the vehicle, its owner and use, its reservation; custom fields
     # (card_extra_groups), notes, orders, comments and history in tabs
     card_title = "model"
     card_groups = [
