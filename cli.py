@@ -80,7 +80,7 @@ def export_peppol(invoice_number: str, output: str):
     from sqlalchemy import select
 
     from models import Invoice
-    from reports.peppol import invoice_xml
+    from reports.sales.peppol import invoice_xml
     from services.platform.settings import load_settings
 
     invoice = db.session.scalar(select(Invoice).where(Invoice.number == invoice_number.strip()))

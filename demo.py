@@ -512,7 +512,7 @@ def demo_sales(session: Session, rng: random.Random, count: int = 320) -> dict[s
     session.flush()
     queued = 0
     try:
-        from reports import mail
+        from reports.sales import mail
 
         # the last invoices of customers who want e-mail, as finalising queues them (11.07)
         queued = len(mail.deliver_finalised(session, invoices[-15:], settings).queued)

@@ -84,7 +84,7 @@ def _base_data(session, customers: int, rng: random.Random):
 
 def bench_pdf(app, runs: int, echo) -> dict:
     from models import db
-    from reports import sales as pdf
+    from reports.sales import sales as pdf
     from services.sales import invoicing, orders
     from services.platform.settings import load_settings
     from xhtml2pdf import pisa

@@ -1,7 +1,7 @@
 """Identifiers by the customer's country and the Peppol address (EAS) they give."""
 import pytest
 
-from reports.peppol import address_parts, split_postal
+from reports.sales.peppol import address_parts, split_postal
 from services import DomainError
 from services.registers.identifiers import normalise_org_number, normalise_vat_number, peppol_endpoint
 

@@ -201,7 +201,7 @@ def test_personal_data_pdf_reads_as_a_document(app, session, tmp_path):
     from PIL import Image
     from pypdf import PdfReader
 
-    from reports.personal_data import personal_data_pdf
+    from reports.registers.personal_data import personal_data_pdf
     from tests.conftest import ARTIFACTS
 
     greta = _greta_with_everything(session, tmp_path)

@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from models import Country, DiscountLetter, PaymentTerm
-from reports import peppol
+from reports.sales import peppol
 from services import DomainError
 from services.sales import invoicing, orders
 from services.registers.customers import prepare_customer

@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from models import Country, PaymentTerm
-from reports import sales as pdf
+from reports.sales import sales as pdf
 from services.sales import invoicing, orders
 from tests import sales_helpers as h
 

@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from pypdf import PdfReader
 
 from models import PaymentTerm
-from reports import sales as pdf
+from reports.sales import sales as pdf
 from services.sales import invoicing, orders
 from tests import sales_helpers as h
 

@@ -9,7 +9,7 @@ from lxml import etree
 from peppol import check_rules, validate_xsd
 
 from models import Country, DiscountLetter, PaymentTerm
-from reports import peppol
+from reports.sales import peppol
 from services import DomainError
 from services.sales import invoicing, orders
 from tests import sales_helpers as h

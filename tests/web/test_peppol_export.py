@@ -6,7 +6,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from models import User, db
-from reports import peppol
+from reports.sales import peppol
 from services.sales import invoicing, orders
 from tests import sales_helpers as h
 

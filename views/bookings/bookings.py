@@ -846,7 +846,7 @@ class BookingKindView(SecureBaseView):
         if not rules.may_open(current_user, self.kind):
             abort(403)
         settings = self.settings()
-        from reports import bookings as printer
+        from reports.bookings import bookings as printer
 
         try:
             pdf = printer.booking_pdf(booking, doc, settings, rules.wall_clock_now())
@@ -934,7 +934,7 @@ class BookingLogbookView(SecureBaseView):
         f = self._filters()
         rows, key = self.rows(f)
         now = rules.wall_clock_now()
-        from reports import bookings as printer
+        from reports.bookings import bookings as printer
 
         if fmt == "pdf":
             pdf = printer.logbook_pdf(rows, key, LOGBOOK_GROUP_LABELS.get(f["group"], LOGBOOK_GROUP_LABELS["vehicle"]),

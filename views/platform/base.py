@@ -720,7 +720,7 @@ class SecureModelView(RightsMixin, CardMixin, ModelView):
         from flask import Response, stream_with_context
         from werkzeug.utils import secure_filename
 
-        from reports.xlsx import stream_workbook
+        from reports.platform.xlsx import stream_workbook
 
         _count, data = self._export_data()
         titles = [str(label) for _name, label in self._export_columns]

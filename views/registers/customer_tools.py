@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from models import Customer, db
-from reports.personal_data import personal_data_pdf
+from reports.registers.personal_data import personal_data_pdf
 from services import DomainError
 from services.platform import visibility
 from services.registers import gdpr

@@ -107,7 +107,7 @@ def _fmt_invoice(view, context, model, name):
 def _deliver(documents):
     """E-mail by default (11.07) for just finalised invoices or credit notes, in the caller's
     transaction."""
-    from reports import mail
+    from reports.sales import mail
 
     return mail.deliver_finalised(db.session, documents, load_settings(db.session), current_user)
 
@@ -457,7 +457,7 @@ class OrderView(SecureModelView):
         order = visible_or_404(Order, request.form.get("order_id"))
         if order is None:
             abort(404)
-        from reports import mail
+        from reports.sales import mail
 
         made, delivery = [], []
         settings = load_settings(db.session)
@@ -473,7 +473,7 @@ class OrderView(SecureModelView):
 
     @expose("/pdf/<doc_type>")
     def pdf(self, doc_type):
-        from reports import sales as pdf_reports
+        from reports.sales import sales as pdf_reports
 
         if doc_type not in ORDER_DOCUMENT_LABELS:
             abort(404)
@@ -488,7 +488,7 @@ class OrderView(SecureModelView):
 
     @expose("/send", methods=("POST",))
     def send(self):
-        from reports import mail
+        from reports.sales import mail
 
         _post("sales.send")
         order = visible_or_404(Order, request.form.get("order_id"))
@@ -585,7 +585,7 @@ class InvoiceView(SecureModelView):
         credited = invoicing.credited_quantities(db.session, invoice) if not invoice.is_credit_note else {}
         case = db.session.scalar(select(InsuranceCase).where(or_(InsuranceCase.owner_invoice_id == invoice.id,
                                                                  InsuranceCase.insurer_invoice_id == invoice.id)))
-        from reports import peppol
+        from reports.sales import peppol
 
         try:  # a buyer without a Peppol address (a private person) is offered no e-invoice
             peppol.buyer_endpoint(invoice)
@@ -602,7 +602,7 @@ class InvoiceView(SecureModelView):
 
     @expose("/pdf")
     def pdf(self):
-        from reports import sales as pdf_reports
+        from reports.sales import sales as pdf_reports
 
         invoice = visible_or_404(Invoice, request.args.get("id"))
         if invoice is None:
@@ -616,7 +616,7 @@ class InvoiceView(SecureModelView):
 
     @expose("/peppol")
     def peppol(self):
-        from reports import peppol
+        from reports.sales import peppol
 
         _need("sales.export")
         invoice = visible_or_404(Invoice, request.args.get("id"))
@@ -632,7 +632,7 @@ class InvoiceView(SecureModelView):
 
     @expose("/send", methods=("POST",))
     def send(self):
-        from reports import mail
+        from reports.sales import mail
 
         _post("sales.send")
         invoice = visible_or_404(Invoice, request.form.get("invoice_id"))
@@ -757,7 +757,7 @@ class CollectiveInvoicingView(SecureBaseView):
     def run_group(self):
         """Finalise one group (one payer) in its own transaction; the page calls this per group
         and shows the progress."""
-        from reports import mail
+        from reports.sales import mail
 
         payload = request.get_json(silent=True) or {}
         ids = [i for i in payload.get("order_ids", []) if isinstance(i, int)]

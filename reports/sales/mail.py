@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from models import Invoice, Order, OutboxMessage
-from reports import sales as pdf_reports
+from reports.sales import sales as pdf_reports
 from services import DomainError
 from services.sales import outbox
 from services.platform.formatting import LOCALES, date, money

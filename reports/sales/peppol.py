@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from lxml import etree
 
 from models import Invoice
-from reports.sales import payment_term_text
+from reports.sales.sales import payment_term_text
 from services import DomainError
 from services.registers.identifiers import ORG_NUMBER_EAS, peppol_endpoint
 from services.sales.invoicing import invoice_totals
