@@ -16,8 +16,8 @@ from models import Booking
 from services import DomainError
 from services.bookings.bookings import KIND_LABELS, STATUS_LABELS, status_of
 
-TEMPLATES = {"confirmation": "reports/booking_confirmation.html", "contract": "reports/booking_contract.html",
-             "return": "reports/booking_return.html", "certificate": "reports/booking_certificate.html"}
+TEMPLATES = {"confirmation": "reports/bookings/booking_confirmation.html", "contract": "reports/bookings/booking_contract.html",
+             "return": "reports/bookings/booking_return.html", "certificate": "reports/bookings/booking_certificate.html"}
 
 
 def _pdf(html: str) -> bytes:
@@ -65,7 +65,7 @@ def logbook_groups(rows: list[Booking], key) -> list[dict]:
 def logbook_pdf(rows: list[Booking], key, grouping: str, settings: dict, now: dt.datetime) -> bytes:
     """The logbook as the screen groups it: a heading row per vehicle (or plate) with its
     number of bookings and km driven, its bookings under it."""
-    html = render_template("reports/booking_logbook.html", groups=logbook_groups(rows, key), grouping=grouping,
+    html = render_template("reports/bookings/booking_logbook.html", groups=logbook_groups(rows, key), grouping=grouping,
                            total=len(rows), settings=settings, now=now, status_of=status_of)
     return _pdf(html)
 

@@ -17,7 +17,7 @@ from services.registers import gdpr
 def personal_data_pdf(session, customer: Customer, language: str | None = None) -> bytes:
     data = gdpr.personal_data(session, customer, language)
     with force_locale(data["language"]):
-        html = render_template("reports/personal_data.html", data=data)
+        html = render_template("reports/registers/personal_data.html", data=data)
         out = io.BytesIO()
         if pisa.CreatePDF(html, dest=out, encoding="utf-8").err:
             raise DomainError(_("The PDF could not be produced."))

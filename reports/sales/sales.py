@@ -188,7 +188,7 @@ def render_html(data: dict, settings: dict, copy: bool = False) -> str:
 
     with force_locale(lang):
         return render_template(
-            "reports/sales_document.html", d=data, s=settings, copy=copy, amount=amount, qty=qty,
+            "reports/sales/sales_document.html", d=data, s=settings, copy=copy, amount=amount, qty=qty,
             priced=data["doc_type"] in PRICED, logo=_logo(settings),
             heading=document_text(settings, f"sales.text.heading.{data['doc_type']}", lang),
             standard_text=document_text(settings, f"sales.text.standard.{data['doc_type']}", lang),

@@ -1,5 +1,5 @@
 // Low-code helpers of the registers (issue 10 item 8); the customer form's own script is in
-// templates/admin/customer_form_js.html.
+// templates/registers/customer_form_js.html.
 (function () {
   "use strict";
 

@@ -62,7 +62,7 @@ def login():
                 return redirect(url_for("auth.login_code", next=request.args.get("next")))
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+    return render_template("platform/auth/login.html", form=form, error=error), (401 if error else 200)
 
 
 def _pending_user() -> User | None:
@@ -93,7 +93,7 @@ def login_code():
             session.pop("pending_login", None)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login_code.html", form=form, error=error), (401 if error else 200)
+    return render_template("platform/auth/login_code.html", form=form, error=error), (401 if error else 200)
 
 
 # --- a forgotten password (50.01) -----------------------------------------------------------
@@ -111,8 +111,8 @@ def forgot_password():
     if form.validate_on_submit():
         password_reset.request_reset(db.session, form.login.data, _reset_link, current_app.config["SECRET_KEY"],
                                      clock=_clock)
-        return render_template("auth/forgot_password.html", form=form, sent=True)
-    return render_template("auth/forgot_password.html", form=form, sent=False)
+        return render_template("platform/auth/forgot_password.html", form=form, sent=True)
+    return render_template("platform/auth/forgot_password.html", form=form, sent=False)
 
 
 @bp.route("/login/reset/<token>", methods=["GET", "POST"])
@@ -122,7 +122,7 @@ def reset_password(token: str):
     try:
         user = password_reset.user_for_token(db.session, token, secret_key, clock=_clock)
     except DomainError as exc:
-        return render_template("auth/reset_password.html", form=None, error=exc.message), 400
+        return render_template("platform/auth/reset_password.html", form=None, error=exc.message), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
@@ -137,7 +137,7 @@ def reset_password(token: str):
             if note:
                 flash(note, "warning")
             return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form, error=None, user=user)
+    return render_template("platform/auth/reset_password.html", form=form, error=None, user=user)
 
 
 # --- the new password after an administrator's ---------------------------------------------
@@ -175,7 +175,7 @@ def new_password():
         else:
             flash(_("Your password is changed."), "success")
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/new_password.html", form=form)
+    return render_template("platform/auth/new_password.html", form=form)
 
 
 @bp.post("/logout")
@@ -242,5 +242,5 @@ class ProfileView(BaseView):
             uri = totp_uri(session["totp_setup"], current_user.username)
             setup = {"secret": session["totp_setup"], "uri": uri,
                      "qr": Markup(segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code")))}
-        return self.render("auth/profile.html", profile_form=profile_form, password_form=password_form,
+        return self.render("platform/auth/profile.html", profile_form=profile_form, password_form=password_form,
                            code_form=code_form, disable_form=disable_form, setup=setup)

@@ -16,7 +16,7 @@ from the model and the view's ``column_labels``::
 Values are shown as the console writes them everywhere: dates 2026-11-22, moments 2026-11-22
 14:05 in local time, money 1 250,00 kr, yes/no as words, a linked record by its name with a
 link to its card, a choice by its label. The History tab (services.platform.audit.history_of,
-templates/admin/_history.html) is on every card."""
+templates/platform/_history.html) is on every card."""
 from __future__ import annotations
 
 import datetime as dt

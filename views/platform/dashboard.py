@@ -23,4 +23,4 @@ class DashboardView(AdminIndexView):
         if current_user.has_right("vehicle.view"):
             counts["vehicles"] = db.session.scalar(select(func.count()).select_from(Vehicle).where(
                 visibility.clause(current_user, Vehicle)))
-        return self.render("admin/dashboard.html", counts=counts)
+        return self.render("platform/dashboard.html", counts=counts)

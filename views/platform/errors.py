@@ -45,8 +45,8 @@ def _page(code: int, title: str, text: str) -> str:
     context = dict(code=code, title=title, text=text, back=back)
     if current_user.is_authenticated:
         admin = current_app.extensions["verkstad_admin"]
-        return admin.index_view.render("errors/console.html", **context)
-    return render_template("errors/public.html", **context)
+        return admin.index_view.render("platform/errors/console.html", **context)
+    return render_template("platform/errors/public.html", **context)
 
 
 def handle_error(error):

@@ -33,6 +33,6 @@ def user_language() -> str:
 
 
 def readable_history(rows) -> list:
-    """Jinja global for templates/admin/_history.html: audit rows as the user reads them."""
+    """Jinja global for templates/platform/_history.html: audit rows as the user reads them."""
     admin = current_app.extensions.get("verkstad_admin")
     return readable(db.session, rows, registers(admin) if admin is not None else {}, user_language())

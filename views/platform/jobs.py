@@ -58,7 +58,7 @@ class JobsView(BaseView):
         states = {j.id: job_state(j) for j in items}
         may_again = {j.id: j.status in ("failed", "cancelled") and jobs.may_start(current_user, j.kind, j.params)
                      for j in items}
-        return self.render("admin/jobs.html", items=items, states=states, may_again=may_again,
+        return self.render("platform/jobs.html", items=items, states=states, may_again=may_again,
                            show_user=current_user.is_admin)
 
     @expose("/<int:job_id>/status")

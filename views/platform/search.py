@@ -85,7 +85,7 @@ class GlobalSearchView(BaseView):
     @expose("/")
     def index(self):
         query = (request.args.get("q") or "").strip()
-        return self.render("search/results.html", query=query, groups=groups(query, PAGE_LIMIT) if query else [])
+        return self.render("platform/search/results.html", query=query, groups=groups(query, PAGE_LIMIT) if query else [])
 
     @expose("/json")
     def json(self):

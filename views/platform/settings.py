@@ -144,5 +144,5 @@ class ModuleSettingsView(SecureBaseView):
                 flash(_("The settings are saved."), "success")
                 return redirect(url_for(".index"))
             current.update({k: request.form.get(k, "") for k, _l2, _k in MODULE_SETTINGS})
-        return self.render("admin/module_settings.html", spec=MODULE_SETTINGS, values=current,
+        return self.render("registers/module_settings.html", spec=MODULE_SETTINGS, values=current,
                            errors=errors, defaults=SETTINGS_DEFAULTS)

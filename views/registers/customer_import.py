@@ -38,7 +38,7 @@ class CustomerImportView(SecureBaseView):
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     def _page(self, status: int = 200, **kwargs):
-        return self.render("admin/customer_import.html", **{"results": None, "error": None, **kwargs}), status
+        return self.render("registers/customer_import.html", **{"results": None, "error": None, **kwargs}), status
 
     @expose("/")
     def index(self):

@@ -31,7 +31,7 @@ class CustomerToolsView(SecureBaseView):
         """Start of a merge: the customer to keep and the duplicates, by customer number."""
         if not has_right("customer.merge"):
             return redirect(url_for("customer.index_view"))
-        return self.render("admin/customer_merge.html", keep=None, dups=[], numbers="", refs={}, dropped={},
+        return self.render("registers/customer_merge.html", keep=None, dups=[], numbers="", refs={}, dropped={},
                            warnings=[], error=None)
 
     # --- GDPR ------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ class CustomerToolsView(SecureBaseView):
         refs = merge_rules.preview(db.session, keep, dups) if dups and not error else {}
         warnings = merge_rules.warnings(keep, dups) if dups and not error else []
         dropped = {d: {m.table: set(m.dropped_ids) for m in moves} for d, moves in refs.items()}
-        return self.render("admin/customer_merge.html", keep=keep, dups=dups, numbers=", ".join(numbers),
+        return self.render("registers/customer_merge.html", keep=keep, dups=dups, numbers=", ".join(numbers),
                            refs=refs, dropped=dropped, warnings=warnings, error=error, table_labels=TABLE_LABELS)
 
     @expose("/merge", methods=["POST"])

@@ -320,11 +320,11 @@ class CustomerView(SecureModelView):
     right_area = "customer"
     view_rights = ("view", "view_assigned")
     edit_rights = ("edit", "edit_assigned")
-    details_template = "admin/customer_details.html"
+    details_template = "registers/customer_details.html"
     own_card = True  # its context is built in render() below
-    create_template = "admin/customer_form_create.html"
-    edit_template = "admin/customer_form_edit.html"
-    list_template = "admin/customer_list.html"  # extends admin/list.html
+    create_template = "registers/customer_form_create.html"
+    edit_template = "registers/customer_form_edit.html"
+    list_template = "registers/customer_list.html"  # extends admin/list.html
 
     column_list = ("customer_number", "name", "kind", "customer_type", "identity", "email", "phone",
                    "city", "district", "active")
@@ -807,7 +807,7 @@ class CustomerView(SecureModelView):
             flash(_("Assigned technicians saved for %(n)s customers.", n=changed), "success")
             return redirect(back)
         assigned = {u.id for u in customers[0].technicians} if len(customers) == 1 else set()
-        return self.render("admin/customer_assign.html", customers=customers, groups=groups, assigned=assigned,
+        return self.render("registers/customer_assign.html", customers=customers, groups=groups, assigned=assigned,
                            ids=",".join(str(c.id) for c in customers), back=back)
 
     def _set_active(self, ids, active: bool):

@@ -29,7 +29,7 @@ class ProcessingListView(SecureBaseView):
     @expose("/")
     def index(self):
         lists = rules.visible_lists(db.session, current_user)
-        return self.render("admin/processing_lists.html", lists=lists, plist=None, progress=self._progress)
+        return self.render("registers/processing_lists.html", lists=lists, plist=None, progress=self._progress)
 
     @expose("/save", methods=["POST"])
     def save(self):
@@ -51,7 +51,7 @@ class ProcessingListView(SecureBaseView):
     @expose("/<int:list_id>")
     def show(self, list_id):
         plist = self._list(list_id)
-        return self.render("admin/processing_lists.html", lists=None, plist=plist, progress=self._progress,
+        return self.render("registers/processing_lists.html", lists=None, plist=plist, progress=self._progress,
                            items=rules.visible_items(db.session, plist, current_user))
 
     @expose("/<int:list_id>/item/<int:item_id>", methods=["POST"])

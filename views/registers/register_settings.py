@@ -74,7 +74,7 @@ class RegisterSettingsView(SecureBaseView):
             tabs = [{"key": k, "enabled": f"enabled-{k}" in posted, "main": f"main-{k}" in posted}
                     for k in order] + [t for t in tabs if t["key"] not in order]
         return self.render(
-            "admin/register_settings.html", section=section, sections=SECTIONS, cfg=cfg, errors=errors or {},
+            "registers/register_settings.html", section=section, sections=SECTIONS, cfg=cfg, errors=errors or {},
             customer_fields=list(rc.CUSTOMER_FIELDS), contact_fields=list(rc.CONTACT_FIELDS),
             not_requirable=rc.NOT_REQUIRABLE, contact_not_requirable=rc.CONTACT_NOT_REQUIRABLE,
             not_for_kind=rc.NOT_FOR_KIND, field_names=FIELD_NAMES, kinds=rc.KINDS,
@@ -237,7 +237,7 @@ class MyColumnsView(SecureBaseView):
         cfg = rc.current(db.session)
         view = next(v for v in self.admin._views if getattr(v, "endpoint", None) == "customer")
         view._ensure_config()
-        return self.render("admin/my_columns.html", columns=cfg.customer_list_columns(), labels=view.column_labels,
+        return self.render("platform/my_columns.html", columns=cfg.customer_list_columns(), labels=view.column_labels,
                            hidden=set((current_user.hidden_columns or {}).get("customer", [])))
 
     @expose("/", methods=["POST"])

@@ -1008,7 +1008,7 @@ class SalesSettingsView(SecureBaseView):
         secret_keys = [k for k, _a, kind in SALES_SETTINGS if kind == "secret"]
         for key in secret_keys:
             current.pop(key, None)  # never into the page, not even into its context
-        return self.render("admin/module_settings.html", spec=spec, values=current, errors=errors,
+        return self.render("registers/module_settings.html", spec=spec, values=current, errors=errors,
                            secret_states={k: secret_state(db.session, k) for k in secret_keys},
                            secret_env=SECRET_SETTINGS)
 
