@@ -1,7 +1,18 @@
 """The relational model of Verkstad: every table, typed, grouped in sections.
 
 Invariants live here (constraints, indexes, simple derived properties); workflows live in
-services/. Swedish terms are given where the reference documents use them.
+services/<domain>/. Swedish terms are given where the reference documents use them.
+
+Contents (one section per domain, in this order):
+    Platform      users, roles and rights, notifications, jobs, the audit log, number series,
+                  settings (Användare, roller, rättigheter, jobb, loggbok, nummerserier)
+    Registers     settings registers (inställningar); customers (kundregister); vehicles
+                  (fordonsregister); articles, labour operations and packages (artiklar, arbeten,
+                  paket); low-code settings, comments, GDPR, processing lists (bearbetningslistor)
+    Bookings      trade plates, tariffs, bookings and their billing (lånebil, hyrbil, provkörning)
+    Sales         orders, invoices, credit notes, recipients, insurance cases, message texts,
+                  the outbox (offert, order, faktura, kreditfaktura, utkorg)
+    Search        the search indexes (SQLite FTS5, PostgreSQL pg_trgm)
 """
 from __future__ import annotations
 

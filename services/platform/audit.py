@@ -210,7 +210,7 @@ def history_statement(table: str, record_id, limit: int = 500):
     """The select of ``history_of``: one indexed look-up for each way a row belongs to the record
     (its own; its parts'), the newest ``limit`` of both. As one OR, SQLite walked the whole log
     backwards along ix_audit_log_at to honour ORDER BY ... LIMIT (2 s for a card at a million
-    history rows; tests/unit/test_history_query.py guards the plan)."""
+    history rows; tests/unit/platform/test_history_query.py guards the plan)."""
     rid = str(record_id)
     own = select(AuditLog.id, AuditLog.at).where(AuditLog.table_name == table, AuditLog.record_id == rid)
     parts = select(AuditLog.id, AuditLog.at).where(AuditLog.parent_table == table, AuditLog.parent_id == rid)

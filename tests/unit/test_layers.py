@@ -1,5 +1,6 @@
 """Imports point down: views -> reports -> services -> models (DESIGN.md). A service or report
-that imports a view, or a service that imports a report, fails here."""
+that imports a view, or a service that imports a report, fails here; so does a module outside
+its domain's package."""
 import ast
 from pathlib import Path
 
@@ -25,6 +26,21 @@ def test_imports_point_down(layer):
     files = [base] if base.is_file() else sorted(base.rglob("*.py"))
     wrong = {str(f.relative_to(ROOT)): sorted(_imported(f) & set(FORBIDDEN[layer])) for f in files}
     assert not {f: w for f, w in wrong.items() if w}
+
+
+# DESIGN.md's domains; each layer has a package per domain it has code for
+DOMAINS = {"registers", "sales", "bookings", "ledger", "workshop", "stock", "tyres", "online", "crm", "platform"}
+
+
+@pytest.mark.parametrize("layer", ["services", "views", "reports", "tests/unit", "tests/web"])
+def test_every_module_sits_in_its_domains_package(layer):
+    """Issue 11 item 9: no flat modules beside the domain packages (a layer's own __init__, and
+    the suite-wide checks at the top of tests/unit and tests/web, excepted)."""
+    base = ROOT / layer
+    flat = sorted(p.name for p in base.glob("*.py") if p.name != "__init__.py" and not layer.startswith("tests"))
+    folders = {p.name for p in base.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert not flat, f"{layer}: modules outside a domain package: {flat}"
+    assert folders <= DOMAINS, f"{layer}: folders that are not domains: {sorted(folders - DOMAINS)}"
 
 
 def _label_tables(path: Path) -> list[tuple[int, frozenset]]:

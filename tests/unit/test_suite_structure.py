@@ -83,8 +83,8 @@ def test_tests_outside_browser_do_not_need_playwright():
 def test_the_checks_see_what_they_look_for(tmp_path):
     """The parser finds a test-module import in a function body and a playwright import."""
     sample = tmp_path / "sample.py"
-    sample.write_text("def f():\n    from tests.web.test_customers import x\n"
-                      "import playwright.sync_api\nfrom tests.web import test_sales\n")
+    sample.write_text("def f():\n    from tests.web.registers.test_customers import x\n"
+                      "import playwright.sync_api\nfrom tests.web.sales import test_sales\n")
     found = imported(sample)
-    assert {"tests.web.test_customers", "playwright.sync_api", "tests.web.test_sales"} <= found
+    assert {"tests.web.registers.test_customers", "playwright.sync_api", "tests.web.sales.test_sales"} <= found
     assert needs_playwright("tests.browser.conftest", set())[-1].startswith("playwright")

@@ -245,7 +245,7 @@ NO_CUSTOMER_DATA = {
     "comments.index": "user names for the @ picker", "comments.users": "user names for the @ picker",
     "preferences.folded": "the user's own preference", "preferences.calendar_zoom": "the user's own preference",
     "my_columns.index": "the user's column choice", "my_columns.save": "the user's column choice",
-    **{f"jobs.{e}": "the user's own jobs (another user's: 403, tests/web/test_jobs.py)"
+    **{f"jobs.{e}": "the user's own jobs (another user's: 403, tests/web/platform/test_jobs.py)"
        for e in ("index", "status", "result", "cancel", "again")},
     "module_settings.index": "settings", "sales_settings.index": "settings", "booking_settings.index": "settings",
     **{f"register_settings.{e}": "register configuration" for e in (

@@ -203,7 +203,7 @@ def test_migration_puts_the_tags_of_customers_tagged_before_in_their_search_text
     session.execute(update(Customer).where(Customer.id == old.id).values(search_text="gammal kund ab | 1001"))
     session.commit()
     assert _names(session, Customer, "flottkund") == set()
-    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0006_search_tags.py"
+    path = Path(__file__).resolve().parents[3] / "migrations" / "versions" / "0006_search_tags.py"
     spec = importlib.util.spec_from_file_location("migration_0006", path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)

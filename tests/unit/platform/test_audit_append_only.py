@@ -108,7 +108,7 @@ def test_no_project_code_writes_raw_sql_against_the_audit_log():
     no code of the project writes one against audit_log (checked here)."""
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     offenders = [str(p) for d in ("services", "views", "reports", "cli.py", "app.py")
                  for p in ([root / d] if d.endswith(".py") else (root / d).rglob("*.py"))
                  if any(w in p.read_text().upper() for w in ("DELETE FROM AUDIT_LOG", "UPDATE AUDIT_LOG"))]

@@ -268,7 +268,7 @@ def test_every_right_of_the_table_has_a_probe_or_a_reason(app):
     assert not set(PROBES) & set(GUARDS_NOTHING)
     # a right said to guard nothing is named nowhere in the code but the table: once a view
     # checks it, it needs a probe here
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     sources = [p for folder in ("views", "services", "reports", "templates") for p in (root / folder).rglob("*")
                if p.suffix in (".py", ".html") and p != root / "services" / "platform" / "rights.py"]
     for right in GUARDS_NOTHING:

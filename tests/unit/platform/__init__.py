@@ -1,0 +1,1 @@
+"""Platform: log-in, rights, audit, history, search, settings, numbering, notifications, jobs."""

@@ -1,0 +1,1 @@
+"""Bookings: loaner, rental and test-drive vehicles on the calendar."""

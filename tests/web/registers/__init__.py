@@ -1,0 +1,1 @@
+"""Registers: customers, vehicles, articles, settings registers, the low-code configuration."""
