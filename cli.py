@@ -197,6 +197,7 @@ def register_cli(app) -> None:
     import bench.registers  # noqa: F401  (adds `bench registers` to bench_group)
     import bench.sales  # noqa: F401  (adds `bench sales`)
     import bench.lowcode  # noqa: F401  (adds `bench lowcode`)
+    import bench.load  # noqa: F401  (adds `bench load`)
     import bench.bookings  # noqa: F401  (adds `bench calendar`)
     import bench.search  # noqa: F401  (adds `bench search`)
     import bench.cards  # noqa: F401  (adds `bench card`)
