@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from models import AuditLog, Base, Role
 from services.registers import register_config
+from services.registers.identifiers import format_org_number, format_personal_number
 from services.platform.formatting import date, money, number, stamp
 from services.registers.references import ADDRESS_LABELS, CUSTOMER_KIND_LABELS, CUSTOMER_LABELS, LANGUAGE_NAMES, TABLE_LABELS
 from services.bookings.bookings import KIND_LABELS as BOOKING_KIND_LABELS
@@ -158,6 +159,10 @@ def record_label(table: str, registers: Mapping[str, Register] | None = None) ->
     return text[:1].upper() + text[1:]
 
 
+# a supplier's or a customer's organisation number, a person's personal identity number
+IDENTIFIERS = {"org_number": format_org_number, "personal_number": format_personal_number}
+
+
 def _yes_no(value: str) -> str:
     # a custom field's yes/no is stored as its writer read it (services.registers.register_config)
     low = value.strip().lower()
@@ -255,6 +260,8 @@ def readable(session: Session, rows: Iterable[AuditLog], registers: Mapping[str,
             return str(choices[raw])
         if name == "language" and raw in LANGUAGE_NAMES:
             return LANGUAGE_NAMES[raw]
+        if name in IDENTIFIERS:  # stored as digits, shown as the card shows them
+            return IDENTIFIERS[name](raw)
         if table == "role_right" and name == "right":
             return right_label(raw)
         column = _column(mappers.get(table), name)

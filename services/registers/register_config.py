@@ -618,8 +618,9 @@ def values_of(session: Session, config: RegisterConfig, entity: str, record_ids:
 
 
 def set_values(session: Session, config: RegisterConfig, entity: str, record_id: int, typed: dict[str, object],
-               parent: tuple[str, int] | None = None, audit: bool = True) -> None:
-    """Store typed values (cf_name -> value from parse_value); history records each change."""
+               parent: tuple[str, int] | None = None, audit: bool = True, created: bool = False) -> None:
+    """Store typed values (cf_name -> value from parse_value); history records each change, as
+    part of the record's creation when ``created`` (the record was made in the same save)."""
     defs = {f.name: f for f in config.fields_of(entity)}
     existing = {r.field_id: r for r in session.scalars(select(CustomFieldValue).where(
         CustomFieldValue.entity == entity, CustomFieldValue.record_id == record_id))}
@@ -640,8 +641,8 @@ def set_values(session: Session, config: RegisterConfig, entity: str, record_id:
             for k, v in cols.items():
                 setattr(row, k, v)
         if old != new:
-            log.append(dict(at=utcnow(), user_id=session.info.get("user_id"), action="update",
-                            table_name=entity, record_id=str(record_id),
+            log.append(dict(at=utcnow(), user_id=session.info.get("user_id"),
+                            action="create" if created else "update", table_name=entity, record_id=str(record_id),
                             parent_table=parent[0] if parent else None,
                             parent_id=str(parent[1]) if parent else None,
                             field=name, old_value=old or None, new_value=new or None))

@@ -303,6 +303,7 @@ class ContactInline(InlineFormAdmin):
         sub = getattr(form, "form", form)  # Flask-Admin passes the inline FormField
         model._cf_typed = {f.name: register_config.parse_value(f, sub[f.name].data)
                            for f in config.fields_of("contact") if f.name in sub}
+        model._cf_created = is_created
     form_label = _l("Contact")
     column_labels = CONTACT_LABELS
     form_args = {"title": {"query_factory": lambda: _active(ContactTitle)()}}
@@ -640,13 +641,13 @@ class CustomerView(SecureModelView):
             )
         if typed:
             db.session.flush()
-            register_config.set_values(db.session, cfg, "customer", model.id, typed)
+            register_config.set_values(db.session, cfg, "customer", model.id, typed, created=is_created)
         contacts = [c for c in model.contacts if getattr(c, "_cf_typed", None)]
         if contacts:
             db.session.flush()
             for contact in contacts:
                 register_config.set_values(db.session, cfg, "contact", contact.id, contact._cf_typed,
-                                           parent=("customer", model.id))
+                                           parent=("customer", model.id), created=contact._cf_created)
 
     def _warn_duplicate_org_number(self, model):
         """Another customer has this organisation number: refused once with a link to it and a

@@ -194,7 +194,7 @@ class VehicleView(SecureModelView):
                  for f in self.config.fields_of("vehicle") if f.name in form}
         if typed:
             db.session.flush()
-            register_config.set_values(db.session, self.config, "vehicle", model.id, typed)
+            register_config.set_values(db.session, self.config, "vehicle", model.id, typed, created=is_created)
 
     def card_extra_groups(self, record):
         """The custom fields (services.registers.register_config), one group per tab they are placed on."""

@@ -143,3 +143,25 @@ def test_audit_log_filters_by_the_register_s_name(app, client, auth, admin_user)
     found = client.get("/admin/auditlog/", query_string={f"flt0_{table['index']}": "customer"}).get_data(as_text=True)
     rows = [r for r in _rows(found) if len(r) >= 9]
     assert rows and {r[4] for r in rows} == {"Kund"} and str(cid) in {r[5] for r in rows}
+
+
+def test_a_new_customer_shows_as_created_with_its_numbers_formatted(app, client, auth, admin_user):
+    """A custom field filled on create is part of the creation ("skapad", not "ändrad"); the
+    organisation number shows as on the card (556036-0793, stored as digits)."""
+    with app.app_context():
+        register_config.save_custom_field(db.session, "customer", "fleet_size", "number", "Flottstorlek",
+                                          label_de="Flottengröße", position=1)
+        db.session.commit()
+    auth.login()
+    response = f.post_customer(client, auth, cf_fleet_size="12")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    with app.app_context():
+        from models import Customer
+
+        customer = db.session.scalar(select(Customer).where(Customer.name == "Bilia Verkstad AB"))
+        assert customer.org_number == "5560360793"
+        cid = customer.id
+    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    changes = _newest(_rows(card[card.index('id="tab-history"'):], 'id="history-table"'))
+    assert changes["Flottstorlek"] == ("skapad", "", "12")
+    assert changes["Organisationsnummer"] == ("skapad", "", "556036-0793")
