@@ -523,8 +523,8 @@ class CollectiveGroup:
 
 @dataclass
 class CollectiveResult:
-    invoices: list[str] = field(default_factory=list)
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (payer, reason)
+    invoices: list[str] = field(default_factory=list)  # the numbers of the invoices made, in order
+    warnings: list[str] = field(default_factory=list)  # what the delivery could not do (no e-mail address)
 
 
 def ready_orders_query(customer_id: int | None = None, payer_id: int | None = None,
@@ -556,26 +556,35 @@ def plan_collective(session: Session, orders: list[Order], per_cost_center: bool
 
 
 def run_collective(session: Session, groups: list[CollectiveGroup], user, today: dt.date, settings: dict,
-                   progress=None) -> CollectiveResult:
-    """Finalise each group in a transaction of its own: one customer's failure neither loses
-    nor half-writes the others. ``progress(done, total)`` is called after each group."""
+                   progress=None, deliver=None, visible=None) -> CollectiveResult:
+    """Finalise every group (one invoice per payer, or per payer and cost center) in the caller's
+    one transaction: all or nothing. The first group that fails raises DomainError naming its
+    payer; the caller rolls back, so no invoice is written and no invoice number is consumed
+    (the series' counter is in the same transaction). ``deliver(invoices)`` (the e-mail by
+    default, reports.sales.mail) returns its warnings; ``visible`` narrows the orders (the
+    user's visibility); ``progress(done, total)`` is called after each group."""
     result = CollectiveResult()
-    user_id = user.id if user is not None else None
     for done, group in enumerate(groups, start=1):
+        ids = list(group.order_ids)
+        query = select(Order).where(Order.id.in_(ids)).order_by(Order.id)
+        if visible is not None:
+            query = query.where(visible)
+        orders = list(session.scalars(query))
         try:
-            orders = list(session.scalars(select(Order).where(Order.id.in_(group.order_ids)).order_by(Order.id)))
-            acting = session.get(type(user), user_id) if user_id else None
-            invoices = finalise_orders(session, orders, acting, today, settings)
-            session.commit()
-            result.invoices.extend(i.number for i in invoices)
+            if not orders or len(orders) != len(ids):
+                raise DomainError(_("Some of the orders no longer exist."))
+            if any(o.status != "ready" or o.invoice_id is not None for o in orders):
+                raise DomainError(_("Some of the orders are not ready for invoicing (or already invoiced)."))
+            invoices = finalise_orders(session, orders, user, today, settings)
+            if deliver is not None:
+                result.warnings.extend(deliver(invoices))
+            session.flush()
         except DomainError as exc:
-            session.rollback()
-            result.failures.append((group.payer_name, exc.message))
-        except Exception as exc:  # a database error in one group must not stop the run
-            session.rollback()
-            result.failures.append((group.payer_name, str(exc).splitlines()[0]))
-        # nothing of a finished group is kept referenced here: the session's identity map holds
-        # committed objects weakly, so memory does not grow with the number of orders
+            raise DomainError(f"{group.payer_name}: {exc.message}") from exc
+        result.invoices.extend(i.number for i in invoices)
+        # nothing of a finished group is kept referenced here: flushed objects are held weakly by
+        # the session's identity map, so memory does not grow with the number of orders
+        del orders, invoices
         if progress:
             progress(done, len(groups))
     return result

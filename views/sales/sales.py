@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask import Response, abort, flash, g, jsonify, redirect, request, session, url_for
+from flask import Response, abort, current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import DateBetweenFilter, FilterEqual
 from flask_babel import gettext as _
@@ -43,7 +43,9 @@ from services.platform.numbers import parse_decimal, parse_int
 from services.sales.pricing import gross_unit_price, line_net, net_from_gross
 from services.platform.secrets import SECRET_SETTINGS
 from services.platform.settings import load_settings, secret_state, set_setting
+from reports.sales import collective  # noqa: F401  (declares the collective invoicing job's kind)
 from views.platform.base import SecureBaseView, SecureModelView, has_right, module_settings, visible_or_404
+from views.platform.jobs import job_state
 from views.platform.settings import SettingsView
 from services.platform.formatting import money
 from services.registers.references import (CHARGE_LABELS, INVOICE_KIND_LABELS, LANGUAGE_NAMES, LINE_KIND_LABELS,
@@ -719,17 +721,16 @@ class CollectiveInvoicingView(SecureBaseView):
     right_area = "sales"
     view_rights = ("finalise",)
 
-    def _customer_id(self, key: str) -> int | None:
-        number = (request.args.get(key) or "").strip()
+    def _customer_id(self, args, key: str) -> int | None:
+        number = (args.get(key) or "").strip()
         if not number:
             return None
         found = db.session.scalar(select(Customer.id).where(Customer.customer_number == number,
                                                             visibility.clause(current_user, Customer)))
         return found or -1
 
-    @expose("/")
-    def index(self):
-        args = request.args
+    def _plan(self, args) -> tuple[list, dict]:
+        """The groups of the ready orders the filter in ``args`` finds (what the user may see)."""
         errors = {}
         date_from = date_to = None
         try:
@@ -740,43 +741,40 @@ class CollectiveInvoicingView(SecureBaseView):
             date_to = dt.date.fromisoformat(args["date_to"]) if args.get("date_to") else None
         except ValueError:
             errors["date_to"] = _("Give a date as YYYY-MM-DD.")
-        groups = []
-        if args.get("preview") and not errors:
-            query = invoicing.ready_orders_query(self._customer_id("customer"), self._customer_id("payer"),
-                                                 date_from, date_to)
-            query = query.where(visibility.clause(current_user, Order))
-            found = list(db.session.scalars(query.options(selectinload(Order.lines), joinedload(Order.customer),
-                                                          joinedload(Order.payer))))
-            groups = invoicing.plan_collective(db.session, found, args.get("per_cost_center") == "1",
-                                               load_settings(db.session))
+        if errors:
+            return [], errors
+        query = invoicing.ready_orders_query(self._customer_id(args, "customer"), self._customer_id(args, "payer"),
+                                             date_from, date_to)
+        query = query.where(visibility.clause(current_user, Order))
+        found = list(db.session.scalars(query.options(selectinload(Order.lines), joinedload(Order.customer),
+                                                      joinedload(Order.payer))))
+        return invoicing.plan_collective(db.session, found, args.get("per_cost_center") == "1",
+                                         load_settings(db.session)), errors
+
+    @expose("/")
+    def index(self):
+        args = request.args
+        groups, errors = self._plan(args) if args.get("preview") else ([], {})
         cost_centers = {c.id: str(c) for c in db.session.scalars(select(CostCenter))}
         return self.render("sales/collective.html", groups=groups, args=args, errors=errors,
                            cost_centers=cost_centers)
 
-    @expose("/run-group", methods=("POST",))
-    def run_group(self):
-        """Finalise one group (one payer) in its own transaction; the page calls this per group
-        and shows the progress."""
-        from reports.sales import mail
-
-        payload = request.get_json(silent=True) or {}
-        ids = [i for i in payload.get("order_ids", []) if isinstance(i, int)]
-        found = list(db.session.scalars(select(Order).where(Order.id.in_(ids), visibility.clause(current_user, Order))
-                                        .order_by(Order.id)))
+    @expose("/run", methods=("POST",))
+    def run(self):
+        """Submit the invoicing of the groups the filter finds as a job (reports.sales.collective);
+        the page follows the job through its status."""
+        groups, errors = self._plan(request.form)
+        if errors:
+            return jsonify(error=next(iter(errors.values()))), 400
         try:
-            if not found or len(found) != len(ids):
-                raise DomainError(_("Some of the orders no longer exist."))
-            if any(o.status != "ready" for o in found):
-                raise DomainError(_("Some of the orders are not ready for invoicing (or already invoiced)."))
-            settings = load_settings(db.session)
-            made = invoicing.finalise_orders(db.session, found, current_user, _today(), settings)
-            delivery = mail.deliver_finalised(db.session, made, settings, current_user)
-            db.session.commit()
+            job = collective.start_collective_job(db.session, current_app.extensions["jobs"].enqueue, current_user,
+                                                  groups, _today())
+        except PermissionError:
+            abort(403)
         except DomainError as exc:
-            db.session.rollback()
-            return jsonify(ok=False, error=exc.message)
-        return jsonify(ok=True, invoices=[{"number": i.number, "url": url_for("invoice.details_view", id=i.id)}
-                                          for i in made], warnings=delivery.problems)
+            return jsonify(error=exc.message), 503 if groups else 400
+        return jsonify(**job_state(job), status_url=url_for("jobs.status", job_id=job.id),
+                       jobs_url=url_for("jobs.index", _anchor=f"job-{job.id}")), 202
 
 
 class OutboxView(SecureModelView):

@@ -236,7 +236,7 @@ def test_manual_credit_note(session):
     assert note.kind == "credit_note" and note.total == D(125) and note.lines[0].account == "3010"
 
 
-def test_collective_invoicing_isolates_failures(session):
+def test_collective_invoicing_is_all_or_nothing(session):
     settings = h.settings(session)
     a = h.customer(session, "5001", "Alfa AB")
     b = h.customer(session, "5002", "Beta AB", order_number_required=True)
@@ -254,14 +254,29 @@ def test_collective_invoicing_isolates_failures(session):
     groups = invoicing.plan_collective(session, ready, True, settings)
     assert [(g.payer_name, len(g.order_ids)) for g in groups] == [
         ("5001 Alfa AB", 2), ("5001 Alfa AB", 1), ("5002 Beta AB", 1)]
+    series = select(NumberSeries.next_number).where(NumberSeries.name == "invoice")
+    before = session.scalar(series)
     seen = []
-    result = invoicing.run_collective(session, groups, None, TODAY, settings, progress=lambda d, t: seen.append(d))
-    assert result.invoices == ["10001", "10002"] and seen == [1, 2, 3]
-    assert result.failures and result.failures[0][0] == "5002 Beta AB" and "order number" in result.failures[0][1]
+    # the last group fails: the run raises with its payer, the caller rolls back, nothing is kept
+    with pytest.raises(DomainError, match="^5002 Beta AB: .*order number"):
+        invoicing.run_collective(session, groups, None, TODAY, settings, progress=lambda d, t: seen.append(d))
+    session.rollback()
+    assert seen == [1, 2]
+    assert session.scalar(select(func.count()).select_from(Invoice)) == 0
+    assert session.scalar(select(func.count()).select_from(Order).where(Order.status == "invoiced")) == 0
+    assert session.scalar(series) == before  # no invoice number consumed
+
+    seen.clear()
+    result = invoicing.run_collective(session, groups[:2], None, TODAY, settings, progress=lambda d, t: seen.append(d))
+    session.commit()
+    assert result.invoices == ["10001", "10002"] and seen == [1, 2]
     statuses = dict(session.execute(select(Order.customer_id, func.count()).where(Order.status == "invoiced")
                                     .group_by(Order.customer_id)).all())
     assert statuses == {a.id: 3}
     assert session.scalar(select(NumberSeries.next_number).where(NumberSeries.name == "invoice")) == 10003
+    with pytest.raises(DomainError, match="not ready for invoicing"):  # a second run finds them invoiced
+        invoicing.run_collective(session, groups[:1], None, TODAY, settings)
+    session.rollback()
 
 
 def test_delete_old_documents_never_touches_invoices(session):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models import Customer, Invoice, Order, OutboxMessage, User, db
 from services.sales import orders
 from tests import sales_helpers as h
-from tests.factories import csrf_from, make_user
+from tests.factories import csrf_from, make_user, run_jobs
 
 
 @pytest.fixture
@@ -170,7 +170,7 @@ def test_rights_are_checked_on_the_server(app, client, auth, data):
     assert client.get("/admin/order/lookup?kind=article").status_code == 403
 
 
-def test_collective_invoicing_screen(app, client, auth, admin_user, data):
+def test_collective_invoicing_screen_starts_a_job_and_follows_it(app, client, auth, admin_user, data):
     with app.app_context():
         cust = db.session.get(Customer, data["customer"])
         bad = h.customer(db.session, "8008", "Kräver Ordernr AB", order_number_required=True)
@@ -179,21 +179,52 @@ def test_collective_invoicing_screen(app, client, auth, admin_user, data):
             orders.add_line(db.session, o, "free_text", text="X", unit_price=D(100))
             o.status = "ready"
         db.session.commit()
+        bad_order = db.session.scalar(select(Order.id).where(Order.customer_id == bad.id))
     auth.login()
     page = client.get("/admin/collective-invoicing/?preview=1").get_data(as_text=True)
-    assert page.count("data-orders=") == 2
-    groups = re.findall(r'data-orders="([^"]+)"', page)
-    token = auth.token("/admin/collective-invoicing/")
-    results = []
-    for g in groups:
-        ids = [int(x) for x in re.findall(r"\d+", g)]
-        results.append(client.post("/admin/collective-invoicing/run-group", json={"order_ids": ids},
-                                   headers={"X-CSRFToken": token}).get_json())
-    assert sorted(r["ok"] for r in results) == [False, True]
-    assert any("order number" in (r.get("error") or "") for r in results)
+    assert page.count('data-payer="') == 2 and 'id="collective-run-form"' in page
+    token = csrf_from(page)
+    started = client.post("/admin/collective-invoicing/run", data={"csrf_token": token},
+                          headers={"Accept": "application/json"})
+    assert started.status_code == 202
+    state = started.get_json()
+    assert state["status"] == "queued" and state["total"] == 2 and state["kind"] == "Collective invoicing"
+    assert state["status_url"] == f"/admin/jobs/{state['id']}/status"
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Invoice)) == 1
-        assert db.session.scalar(select(func.count()).select_from(Order).where(Order.status == "invoiced")) == 2
+        assert db.session.scalar(select(func.count()).select_from(Invoice)) == 0  # not in the request
+    run_jobs(app)
+    # all or nothing: the payer without an order number fails the run, no invoice is written
+    state = client.get(state["status_url"]).get_json()
+    assert state["status"] == "failed" and state["error"].startswith("8008 Kräver Ordernr AB: ")
+    assert "order number" in state["error"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Invoice)) == 0
+        db.session.get(Order, bad_order).customer_order_number = "PO-8"
+        db.session.commit()
+    state = client.post("/admin/collective-invoicing/run", data={"csrf_token": token}).get_json()
+    run_jobs(app)
+    state = client.get(state["status_url"]).get_json()
+    assert state["status"] == "done", state["error"]
+    with app.app_context():
+        numbers = sorted(db.session.scalars(select(Invoice.number)))
+        assert len(numbers) == 2
+        assert db.session.scalar(select(func.count()).select_from(Order).where(Order.status == "invoiced")) == 3
+    assert state["summary"].startswith(f"2 invoices created: {numbers[0]}, {numbers[1]}")
+    # nothing left to invoice: the screen says so and starts nothing
+    again = client.post("/admin/collective-invoicing/run", data={"csrf_token": token})
+    assert again.status_code == 400 and again.get_json()["error"] == "No ready orders match."
+
+
+def test_collective_invoicing_needs_the_invoicing_right(app, client, auth, data):
+    make_user(app, "seller", {"sales.view", "sales.edit", "customer.view"}, language="en")
+    auth.login("seller")
+    token = auth.token("/admin/order/")
+    assert client.get("/admin/collective-invoicing/?preview=1").status_code == 403
+    assert client.post("/admin/collective-invoicing/run", data={"csrf_token": token}).status_code == 403
+    with app.app_context():
+        from models import Job
+
+        assert db.session.scalar(select(func.count()).select_from(Job)) == 0
 
 
 def test_manual_credit_send_outbox_and_settings_pages(app, client, auth, admin_user, data):
