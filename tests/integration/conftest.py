@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from app import create_app
 from models import db
@@ -25,6 +27,7 @@ from tests import conftest as root
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 SECRET = "integration-secret-shared-by-every-process"
+HUEY_TABLES = ("huey_kv", "huey_schedule", "huey_task", "huey_counter")  # Huey's PostgresStorage
 
 
 def wait_until(condition, timeout: float, what: str, interval: float = 0.02):
@@ -126,6 +129,20 @@ class Stack:
             wait_until(lambda: healthy(process, url), 60, f"gunicorn at {url}", interval=0.1)
         return [url for _process, url in started]
 
+    def storage_tables(self) -> set[str]:
+        """The job storage's tables as they are now (Huey's SQLite file, or huey_* in PostgreSQL)."""
+        if self.kind == "sqlite":
+            path = Path(self.env["VERKSTAD_JOBS_URL"].removeprefix("sqlite:///"))
+            if not path.exists():
+                return set()
+            engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+        else:
+            engine = create_engine(self.env["DATABASE_URL"], poolclass=NullPool)
+        try:
+            return {t for t in inspect(engine).get_table_names() if self.kind == "sqlite" or t.startswith("huey_")}
+        finally:
+            engine.dispose()
+
     def logs(self) -> str:
         return "\n".join(f"--- {p.name} (pid {p.popen.pid}) ---\n{p.output()[-3000:]}" for p in self.processes)
 
@@ -150,10 +167,13 @@ def stack(request, tmp_path, backend):
     jobs_url = _jobs_url(backend, uri, tmp_path)
     config = root._config(uri, tmp_path)
     config.update(JOBS_URL=jobs_url, SECRET_KEY=SECRET)
+    if backend == "postgresql":  # no job storage yet, as on a new installation: the consumer makes it
+        engine = create_engine(uri, poolclass=NullPool)
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS " + ", ".join(HUEY_TABLES)))
+        engine.dispose()
     app = create_app(config)
     queue = app.extensions["jobs"]
-    queue.ready()
-    queue.huey.storage.flush_all()  # PostgreSQL: tasks another test left in the worker's database
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "PYTEST_", "VERKSTAD_", "SECRET"))}
     env.update(DATABASE_URL=uri, VERKSTAD_JOBS_URL=jobs_url, VERKSTAD_FILES_DIR=config["FILES_DIR"],
                VERKSTAD_INSTANCE_DIR=str(tmp_path / "instance"), SECRET_KEY=SECRET, PYTHONUNBUFFERED="1")

@@ -45,7 +45,10 @@ def _customers(app) -> int:
 def test_a_consumer_process_runs_an_import_job_end_to_end(stack):
     app = stack.app
     user_id = make_user(app, "anna", {"customer.view", "customer.create"})
+    assert stack.storage_tables() == set()  # a new installation: no job storage yet
     stack.consumer()
+    assert stack.storage_tables() >= ({"task", "schedule", "kv"} if stack.kind == "sqlite" else
+                                      {"huey_task", "huey_schedule", "huey_kv"})  # made by the consumer
     job_id = _submit(app, user_id, 300, "kunder.csv")
     state = wait_until(lambda: (s := _job(app, job_id))["status"] in ("done", "failed", "cancelled") and s, 60,
                        "the import job to end")
