@@ -28,7 +28,7 @@ def _job(app, job_id: int) -> dict:
         try:
             job = db.session.get(Job, job_id)
             done, total = jobs.live_progress(job)
-            return {"status": job.status, "error": job.error, "summary": job.summary, "done": done, "total": total,
+            return {"status": job.status, "error": job.error, "worker": job.worker, "summary": job.summary, "done": done, "total": total,
                     "result": str(jobs.result_file(job) or "")}
         finally:
             db.session.remove()
@@ -46,13 +46,14 @@ def test_a_consumer_process_runs_an_import_job_end_to_end(stack):
     app = stack.app
     user_id = make_user(app, "anna", {"customer.view", "customer.create"})
     assert stack.storage_tables() == set()  # a new installation: no job storage yet
-    stack.consumer()
+    consumer = stack.consumer()
     assert stack.storage_tables() >= ({"task", "schedule", "kv"} if stack.kind == "sqlite" else
                                       {"huey_task", "huey_schedule", "huey_kv"})  # made by the consumer
     job_id = _submit(app, user_id, 300, "kunder.csv")
     state = wait_until(lambda: (s := _job(app, job_id))["status"] in ("done", "failed", "cancelled") and s, 60,
                        "the import job to end")
     assert state["status"] == "done", (state, stack.logs())
+    assert state["worker"].endswith(f" {consumer.popen.pid}")  # run by the consumer process
     assert state["summary"] == "Skapade: 300, uppdaterade: 0, oförändrade: 0, överhoppade: 0"
     assert (state["done"], state["total"]) == (300, 300)
     assert _customers(app) == 300
@@ -85,7 +86,7 @@ def test_a_killed_consumer_writes_nothing_and_the_next_fails_the_job_which_runs_
     auth = AuthActions(client)
     auth.login("anna")
     page = client.get("/admin/jobs/").get_data(as_text=True)
-    assert f'action="/admin/jobs/{job_id}/again"' in page
+    assert f'action="/admin/jobs/{job_id}/again"' in page and state["error"] in page
     response = client.post(f"/admin/jobs/{job_id}/again", data={"csrf_token": csrf_from(page)})
     assert response.status_code == 302
     with app.app_context():

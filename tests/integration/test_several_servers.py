@@ -9,7 +9,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from models import Customer, CustomerFile, db
+from models import Customer, CustomerFile, Job, db
 from tests.factories import PASSWORD, PDF, customers_csv, make_user
 from tests.factories import customer as customer_builder
 from tests.integration.conftest import wait_until
@@ -36,7 +36,7 @@ def test_two_app_servers_and_one_consumer_share_sessions_jobs_and_files(request,
     with app.app_context():
         customer_id = customer_builder(db.session, "500", "Bilia AB").id
         db.session.commit()
-    stack.consumer()
+    consumer = stack.consumer()
     a, b = stack.servers(2)
 
     # a log-in on A is valid on B: the session is a cookie signed with the shared SECRET_KEY
@@ -76,6 +76,7 @@ def test_two_app_servers_and_one_consumer_share_sessions_jobs_and_files(request,
     assert progress == sorted(progress)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Customer)) == rows + 1
+        assert db.session.get(Job, state["id"]).worker.endswith(f" {consumer.popen.pid}")  # not a web server
     result = on_b.get(f"{b}{state['result_url']}")  # the result file too, written by the consumer
     assert result.status_code == 200
     assert result.content.decode("utf-8-sig").splitlines()[0] == "Blad;Rad;Resultat;Fel"
