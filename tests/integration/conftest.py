@@ -63,9 +63,12 @@ class Process:
         return self.popen.poll() is None
 
     def kill(self) -> None:
-        """kill -9 of the process (and its children), reaped: a zombie would still look alive."""
-        if self.alive():
+        """kill -9 of the process and of what it started (its session: gunicorn's workers too, even
+        when the master is gone), reaped: a zombie would still look alive to jobs.abandoned."""
+        try:
             os.killpg(self.popen.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # nothing of it is left
         self.popen.wait(10)
 
     def stop(self, timeout: float = 10) -> None:
