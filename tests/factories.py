@@ -183,6 +183,7 @@ def run_jobs(app, limit: int = 50) -> int:
     """Run what is on the app's job queue now, in this process, as a consumer's worker does
     (Huey's own dequeue and execute on the real storage); the number of tasks run. For web
     tests; the consumer itself is tested as a process (tests/unit/test_jobs_consumer.py)."""
+    app.extensions["jobs"].ready()  # a queue nothing was put on yet has no tables
     huey = app.extensions["jobs"].huey
     count = 0
     while count < limit:

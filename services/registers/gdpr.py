@@ -33,6 +33,7 @@ from models import (
     Customer,
     DocumentRecipient,
     Invoice,
+    Job,
     Notification,
     Order,
     OrderLine,
@@ -197,8 +198,14 @@ def _scrub_history(session: Session, customer: Customer, contact_ids: list[int],
             scrub_history(session, log.id.in_(ids[start:start + 500]), (column,))
 
 
-def erase(session: Session, customer: Customer, user: User, files_dir: str | None = None) -> PersonalDataErasure:
+ERASE_STEPS = 6  # the parts of an erasure reported as progress (a customer with much history takes long)
+
+
+def erase(session: Session, customer: Customer, user: User, files_dir: str | None = None,
+          progress=None) -> PersonalDataErasure:
     """Erase the personal data of a private customer in the caller's transaction.
+    ``progress(done, ERASE_STEPS)`` is called after each part. The stored files are removed
+    here only when ``files_dir`` is given (the job removes them once its transaction is committed).
 
     Besides the customer's own fields, addresses, contacts, custom fields and files, the
     erasure deletes the comments on the customer and on the vehicles it owns (they are notes
@@ -207,6 +214,12 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
     addresses and phone numbers, however written, from every text it keeps (item 14)."""
     if customer.kind != "private":
         raise DomainError(_("Only a private person's data can be erased; %(c)s is a company.", c=str(customer)))
+    steps = iter(range(1, ERASE_STEPS + 1))
+
+    def step():
+        if progress:
+            progress(next(steps), ERASE_STEPS)
+
     cid = customer.id
     recipients = list(session.scalars(select(DocumentRecipient).where(DocumentRecipient.customer_id == cid)))
     bookings = session.execute(select(Booking.id, Booking.customer_phone, Booking.customer_email,
@@ -224,6 +237,7 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
     linked = {"vehicle": vehicle_ids, "sales_order": order_ids, "booking": [b.id for b in bookings],
               "invoice": list(session.scalars(select(Invoice.id).where(Invoice.customer_id == cid))),
               "booking_driver": [b.id for b in bookings if b.driver_type in ("customer", "contact")]}
+    step()
     # item 13: what was not sent yet is not sent any more
     outbox = OutboxMessage
     invoice_ids = select(Invoice.id).where(Invoice.customer_id == cid)
@@ -244,6 +258,7 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
         for recipient in recipients:
             session.delete(recipient)
         session.flush()
+        step()
         rc.delete_values(session, "customer", [cid])
         rc.delete_values(session, "contact", contact_ids)
         comments = Comment.__table__
@@ -259,7 +274,9 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
         notes = VehicleNote.__table__
         if vehicle_ids:
             _scrub_rows(session, notes, [notes.c.text], notes.c.vehicle_id.in_(vehicle_ids), pattern)
+        step()
         _scrub_history(session, customer, contact_ids, linked, naming, pattern)
+        step()
         notices = Notification.__table__
         _scrub_rows(session, notices, [notices.c.message], _any_value(notices.c.message, naming), naming_pattern)
         box = outbox.__table__
@@ -289,6 +306,7 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
         for vehicle in vehicles:
             vehicle.search_text = vehicle_search_text(vehicle)
         session.flush()
+        step()
     finally:
         session.info.pop("audit_disabled", None)
     customer_files.discard_all(files_dir, files)
@@ -297,7 +315,68 @@ def erase(session: Session, customer: Customer, user: User, files_dir: str | Non
     session.add(record)
     session.add(AuditLog(user_id=user.id, action="update", table_name="customer", record_id=str(cid),
                          field="gdpr", old_value=None, new_value=MARKER))
+    session.flush()
+    step()
     return record
+
+
+# --- the erasure as a job (services.platform.jobs): the confirmation stays in the request -----------
+
+ERASE_KIND = "customer_erase"
+ERASE_RIGHT = "customer.gdpr"
+
+
+def erase_jobs(session: Session, customer_id: int) -> list[Job]:
+    """The erase jobs of a customer, the newest first."""
+    found = session.scalars(select(Job).where(Job.kind == ERASE_KIND).order_by(Job.id.desc()).limit(500))
+    return [j for j in found if (j.params or {}).get("customer_id") == customer_id]
+
+
+def start_erase_job(session: Session, enqueue, user: User, customer: Customer) -> Job:
+    """Queue the erasure of ``customer`` (confirmed by the user) as a job of ``user``; an erasure of
+    it already queued or running is returned instead of a second one. PermissionError without the
+    right; DomainError for a company (told at once, nothing queued)."""
+    from services.platform import jobs
+
+    if not user.has_right(ERASE_RIGHT):
+        raise PermissionError(ERASE_RIGHT)
+    if customer.kind != "private":
+        raise DomainError(_("Only a private person's data can be erased; %(c)s is a company.", c=str(customer)))
+    pending = [j for j in erase_jobs(session, customer.id) if not j.ended]
+    if pending:
+        return pending[0]
+    # the params name the customer by id and number only: a job row must not keep what is erased
+    return jobs.submit(session, enqueue, ERASE_KIND, user,
+                       {"customer_id": customer.id, "customer_number": customer.customer_number},
+                       total=ERASE_STEPS)
+
+
+def _erase_job(session: Session, job: Job):
+    """The work of an erase job: the whole erasure in the job's one transaction (a failure, or a
+    killed consumer, erases nothing); the stored files go once it is committed."""
+    from services.platform import jobs, visibility
+
+    user = job.user
+    # checked again: the right may have been taken away while the job was queued
+    if user is None or not user.active or not user.has_right(ERASE_RIGHT):
+        raise DomainError(_("You no longer have the right to erase personal data; nothing was erased."))
+    customer = visibility.get(session, user, Customer, job.params["customer_id"])
+    if customer is None:
+        raise DomainError(_("The customer no longer exists."))
+    files = [customer_files.file_path(jobs.files_dir(), f) for f in customer.files]
+    jobs.report_progress(job, 0, ERASE_STEPS)
+    erase(session, customer, user, None, progress=lambda done, total: jobs.report_progress(job, done, total))
+    return jobs.Outcome(_("The personal data of customer %(n)s was erased.", n=job.params["customer_number"]),
+                        remove=tuple(files))
+
+
+def _declare_job() -> None:
+    from services.platform import jobs
+
+    jobs.handler(ERASE_KIND, label=lambda: _("Erase personal data"), rights=lambda params: [ERASE_RIGHT])(_erase_job)
+
+
+_declare_job()
 
 
 # --- the personal-data export (article 15 and 20) ------------------------------------------

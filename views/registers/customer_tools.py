@@ -9,11 +9,12 @@ from sqlalchemy import select
 from models import Customer, db
 from reports.registers.personal_data import personal_data_pdf
 from services import DomainError
-from services.platform import visibility
+from services.platform import jobs, visibility
 from services.registers import gdpr
 from services.registers import merge as merge_rules
 from services.registers.references import TABLE_LABELS
 from views.platform.base import SecureBaseView, has_right
+from views.platform.jobs import job_state
 
 
 class CustomerToolsView(SecureBaseView):
@@ -62,20 +63,36 @@ class CustomerToolsView(SecureBaseView):
 
     @expose("/<int:cid>/erase", methods=["POST"])
     def erase(self, cid):
+        """The confirmation is checked here; the erasure itself is a job (services.registers.gdpr),
+        followed on this tool's page."""
         self._gdpr()
         customer = self._customer(cid)
         if request.form.get("confirm") != customer.customer_number:
             flash(_("Type the customer number to confirm the erasure."), "error")
             return redirect(url_for("customer.details_view", id=cid))
         try:
-            gdpr.erase(db.session, customer, current_user, current_app.config.get("FILES_DIR"))
-            db.session.commit()
+            gdpr.start_erase_job(db.session, current_app.extensions["jobs"].enqueue, current_user, customer)
+        except PermissionError:
+            abort(403)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
             return redirect(url_for("customer.details_view", id=cid))
-        flash(_("The personal data was erased."), "success")
-        return redirect(url_for("customer.details_view", id=cid))
+        return redirect(url_for(".erasure", cid=cid))
+
+    @expose("/<int:cid>/erase")
+    def erasure(self, cid):
+        """The customer's erasure: queued, running (a progress bar that follows the job) or done."""
+        self._gdpr()
+        customer = self._customer(cid)
+        found = gdpr.erase_jobs(db.session, customer.id)
+        job = found[0] if found else None
+        if job is not None and job.status == "running":
+            jobs.fail_abandoned(db.session, [job])  # its consumer may have been killed
+        state = job_state(job) if job is not None else None
+        return self.render("registers/customer_erase.html", customer=customer, job=job, state=state,
+                           status_url=url_for("jobs.status", job_id=job.id) if job else None,
+                           may_see_job=job is not None and jobs.may_see(current_user, job))
 
     # --- merge ------------------------------------------------------------------------------
 

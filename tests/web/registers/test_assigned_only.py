@@ -139,6 +139,7 @@ ENDPOINTS = {
     "customer_tools.personal_pdf": [refused("/admin/customer-tools/{customer}/personal-data.pdf")],
     "customer_tools.erase": [refused("/admin/customer-tools/{customer}/erase", "POST",
                                      {"confirm": "QXZ-77"})],
+    "customer_tools.erasure": [refused("/admin/customer-tools/{customer}/erase")],
     "customer_tools.merge_preview": [refused("/admin/customer-tools/merge?keep={customer}&duplicates=TILL-11")],
     "customer_tools.merge": [refused("/admin/customer-tools/merge", "POST",
                                      {"keep": "{customer}", "duplicates": "TILL-11"})],

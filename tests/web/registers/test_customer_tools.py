@@ -1,8 +1,8 @@
 """GDPR erase/export and merge through HTTP, with their own rights."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from models import Customer, PersonalDataErasure, Vehicle, db
-from tests.factories import csrf_from, make_user
+from models import Customer, Job, PersonalDataErasure, Vehicle, db
+from tests.factories import csrf_from, make_user, run_jobs
 
 
 def _customers(app):
@@ -37,10 +37,26 @@ def test_gdpr_export_and_erase(app, client, auth, admin_user):
     client.post(f"/admin/customer-tools/{firma}/erase", data={"csrf_token": token, "confirm": "7002"})
     with app.app_context():
         assert db.session.get(Customer, firma).name == "Firma AB"  # companies are not erased
-    client.post(f"/admin/customer-tools/{greta}/erase", data={"csrf_token": token, "confirm": "7001"})
+    started = client.post(f"/admin/customer-tools/{greta}/erase", data={"csrf_token": token, "confirm": "7001"})
+    # the erasure is a job: the tool's page shows it queued, then done
+    assert started.status_code == 302 and started.headers["Location"].endswith(f"/admin/customer-tools/{greta}/erase")
+    page = client.get(f"/admin/customer-tools/{greta}/erase").get_data(as_text=True)
+    assert 'data-status="queued"' in page and "I kö" in page
+    with app.app_context():
+        assert db.session.get(Customer, greta).email == "greta@example.se"  # not inside the request
+    again = client.post(f"/admin/customer-tools/{greta}/erase", data={"csrf_token": token, "confirm": "7001"})
+    assert again.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Job)) == 1  # the queued one, not a second
+    assert run_jobs(app) == 1
+    page = client.get(f"/admin/customer-tools/{greta}/erase").get_data(as_text=True)
+    assert 'data-status="done"' in page and "Personuppgifterna raderades." in page
     with app.app_context():
         assert db.session.get(Customer, greta).email is None
         assert db.session.scalar(select(PersonalDataErasure)).erased_by_id == admin_user
+        job = db.session.scalar(select(Job))
+        assert job.status == "done" and job.summary == "Personuppgifterna för kund 7001 raderades."
+        assert "Greta" not in str(job.params) and "greta" not in str(job.params)
 
 
 def test_merge_preview_and_merge(app, client, auth, admin_user):
@@ -68,6 +84,9 @@ def test_tools_need_their_rights(app, client, auth, admin_user):
     token = csrf_from(client.get("/admin/").get_data(as_text=True), last=False)
     assert client.post(f"/admin/customer-tools/{greta}/erase",
                        data={"csrf_token": token, "confirm": "7001"}).status_code == 403
+    assert client.get(f"/admin/customer-tools/{greta}/erase").status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Job)) == 0
 
 
 def test_merge_preview_tells_what_is_dropped_and_warns(app, client, auth, admin_user):
@@ -128,6 +147,7 @@ def test_after_an_erasure_history_and_audit_log_show_nothing_of_the_person(app, 
     assert "Anders Gustafson" in card.split('id="tab-history"', 1)[1]
     token = csrf_from(card, last=False)
     client.post(f"/admin/customer-tools/{cid}/erase", data={"csrf_token": token, "confirm": "7101"})
+    run_jobs(app)
     card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
     history = card.split('id="tab-history"', 1)[1]
     assert "Gustafs" not in history and "anders" not in history.lower()
