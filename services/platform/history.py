@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, DateTime, Numeric, select
+from sqlalchemy import Boolean, DateTime, Numeric, and_, or_, select
 from sqlalchemy.orm import Session
 
 from models import AuditLog, Base, Role
@@ -297,3 +297,42 @@ def readable(session: Session, rows: Iterable[AuditLog], registers: Mapping[str,
                              lambda: field_label(r.table_name, r.field, registers, custom, language)),
             old=value(r, r.old_value), new=value(r, r.new_value)))
     return out
+
+
+def search_clause(session: Session, term: str, registers: Mapping[str, Register] | None = None,
+                  language: str = "sv", limit: int = 50):
+    """The audit log rows a user means by ``term`` in the words the log shows, beside the stored
+    text: a field by its label ("Distrikt" finds district_id), a register by its name ("Kund"),
+    a chosen value by its label ("Prospekt" finds prospect) and a linked row by its name ("Norr"
+    finds district_id 1 and 2 as it was then). None when the words match nothing."""
+    registers = registers or {}
+    needle = term.strip().lower()
+    if not needle:
+        return None
+    custom = _custom_fields(session)
+    clauses, fields, tables = [], [], []
+    named: dict[object, list[str]] = {}  # a linked table's keys of the rows named like the term, read once
+    for table, mapper in _mappers().items():
+        if needle in record_label(table, registers).lower():
+            tables.append(table)
+        register = registers.get(table)
+        for column in mapper.columns:
+            name = column.key
+            if needle in field_label(table, name, registers, custom, language).lower():
+                fields.append((table, name))
+            choices = (register.choices.get(name) if register is not None else None) or COMMON_CHOICES.get((table, name))
+            raws = [raw for raw, label in (choices or {}).items() if needle in str(label).lower()]
+            target = _foreign_key(column)
+            if target is not None and "name" in target.table.c:
+                if target not in named:
+                    named[target] = [str(v) for v in session.scalars(select(target).where(
+                        target.table.c.name.icontains(term.strip(), autoescape=True)).limit(limit))]
+                raws += named[target]
+            if raws:
+                clauses.append(and_(AuditLog.table_name == table, AuditLog.field == name,
+                                    or_(AuditLog.old_value.in_(raws), AuditLog.new_value.in_(raws))))
+    fields += [key for key, f in custom.items() if needle in f.label(language).lower()]
+    if tables:
+        clauses.append(AuditLog.table_name.in_(tables))
+    clauses += [and_(AuditLog.table_name == t, AuditLog.field == n) for t, n in fields]
+    return or_(*clauses) if clauses else None

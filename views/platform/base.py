@@ -11,11 +11,12 @@ from flask import abort, current_app, flash, g, has_request_context, jsonify, re
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView, tools
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.form import converts
 from flask_admin.form import rules
-from flask_babel import format_number
+from flask_babel import format_number, to_utc
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -35,6 +36,7 @@ from services.registers import register_config
 from services.platform.settings import load_settings
 from services.platform.formatting import date as format_date
 from services.platform.formatting import number, stamp
+from services.platform.history import WALL_CLOCK
 from views.platform import form_layout
 from views.platform.cards import CardMixin
 
@@ -263,8 +265,35 @@ class NumberModelConverter(AdminModelConverter):
         return DecimalTextField(places=2 if scale is None else scale, **field_args)
 
 
+class _LocalTime:
+    """A date-time filter whose values the user types in local time (Europe/Stockholm, as every
+    list shows moments) on a column stored in UTC: 14:00 in November finds 13:00 UTC."""
+
+    def clean(self, value):
+        cleaned = super().clean(value)
+        return [to_utc(v) for v in cleaned] if isinstance(cleaned, list) else to_utc(cleaned)
+
+
+LOCAL_TIME_FILTERS = tuple(type(f.__name__, (_LocalTime, f), {}) for f in (
+    sqla_filters.DateTimeEqualFilter, sqla_filters.DateTimeNotEqualFilter, sqla_filters.DateTimeGreaterFilter,
+    sqla_filters.DateTimeSmallerFilter, sqla_filters.DateTimeBetweenFilter, sqla_filters.DateTimeNotBetweenFilter,
+)) + (sqla_filters.FilterEmpty,)
+
+
+class FilterConverter(sqla_filters.FilterConverter):
+    """Flask-Admin's filters, with moments stored in UTC filtered in local time; the wall-clock
+    times of bookings (services.platform.history.WALL_CLOCK) as typed."""
+
+    @sqla_filters.filters.convert("datetime", "datetime2", "timestamp", "smalldatetime")
+    def conv_datetime(self, column, name, **kwargs):
+        if (getattr(column, "table", None) is not None and (column.table.name, column.name) in WALL_CLOCK):
+            return super().conv_datetime(column, name, **kwargs)
+        return [f(column, name, **kwargs) for f in LOCAL_TIME_FILTERS]
+
+
 class SecureModelView(RightsMixin, CardMixin, ModelView):
     model_form_converter = NumberModelConverter
+    filter_converter = FilterConverter()
     details_template = "admin/card.html"  # every register's card (views.platform.cards)
     list_template = "admin/list.html"  # one compact table and one-row toolbar for every register
     # the console's one form layout: groups in two columns, a sticky action bar (views/platform/form_layout.py)

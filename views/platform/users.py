@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from flask_admin.contrib.sqla.filters import FilterEqual
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from wtforms import PasswordField, SelectMultipleField, widgets
 
 from models import AuditLog, RoleRight, User, db, utcnow
@@ -15,7 +15,7 @@ from services.platform.audit import history_of
 from services.platform.auth import check_new_password, hash_password
 from services.registers.references import LANGUAGE_NAMES
 from services.platform.rights import RIGHTS, right_label, role_label
-from services.platform.history import ACTION_LABELS, readable, record_label
+from services.platform.history import ACTION_LABELS, readable, record_label, search_clause
 from views.platform.base import LazyOptions, LookupFilter, SecureModelView
 from views.platform.cards import CardTab, card_views
 from views.platform.history import registers, user_language
@@ -246,6 +246,21 @@ class AuditLogView(SecureModelView):
     @property
     def can_export(self):
         return self.has("view")
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """Flask-Admin's search of the stored text, widened per word to what the log shows for
+        it (services.platform.history.search_clause): the rows are searched as they read."""
+        words = [w for w in search.split(" ") if w]
+        query, count_query, joins, count_joins = super()._apply_search(query, count_query, joins, count_joins, "")
+        for word in words:
+            stored = [c.icontains(word, autoescape=True) for c in (
+                AuditLog.table_name, AuditLog.record_id, AuditLog.field, AuditLog.old_value, AuditLog.new_value)]
+            shown = search_clause(db.session, word, registers(self.admin), user_language())
+            clause = or_(*stored, *([shown] if shown is not None else []))
+            query = query.filter(clause)
+            if count_query is not None:
+                count_query = count_query.filter(clause)
+        return query, count_query, joins, count_joins
 
     def prepare_rows(self, rows: list) -> None:
         # one pass per page (and export chunk): linked names are read once for all rows

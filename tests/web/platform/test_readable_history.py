@@ -165,3 +165,30 @@ def test_a_new_customer_shows_as_created_with_its_numbers_formatted(app, client,
     changes = _newest(_rows(card[card.index('id="tab-history"'):], 'id="history-table"'))
     assert changes["Flottstorlek"] == ("skapad", "", "12")
     assert changes["Organisationsnummer"] == ("skapad", "", "556036-0793")
+
+
+def test_the_audit_log_is_searched_and_filtered_as_it_reads(app, client, auth, admin_user):
+    """The words the log shows find its rows ("Distrikt", "Söder", "Prospekt" for rows stored as
+    district_id, 2 and prospect), and its time filter takes local time like the times it shows."""
+    cid = _customer_with_changes(app, admin_user)
+    auth.login()
+
+    def found(**args) -> set[tuple[str, str, str]]:
+        page = client.get("/admin/auditlog/", query_string=args).get_data(as_text=True)
+        return {(r[6], r[7], r[8]) for r in _rows(page) if len(r) >= 9 and r[4] == "Kund" and r[5] == str(cid)}
+
+    assert found(search="Distrikt") == {("Distrikt", "Norr", "Söder"), ("Distrikt", "", "Norr")}
+    assert ("Distrikt", "Norr", "Söder") in found(search="söder")
+    assert ("Kundtyp", "Stamkund", "Prospekt") in found(search="Prospekt")
+    assert ("Flottstorlek", "", "4") in found(search="flottstorlek")
+    assert ("Namn", "Bygg", "Bygg AB") in found(search="Bygg AB")  # the stored text, as before
+    assert found(search="100%_") == set()  # a wildcard typed is a character, not a pattern
+    # the name row was written at 13:02 UTC, shown as 14:02 (Europe/Stockholm in November)
+    with app.test_request_context():
+        view = next(v for v in app.extensions["verkstad_admin"]._views if getattr(v, "endpoint", "") == "auditlog")
+        at = next(i for i, flt in enumerate(view._filters)
+                  if flt.column.key == "at" and type(flt).__name__ == "DateTimeBetweenFilter")
+    between = {f"flt0_{at}": "2026-11-30 14:00:00 to 2026-11-30 14:05:00"}
+    assert ("Namn", "Bygg", "Bygg AB") in found(**between)
+    earlier = {f"flt0_{at}": "2026-11-30 13:00:00 to 2026-11-30 13:05:00"}
+    assert ("Namn", "Bygg", "Bygg AB") not in found(**earlier)
