@@ -73,6 +73,11 @@ CUSTOMER_LABELS = {
 # the customer kinds as the user sees them (form, card, exports, imports); the customer types'
 # labels are register_config.CUSTOMER_TYPE_LABELS
 CUSTOMER_KIND_LABELS = {"company": _l("Company"), "private": _l("Private person")}
+# the customer card's tabs, as the card shows them and the register settings name them
+CUSTOMER_TAB_LABELS = {"overview": _l("Overview"), "contacts": _l("Contacts"), "addresses": _l("Addresses"),
+                       "vehicles": _l("Vehicles"), "quotes": _l("Quotes"), "orders": _l("Orders"),
+                       "invoices": _l("Invoices"), "bookings": _l("Bookings"), "comments": _l("Comments"),
+                       "files": _l("Files"), "events": _l("Events"), "history": _l("History")}
 ADDRESS_LABELS = {"visiting": _l("Visiting address"), "billing": _l("Billing address"), "postal": _l("Postal address")}
 # the languages a customer is written to and a user works in, by their own names
 LANGUAGE_NAMES = {"sv": "Svenska", "de": "Deutsch", "en": "English"}

@@ -52,7 +52,8 @@ from services.platform.audit import history_of
 from services.platform.search import like_escape
 from services.registers import customers as customer_rules
 from services.registers import register_config
-from services.registers.references import ADDRESS_LABELS, CONTACT_LABELS, CUSTOMER_KIND_LABELS, CUSTOMER_LABELS, LANGUAGE_NAMES
+from services.registers.references import (ADDRESS_LABELS, CONTACT_LABELS, CUSTOMER_KIND_LABELS, CUSTOMER_LABELS,
+                                          CUSTOMER_TAB_LABELS, LANGUAGE_NAMES)
 from services.registers.register_config import check_required, keep_inactive_unchanged
 from services.platform.settings import load_settings
 from views.platform import form_layout
@@ -865,6 +866,7 @@ class CustomerView(SecureModelView):
             kwargs["custom_values"] = [(f, register_config.display(f, values.get(f.name)))
                                        for f in cfg.fields_for("customer", customer.kind)]
             kwargs["card_tabs"] = register_config.card_tabs(cfg)
+            kwargs["tab_labels"] = CUSTOMER_TAB_LABELS
             kwargs["contact_fields"] = cfg.fields_of("contact")
             contact_values = register_config.values_of(db.session, cfg, "contact", [p.id for p in customer.contacts])
             kwargs["contact_values"] = {cid: {f.name: register_config.display(f, v.get(f.name))

@@ -13,7 +13,7 @@ from services import DomainError
 from services.platform.numbers import parse_int
 from services.registers import register_config as rc
 from views.platform.base import SecureBaseView, SecureModelView
-from services.registers.references import CUSTOMER_KIND_LABELS, CUSTOMER_LABELS
+from services.registers.references import CUSTOMER_KIND_LABELS, CUSTOMER_LABELS, CUSTOMER_TAB_LABELS
 
 TYPE_LABELS = {
     "text": _l("Text"), "long_text": _l("Long text"), "number": _l("Whole number"), "decimal": _l("Decimal number"),
@@ -25,10 +25,6 @@ TYPE_NAMES = rc.CUSTOMER_TYPE_LABELS
 FIELD_NAMES = {**CUSTOMER_LABELS, "visiting_address": _l("Visiting address"), "billing_address": _l("Billing address"),
                "postal_address": _l("Postal address"), "title": _l("Title"),
                "send_service_protocol": _l("Send service protocol")}
-TAB_NAMES = {"overview": _l("Overview"), "contacts": _l("Contacts"), "addresses": _l("Addresses"),
-             "vehicles": _l("Vehicles"), "quotes": _l("Quotes"), "orders": _l("Orders"), "invoices": _l("Invoices"),
-             "bookings": _l("Bookings"), "comments": _l("Comments"), "files": _l("Files"),
-             "events": _l("Events (who did what and when)"), "history": _l("History")}
 SECTIONS = (("fields", _l("Customer fields")), ("contact_fields", _l("Contact fields")),
             ("custom", _l("Custom fields")), ("columns", _l("Customer table")), ("tabs", _l("Tabs")),
             ("types", _l("Customer types in modules")))
@@ -57,7 +53,7 @@ class RegisterSettingsView(SecureBaseView):
         column_labels.update({f.name: f.label() for f in cfg.fields_of("customer")})
         chosen = cfg.customer_list_columns()
         columns = chosen + [c for c in cfg.available_list_columns() if c not in chosen]
-        tab_labels = dict(TAB_NAMES)
+        tab_labels = dict(CUSTOMER_TAB_LABELS)
         tabs = rc.settings_tabs(cfg)
         # the form layout to drag: per register, "Additional information" (no tab) then each tab
         layouts: dict[str, dict] = {}
