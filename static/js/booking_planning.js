@@ -38,6 +38,14 @@
     if (resource) setResource(String(resource.id));
   }
 
+  let rolesFrame = null;
+  function fixRoles() {  // once per frame, after EventCalendar has drawn (verkstad.js)
+    if (rolesFrame === null) rolesFrame = requestAnimationFrame(function () {
+      rolesFrame = null;
+      window.verkstadCalendarRoles(el, cfg.text.title, cfg.text.prev, cfg.text.next);
+    });
+  }
+
   function create() {
     if (ec) return;
     ec = EventCalendar.create(el, {
@@ -77,8 +85,10 @@
         if (cfg.lockedResource && info.newResource) { info.revert(); return; }
         fromCalendar(info.event, info.newResource);
       },
-      eventResize: function (info) { fromCalendar(info.event, null); }
+      eventResize: function (info) { fromCalendar(info.event, null); },
+      datesSet: fixRoles, resourceLabelDidMount: fixRoles, eventDidMount: fixRoles
     });
+    fixRoles();
     window.planningCalendar = ec;
   }
 

@@ -296,24 +296,7 @@
       });
     });
   }
-  // EventCalendar marks itself up as a table whose rows hold a toolbar, buttons and row headers
-  // outside any row, which screen readers cannot follow (axe: aria-required-children/-parent):
-  // the calendar is a labelled region, its bookings buttons; the arrows get their names
-  function fixRoles() {
-    const root = el.querySelector(".ec");
-    if (!root) return;
-    root.setAttribute("role", "region");
-    root.setAttribute("aria-label", cfg.title);
-    root.querySelectorAll("[role=row],[role=rowgroup],[role=rowheader],[role=columnheader],[role=cell],[role=gridcell]")
-      .forEach(function (n) { n.removeAttribute("role"); n.removeAttribute("aria-colindex"); n.removeAttribute("aria-rowindex"); });
-    root.querySelectorAll("[aria-colindex],[aria-rowindex]").forEach(function (n) {
-      n.removeAttribute("aria-colindex"); n.removeAttribute("aria-rowindex");
-    });
-    [["ec-prev", T.prev], ["ec-next", T.next]].forEach(function (pair) {
-      const button = root.querySelector("button." + pair[0]);
-      if (button) { button.setAttribute("aria-label", pair[1]); button.title = pair[1]; }
-    });
-  }
+  function fixRoles() { window.verkstadCalendarRoles(el, cfg.title, T.prev, T.next); }
   let resizeTimer;
   window.addEventListener("resize", function () { clearTimeout(resizeTimer); resizeTimer = setTimeout(applyZoom, 150); });
 

@@ -89,6 +89,27 @@
   }
 
   tabRoles(document);
+  // EventCalendar marks itself up as a table whose rows hold a toolbar, buttons and row headers
+  // outside any row, which screen readers cannot follow (axe: aria-required-children/-parent):
+  // a calendar is a labelled region, its bookings buttons, its arrows named, and its scrolling
+  // box reachable by keyboard (bookings.js, booking_planning.js call this after each drawing)
+  window.verkstadCalendarRoles = function (el, label, prev, next) {
+    const root = el.querySelector(".ec");
+    if (!root) return;
+    root.setAttribute("role", "region");
+    root.setAttribute("aria-label", label);
+    root.querySelectorAll("[role=row],[role=rowgroup],[role=rowheader],[role=columnheader],[role=cell],[role=gridcell]")
+      .forEach(function (n) { n.removeAttribute("role"); });
+    root.querySelectorAll("[aria-colindex],[aria-rowindex]").forEach(function (n) {
+      n.removeAttribute("aria-colindex"); n.removeAttribute("aria-rowindex");
+    });
+    [["ec-prev", prev], ["ec-next", next]].forEach(function (pair) {
+      const button = root.querySelector("button." + pair[0]);
+      if (button && pair[1]) { button.setAttribute("aria-label", pair[1]); button.title = pair[1]; }
+    });
+    const main = root.querySelector(".ec-main");
+    if (main && !main.hasAttribute("tabindex")) { main.tabIndex = 0; main.setAttribute("aria-label", label); }
+  };
   // Flask-Admin starts select2 on DOM ready (helpers.js): name the widgets after it
   if (window.jQuery) { window.jQuery(function () { setTimeout(select2Names, 0); }); }
 })();
