@@ -201,6 +201,7 @@ def register_cli(app) -> None:
     import bench.bookings  # noqa: F401  (adds `bench calendar`)
     import bench.search  # noqa: F401  (adds `bench search`)
     import bench.cards  # noqa: F401  (adds `bench card`)
+    import bench.list_export  # noqa: F401  (adds `bench list-export`)
 
     for command in COMMANDS:
         app.cli.add_command(command)

@@ -224,3 +224,34 @@ def require_active(customer: Customer | None) -> Customer:
 
 def is_assigned(customer: Customer, user: User) -> bool:
     return any(u.id == user.id for u in customer.technicians)
+
+
+def set_active(customers: list[Customer], active: bool) -> int:
+    """Activate or inactivate customers (the list's action); the number changed."""
+    changed = 0
+    for customer in customers:
+        if customer.active != active:
+            customer.active = active
+            changed += 1
+    return changed
+
+
+def add_tag(customers: list[Customer], tag) -> int:
+    """Tag customers (the list's bulk action); the number that did not have the tag."""
+    changed = 0
+    for customer in customers:
+        if all(t.id != tag.id for t in customer.tags):
+            customer.tags.append(tag)
+            changed += 1
+    return changed
+
+
+def remove_tag(customers: list[Customer], tag) -> int:
+    """Take a tag off customers; the number that had it."""
+    changed = 0
+    for customer in customers:
+        kept = [t for t in customer.tags if t.id != tag.id]
+        if len(kept) != len(customer.tags):
+            customer.tags = kept
+            changed += 1
+    return changed

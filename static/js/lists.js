@@ -69,3 +69,39 @@
   }
   window.addEventListener("load", refresh);
 })();
+
+// "Select all N matching the filter" (templates/admin/list.html): shows the bulk form, and in it
+// the fields of the chosen action only
+(function () {
+  function start() {
+    const button = document.getElementById("bulk-select-all");
+    const panel = document.getElementById("bulk-panel");
+    if (!button || !panel) return;
+    const action = document.getElementById("bulk-action");
+    function sync() {
+      const option = action.options[action.selectedIndex];
+      const wanted = ((option && option.dataset.fields) || "").split(" ");
+      panel.querySelectorAll(".vk-bulk-field").forEach(function (el) {
+        const on = wanted.indexOf(el.dataset.field) >= 0;
+        el.hidden = !on;
+        el.querySelectorAll("input, select").forEach(function (input) { input.disabled = !on; });
+      });
+    }
+    function show(on) {
+      panel.hidden = !on;
+      button.setAttribute("aria-expanded", on ? "true" : "false");
+      document.querySelectorAll("input.action-checkbox, input.action-rowtoggle").forEach(function (box) {
+        box.checked = on;
+      });
+    }
+    button.addEventListener("click", function () { show(panel.hidden); });
+    document.getElementById("bulk-cancel").addEventListener("click", function () { show(false); });
+    action.addEventListener("change", sync);
+    sync();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

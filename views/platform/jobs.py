@@ -70,6 +70,8 @@ class JobsView(BaseView):
     @expose("/<int:job_id>/result")
     def result(self, job_id):
         job = _job_or_abort(job_id)
+        if not jobs.may_start(current_user, job.kind, job.params):
+            abort(403)  # the result is downloaded with the rights of the work (an export: the register's export)
         path = jobs.result_file(job) if job.status == "done" else None
         if path is None:
             abort(404)

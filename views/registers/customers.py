@@ -51,12 +51,14 @@ from services.registers import customer_files
 from services.platform.audit import history_of
 from services.platform.search import like_escape
 from services.registers import customers as customer_rules
+from services.registers import list_actions  # noqa: F401  (declares the list's bulk actions)
 from services.registers import register_config
 from services.registers.references import (ADDRESS_LABELS, CONTACT_LABELS, CUSTOMER_KIND_LABELS, CUSTOMER_LABELS,
                                           CUSTOMER_TAB_LABELS, LANGUAGE_NAMES)
 from services.registers.register_config import check_required, keep_inactive_unchanged
 from services.platform.settings import load_settings
 from views.platform import form_layout
+from views.platform.list_jobs import ListJobsMixin
 from views.platform.base import HiddenRule, LookupFilter, SecureModelView, inline_lookups, module_settings
 
 KIND_CHOICES = list(CUSTOMER_KIND_LABELS.items())
@@ -318,7 +320,7 @@ class CustomerArticleInline(InlineFormAdmin):
     form_ajax_refs = inline_lookups(CustomerArticle, {"article": {"fields": ("number", "name"), "page_size": 20}})
 
 
-class CustomerView(SecureModelView):
+class CustomerView(ListJobsMixin, SecureModelView):
     right_area = "customer"
     view_rights = ("view", "view_assigned")
     edit_rights = ("edit", "edit_assigned")
@@ -547,6 +549,9 @@ class CustomerView(SecureModelView):
         if not visibility.visible(db.session, current_user, customer):
             abort(403)
         return customer
+
+    def may_change_row(self, row) -> bool:
+        return self._may_edit(row)
 
     def _may_edit(self, customer: Customer) -> bool:
         if self.has("edit"):
@@ -815,8 +820,7 @@ class CustomerView(SecureModelView):
     def _set_active(self, ids, active: bool):
         customers = db.session.scalars(select(Customer).where(Customer.id.in_([int(i) for i in ids]),
                                                         visibility.clause(current_user, Customer))).all()
-        for customer in customers:
-            customer.active = active
+        customer_rules.set_active(customers, active)
         db.session.commit()
         return len(customers)
 
@@ -855,6 +859,11 @@ class CustomerView(SecureModelView):
             kind = form.kind.data if form is not None and "kind" in form else None
             kwargs["form_kind"] = kind if kind in register_config.KINDS else KIND_CHOICES[0][0]
         if template == self.list_template:
+            # what the bulk form on "all N matching" asks for (services.registers.list_actions)
+            choices = {name for name, _label, _fields in self.bulk_choices()}
+            kwargs["bulk_tags"] = list(_active(Tag)()) if choices & {"add_tag", "remove_tag"} else []
+            kwargs["bulk_users"] = (customer_rules.technician_groups(db.session)
+                                    if choices & {"assign_add", "assign_remove"} else [])
             # each row's links are these with its id put in: one url_for per page, not two per row
             kwargs["row_urls"] = {name: self.get_url(f".{name}_view", id="ROWID", url=kwargs.get("return_url"))
                                   for name in ("details", "edit")}

@@ -22,6 +22,7 @@ from models import (
 )
 from services.registers import register_config
 from services.registers import vehicles as vehicle_rules
+from views.platform.list_jobs import ListJobsMixin
 from views.platform.base import LookupFilter, SecureModelView
 from views.platform.cards import CardField, CardGroup, CardTab
 from views.registers.customers import _cf_formatter, _language, cf_label, custom_filters, custom_form_field
@@ -58,7 +59,7 @@ def _orders_of(vehicle):
     return select(Order).where(Order.vehicle_id == vehicle.id).order_by(Order.order_date.desc(), Order.id.desc())
 
 
-class VehicleView(SecureModelView):
+class VehicleView(ListJobsMixin, SecureModelView):
     column_details_exclude_list = ("version", "search_text", "reserved_by_id")
     right_area = "vehicle"
     # the card (views.platform.cards): the vehicle, its owner and use, its reservation; custom fields

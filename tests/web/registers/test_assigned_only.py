@@ -127,6 +127,10 @@ ENDPOINTS = {
     "customer.upload_file": [refused("/admin/customer/files/upload/", "POST", {"customer_id": "{customer}"})],
     "customer.download_file": [refused("/admin/customer/files/{file}/", mine=True)],
     "customer.delete_file": [refused("/admin/customer/files/{file}/delete/", "POST", {})],
+    # a job over every row the list shows the user (run at the end: it must not reach the other customer)
+    "customer.bulk": [post("/admin/customer/bulk/", {"bulk_action": "inactivate", "query": "search=QXZ-77"}),
+                      post("/admin/customer/bulk/", {"bulk_action": "export", "query": ""})],
+    "vehicle.bulk": [post("/admin/vehicle/bulk/", {"bulk_action": "export", "query": "search=QXZ999"})],
     "customer.assign": [refused("/admin/customer/assign/?ids={customer}"),
                         refused("/admin/customer/assign/", "POST", {"ids": "{customer}", "mode": "set"})],
     "customer_import.index": [get("/admin/customer-import/")],
@@ -452,7 +456,7 @@ def test_every_endpoint_hides_customers_not_assigned(app, client, auth, admin_us
             if response.status_code >= 500 or _leaks(_text(response), rule.rule, None):
                 failures.append(f"{rule.endpoint} GET {rule.rule}: {response.status_code} or shows the customer")
     assert not failures, "\n".join(failures)
-    run_jobs(app)  # the jobs the actions started (collective invoicing) touch only what the user sees
+    run_jobs(app)  # the jobs the actions started (collective invoicing, bulk actions) touch only what the user sees
 
     other = world["other"]
     with app.app_context():
