@@ -67,6 +67,7 @@ class BulkAction:
     finish: Callable[[Session, User, dict, Any], None] = lambda session, user, params, state: None
     per_row: bool = True  # rows the user may not change are skipped (and counted)
     fields: tuple[str, ...] = ()  # the form fields it takes (the list's bulk form shows them)
+    summary: Callable[[dict, "ActionCounts"], str] | None = None  # the job's summary, when not the counts
 
 
 # endpoint of a list view -> its bulk actions by name (declared by the register's service module)
@@ -230,7 +231,10 @@ def _action_job(session: Session, job: Job) -> jobs.Outcome:
                                 lambda done, total: jobs.report_progress(job, done, total))
         except PermissionError:
             raise DomainError(_("You do not have the right to do this.")) from None
-    label = actions_of(params["endpoint"])[params["action"]].label()
+    action = actions_of(params["endpoint"])[params["action"]]
+    if action.summary is not None:
+        return jobs.Outcome(action.summary(params, counts))
+    label = action.label()
     return jobs.Outcome(_("%(action)s: changed %(changed)s, unchanged %(unchanged)s, skipped (no right to change) "
                           "%(skipped)s", action=label, changed=counts.changed, unchanged=counts.unchanged,
                           skipped=counts.skipped))

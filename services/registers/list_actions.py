@@ -66,6 +66,9 @@ list_jobs.declare("customer", {
     # every customer the user sees goes on the list (a processing list changes no customer)
     "processing_list": list_jobs.BulkAction(lambda: _("Save as processing list"), "view", prepare=_list_name,
                                             apply=_gather, finish=_save_list, per_row=False,
-                                            fields=("list_name", "shared")),
+                                            fields=("list_name", "shared"),
+                                            summary=lambda params, counts: _(
+                                                "%(n)s customers on the processing list %(name)s.",
+                                                n=counts.changed, name=params["list_name"])),
 })
 list_jobs.declare("vehicle", {})

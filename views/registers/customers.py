@@ -473,23 +473,6 @@ class CustomerView(ListJobsMixin, SecureModelView):
             for model in rows:
                 model._cf_values = values.get(model.id, {})
 
-    def customers_matching(self, args, limit: int = 5000) -> list[int]:
-        """Ids of the customers the list shows for ``args`` (its URL query: search and
-        filters, as Flask-Admin reads them), for processing lists."""
-        self._ensure_config()
-        filters = []
-        for arg in args:
-            if arg.startswith("flt") and "_" in arg:
-                pos, key = arg[3:].split("_", 1)
-                if self._filter_args and key in self._filter_args:
-                    idx, flt = self._filter_args[key]
-                    if flt.validate(args[arg]):
-                        filters.append((pos, (idx, str(flt.name), args[arg])))
-        filters = [f[1] for f in sorted(filters, key=lambda f: f[0])]
-        _count, rows = self.get_list(0, None, False, args.get("search") or None, filters or None,
-                                     page_size=limit)
-        return [c.id for c in rows]
-
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         f = self.config.field_by_name("customer", sort_column) if sort_column else None
         if f is not None:

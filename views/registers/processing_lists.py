@@ -1,14 +1,13 @@
 """Processing lists screen: save the customer list's search, open it, tick customers off."""
-from urllib.parse import parse_qs
-
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
+from markupsafe import Markup
 
 from models import ProcessingList, ProcessingListItem, db
 from services import DomainError
+from services.platform import list_jobs
 from services.registers import processing_lists as rules
 from views.platform.base import SecureBaseView
 
@@ -33,20 +32,23 @@ class ProcessingListView(SecureBaseView):
 
     @expose("/save", methods=["POST"])
     def save(self):
+        """"Save as processing list" of the customer list: a job over every customer its search and
+        filters find (services.platform.list_jobs; a big search does not hold the request)."""
         query = request.form.get("query", "")
-        args = MultiDict([(k, v) for k, vs in parse_qs(query).items() for v in vs])
-        customer_view = next(v for v in current_app.extensions["verkstad_admin"]._views
-                             if getattr(v, "endpoint", None) == "customer")
-        ids = customer_view.customers_matching(args)
+        params = {"list_name": request.form.get("name", "").strip()[:200], "shared": "shared" in request.form}
+        action = list_jobs.actions_of("customer")["processing_list"]
         try:
-            plist = rules.create_list(db.session, request.form.get("name", ""), current_user,
-                                      "shared" in request.form, query, ids)
-            db.session.commit()
+            action.prepare(db.session, current_user, dict(params, query=query))
+            job = list_jobs.start(db.session, current_app.extensions["jobs"].enqueue, "customer", current_user,
+                                  "processing_list", query, params)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
             return redirect(url_for("customer.index_view") + ("?" + query if query else ""))
-        return redirect(url_for(".show", list_id=plist.id))
+        flash(Markup('%s <a href="%s" id="bulk-job-link">%s</a>') % (
+            _("The job is started."), url_for("jobs.index", _anchor=f"job-{job.id}"), _("Follow it on the Jobs page.")),
+            "info")
+        return redirect(url_for(".index"))
 
     @expose("/<int:list_id>")
     def show(self, list_id):

@@ -203,7 +203,7 @@ def test_a_processing_list_of_every_matching_customer(app, client, auth, admin_u
     auth.login("admin")
     _bulk(client, "processing_list", "search=Bulkkund", list_name="Alla bulkkunder", shared="y")
     run_jobs(app)
-    assert _last_job(app).status == "done"
+    assert _last_job(app).summary == "6 kunder på bearbetningslistan Alla bulkkunder."
     with app.app_context():
         plist = db.session.scalar(select(ProcessingList).where(ProcessingList.name == "Alla bulkkunder"))
         assert plist.shared and plist.query == "search=Bulkkund"

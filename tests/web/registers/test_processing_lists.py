@@ -1,8 +1,8 @@
 """Processing lists: save the list's search, share, tick off with a note, progress."""
 from sqlalchemy import select
 
-from models import Customer, ProcessingList, db
-from tests.factories import csrf_from, make_user
+from models import Customer, Job, ProcessingList, db
+from tests.factories import csrf_from, make_user, run_jobs
 
 
 def test_save_search_share_and_tick_off(app, client, auth, admin_user):
@@ -17,6 +17,7 @@ def test_save_search_share_and_tick_off(app, client, auth, admin_user):
     r = client.post("/admin/processing-lists/save", data={"csrf_token": token, "name": "Taxibolag",
                                                          "query": "search=taxi", "shared": "on"})
     assert r.status_code == 302
+    assert run_jobs(app) == 1  # a job over every customer of the search (services.platform.list_jobs)
     with app.app_context():
         plist = db.session.scalar(select(ProcessingList))
         assert sorted(i.customer.name for i in plist.items) == ["Taxi 0 AB", "Taxi 1 AB", "Taxi 2 AB"]
@@ -27,10 +28,16 @@ def test_save_search_share_and_tick_off(app, client, auth, admin_user):
                                                                      "note": "Ringde, vill ha offert"})
     shown = client.get(f"/admin/processing-lists/{lid}").get_data(as_text=True)
     assert '<span id="list-progress">1 av 3 klara</span>' in shown and "Ringde, vill ha offert" in shown
+    assert client.post("/admin/processing-lists/save", data={"csrf_token": token, "name": "",
+                                                            "query": "search=taxi"}).status_code == 302
+    assert "Ge listan ett namn." in client.get("/admin/customer/?search=taxi").get_data(as_text=True)
     r = client.post("/admin/processing-lists/save", data={"csrf_token": token, "name": "Tom",
                                                          "query": "search=finnsinte"})
+    run_jobs(app)
     with app.app_context():
         assert len(db.session.scalars(select(ProcessingList)).all()) == 1  # nothing found: refused
+        job = db.session.scalars(select(Job).order_by(Job.id.desc())).first()
+        assert job.status == "failed" and job.error == "Sökningen hittar inga kunder."
     auth.logout()
     make_user(app, "olle", {"customer.view"})
     auth.login("olle")
