@@ -1648,15 +1648,22 @@ class OutboxMessage(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     attachment_name: Mapped[str | None] = mapped_column(String(120))
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # queued (waits for its job, also between retries), sending (a job has it), sent, failed
+    # (after the last retry, or cancelled by an erasure)
     status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    # the SMTP server's answer to the last attempt (kept on a queued message between retries)
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # when its job is due (put on the queue, or the next retry): the outbox retry finds the
+    # queued messages whose job was lost by this (services.sales.outbox.requeue_lost)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order.id", ondelete="SET NULL"))
     # "document", or "password_reset": a log-in link, whose body no outbox screen shows
     purpose: Mapped[str] = mapped_column(String(20), default="document")
 
-    __table_args__ = (CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),)
+    __table_args__ = (CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status"),)
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.subject}"

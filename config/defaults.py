@@ -52,6 +52,7 @@ SETTINGS_DEFAULTS.update({
     "sales.invoice_series_start": 10001,
     "sales.credit_note_series_start": 50001,
     "sales.delete_after_months": 24,
+    "sales.delete_old_automatically": False,  # 10.35 every night (services.platform.tasks)
     "sales.logo_path": "",
     "sales.email_documents_by_default": False,  # 11.07 for every customer (else per customer)
     "sales.smtp_host": "",

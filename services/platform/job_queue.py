@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from huey import Huey, MemoryHuey
+from huey.exceptions import TaskLockedException
 from huey.storage import PostgresStorage, RedisStorage, SqliteStorage
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,13 @@ def task(name: str, schedule=None, **options):
         TASKS[name] = (func, dict(options, schedule=schedule))
         return func
     return decorator
+
+
+def enqueue(name: str, *args):
+    """Put the task ``name`` on the current app's queue (from a request or from a task)."""
+    from flask import current_app
+
+    return current_app.extensions["jobs"].enqueue(name, *args)
 
 
 class QueueUnavailable(Exception):
@@ -135,13 +144,50 @@ def build(app) -> JobQueue:
         schedule = task_options.pop("schedule")
         decorate = huey.periodic_task(schedule, name=name, **task_options) if schedule else \
             huey.task(name=name, **task_options)
-        queue.tasks[name] = decorate(_in_app_context(app, func))
+        work = _in_app_context(app, func)
+        queue.tasks[name] = decorate(run_once(huey, name, work) if schedule else work)
     return queue
 
 
+# a periodic task's lock older than this was left by a consumer killed in the middle of it
+# (SQLite and PostgreSQL storage keep Huey's locks without a time to live)
+PERIODIC_LOCK_STALE_AFTER = 3600
+
+
+def run_once(huey: Huey, name: str, func: Callable, stale_after: float = PERIODIC_LOCK_STALE_AFTER):
+    """``func`` under Huey's lock ``name`` (huey.lock_task): every consumer that runs the scheduler
+    puts a periodic task on the queue, so with several consumers the runs meet; the one that takes
+    the lock does the work, the others raise TaskLockedException (Huey logs "not run"). The lock
+    holds the time it was taken, so one left by a killed consumer is taken over after ``stale_after``
+    seconds instead of stopping the task for good."""
+    lock = huey.lock_task(name)
+    key = lock._key  # the storage key of Huey's lock (what lock_task and flush_locks use)
+
+    def acquire():
+        if huey.put_if_empty(key, time.time()):
+            return
+        taken_at = huey.get(key, peek=True)
+        if isinstance(taken_at, (int, float)) and time.time() - taken_at > stale_after:
+            log.warning("periodic task %s: lock taken %.0f s ago, taken over", name, time.time() - taken_at)
+            lock.clear()
+            if huey.put_if_empty(key, time.time()):
+                return
+        raise TaskLockedException(f"unable to acquire lock {name}")
+
+    def run(*args, **kwargs):
+        acquire()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            lock.clear()
+    run.__name__ = getattr(func, "__name__", name)
+    run.lock = lock
+    return run
+
+
 def _in_app_context(app, func):
-    def run(*args):
+    def run(*args, **kwargs):
         with app.app_context():
-            return func(*args)
+            return func(*args, **kwargs)
     run.__name__ = func.__name__
     return run

@@ -98,7 +98,8 @@ ORDER_DOCUMENT_LABELS = {"quote": _l("Quote"), "order_confirmation": _l("Order c
 # the documents sent by e-mail (their texts, their recipients)
 MAIL_DOCUMENT_LABELS = {"invoice": _l("Invoice"), "credit_note": _l("Credit note"), "quote": _l("Quote"),
                         "order_confirmation": _l("Order confirmation")}
-MESSAGE_STATUS_LABELS = {"queued": _l("Queued"), "sent": _l("Sent"), "failed": _l("Failed")}
+MESSAGE_STATUS_LABELS = {"queued": _l("Queued"), "sending": _l("Sending"), "sent": _l("Sent"),
+                         "failed": _l("Failed")}
 
 # a contact's fields as the user sees them (the contact rows of the customer form, errors)
 CONTACT_LABELS = {

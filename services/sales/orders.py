@@ -318,6 +318,20 @@ def delete_old_documents(session: Session, months: int, today: dt.date, user=Non
     return len(ids)
 
 
+def delete_old_documents_nightly(session: Session, today: dt.date, settings: dict | None = None) -> int:
+    """The nightly clean-up (10.35): when the setting ``sales.delete_old_automatically`` asks for
+    it, the quotes and orders older than ``sales.delete_after_months`` go by the screen's rule
+    (delete_old_documents, over every customer). Returns how many; 0 when the setting is off. Commits."""
+    if settings is None:
+        from services.platform.settings import load_settings
+        settings = load_settings(session)
+    if not settings.get("sales.delete_old_automatically"):
+        return 0
+    count = delete_old_documents(session, int(settings.get("sales.delete_after_months") or 24), today)
+    session.commit()
+    return count
+
+
 def count_orders(session: Session, customer_id: int, kind: str) -> int:
     return session.scalar(select(func.count()).select_from(Order).where(
         Order.customer_id == customer_id, Order.kind == kind)) or 0

@@ -1,7 +1,10 @@
 """E-mail outbox (utkorg): documents are queued; with SMTP settings they are sent, otherwise
-they stay queued and can be read in the console."""
+they stay queued and can be read in the console. Each message is sent by a job of the job queue
+(the task ``send_outbox_message`` calls ``deliver``), retried with a growing delay while the
+server does not take it; the outbox retry (``requeue_lost``) finds queued messages whose job was lost."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import smtplib
 import ssl
@@ -9,7 +12,7 @@ from email.message import EmailMessage
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from models import (MESSAGE_DOCUMENT_TYPES, MESSAGE_LANGUAGES, Contact, Customer, DocumentRecipient, MessageText,
                     OutboxMessage, utcnow)
@@ -198,6 +201,20 @@ def cancel_unsent(session: Session, where, scrub=lambda text: text) -> int:
     return len(messages)
 
 
+def _server_answer(exc: Exception) -> str:
+    """What the SMTP server said, as it said it ("535 5.7.8 Authentication credentials invalid"),
+    or the error of the connection when it said nothing (down, refused, a certificate)."""
+    def text(code, reply) -> str:
+        reply = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+        return f"{code} {' '.join(reply.split())}"
+
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return text(exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{address}: {text(*answer)}" for address, answer in exc.recipients.items())
+    return str(exc)
+
+
 def send(message: OutboxMessage, settings: dict, timeout: float = 20, tls: ssl.SSLContext | None = None) -> bool:
     """Send one queued message; records sent/failed on it. Without SMTP settings it stays queued.
     STARTTLS checks the server's certificate and name (``tls``: the system's trusted roots unless
@@ -223,7 +240,7 @@ def send(message: OutboxMessage, settings: dict, timeout: float = 20, tls: ssl.S
                 smtp.login(settings["sales.smtp_user"], settings.get("sales.smtp_password") or "")
             smtp.send_message(mail)
     except (OSError, smtplib.SMTPException) as exc:
-        message.status, message.error = "failed", str(exc)[:500]
+        message.status, message.error = "failed", _server_answer(exc)[:500]
         return False
     except UnicodeEncodeError:
         # smtplib sends AUTH in ASCII only
@@ -231,3 +248,109 @@ def send(message: OutboxMessage, settings: dict, timeout: float = 20, tls: ssl.S
         return False
     message.status, message.error, message.sent_at = "sent", None, utcnow()
     return True
+
+
+# ---- sending by jobs (issue 11 item 3) ----------------------------------------------------
+
+SEND_TASK = "send_outbox_message"
+# the send job's Huey options: 5 retries after the first attempt, 1, 2, 4, 8 and 16 minutes apart
+RETRIES, RETRY_DELAY, RETRY_BACKOFF = 5, 60, 2
+# a message whose job was due this long ago and has not run was lost (a queue emptied, a
+# consumer killed while sending): the outbox retry puts a new job on the queue
+LOST_AFTER = dt.timedelta(minutes=10)
+
+
+class SendingFailed(Exception):
+    """The SMTP server did not take a message; its job is retried (the text is the server's answer)."""
+
+
+def _unsent():
+    return (OutboxMessage.status.in_(("queued", "failed"))) & (OutboxMessage.recipient != ERASED)
+
+
+def prepare_sending(session: Session, where=None, now: dt.datetime | None = None) -> list[int]:
+    """The unsent messages (matching ``where``) made ready for a new job each: failed ones are
+    queued again with their attempts counted from zero (the office asked to try again), their
+    last error kept until the next answer. Messages cancelled by an erasure never. The caller
+    commits, then puts the jobs on the queue (``enqueue_sending``): a job must find its row."""
+    now = now or utcnow()
+    query = select(OutboxMessage).where(_unsent())
+    if where is not None:
+        query = query.where(where)
+    ids = []
+    for message in session.scalars(query.order_by(OutboxMessage.id)):
+        if message.status == "failed":
+            message.attempts = 0
+        message.status, message.next_attempt_at = "queued", now
+        ids.append(message.id)
+    session.flush()
+    return ids
+
+
+def enqueue_sending(enqueue, message_ids) -> int:
+    """A send job for each message (``enqueue``: JobQueue.enqueue). QueueUnavailable is left to
+    the caller: the messages stay queued and the outbox retry sends them when the queue answers."""
+    for message_id in message_ids:
+        enqueue(SEND_TASK, message_id)
+    return len(message_ids)
+
+
+def deliver(session: Session, message_id: int, retry_in: float | None, settings: dict | None = None,
+            timeout: float = 20, tls: ssl.SSLContext | None = None, now: dt.datetime | None = None) -> None:
+    """One attempt of the send job at a queued message (committed). The message is taken
+    (queued -> sending) so two jobs never send it twice; then the SMTP server is asked (``send``).
+    Refused or not reached: with ``retry_in`` (seconds until the job's next retry) the message
+    is queued again with the server's answer as its error and SendingFailed is raised (the job
+    is retried); without it (the last retry) the message is failed with that answer.
+    Nothing to do (already sent or failed, taken by another job, cancelled by an erasure, or no
+    SMTP server configured: then it stays queued): returns quietly."""
+    from services.platform.settings import load_settings
+
+    settings = settings if settings is not None else load_settings(session)
+    if not smtp_configured(settings):
+        return
+    now = now or utcnow()
+    taken = session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == "queued",
+                                    OutboxMessage.recipient != ERASED)
+        .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now)
+    ).rowcount
+    session.commit()
+    if not taken:
+        return
+    message = session.get(OutboxMessage, message_id)
+    session.refresh(message)
+    if send(message, settings, timeout=timeout, tls=tls):
+        session.commit()
+        return
+    error = message.error or ""
+    if retry_in is not None and message.attempts <= RETRIES:
+        message.status, message.next_attempt_at = "queued", now + dt.timedelta(seconds=retry_in)
+        session.commit()
+        raise SendingFailed(error)
+    session.commit()  # failed, with the server's answer
+
+
+def requeue_lost(session: Session, enqueue, settings: dict | None = None, now: dt.datetime | None = None,
+                 limit: int = 1000) -> int:
+    """The outbox retry (every few minutes): a message left sending by a consumer that was killed
+    is queued again, and each queued message whose job was due more than LOST_AFTER ago (or that
+    never had one, as those queued before SMTP was configured) gets a new job. Nothing without
+    SMTP settings. Returns how many jobs were put on the queue. Commits."""
+    from services.platform.settings import load_settings
+
+    settings = settings if settings is not None else load_settings(session)
+    if not smtp_configured(settings):
+        return 0
+    now = now or utcnow()
+    cutoff = now - LOST_AFTER
+    session.execute(update(OutboxMessage).where(OutboxMessage.status == "sending",
+                                                OutboxMessage.next_attempt_at < cutoff).values(status="queued"))
+    ids = list(session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.status == "queued", OutboxMessage.recipient != ERASED,
+        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at < cutoff))
+        .order_by(OutboxMessage.id).limit(limit)))
+    if ids:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(next_attempt_at=now))
+    session.commit()
+    return enqueue_sending(enqueue, ids)

@@ -39,6 +39,7 @@ from services.registers import register_config
 from services.sales import insurance, invoicing, orders, outbox
 from services.platform import search as search_service
 from services.platform.audit import history_of
+from services.platform.job_queue import QueueUnavailable
 from services.platform.numbers import parse_decimal, parse_int
 from services.sales.pricing import gross_unit_price, line_net, net_from_gross
 from services.platform.secrets import SECRET_SETTINGS
@@ -129,6 +130,21 @@ def _flash_delivery(delivery) -> None:
         flash(_("The e-mail to %(r)s was put in the outbox.", r=message.recipient), "info")
     for problem in delivery.problems:
         flash(problem, "warning")
+    _send_later([m.id for m in delivery.queued])
+
+
+def _send_later(message_ids: list[int]) -> int:
+    """A send job for each committed message, when an SMTP server is configured (the request
+    never talks to SMTP itself). The queue down: a warning; the messages stay queued and the
+    outbox retry sends them when it answers again."""
+    if not message_ids or not outbox.smtp_configured(load_settings(db.session)):
+        return 0
+    try:
+        return outbox.enqueue_sending(current_app.extensions["jobs"].enqueue, message_ids)
+    except QueueUnavailable:
+        flash(_("The job queue does not answer; the e-mails stay queued and are sent when it answers again."),
+              "warning")
+        return 0
 
 
 def _order_customer_modules() -> tuple[str, ...]:
@@ -497,11 +513,13 @@ class OrderView(SecureModelView):
         if order is None:
             abort(404)
         settings = load_settings(db.session)
+        queued = []
 
         def work():
-            outbox.send(mail.queue_order_document(db.session, order, settings, current_user), settings)
+            queued.append(mail.queue_order_document(db.session, order, settings, current_user).id)
 
-        self._run(order, work, _("The document was put in the outbox."))
+        if self._run(order, work, _("The document was put in the outbox.")):
+            _send_later(queued)
         return self._back(order)
 
     @expose("/lookup")
@@ -643,13 +661,13 @@ class InvoiceView(SecureModelView):
         settings = load_settings(db.session)
         try:
             message = mail.queue_invoice(db.session, invoice, settings, current_user)
-            sent = outbox.send(message, settings)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
         else:
-            flash(_("The invoice was sent.") if sent else _("The invoice was put in the outbox."), "success")
+            flash(_("The invoice was put in the outbox."), "success")
+            _send_later([message.id])
         return redirect(self.get_url(".details_view", id=invoice.id))
 
     @expose("/credit/", methods=("GET", "POST"))
@@ -785,19 +803,21 @@ class OutboxView(SecureModelView):
     can_edit = False
     can_delete = False
     can_export = False
-    column_list = ("created_at", "recipient", "subject", "attachment_name", "status", "sent_at", "error")
+    column_list = ("created_at", "recipient", "subject", "attachment_name", "status", "attempts", "sent_at",
+                   "error")
     column_labels = {"created_at": _l("Created"), "recipient": _l("Recipient"), "subject": _l("Subject"),
                      "attachment_name": _l("Attachment"), "status": _l("Status"), "sent_at": _l("Sent"),
-                     "error": _l("Error"), "body": _l("Message")}
-    column_details_list = ("created_at", "recipient", "subject", "body", "attachment_name", "status", "sent_at",
-                           "error")
+                     "error": _l("Error"), "body": _l("Message"), "attempts": _l("Attempts"),
+                     "next_attempt_at": _l("Next attempt")}
+    column_details_list = ("created_at", "recipient", "subject", "body", "attachment_name", "status", "attempts",
+                           "next_attempt_at", "sent_at", "error")
     column_default_sort = ("id", True)
     column_choices = {"status": list(MESSAGE_STATUS_LABELS.items())}
     column_filters = (FilterEqual(OutboxMessage.status, _l("Status"), options=column_choices["status"]),)
     card_title = "subject"
     card_subtitle = ("recipient",)
     card_groups = [(_l("Message"), ("recipient", "subject", "attachment_name")),
-                   (_l("Delivery"), ("status", "created_at", "sent_at", "error")),
+                   (_l("Delivery"), ("status", "attempts", "next_attempt_at", "created_at", "sent_at", "error")),
                    (None, ("body",))]
     column_formatters = {"attachment_name": lambda v, c, m, n: Markup(
         f'<a href="{url_for("outboxmessage.attachment", id=m.id)}">{escape(m.attachment_name)}</a>')
@@ -837,11 +857,11 @@ class OutboxView(SecureModelView):
         if not outbox.smtp_configured(settings):
             flash(_("No SMTP server is configured; the messages stay in the outbox."), "warning")
             return redirect(self.get_url(".index_view"))
-        sent = 0
-        for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.status.in_(("queued", "failed")))):
-            sent += outbox.send(message, settings)
-            db.session.commit()
-        flash(_("%(n)s messages were sent.", n=sent), "success")
+        # the request only puts jobs on the queue: a job talks to the SMTP server (and retries)
+        ids = outbox.prepare_sending(db.session)
+        db.session.commit()
+        if _send_later(ids) or not ids:
+            flash(_("%(n)s messages were put on the queue for sending.", n=len(ids)), "success")
         return redirect(self.get_url(".index_view"))
 
 
@@ -931,6 +951,7 @@ SALES_SETTINGS = [
     ("sales.invoice_fee_vat", _l("VAT rate of the invoice fee (%)"), "decimal"),
     ("sales.credit_note_own_series", _l("Credit notes have their own number series"), "bool"),
     ("sales.delete_after_months", _l("Delete old quotes and orders after (months)"), "int"),
+    ("sales.delete_old_automatically", _l("Delete old quotes and orders automatically every night"), "bool"),
     ("sales.logo_path", _l("Logo on documents (path to a PNG or JPEG file)"), "str"),
     ("sales.text.heading.invoice", _l("Heading: invoice"), "str"),
     ("sales.text.heading.credit_note", _l("Heading: credit note"), "str"),

@@ -236,3 +236,150 @@ def test_a_password_with_swedish_letters_is_recorded_not_raised(session, submiss
     assert outbox.send(message, _submission_settings(session, submission_server, "lösenord-å"), tls=trusting) is False
     assert message.status == "failed" and "ASCII" in message.error
     assert submission_server.messages == []
+
+
+# ---- sending by jobs (issue 11 item 3): services.sales.outbox.deliver and requeue_lost -----------------
+
+import datetime as dt  # noqa: E402
+import socket  # noqa: E402
+
+from sqlalchemy import select  # noqa: E402
+
+from models import OutboxMessage, utcnow  # noqa: E402
+from services.platform.audit import ERASED  # noqa: E402
+from services.platform.settings import set_setting  # noqa: E402
+
+
+def _closed_port() -> int:
+    """A local port nobody listens on: an SMTP server that is down (connection refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _reload(session, message_id) -> OutboxMessage:
+    session.expire_all()
+    return session.get(OutboxMessage, message_id)
+
+
+def test_a_job_sends_a_queued_message_once(session, smtp_server, trusting):
+    message = outbox.queue(session, "faktura@bygg.example", "Faktura 10006", "Hej", "f.pdf", b"%PDF-1.4")
+    session.commit()
+    settings = h.settings(session, sales__smtp_host="127.0.0.1", sales__smtp_port=smtp_server.server_address[1],
+                          sales__smtp_sender="verkstad@example.se")
+    outbox.deliver(session, message.id, retry_in=60, settings=settings, tls=trusting)
+    sent = _reload(session, message.id)
+    assert (sent.status, sent.attempts, sent.error) == ("sent", 1, None) and sent.sent_at is not None
+    # a second job for the same message (the outbox retry raced a slow consumer) sends nothing
+    outbox.deliver(session, message.id, retry_in=60, settings=settings, tls=trusting)
+    assert len(smtp_server.messages) == 1 and _reload(session, message.id).attempts == 1
+
+
+def test_without_smtp_a_job_leaves_the_message_queued_untried(session):
+    message = outbox.queue(session, "faktura@bygg.example", "Faktura 10007", "Hej", "f.pdf", b"%PDF-1.4")
+    session.commit()
+    outbox.deliver(session, message.id, retry_in=60)
+    assert (_reload(session, message.id).status, _reload(session, message.id).attempts) == ("queued", 0)
+
+
+def test_refused_it_stays_queued_with_the_answer_and_the_last_retry_fails_it(session, submission_server, trusting):
+    """The server's answer (535) is kept on the queued message between retries; the last retry
+    leaves it failed with that answer."""
+    message = outbox.queue(session, "faktura@bygg.example", "Faktura 10008", "Hej", "f.pdf", b"%PDF-1.4")
+    session.commit()
+    settings = _submission_settings(session, submission_server, password="fel")
+    now = utcnow()
+    with pytest.raises(outbox.SendingFailed, match="535"):
+        outbox.deliver(session, message.id, retry_in=120, settings=settings, tls=trusting, now=now)
+    waiting = _reload(session, message.id)
+    assert waiting.status == "queued" and "535 5.7.8 Authentication credentials invalid" in waiting.error
+    assert waiting.attempts == 1 and waiting.next_attempt_at == now + dt.timedelta(seconds=120)
+    outbox.deliver(session, message.id, retry_in=None, settings=settings, tls=trusting)  # the last retry
+    failed = _reload(session, message.id)
+    assert failed.status == "failed" and "535 5.7.8" in failed.error and failed.attempts == 2
+    assert submission_server.messages == []
+
+
+def test_smtp_down_the_huey_task_retries_with_growing_delays_then_fails(app, session):
+    """The real task on the app's real queue (Huey's SQLite storage), executed by Huey as a
+    consumer would: the server does not answer, the message stays queued with the error after
+    each attempt, Huey schedules a retry 1, 2, 4, 8, 16 minutes later, and after the fifth retry
+    the message is failed with the error."""
+    port = _closed_port()
+    for key, value in (("sales.smtp_host", "127.0.0.1"), ("sales.smtp_port", port),
+                       ("sales.smtp_sender", "verkstad@example.se")):
+        set_setting(session, key, value)
+    message = outbox.queue(session, "faktura@bygg.example", "Faktura 10009", "Hej", "f.pdf", b"%PDF-1.4")
+    session.commit()
+    queue = app.extensions["jobs"]
+    huey = queue.huey
+    assert outbox.enqueue_sending(queue.enqueue, outbox.prepare_sending(session)) == 1
+    session.commit()
+    task, delays = huey.dequeue(), []
+    while task is not None:
+        before = huey._get_timestamp()
+        huey.execute(task, timestamp=max(task.eta or before, before))  # the consumer's clock at the retry's time
+        m = _reload(session, message.id)
+        retry = huey.read_schedule(before + dt.timedelta(days=1))
+        if retry:
+            assert m.status == "queued" and "Connection refused" in m.error
+            (task,) = retry
+            delays.append(round((task.eta - before).total_seconds() / 60))
+        else:
+            task = None
+    assert delays == [1, 2, 4, 8, 16]
+    assert m.status == "failed" and "Connection refused" in m.error and m.attempts == 6
+    assert huey.pending_count() == 0 and huey.scheduled_count() == 0
+
+
+def test_the_outbox_retry_gives_lost_messages_a_new_job(app, session):
+    now = utcnow()
+    settings = h.settings(session, sales__smtp_host="127.0.0.1", sales__smtp_port=25,
+                          sales__smtp_sender="verkstad@example.se")
+
+    def message(subject, **fields):
+        m = outbox.queue(session, "a@bygg.example", subject, "", "f.pdf", b"%PDF")
+        for key, value in fields.items():
+            setattr(m, key, value)
+        return m
+
+    never = message("never had a job")  # queued before SMTP was configured
+    lost = message("lost", next_attempt_at=now - dt.timedelta(minutes=30))
+    waiting = message("waits for its retry", next_attempt_at=now + dt.timedelta(minutes=8))
+    due = message("just due", next_attempt_at=now - dt.timedelta(minutes=2))
+    stuck = message("consumer killed while sending", status="sending", next_attempt_at=now - dt.timedelta(hours=1))
+    busy = message("being sent", status="sending", next_attempt_at=now - dt.timedelta(seconds=5))
+    message("sent", status="sent")
+    message("failed", status="failed", next_attempt_at=now - dt.timedelta(hours=1))
+    message("erased", recipient=ERASED, next_attempt_at=now - dt.timedelta(hours=1))
+    session.commit()
+    queue = app.extensions["jobs"]
+    queue.ready()
+    assert outbox.requeue_lost(session, queue.enqueue, h.settings(session), now=now) == 0  # no SMTP: nothing
+    assert queue.huey.pending_count() == 0
+
+    assert outbox.requeue_lost(session, queue.enqueue, settings, now=now) == 3
+    assert sorted(t.args[0] for t in queue.huey.pending()) == sorted([never.id, lost.id, stuck.id])
+    assert all(t.name == outbox.SEND_TASK for t in queue.huey.pending())
+    session.expire_all()
+    assert session.get(OutboxMessage, stuck.id).status == "queued"
+    assert session.get(OutboxMessage, busy.id).status == "sending"
+    assert session.get(OutboxMessage, never.id).next_attempt_at == now
+    assert {session.get(OutboxMessage, i).next_attempt_at for i in (waiting.id, due.id)} == \
+        {now + dt.timedelta(minutes=8), now - dt.timedelta(minutes=2)}
+    # the next round finds them on the queue (due now), not lost
+    assert outbox.requeue_lost(session, queue.enqueue, settings, now=now + dt.timedelta(minutes=5)) == 0
+
+
+def test_send_again_queues_failed_messages_but_never_erased_ones(session):
+    failed = outbox.queue(session, "a@bygg.example", "x", "", "f.pdf", b"%PDF")
+    failed.status, failed.attempts, failed.error = "failed", 6, "421 try later"
+    erased = outbox.queue(session, "a@bygg.example", "y", "", "f.pdf", b"%PDF")
+    outbox.cancel_unsent(session, OutboxMessage.id == erased.id)
+    sent = outbox.queue(session, "a@bygg.example", "z", "", "f.pdf", b"%PDF")
+    sent.status = "sent"
+    session.commit()
+    assert outbox.prepare_sending(session) == [failed.id]
+    assert (failed.status, failed.attempts, failed.error) == ("queued", 0, "421 try later")
+    assert session.get(OutboxMessage, erased.id).status == "failed"
+    assert session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == sent.id)) == "sent"
