@@ -16,7 +16,7 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.form import converts
 from flask_admin.form import rules
-from flask_babel import format_number, to_utc
+from flask_babel import format_number, get_locale, to_utc
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -743,20 +743,26 @@ class SecureModelView(RightsMixin, CardMixin, ModelView):
         return None, self.export_rows(sort[0] if sort is not None else None, args.sort_desc, args.search,
                                       args.filters)
 
+    def _export_csv(self, return_url):
+        return self._export_tablib("csv", return_url)
+
     def _export_tablib(self, export_type, return_url):
-        if export_type != "xlsx":
+        if export_type not in ("xlsx", "csv"):
             return super()._export_tablib(export_type, return_url)
         from flask import Response, stream_with_context
         from werkzeug.utils import secure_filename
 
-        from reports.platform.xlsx import stream_workbook
+        from reports.platform.xlsx import stream_csv, stream_workbook
 
         _count, data = self._export_data()
         titles = [str(label) for _name, label in self._export_columns]
         rows = ([self.get_export_value(row, name) for name, _label in self._export_columns] for row in data)
-        filename = secure_filename(self.get_export_name("xlsx"))
-        return Response(stream_with_context(stream_workbook(titles, rows)),
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename = secure_filename(self.get_export_name(export_type))
+        if export_type == "csv":
+            body, mimetype = stream_csv(titles, rows, str(get_locale())), "text/csv; charset=utf-8"
+        else:
+            body, mimetype = stream_workbook(titles, rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(stream_with_context(body), mimetype=mimetype,
                         headers={"Content-Disposition": f"attachment;filename={filename}"})
 
     def handle_view_exception(self, exc):

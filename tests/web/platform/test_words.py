@@ -136,3 +136,35 @@ def test_a_roles_breadcrumb_and_form_header_name_it_in_the_users_language(app, c
         crumbs = html[html.index('id="breadcrumbs"'):html.index("</nav>", html.index('id="breadcrumbs"'))]
         assert label in crumbs and name not in crumbs, url
     assert label in html[html.index('id="form-title"'):html.index("</h1>", html.index('id="form-title"'))]
+
+
+def test_csv_exports_open_in_a_swedish_spreadsheet(app, client, auth, admin_user):
+    """Issue 10 rest: the CSV export wrote "2.50" with commas between fields, which a Swedish
+    or German spreadsheet reads as text in one column. Now semicolons and a decimal comma in sv
+    and de (a comma and a point in English), a byte-order mark for å, ä, ö, and text that a
+    spreadsheet would run as a formula made harmless; read back with the csv module."""
+    import csv
+
+    from sqlalchemy import select
+
+    from models import Article, User, VatRate
+
+    with app.app_context():
+        vat = db.session.scalar(select(VatRate))
+        db.session.add_all([Article(number="A-1", name="Åkerifilter; stor", price=Decimal("1250.50"), unit="st",
+                                    vat_rate=vat, stock_quantity=Decimal("2.5")),
+                            Article(number="A-2", name="=HYPERLINK(\"x\")", price=Decimal("3"), unit="st",
+                                    vat_rate=vat)])
+        db.session.commit()
+    auth.login()
+    body = client.get("/admin/article/export/csv/").get_data(as_text=True)
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body[1:]), delimiter=";"))
+    header, by_number = rows[0], {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+    assert by_number["A-1"]["I lager"] == "2,50" and by_number["A-1"]["Namn"] == "Åkerifilter; stor"
+    assert by_number["A-2"]["I lager"] == "0,00" and by_number["A-2"]["Namn"] == "'=HYPERLINK(\"x\")"
+    with app.app_context():
+        db.session.get(User, admin_user).language = "en"
+        db.session.commit()
+    english = client.get("/admin/article/export/csv/").get_data(as_text=True)
+    assert "2.50" in english and list(csv.reader(io.StringIO(english[1:])))[1][0] == "A-1"
