@@ -355,3 +355,26 @@ def test_concurrent_finalisation_gives_consecutive_numbers(app):
     with app.app_context():
         numbers = sorted(db.session.scalars(select(Invoice.sequence)))
         assert numbers == list(range(10001, 10001 + 12))
+
+
+def test_the_nightly_clean_up_deletes_by_the_screens_rule_only_when_the_setting_asks(session):
+    """10.35 every night (services.platform.tasks.delete_old_documents): off by default; on, the
+    months of the setting and the rule of the manual screen (invoiced orders never)."""
+    cust = h.customer(session)
+    old, older = orders.create_order(session, cust, kind="quote", today=dt.date(2025, 6, 1)), \
+        orders.create_order(session, cust, kind="quote", today=dt.date(2024, 1, 1))
+    invoiced = orders.create_order(session, cust, today=dt.date(2024, 1, 1))
+    orders.add_line(session, invoiced, "free_text", text="X", unit_price=D(1))
+    invoicing.finalise_invoice(session, invoiced, None, dt.date(2024, 1, 1), h.settings(session))
+    session.commit()
+    assert orders.delete_old_documents_nightly(session, TODAY, h.settings(session)) == 0
+    assert session.scalar(select(func.count()).select_from(Order)) == 3
+    on = h.settings(session, sales__delete_old_automatically=True, sales__delete_after_months=24)
+    assert orders.delete_old_documents_nightly(session, dt.date(2026, 12, 3), on) == 1
+    session.expire_all()
+    assert {o.id for o in session.scalars(select(Order))} == {old.id, invoiced.id}
+    on["sales.delete_after_months"] = 12
+    assert orders.delete_old_documents_nightly(session, dt.date(2026, 12, 3), on) == 1
+    assert orders.delete_old_documents_nightly(session, dt.date(2026, 12, 3), on) == 0  # a second run: nothing left
+    session.expire_all()
+    assert [o.id for o in session.scalars(select(Order))] == [invoiced.id]
