@@ -15,43 +15,16 @@ from decimal import Decimal
 from collections.abc import Iterable, Iterator
 
 from babel.numbers import get_decimal_symbol
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-# a sheet holds 1,048,576 rows: the header and this many rows, then the next sheet
-ROWS_PER_SHEET = 1_048_575
+from services.platform import spreadsheets
+
 CHUNK_BYTES = 64 * 1024
-
-
-def _cell(sheet, value):
-    if value is None:
-        return None
-    # amounts stay numbers (Decimal): the spreadsheet writes them with the reader's decimal comma
-    if not isinstance(value, (int, float, Decimal)) or isinstance(value, bool):
-        value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # text as text: "=HYPERLINK(...)" typed into a name is no formula
-    return cell
 
 
 def stream_workbook(titles: list[str], rows: Iterable[list], sheet_title: str = "Export") -> Iterator[bytes]:
     """The bytes of an .xlsx file with ``titles`` and every one of ``rows``; the rows are read
     once, in order, and written to a temporary file before the file is sent."""
-    workbook = Workbook(write_only=True)
-    sheet, count, number = None, ROWS_PER_SHEET, 0
-    for row in rows:
-        if count == ROWS_PER_SHEET:
-            number += 1
-            sheet = workbook.create_sheet(sheet_title if number == 1 else f"{sheet_title} {number}")
-            sheet.append([_cell(sheet, t) for t in titles])
-            count = 0
-        sheet.append([_cell(sheet, v) for v in row])
-        count += 1
-    if sheet is None:
-        sheet = workbook.create_sheet(sheet_title)
-        sheet.append([_cell(sheet, t) for t in titles])
+    workbook, _count = spreadsheets.workbook_of(titles, rows, sheet_title)
     with tempfile.TemporaryFile() as fh:
         workbook.save(fh)
         fh.seek(0)

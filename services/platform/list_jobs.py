@@ -14,25 +14,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy.orm import Session
 
 from models import Job, User
 from services import DomainError
-from services.platform import jobs
+from services.platform import jobs, spreadsheets
 
 EXPORT_KIND = "list_export"
 ACTION_KIND = "list_action"
 CHUNK = 500  # rows changed (and flushed) per step of an action; progress is reported per step
-ROWS_PER_SHEET = 1_048_575  # a sheet holds 1,048,576 rows: the header and this many
 
 
 class ListSource(Protocol):
@@ -115,37 +110,9 @@ def _rights(params: dict) -> list[str]:
 
 # ---- the export ----------------------------------------------------------------------------
 
-def xlsx_cell(sheet, value):
-    """A write-only cell: numbers stay numbers, text is text (a name typed as "=HYPERLINK(...)" is
-    no formula), characters XML cannot hold are dropped."""
-    if value is None:
-        return None
-    if not isinstance(value, (int, float, Decimal)) or isinstance(value, bool):
-        value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    return cell
-
-
 def write_xlsx(path: Path, titles: list[str], rows: Iterable[list], sheet_title: str = "Export") -> int:
-    """``titles`` and every one of ``rows`` to an .xlsx file at ``path`` (write-only: each row goes
-    to openpyxl's temporary file as it comes, none is kept); the number of rows written."""
-    workbook = Workbook(write_only=True)
-    sheet, count, number, written = None, ROWS_PER_SHEET, 0, 0
-    sheet_title = sheet_title[:28] or "Export"
-    for row in rows:
-        if count == ROWS_PER_SHEET:
-            number += 1
-            sheet = workbook.create_sheet(sheet_title if number == 1 else f"{sheet_title} {number}")
-            sheet.append([xlsx_cell(sheet, t) for t in titles])
-            count = 0
-        sheet.append([xlsx_cell(sheet, v) for v in row])
-        count += 1
-        written += 1
-    if sheet is None:
-        sheet = workbook.create_sheet(sheet_title)
-        sheet.append([xlsx_cell(sheet, t) for t in titles])
+    """``titles`` and every one of ``rows`` to an .xlsx file at ``path``; the number of rows written."""
+    workbook, written = spreadsheets.workbook_of(titles, rows, sheet_title)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.part")
     workbook.save(tmp)
