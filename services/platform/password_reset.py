@@ -104,27 +104,36 @@ def compose_mail(user_name: str, username: str, link: str, language: str) -> tup
 
 
 def request_reset(session: Session, login: str, link_for: Callable[[str], str], secret_key: str,
-                  clock: Callable[[], float] | None = None, now: dt.datetime | None = None) -> int:
+                  clock: Callable[[], float] | None = None, now: dt.datetime | None = None,
+                  enqueue: Callable | None = None) -> int:
     """"Forgot password" for ``login`` (a user name or an e-mail address): a mail with a link to
     each active user it names who has an e-mail address and has not used up the hour's limit,
-    written to the outbox (sent from there: services.sales.outbox). Returns how many mails were
-    written, for tests and logs only: the page says the same whatever it is. Commits."""
+    written to the outbox and, after the commit, given its send job at once (``enqueue``:
+    JobQueue.enqueue; with the queue down the outbox retry sends it within minutes). Returns how
+    many mails were written, for tests and logs only: the page says the same whatever it is."""
     from services.sales import outbox
 
     now = now or utcnow()
     users = _find(session, login)
-    written = 0
+    written, mails = 0, []
     # the same steps for an unknown name: a token and a mail are made, and dropped
     for user in users or [User(id=0, username=login or "-", full_name="", password_hash="-", language="sv")]:
         token = make_token(user, secret_key, clock)
         subject, body = compose_mail(str(user), user.username, link_for(token), user.language)
         if not users or not _deliverable(user) or not _within_limit(user, now):
             continue
-        outbox.queue_mail(session, user.email.strip(), subject, body, purpose="password_reset")
+        mails.append(outbox.queue_mail(session, user.email.strip(), subject, body, purpose="password_reset").id)
         session.add(AuditLog(user_id=None, action="update", table_name="user", record_id=str(user.id),
                              field=AUDIT_FIELD, old_value=None, new_value="requested"))
         written += 1
     session.commit()
+    if enqueue is not None and mails:
+        from services.platform.job_queue import QueueUnavailable
+
+        try:
+            outbox.enqueue_sending(enqueue, mails)
+        except QueueUnavailable:
+            pass  # queued in the outbox all the same: its retry sends them
     return written
 
 

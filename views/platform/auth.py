@@ -110,7 +110,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         password_reset.request_reset(db.session, form.login.data, _reset_link, current_app.config["SECRET_KEY"],
-                                     clock=_clock)
+                                     clock=_clock, enqueue=current_app.extensions["jobs"].enqueue)
         return render_template("platform/auth/forgot_password.html", form=form, sent=True)
     return render_template("platform/auth/forgot_password.html", form=form, sent=False)
 

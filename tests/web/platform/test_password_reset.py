@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from models import OutboxMessage, Setting, User, db
 from services.platform import secrets
-from tests.factories import PASSWORD, csrf_from, make_user
+from tests.factories import PASSWORD, csrf_from, make_user, run_jobs
 
 T0 = 1_800_000_000
 
@@ -62,6 +62,17 @@ def test_a_known_and_an_unknown_name_get_the_same_answer(app, client, anna):
     assert "Om namnet hör till ett aktivt konto" in known.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(select(OutboxMessage.recipient)).all() == ["anna@verkstad.test"]
+
+
+def test_the_reset_mail_gets_its_send_job_at_once(app, client, anna):
+    """The mail does not wait for the outbox's periodic retry: its send job is on the queue when
+    the page answers (one job, for the known name only); without SMTP settings it stays queued."""
+    ask(client, "nobody-here")
+    assert run_jobs(app) == 0
+    ask(client, "anna")
+    assert run_jobs(app) == 1
+    with app.app_context():
+        assert db.session.scalars(select(OutboxMessage.status)).all() == ["queued"]
 
 
 def test_every_post_needs_the_csrf_token(app, client, auth, anna):
