@@ -113,3 +113,11 @@ def test_healthz_reports_the_job_queue_and_stays_200_without_it(request, tmp_pat
     with down.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_jobs_page_is_headed_once(client, auth, admin_user):
+    """The console's page title (Flask-Admin's) heads the page; the template had a second 'Jobb'."""
+    auth.login()
+    page = client.get("/admin/jobs/").get_data(as_text=True)
+    headings = [re.sub(r"<[^>]+>|\s+", "", h) for h in re.findall(r"<h[1-6][^>]*>.*?</h[1-6]>", page, re.S)]
+    assert headings.count("Jobb") == 1
