@@ -83,6 +83,7 @@ def test_a_header_only_file_says_so_and_offers_no_import(page, tmp_path):
     page.set_input_files("#file", str(_file(tmp_path, [], "tom.xlsx")))
     page.click("#upload")
     expect(page.locator("#import-error")).to_have_text("Filen har en rubrikrad men inga kunder att importera.")
+    page.wait_for_load_state("load")  # measured once the stylesheets are in
     file_box, error_box = page.locator("#file").bounding_box(), page.locator("#import-error").bounding_box()
     assert 0 <= error_box["y"] - (file_box["y"] + file_box["height"]) < 20, "the message is beside the file field"
     expect(page.locator("#file")).to_have_attribute("aria-describedby", "import-error")

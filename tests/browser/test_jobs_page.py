@@ -36,6 +36,7 @@ def test_an_import_of_2000_rows_moves_its_bar_on_the_jobs_page_and_its_result_op
     page.set_input_files("#file", str(path))
     page.click("#upload")
     expect(page.locator("#import-summary")).to_have_text(f"{ROWS} rader lästa: {ROWS} giltiga, 0 med fel.")
+    page.wait_for_load_state("load")  # the screen's script follows the job (a click before it goes to /admin/jobs/)
     page.click("#import-all")
     link = page.locator("#import-job-link")
     expect(link).to_be_visible()

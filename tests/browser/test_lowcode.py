@@ -123,6 +123,7 @@ def test_import_with_one_bad_row_shows_the_error_on_that_row(page, live_app, tmp
     assert row.locator("td.table-danger").inner_text() == "556036-0794"  # the bad cell is marked
     assert page.locator("#error-rows tbody tr").count() == 1
     shot(page, "lowcode-import-preview")
+    page.wait_for_load_state("load")  # the screen's script follows the import
     page.click("#import-valid")
     page.wait_for_selector("#import-result.alert-success")
     expect(page.locator("#import-result")).to_have_text("Skapade: 2, uppdaterade: 0, oförändrade: 0, överhoppade: 1")

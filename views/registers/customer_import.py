@@ -6,7 +6,7 @@ import os
 import uuid
 from pathlib import Path
 
-from flask import Response, abort, current_app, jsonify, request, url_for
+from flask import Response, abort, current_app, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -111,6 +111,9 @@ class CustomerImportView(SecureBaseView):
                                       default_kind=kind)
         except DomainError as exc:
             return jsonify(error=exc.message), 503
-        # the import runs as a job (the Jobs page); this screen follows it through its status
-        return jsonify(**job_state(job), status_url=url_for("jobs.status", job_id=job.id),
-                       jobs_url=url_for("jobs.index", _anchor=f"job-{job.id}")), 202
+        # the import runs as a job (the Jobs page); this screen follows it through its status.
+        # A click before the screen's script ran posts the form itself: it goes to the Jobs page
+        jobs_url = url_for("jobs.index", _anchor=f"job-{job.id}")
+        if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+            return redirect(jobs_url)
+        return jsonify(**job_state(job), status_url=url_for("jobs.status", job_id=job.id), jobs_url=jobs_url), 202

@@ -121,3 +121,20 @@ def test_the_jobs_page_is_headed_once(client, auth, admin_user):
     page = client.get("/admin/jobs/").get_data(as_text=True)
     headings = [re.sub(r"<[^>]+>|\s+", "", h) for h in re.findall(r"<h[1-6][^>]*>.*?</h[1-6]>", page, re.S)]
     assert headings.count("Jobb") == 1
+
+
+def test_an_import_started_before_the_screens_script_ran_goes_to_the_jobs_page(app, client, auth, admin_user):
+    """A hurried click posts the run form as the browser does (Accept: text/html): the import
+    starts once and the answer is the Jobs page, not a page of JSON."""
+    import io
+
+    auth.login()
+    token = csrf_from(client.get("/admin/customer-import/").get_data(as_text=True))
+    html = client.post("/admin/customer-import/upload", data={
+        "csrf_token": token, "kind": "company", "file": (io.BytesIO(customers_csv(3)), "k.csv")},
+        content_type="multipart/form-data").get_data(as_text=True)
+    run_token = re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
+    started = client.post("/admin/customer-import/run", headers={"Accept": "text/html,*/*;q=0.8"}, data={
+        "csrf_token": token, "token": run_token, "suffix": ".csv", "kind": "", "update": "0", "mode": "all"})
+    assert started.status_code == 302 and re.search(r"/admin/jobs/#job-\d+$", started.headers["Location"])
+    assert run_jobs(app) == 1
