@@ -110,6 +110,15 @@
     const main = root.querySelector(".ec-main");
     if (main && !main.hasAttribute("tabindex")) { main.tabIndex = 0; main.setAttribute("aria-label", label); }
   };
+  // a screen that started a job follows it (services.platform.jobs' status JSON): ``step(s)`` after
+  // each reading, every half second until the job ends, then ``end(s)``
+  window.verkstadFollowJob = function (url, step, end) {
+    fetch(url, {headers: {"Accept": "application/json"}}).then(function (r) { return r.json(); }).then(function (s) {
+      step(s);
+      if (!s.ended) { setTimeout(function () { window.verkstadFollowJob(url, step, end); }, 500); return; }
+      end(s);
+    });
+  };
   // Flask-Admin starts select2 on DOM ready (helpers.js): name the widgets after it
   if (window.jQuery) { window.jQuery(function () { setTimeout(select2Names, 0); }); }
 })();

@@ -83,18 +83,22 @@ def test_cancel_a_queued_job_needs_its_token_and_notifies(app, client, auth, two
         assert again.id != job_id and again.status == "done"
 
 
-def test_the_import_screen_starts_a_job_and_follows_it(app, client, auth, admin_user):
+def _checked_and_run(client, rows: int, headers: dict | None = None):
+    """The import screen's two steps: a file of ``rows`` customers checked, then "Importera"."""
     import io
 
-    auth.login()
     token = csrf_from(client.get("/admin/customer-import/").get_data(as_text=True))
     html = client.post("/admin/customer-import/upload", data={
-        "csrf_token": token, "kind": "company", "file": (io.BytesIO(customers_csv(4)), "k.csv")},
+        "csrf_token": token, "kind": "company", "file": (io.BytesIO(customers_csv(rows)), "k.csv")},
         content_type="multipart/form-data").get_data(as_text=True)
     run_token = re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
-    started = client.post("/admin/customer-import/run", data={"csrf_token": token, "token": run_token,
-                                                              "suffix": ".csv", "kind": "", "update": "0",
-                                                              "mode": "all"})
+    return client.post("/admin/customer-import/run", headers=headers or {}, data={
+        "csrf_token": token, "token": run_token, "suffix": ".csv", "kind": "", "update": "0", "mode": "all"})
+
+
+def test_the_import_screen_starts_a_job_and_follows_it(app, client, auth, admin_user):
+    auth.login()
+    started = _checked_and_run(client, 4)
     assert started.status_code == 202
     body = started.get_json()
     assert body["status"] == "queued" and body["jobs_url"] == f"/admin/jobs/#job-{body['id']}"
@@ -126,15 +130,7 @@ def test_the_jobs_page_is_headed_once(client, auth, admin_user):
 def test_an_import_started_before_the_screens_script_ran_goes_to_the_jobs_page(app, client, auth, admin_user):
     """A hurried click posts the run form as the browser does (Accept: text/html): the import
     starts once and the answer is the Jobs page, not a page of JSON."""
-    import io
-
     auth.login()
-    token = csrf_from(client.get("/admin/customer-import/").get_data(as_text=True))
-    html = client.post("/admin/customer-import/upload", data={
-        "csrf_token": token, "kind": "company", "file": (io.BytesIO(customers_csv(3)), "k.csv")},
-        content_type="multipart/form-data").get_data(as_text=True)
-    run_token = re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
-    started = client.post("/admin/customer-import/run", headers={"Accept": "text/html,*/*;q=0.8"}, data={
-        "csrf_token": token, "token": run_token, "suffix": ".csv", "kind": "", "update": "0", "mode": "all"})
+    started = _checked_and_run(client, 3, headers={"Accept": "text/html,*/*;q=0.8"})
     assert started.status_code == 302 and re.search(r"/admin/jobs/#job-\d+$", started.headers["Location"])
     assert run_jobs(app) == 1
