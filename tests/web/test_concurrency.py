@@ -136,3 +136,25 @@ def test_a_lost_race_on_any_version_counter_is_the_stale_form_message(app):
     assert r.status_code == 409 and r.get_json()["ok"] is False
     with app.app_context():
         assert db.session.get(PaymentTerm, term_id).name == "Någon annans namn 2" != name
+
+
+def test_on_sqlite_a_reader_is_not_blocked_by_a_long_write(app, backend):
+    """Issue 11's load target: an import writing for seconds must not stop the office users'
+    searches. In SQLite's rollback journal a big write spills to the file under an exclusive
+    lock and every reader gets "database is locked"; with WAL they read the last commit."""
+    if backend != "sqlite":
+        return  # PostgreSQL readers never wait for writers (MVCC)
+    with app.app_context():
+        engine = db.engine
+        with engine.connect() as writer, engine.connect() as reader:
+            reader.exec_driver_sql("PRAGMA busy_timeout=0")  # fail at once instead of waiting
+            before = reader.execute(select(func.count()).select_from(text("audit_log"))).scalar_one()
+            reader.commit()
+            writer.exec_driver_sql("PRAGMA cache_size=5")  # a few pages: the write spills to the file
+            writer.exec_driver_sql(
+                "INSERT INTO audit_log (at, action, table_name, record_id, field, new_value) "
+                "SELECT CURRENT_TIMESTAMP, 'create', 'customer', i, 'name', printf('%0100d', i) FROM "
+                "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) SELECT i FROM n)")
+            during = reader.execute(select(func.count()).select_from(text("audit_log"))).scalar_one()
+            writer.rollback()
+            assert during == before
