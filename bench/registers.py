@@ -383,6 +383,8 @@ def bench_app(uri: str):
             db.session.add(User(username="bench", full_name="Bench", password_hash=hash_password(ADMIN_PASSWORD),
                                 role=role))
             db.session.commit()
+        db.session.remove()
+        db.engine.dispose()  # no connection left open: a filled file is then moved without its WAL
     return app
 
 
