@@ -11,6 +11,7 @@ BENCHMARKS.append(("lowcode", ["lowcode", "--customers", "1000000"]))  # bench/l
 BENCHMARKS.append(("search", ["search", "--customers", "1000000"]))  # bench/search.py
 BENCHMARKS.append(("card", ["card", "--customers", "1000000"]))  # bench/cards.py
 BENCHMARKS.append(("list-export", ["list-export"]))  # bench/list_export.py (memory of the export job)
+BENCHMARKS.append(("bgmax", ["bgmax"]))  # bench/ledger_formats.py (parser, no database)
 BENCHMARKS.append(("load", ["load", "--customers", "1000000"]))  # bench/load.py (Locust)
 
 

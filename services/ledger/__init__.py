@@ -1,0 +1,1 @@
+"""The ledger: payments, vouchers, BgMax, SIE, VAT."""

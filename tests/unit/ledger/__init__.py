@@ -1,0 +1,1 @@
+"""Sales: quotes, orders, invoices, credit notes, pricing, the outbox."""
