@@ -70,14 +70,22 @@
   window.addEventListener("load", refresh);
 })();
 
-// "Select all N matching the filter" (templates/admin/list.html): shows the bulk form, and in it
-// the fields of the chosen action only
+// "Select all N matching the filter" as Gmail offers it (templates/admin/list.html, issue 11): the
+// header box ticks the page and shows the bar's offer; taking it selects every matching row (the
+// bulk form below the bar, with the fields of the chosen action only); "Clear the selection", the
+// form's Cancel, unticking the header box or any row go back to nothing selected
 (function () {
   function start() {
-    const button = document.getElementById("bulk-select-all");
+    const bar = document.getElementById("bulk-bar");
     const panel = document.getElementById("bulk-panel");
-    if (!button || !panel) return;
+    if (!bar || !panel) return;
+    const button = document.getElementById("bulk-select-all");
+    const undo = document.getElementById("bulk-undo");
+    const pagePart = document.getElementById("bulk-bar-page");
+    const allPart = document.getElementById("bulk-bar-all");
+    const toggle = document.querySelector("input.action-rowtoggle");
     const action = document.getElementById("bulk-action");
+    function boxes() { return document.querySelectorAll("input.action-checkbox"); }
     function sync() {
       const option = action.options[action.selectedIndex];
       const wanted = ((option && option.dataset.fields) || "").split(" ");
@@ -87,15 +95,47 @@
         el.querySelectorAll("input, select").forEach(function (input) { input.disabled = !on; });
       });
     }
-    function show(on) {
-      panel.hidden = !on;
-      button.setAttribute("aria-expanded", on ? "true" : "false");
-      document.querySelectorAll("input.action-checkbox, input.action-rowtoggle").forEach(function (box) {
-        box.checked = on;
+    // "none": nothing offered (or, without a header box, the offer alone); "page": the page is
+    // ticked, the offer shown; "all": every matching row selected, the bulk form shown
+    function show(mode) {
+      pagePart.hidden = !(mode === "page" || (mode === "none" && !toggle));
+      allPart.hidden = mode !== "all";
+      panel.hidden = mode !== "all";
+      button.setAttribute("aria-expanded", mode === "all" ? "true" : "false");
+      if (mode !== "page") {
+        const on = mode === "all";
+        boxes().forEach(function (box) { box.checked = on; });
+        if (toggle) toggle.checked = on;
+      }
+      window.dispatchEvent(new Event("resize"));  // the table's box starts lower or higher now
+    }
+    if (toggle) {
+      toggle.addEventListener("change", function () {
+        boxes().forEach(function (box) { box.checked = toggle.checked; });
+        show(toggle.checked ? "page" : "none");
+      });
+      boxes().forEach(function (box) {
+        box.addEventListener("change", function () {
+          if (!box.checked && (!pagePart.hidden || !allPart.hidden)) {
+            toggle.checked = false;
+            pagePart.hidden = true;
+            allPart.hidden = true;
+            panel.hidden = true;
+            button.setAttribute("aria-expanded", "false");
+          }
+        });
       });
     }
-    button.addEventListener("click", function () { show(panel.hidden); });
-    document.getElementById("bulk-cancel").addEventListener("click", function () { show(false); });
+    button.addEventListener("click", function () {
+      show("all");
+      undo.focus();
+    });
+    function clear() {
+      show("none");
+      (toggle || button).focus();
+    }
+    undo.addEventListener("click", clear);
+    document.getElementById("bulk-cancel").addEventListener("click", clear);
     action.addEventListener("change", sync);
     sync();
   }

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext as _
+from flask_babel import format_number, gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -86,6 +86,11 @@ class ListJobsMixin:
     def export_columns(self) -> list[tuple[str, str]]:
         """The export's (column, title): those of the list's export, never a secret one."""
         return [(name, str(label)) for name, label in self._export_columns if not self.is_secret_column(name)]
+
+    def count_label(self, count) -> str:
+        """A count as the select-all bar shows it: "1 234" in the user's language; an estimated or
+        capped count as it reads itself ("≈ 3 900", "≥ 10 000")."""
+        return format_number(count) if type(count) is int else str(count)
 
     def bulk_choices(self) -> list[tuple[str, str, tuple[str, ...]]]:
         """The bulk actions the user may start on this list: (name, label, its form fields)."""

@@ -68,6 +68,12 @@ def test_select_all_and_export_all_are_on_the_lists_of_a_user_with_the_rights(ap
     auth.login("admin")
     page = client.get("/admin/customer/?search=Bulkkund").get_data(as_text=True)
     assert 'id="bulk-select-all"' in page and "Markera alla 6 som matchar filtret" in page
+    # offered in the bar above the table (a polite live region), not in the one-row toolbar (issue 10)
+    assert page.count('id="bulk-select-all"') == 1
+    assert page.index('id="list-toolbar"') < page.index('id="bulk-bar"') < page.index('id="bulk-select-all"') \
+        < page.index("model-list")
+    assert 'id="bulk-bar" role="status" aria-live="polite"' in page
+    assert "Alla 6 på sidan är markerade." in page and "Alla 6 är markerade." in page and "Ångra markeringen" in page
     assert 'id="export-all"' in page and "Exportera alla (XLSX)" in page
     assert 'value="add_tag"' in page and 'value="processing_list"' in page and 'value="assign_add"' in page
     assert 'name="query" value="search=Bulkkund"' in page
