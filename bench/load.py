@@ -3,7 +3,8 @@ on a database of N (1,000,000) customers, driven by Locust (bench/locustfile.py:
 searching, opening cards, editing customers and creating orders, and one user importing
 customers) for a bounded time on the loopback only.
 
-`flask --app app bench load --customers 1000000 --seconds 60` runs it twice on each database:
+`flask --app app bench load --customers 1000000 --seconds 60` runs it three times on each
+database: the office users alone (the control: what this machine gives them with no import),
 with the import as a job (today's way) and, as the baseline, with the import inside the web
 request (VERKSTAD_JOBS_URL=immediate:, the way before the job queue). Printed per run: requests
 per second, p50/p95/p99 per request type and the error count (target: no errors and p95 under
@@ -144,8 +145,10 @@ def load_bench(n: int, seconds: int, users: int, import_rows: int, only: str | N
         url, _card = cards.prepare(url, n, refill=False)
         click.echo(f"{name}: {n:,} customers, {users} office users and one importing {import_rows:,} rows, "
                    f"{seconds} s per run")
+        control = run_once(url, n, seconds, users, 0, jobs_url)
         as_job = run_once(url, n, seconds, users, import_rows, jobs_url)
         baseline = run_once(url, n, seconds, users, import_rows, "immediate:")
+        show("  control, no import (what this machine gives the office users)", control)
         show("  import as a job", as_job)
         show("  baseline, import inside the request", baseline)
         ratio = _p95(as_job) / max(_p95(baseline), 1)
