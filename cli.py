@@ -202,7 +202,7 @@ def register_cli(app) -> None:
     import bench.search  # noqa: F401  (adds `bench search`)
     import bench.cards  # noqa: F401  (adds `bench card`)
     import bench.list_export  # noqa: F401  (adds `bench list-export`)
-    import bench.ledger_formats  # noqa: F401  (adds `bench bgmax`)
+    import bench.ledger_formats  # noqa: F401  (adds `bench bgmax` and `bench sie-export`)
 
     for command in COMMANDS:
         app.cli.add_command(command)

@@ -95,3 +95,47 @@ def many_payments(count: int, per_section: int = 1000) -> list[list[GenPayment]]
     if current:
         sections.append(current)
     return sections
+
+
+# ---- SIE export input ---------------------------------------------------------------
+
+SIE_ACCOUNTS = [("1510", "Kundfordringar", "T"), ("1930", "Företagskonto", "T"), ("2611", "Utgående moms 25 %", "S"),
+                ("3001", "Försäljning 25 %", "I"), ("3041", "Försäljning tjänster 25 %", "I")]
+
+
+def sie_voucher_rows(i: int):
+    """Voucher ``i``'s three rows: an invoice (receivable, sales, VAT 25 %), balanced."""
+    net = Decimal(100 + (i * 37) % 20_000) + Decimal(i % 100) / 100
+    vat = (net / 4).quantize(Decimal("0.01"))
+    sales = "3041" if i % 3 == 0 else "3001"
+    return [("1510", net + vat, ""), (sales, -net, f"Kund {i % 5000}"), ("2611", -vat, "")]
+
+
+def sie_vouchers(count: int, year: int = 2026):
+    """A lazy iterator of ``count`` generated vouchers (series F, 3 rows each) over the year."""
+    from services.ledger.sie import SieRow, SieVoucher
+
+    start = dt.date(year, 1, 1)
+    for i in range(1, count + 1):
+        rows = [SieRow(a, amount, text) for a, amount, text in sie_voucher_rows(i)]
+        yield SieVoucher("F", i, start + dt.timedelta(days=(i * 365) // (count + 1)), f"Faktura {i}", rows)
+
+
+def sie_export(count: int, year: int = 2026):
+    """The plain input of an export of ``count`` generated vouchers: the accounts, zero opening
+    balances, closing balances and results that follow from the vouchers (one pass over them
+    here, as the ledger's SQL aggregates would give them), and the lazy voucher iterator."""
+    from services.ledger.sie import SieAccount, SieBalance, SieExport, SieYear
+
+    totals = {number: Decimal("0.00") for number, _name, _kind in SIE_ACCOUNTS}
+    for i in range(1, count + 1):
+        for account, amount, _text in sie_voucher_rows(i):
+            totals[account] += amount
+    return SieExport(
+        company_name="Bilverkstaden i Storåker AB", org_number="556677-8899", generated=dt.date(year + 1, 1, 15),
+        years=[SieYear(0, dt.date(year, 1, 1), dt.date(year, 12, 31))],
+        accounts=[SieAccount(n, name, kind) for n, name, kind in SIE_ACCOUNTS],
+        opening=[SieBalance(n, Decimal("0.00")) for n, _name, kind in SIE_ACCOUNTS if kind in "TS"],
+        closing=[SieBalance(n, totals[n]) for n, _name, kind in SIE_ACCOUNTS if kind in "TS"],
+        results=[SieBalance(n, totals[n]) for n, _name, kind in SIE_ACCOUNTS if kind in "KI"],
+        vouchers=sie_vouchers(count, year))

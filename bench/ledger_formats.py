@@ -3,6 +3,9 @@
 `flask --app app bench bgmax`: parse a generated BgMax file of 10,000 payments
 (services.ledger.bgmax.parse_bgmax), median of 5 runs, beside the floor of any parser measured
 in the same run (decoding the file and splitting its lines, nothing parsed). Fails above 1 s.
+
+`flask --app app bench sie-export`: bench/sie_export.py (time and peak RSS of the streamed SIE 4
+export for 20,000 and 200,000 vouchers beside a naive all-in-memory baseline, one process each).
 """
 from __future__ import annotations
 
@@ -48,3 +51,12 @@ def bgmax(payments: int, runs: int):
                f"(limit {BGMAX_LIMIT_S:.1f} s)")
     if seconds > BGMAX_LIMIT_S:
         raise SystemExit(1)
+
+
+@bench_group.command("sie-export")
+@click.option("--sizes", default="20000,200000", show_default=True, help="voucher counts, comma-separated")
+def sie_export(sizes: str):
+    """Time and peak RSS of the SIE 4 export for each size, streamed and naive."""
+    from bench import sie_export as bench_sie
+
+    raise SystemExit(bench_sie.main(sorted(int(s) for s in sizes.split(","))))
