@@ -13,6 +13,7 @@ old and new values of history rows, and nothing else.
 
 A secret column (``models.SECRET``) is recorded as "***", never with its value."""
 import datetime as dt
+import functools
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -48,40 +49,59 @@ def _text(value) -> str | None:
     return str(value)
 
 
-def _changes(obj, action: str) -> list[tuple[str, str | None, str | None]]:
-    """(field, old, new) for the changed attributes of obj."""
-    state = inspect(obj)
-    mapper = state.mapper
-    out: list[tuple[str, str | None, str | None]] = []
-    fk_done: set[str] = set()
+@functools.cache
+def _plan(mapper) -> tuple[tuple, tuple, tuple]:
+    """What _changes looks at on a mapper's objects, worked out once per mapper: its many-to-one
+    relationships (with their foreign-key columns), its many-to-many ones, and its columns
+    (key, secret) but the id and the skipped ones."""
+    many_to_one, many_to_many = [], []
     for rel in mapper.relationships:
         if rel.key in SKIPPED_FIELDS or rel.viewonly:
             continue
         if rel.direction is MANYTOONE:
-            hist = state.attrs[rel.key].history
-            if action == "update" and hist.has_changes():
+            many_to_one.append((rel.key, frozenset(c.key for c in rel.local_columns)))
+        elif rel.secondary is not None:
+            many_to_many.append(rel.key)
+    columns = tuple((attr.key, any(is_secret(c) for c in attr.columns)) for attr in mapper.column_attrs
+                    if attr.key not in SKIPPED_FIELDS and attr.key != "id")
+    return tuple(many_to_one), tuple(many_to_many), columns
+
+
+def _changes(obj, action: str) -> list[tuple[str, str | None, str | None]]:
+    """(field, old, new) for the changed attributes of obj."""
+    state = inspect(obj)
+    many_to_one, many_to_many, columns = _plan(state.mapper)
+    attrs = state.attrs
+    out: list[tuple[str, str | None, str | None]] = []
+    fk_done: set[str] = set()
+    if action == "update":
+        for key, fk_columns in many_to_one:
+            hist = attrs[key].history
+            if hist.has_changes():
                 old = hist.deleted[0] if hist.deleted else None
                 new = hist.added[0] if hist.added else None
-                out.append((rel.key, _text(old), _text(new)))
-                fk_done.update(c.key for c in rel.local_columns)
-        elif rel.secondary is not None and action in ("create", "update"):
+                out.append((key, _text(old), _text(new)))
+                fk_done.update(fk_columns)
+    if action in ("create", "update"):
+        for key in many_to_many:
             # tags, assigned technicians: the whole set before and after
-            hist = state.attrs[rel.key].history
+            hist = attrs[key].history
             if hist.has_changes():
                 old = list(hist.unchanged) + list(hist.deleted) if action == "update" else None
                 new = list(hist.unchanged) + list(hist.added)
-                out.append((rel.key, _text(old), _text(new)))
-    for attr in mapper.column_attrs:
-        key = attr.key
-        if key in SKIPPED_FIELDS or key in fk_done or key == "id":
-            continue
-        secret = any(is_secret(c) for c in attr.columns)
-        hist = state.attrs[key].history
-        if action == "create":
-            value = getattr(obj, key)
+                out.append((key, _text(old), _text(new)))
+    if action == "create":
+        values = state.dict
+        for key, secret in columns:
+            value = values.get(key)
             if value is not None and value != "":
                 out.append((key, None, SECRET_VALUE if secret else _text(value)))
-        elif hist.has_changes():
+        return out
+    for key, secret in columns:
+        if key in fk_done:
+            continue
+        hist = attrs[key].history
+        if hist.has_changes():
             old = hist.deleted[0] if hist.deleted else None
             new = hist.added[0] if hist.added else None
             if _text(old) == _text(new):
