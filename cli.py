@@ -192,6 +192,29 @@ def jobs_worker(workers: int, worker_type: str, no_periodic: bool, verbose: bool
     click.echo(f"Job consumer: {workers} {worker_type} worker(s) on {type(queue.huey.storage).__name__}.")
     consumer.run()
 
+@click.command("book-history")
+@with_appcontext
+def book_history_command():
+    """Vouchers for every finalised invoice and credit note that has none (invoices finalised
+    before the ledger existed), in one transaction; a second run books nothing."""
+    from services.ledger.documents import book_history
+    from services.platform.settings import load_settings
+
+    try:
+        result = book_history(db.session, None, load_settings(db.session))
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    booked = result.booked_invoices + result.booked_credit_notes
+    if not booked:
+        click.echo(f"Nothing to book: {result.already} invoices and credit notes have their vouchers already"
+                   + (f", {result.empty} are of zero" if result.empty else "") + ".")
+        return
+    click.echo(f"Booked {result.booked_invoices} invoices (series F) and {result.booked_credit_notes} credit notes "
+               f"(series K); {result.already} had their vouchers already"
+               + (f", {result.empty} are of zero" if result.empty else "") + ".")
+
 
 def register_cli(app) -> None:
     import bench.registers  # noqa: F401  (adds `bench registers` to bench_group)
@@ -209,4 +232,4 @@ def register_cli(app) -> None:
 
 
 COMMANDS = [init_db, demo_data, create_user_command, bench_group, export_peppol, import_customers, export_customers,
-            jobs_worker]
+            jobs_worker, book_history_command]

@@ -12,6 +12,8 @@ Contents (one section per domain, in this order):
     Bookings      trade plates, tariffs, bookings and their billing (lånebil, hyrbil, provkörning)
     Sales         orders, invoices, credit notes, recipients, insurance cases, message texts,
                   the outbox (offert, order, faktura, kreditfaktura, utkorg)
+    Ledger        chart of accounts, financial years, the period lock, vouchers and their rows
+                  (kontoplan, räkenskapsår, periodlåsning, verifikationer, transaktioner)
     Search        the search indexes (SQLite FTS5, PostgreSQL pg_trgm)
 """
 from __future__ import annotations
@@ -42,6 +44,7 @@ from sqlalchemy import (
     event,
     false,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
@@ -1671,6 +1674,184 @@ class OutboxMessage(db.Model):
     def __str__(self) -> str:
         return f"{self.recipient}: {self.subject}"
 
+
+
+# --------------------------------------------------------------------------------------
+# Ledger: accounts, financial years, period lock, vouchers (bokföring; issue 12 item 6)
+# --------------------------------------------------------------------------------------
+
+# kontotyp; SIE's #KTYP maps asset T, liability and equity S, income I, expense K
+ACCOUNT_TYPES = ("asset", "liability", "equity", "income", "expense")
+SIE_ACCOUNT_TYPES = {"asset": "T", "liability": "S", "equity": "S", "income": "I", "expense": "K"}
+# what booked a voucher (Voucher.source_kind); later kinds (write_off, reminder_fee, vat_settlement,
+# year_end, opening_balance, accrual, bgmax, ...) need no migration: no check constraint on it
+VOUCHER_SOURCES = ("invoice", "credit_note", "payment", "manual", "reversal")
+# one voucher per finalised invoice and per credit note (the partial unique index below)
+ONE_VOUCHER_SOURCES = ("invoice", "credit_note")
+
+
+class Account(db.Model, Versioned, Audited):
+    """Konto (BAS): a four-digit number, a name and a type; an account with transactions is
+    never deleted, only inactivated (services.ledger.accounts)."""
+
+    __tablename__ = "account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(4), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(10))
+    vat_code: Mapped[str | None] = mapped_column(String(10))  # momskod / ruta of the VAT return
+    active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (
+        CheckConstraint("type IN ('asset', 'liability', 'equity', 'income', 'expense')", name="type"),
+        CheckConstraint("length(number) = 4", name="number_length"),
+    )
+
+    @property
+    def sie_type(self) -> str:
+        return SIE_ACCOUNT_TYPES[self.type]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class FinancialYear(db.Model, Audited):
+    """Räkenskapsår: vouchers are numbered per series and year; a closed year takes no vouchers."""
+
+    __tablename__ = "financial_year"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start_date: Mapped[dt.date] = mapped_column(Date, unique=True)
+    end_date: Mapped[dt.date] = mapped_column(Date, unique=True)
+    closed: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (CheckConstraint("end_date > start_date", name="end_after_start"),)
+
+    def __str__(self) -> str:
+        return f"{self.start_date.isoformat()} – {self.end_date.isoformat()}"
+
+
+class LedgerPeriodLock(db.Model):
+    """Periodlåsning: the books are locked through ``locked_through`` (the greatest row counts;
+    a lock only moves forward). services.ledger.vouchers.check_open and a database trigger on
+    voucher rows refuse a booking dated on or before it."""
+
+    __tablename__ = "ledger_period_lock"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locked_through: Mapped[dt.date] = mapped_column(Date, index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_by: Mapped[User | None] = relationship()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __str__(self) -> str:
+        return self.locked_through.isoformat()
+
+
+class Voucher(db.Model):
+    """Verifikation: numbered without gaps per series and financial year, balanced to zero,
+    never changed or deleted; corrected by a reversing voucher (``reverses``)."""
+
+    __tablename__ = "voucher"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series: Mapped[str] = mapped_column(String(4))
+    financial_year_id: Mapped[int] = mapped_column(ForeignKey("financial_year.id"))
+    financial_year: Mapped[FinancialYear] = relationship()
+    number: Mapped[int] = mapped_column()
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    text: Mapped[str] = mapped_column(String(200), default="")
+    source_kind: Mapped[str] = mapped_column(String(20), default="manual")
+    source_id: Mapped[int | None] = mapped_column()
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), unique=True)
+    reverses: Mapped["Voucher | None"] = relationship(remote_side=[id], foreign_keys=[reverses_id],
+                                                      back_populates="reversed_by")
+    reversed_by: Mapped["Voucher | None"] = relationship(back_populates="reverses", uselist=False,
+                                                         foreign_keys=[reverses_id])
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_by: Mapped[User | None] = relationship()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    rows: Mapped[list["VoucherRow"]] = relationship(back_populates="voucher", order_by="VoucherRow.id")
+
+    __table_args__ = (
+        UniqueConstraint("series", "financial_year_id", "number", name="uq_voucher_series_year_number"),
+        Index("ix_voucher_source", "source_kind", "source_id"),
+        Index("ix_voucher_one_per_document", "source_kind", "source_id", unique=True,
+              sqlite_where=sql_text("source_kind IN ('invoice', 'credit_note')"),
+              postgresql_where=sql_text("source_kind IN ('invoice', 'credit_note')")),
+        CheckConstraint("number > 0", name="number_positive"),
+    )
+
+    @property
+    def amount(self) -> Decimal:
+        """The voucher's turnover: the sum of its debit rows."""
+        return sum((r.amount for r in self.rows if r.amount > 0), Decimal("0"))
+
+    @property
+    def label(self) -> str:
+        return f"{self.series}{self.number}"
+
+    def __str__(self) -> str:
+        return f"{self.series}{self.number} {self.date.isoformat()}"
+
+
+class VoucherRow(db.Model):
+    """Transaktion: an amount on an account, debit positive and credit negative; the voucher's
+    date is repeated here so that a general ledger pages by (account, date, id) on one index."""
+
+    __tablename__ = "voucher_row"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    voucher_id: Mapped[int] = mapped_column(ForeignKey("voucher.id"), index=True)
+    voucher: Mapped[Voucher] = relationship(back_populates="rows")
+    account_number: Mapped[str] = mapped_column(ForeignKey("account.number"))
+    account: Mapped[Account] = relationship(foreign_keys=[account_number])
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    text: Mapped[str | None] = mapped_column(String(200))
+    date: Mapped[dt.date] = mapped_column(Date)
+
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount_not_zero"),
+        Index("ix_voucher_row_account_date_id", "account_number", "date", "id"),
+        Index("ix_voucher_row_date", "date"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.account_number} {self.amount}"
+
+
+def ledger_guard_ddl(dialect: str) -> list[str]:
+    """The database's own guard of the books (also used by the migration): voucher and voucher
+    rows are never updated, and no row is inserted on or before the period lock or into a
+    closed financial year. Deletes are refused by the ORM guard (services.ledger.vouchers)."""
+    locked = ("EXISTS (SELECT 1 FROM ledger_period_lock WHERE locked_through >= NEW.date) "
+              "OR EXISTS (SELECT 1 FROM financial_year WHERE closed {true} "
+              "AND NEW.date >= start_date AND NEW.date <= end_date)")
+    if dialect == "sqlite":
+        return [
+            *(f"CREATE TRIGGER IF NOT EXISTS {t}_no_update BEFORE UPDATE ON {t} "
+              f"BEGIN SELECT RAISE(ABORT, 'ledger: a booked {t} is never changed'); END"
+              for t in ("voucher", "voucher_row")),
+            f"CREATE TRIGGER IF NOT EXISTS voucher_row_open_period BEFORE INSERT ON voucher_row "
+            f"WHEN {locked.format(true='= 1')} "
+            f"BEGIN SELECT RAISE(ABORT, 'ledger: the period is locked'); END",
+        ]
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION ledger_no_update() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'ledger: a booked % is never changed', TG_TABLE_NAME; END $$",
+            *(f"CREATE TRIGGER {t}_no_update BEFORE UPDATE ON {t} FOR EACH ROW "
+              f"EXECUTE FUNCTION ledger_no_update()" for t in ("voucher", "voucher_row")),
+            "CREATE OR REPLACE FUNCTION ledger_open_period() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN IF {locked.format(true='')} THEN "
+            "RAISE EXCEPTION 'ledger: the period of % is locked', NEW.date; END IF; RETURN NEW; END $$",
+            "CREATE TRIGGER voucher_row_open_period BEFORE INSERT ON voucher_row FOR EACH ROW "
+            "EXECUTE FUNCTION ledger_open_period()",
+        ]
+    return []
+
+
+for _stmt in ledger_guard_ddl("sqlite"):
+    event.listen(db.metadata.tables["voucher_row"], "after_create", DDL(_stmt).execute_if(dialect="sqlite"))
+for _stmt in ledger_guard_ddl("postgresql"):  # DDL() formats with %: RAISE's placeholder is %%
+    event.listen(db.metadata.tables["voucher_row"], "after_create",
+                 DDL(_stmt.replace("%", "%%")).execute_if(dialect="postgresql"))
 
 
 # --------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from config.defaults import ACTIVE_COUNTRIES, EU_COUNTRIES, VAT_RATES
 from models import Country, PaymentTerm, Role, RoleRight, User, VatRate
 from services.platform.auth import hash_password
+from services.ledger.accounts import seed_accounts, seed_financial_year
 from services.platform.numbering import ensure_series
 from services.sales.outbox import seed_message_texts
 from services.platform.rights import DEFAULT_ROLES
@@ -38,6 +39,8 @@ def seed_defaults(session: Session) -> None:
             session.add(PaymentTerm(name=name, days=days))
     ensure_series(session, "customer", 1000)
     seed_message_texts(session)
+    seed_accounts(session)
+    seed_financial_year(session)
     session.commit()
 
 

@@ -16,8 +16,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from stdnum.eu import vat as eu_vat
 
-from models import Customer, InsuranceCase, Invoice, InvoiceLine, NumberSeries, Order, OrderLine
+from models import Account, Customer, InsuranceCase, Invoice, InvoiceLine, NumberSeries, Order, OrderLine
 from services import DomainError
+from services.ledger.documents import book_document
 from services.platform.formatting import money, number
 from services.platform.locking import lock_rows
 from services.platform.numbering import take_number
@@ -268,6 +269,8 @@ def finalise_orders(session: Session, orders: list[Order], user, today: dt.date,
         case.owner_invoice = by_customer.get(case.order.customer_id)
         case.insurer_invoice = by_customer.get(case.insurer_id)
     session.flush()
+    for invoice in invoices:  # the ledger's vouchers (series F) in the same transaction
+        book_document(session, invoice, user, settings)
     return invoices
 
 
@@ -474,6 +477,7 @@ def create_credit_note(session: Session, invoice: Invoice, user, today: dt.date,
                             "lines it reduces."))
     session.add(note)
     session.flush()
+    book_document(session, note, user, settings)
     return note
 
 
@@ -495,6 +499,9 @@ def create_manual_credit_note(session: Session, customer: Customer, amount, vat_
         raise DomainError(_("A text is required."), "text")
     if customer is None:
         raise DomainError(_("Choose a customer."), "customer")
+    known = session.scalar(select(Account).where(Account.number == account))
+    if known is None or not known.active:
+        raise DomainError(_("Account %(a)s is not an active account of the chart of accounts.", a=account), "account")
     note = _new_invoice(session, "credit_note", customer, user, today, settings)
     note.due_date = today
     note.supply_date = today
@@ -506,6 +513,7 @@ def create_manual_credit_note(session: Session, customer: Customer, amount, vat_
     _close(note, settings)
     session.add(note)
     session.flush()
+    book_document(session, note, user, settings)
     return note
 
 
