@@ -182,7 +182,7 @@ def pc8_text(text: str, plain: bool = False) -> str:
     """``text`` as it can be written in code page 437 (``plain``: in ASCII), see the module's doc."""
     if text.isascii() and text.isprintable():
         return text
-    return "".join(_char(ch, plain) for ch in text)
+    return "".join(_char(ch, plain) for ch in unicodedata.normalize("NFC", text))  # NFD "å" = a + ring
 
 
 def field_text(value: str) -> str:
