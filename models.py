@@ -13,7 +13,9 @@ Contents (one section per domain, in this order):
     Sales         orders, invoices, credit notes, recipients, insurance cases, message texts,
                   the outbox (offert, order, faktura, kreditfaktura, utkorg)
     Ledger        chart of accounts, financial years, the period lock, vouchers and their rows
-                  (kontoplan, räkenskapsår, periodlåsning, verifikationer, transaktioner)
+                  (kontoplan, räkenskapsår, periodlåsning, verifikationer, transaktioner);
+                  payment methods, payments and their allocations, customer credit, BgMax
+                  imports (betalsätt, inbetalningar, kundsaldo)
     Search        the search indexes (SQLite FTS5, PostgreSQL pg_trgm)
 """
 from __future__ import annotations
@@ -1852,6 +1854,135 @@ for _stmt in ledger_guard_ddl("sqlite"):
 for _stmt in ledger_guard_ddl("postgresql"):  # DDL() formats with %: RAISE's placeholder is %%
     event.listen(db.metadata.tables["voucher_row"], "after_create",
                  DDL(_stmt.replace("%", "%%")).execute_if(dialect="postgresql"))
+
+
+# --------------------------------------------------------------------------------------
+# Ledger: payments, payment methods, customer credit, BgMax imports (inbetalningar; issue 12 items 1, 10, 11)
+# --------------------------------------------------------------------------------------
+
+# Payment.kind: an incoming payment (inbetalning), customer credit applied to an invoice
+# (kvittning av kundsaldo), customer credit paid back (återbetalning, 20.23)
+PAYMENT_KINDS = ("payment", "credit", "refund")
+
+customer_blocked_payment_method = Table(
+    "customer_blocked_payment_method",  # 11.12: a payment method a customer may not use
+    db.metadata,
+    Column("customer_id", ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True),
+    Column("payment_method_id", ForeignKey("payment_method.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class PaymentMethod(db.Model, Versioned, Audited):
+    """Betalsätt: bankgiro, card, Swish, cash, invoice; the account a payment by it debits
+    (none: the method takes no payments, e.g. "invoice") and the payment term it brings (90.02)."""
+
+    __tablename__ = "payment_method"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    account_number: Mapped[str | None] = mapped_column(ForeignKey("account.number"))
+    account: Mapped[Account | None] = relationship(foreign_keys=[account_number])
+    payment_term_id: Mapped[int | None] = mapped_column(ForeignKey("payment_term.id"))
+    payment_term: Mapped[PaymentTerm | None] = relationship()
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BgMaxImport(db.Model):
+    """One imported BgMax file; the unique checksum makes a second import of the same file
+    book nothing, even when two users import it at once."""
+
+    __tablename__ = "bgmax_import"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checksum: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the file's bytes
+    filename: Mapped[str] = mapped_column(String(255))
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    imported_by: Mapped[User | None] = relationship()
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    payment_count: Mapped[int] = mapped_column(default=0)
+    booked_count: Mapped[int] = mapped_column(default=0)
+    unmatched_count: Mapped[int] = mapped_column(default=0)
+    total_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+    def __str__(self) -> str:
+        return f"{self.filename} {self.imported_at:%Y-%m-%d %H:%M}"
+
+
+class Payment(db.Model):
+    """Inbetalning (kind "payment"), customer credit applied to invoices ("credit") or paid
+    back ("refund"). Booked by one voucher in series B; never changed except for its reversal
+    (90.20: a reversing voucher, ``reversal_voucher``). What it settles is its allocations;
+    an invoice's remaining amount and status are derived from them (services.ledger.payments)."""
+
+    __tablename__ = "payment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), default="payment")
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    amount: Mapped[Decimal] = mapped_column(Money, index=True)
+    method_id: Mapped[int | None] = mapped_column(ForeignKey("payment_method.id"))
+    method: Mapped[PaymentMethod | None] = relationship()
+    reference: Mapped[str | None] = mapped_column(String(60), index=True)  # OCR or a text
+    payer_name: Mapped[str | None] = mapped_column(String(200))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)  # None until matched
+    customer: Mapped[Customer | None] = relationship()
+    bank_reference: Mapped[str | None] = mapped_column(String(80), unique=True)  # the bank's id of the payment
+    bgmax_import_id: Mapped[int | None] = mapped_column(ForeignKey("bgmax_import.id"), index=True)
+    bgmax_import: Mapped[BgMaxImport | None] = relationship()
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), unique=True)
+    voucher: Mapped[Voucher | None] = relationship(foreign_keys=[voucher_id])
+    reversed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reversed_by: Mapped[User | None] = relationship(foreign_keys=[reversed_by_id])
+    reversal_voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), unique=True)
+    reversal_voucher: Mapped[Voucher | None] = relationship(foreign_keys=[reversal_voucher_id])
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    allocations: Mapped[list["PaymentAllocation"]] = relationship(
+        back_populates="payment", cascade="all", order_by="PaymentAllocation.id")
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("kind IN ('payment', 'credit', 'refund')", name="kind"),
+        CheckConstraint("(reversed_at IS NULL) = (reversal_voucher_id IS NULL)", name="reversal_complete"),
+    )
+
+    @property
+    def reversed(self) -> bool:
+        return self.reversed_at is not None
+
+    @property
+    def credit_amount(self) -> Decimal:
+        """What this payment left as customer credit (its allocations without an invoice)."""
+        return sum((a.amount for a in self.allocations if a.invoice_id is None), Decimal("0"))
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.amount}"
+
+
+class PaymentAllocation(db.Model):
+    """What a payment settles: an invoice (``invoice``) or, without one, the customer's credit
+    (kundsaldo). The allocations of a payment add up to its amount; ``write_off`` is a
+    shortfall within the payment tolerance (20.20) written off on the invoice beside it."""
+
+    __tablename__ = "payment_allocation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id", ondelete="CASCADE"), index=True)
+    payment: Mapped[Payment] = relationship(back_populates="allocations")
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
+    invoice: Mapped[Invoice | None] = relationship()
+    amount: Mapped[Decimal] = mapped_column(Money)
+    write_off: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
+
+    __table_args__ = (
+        CheckConstraint("amount >= 0 AND write_off >= 0 AND amount + write_off > 0", name="amount_positive"),
+        CheckConstraint("invoice_id IS NOT NULL OR write_off = 0", name="write_off_on_invoice"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.invoice or 'kundsaldo'} {self.amount}"
 
 
 # --------------------------------------------------------------------------------------

@@ -73,6 +73,8 @@ SETTINGS_DEFAULTS.update({
     "sales.text.under_total": "Tack för att du anlitar oss!",
     "sales.text.footer": "",
 })
+# payments (services.ledger.payments): a shortfall up to this many kronor is written off to 3740
+SETTINGS_DEFAULTS["ledger.payment_tolerance"] = "5.00"
 # the same texts in German and English ("<key>.de", "<key>.en"): a document is wholly in its
 # language, an empty text is left out (issue 9 item 18)
 SETTINGS_DEFAULTS.update({f"{key}.{lang}": "" for key in [k for k in SETTINGS_DEFAULTS if k.startswith("sales.text.")]

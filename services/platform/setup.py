@@ -12,6 +12,7 @@ from config.defaults import ACTIVE_COUNTRIES, EU_COUNTRIES, VAT_RATES
 from models import Country, PaymentTerm, Role, RoleRight, User, VatRate
 from services.platform.auth import hash_password
 from services.ledger.accounts import seed_accounts, seed_financial_year
+from services.ledger.payments import seed_payment_methods
 from services.platform.numbering import ensure_series
 from services.sales.outbox import seed_message_texts
 from services.platform.rights import DEFAULT_ROLES
@@ -41,6 +42,8 @@ def seed_defaults(session: Session) -> None:
     seed_message_texts(session)
     seed_accounts(session)
     seed_financial_year(session)
+    session.flush()  # the accounts the payment methods book to
+    seed_payment_methods(session)
     session.commit()
 
 

@@ -1,0 +1,459 @@
+"""Customer payments (inbetalningar, issue 12 items 1, 10, 11): registering a payment against
+one or more invoices, part payments, overpayment kept as customer credit (kundsaldo), credit
+applied to another invoice or paid back (20.23), the payment tolerance (20.20), reversal of a
+wrong payment (90.20), and an invoice's remaining amount and status.
+
+Every payment is booked by one voucher in series B (book_voucher, so check_open guards every
+path): a payment debits its method's account and credits receivables (1510) per invoice and
+customer credit (ACCOUNT_MAP "customer_credit") for the rest; a shortfall within the tolerance
+is written off to öre rounding (3740) in the same voucher. Applied credit debits customer
+credit and credits receivables; a refund debits customer credit and credits the method's
+account. A reversal books the mirror voucher (reverse_voucher) and marks the payment reversed:
+a reversed payment counts for nothing.
+
+An invoice's remaining amount and status are never stored: remaining = total − its credit
+notes − what live (not reversed) payments settled (allocation amount + write-off). Status:
+credited (credit notes cover the total), paid (nothing remains), overdue (due date passed and
+something remains), partly_paid, open. ``balances`` and the SQL expressions (``remaining_sql``,
+``status_sql``) compute it for many invoices at once.
+
+Payment tolerance: setting ``ledger.payment_tolerance`` (kr, default 5,00; 0 turns it off). A
+shortfall of at most that much on an invoice that a payment otherwise settles is written off,
+and the invoice counts as paid; an overpayment is never written off (it goes to credit when
+the user chose so, otherwise the payment is refused).
+
+None of the functions commits; each raises LedgerError (a DomainError with the field it
+concerns) and leaves the caller to roll back."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from models import (
+    Customer,
+    Invoice,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+    customer_blocked_payment_method,
+    utcnow,
+)
+from services.ledger import LedgerError
+from services.ledger.accounts import account_for
+from services.ledger.vouchers import PAYMENT_SERIES, Row, book_voucher, reverse_voucher
+from services.platform.locking import lock_rows
+from services.platform.numbers import parse_decimal
+from services.platform.settings import load_settings
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+TOLERANCE_SETTING = "ledger.payment_tolerance"
+DEFAULT_TOLERANCE = Decimal("5.00")
+STATUSES = ("open", "partly_paid", "paid", "overdue", "credited")
+
+# the payment methods every installation starts with: (code, name, account)
+DEFAULT_METHODS = [
+    ("bankgiro", "Bankgiro", "1930"),
+    ("card", "Kort", "1580"),
+    ("swish", "Swish", "1940"),
+    ("cash", "Kontant", "1910"),
+    ("invoice", "Faktura", None),  # pays on invoice: takes no payments itself (blocked per customer, 11.12)
+]
+
+
+def seed_payment_methods(session: Session) -> int:
+    """Add the default payment methods that are missing (by code); returns how many."""
+    existing = set(session.scalars(select(PaymentMethod.code)))
+    added = 0
+    for code, name, account in DEFAULT_METHODS:
+        if code not in existing:
+            session.add(PaymentMethod(code=code, name=name, account_number=account))
+            added += 1
+    return added
+
+
+# ---- derived amounts and status --------------------------------------------------------------
+
+
+def _live():
+    return Payment.reversed_at.is_(None)
+
+
+def settled_sql(invoice_id=Invoice.id):
+    """What live payments settled on the invoice (amount + write-off), correlated."""
+    return (select(func.coalesce(func.sum(PaymentAllocation.amount + PaymentAllocation.write_off), 0))
+            .join(Payment, Payment.id == PaymentAllocation.payment_id)
+            .where(PaymentAllocation.invoice_id == invoice_id, _live())
+            .correlate_except(PaymentAllocation, Payment).scalar_subquery())
+
+
+def credited_sql(invoice_id=Invoice.id):
+    """The total of the credit notes on the invoice, correlated."""
+    note = aliased(Invoice)
+    return (select(func.coalesce(func.sum(note.total), 0)).where(note.credited_invoice_id == invoice_id)
+            .correlate_except(note).scalar_subquery())
+
+
+def remaining_sql():
+    return Invoice.total - credited_sql() - settled_sql()
+
+
+def status_sql(today: dt.date | None = None):
+    """The status of ``Invoice`` rows as an SQL expression (lists sort and filter by it); NULL
+    for a credit note."""
+    today = today or dt.date.today()
+    credited, remaining = credited_sql(), remaining_sql()
+    return case(
+        (Invoice.kind != "invoice", None),
+        (and_(Invoice.total > 0, credited >= Invoice.total), "credited"),
+        (remaining <= 0, "paid"),
+        (Invoice.due_date < today, "overdue"),
+        (remaining < Invoice.total - credited, "partly_paid"),
+        else_="open",
+    )
+
+
+@dataclass(frozen=True)
+class Balance:
+    total: Decimal
+    credited: Decimal
+    settled: Decimal
+    remaining: Decimal
+    status: str | None  # None for a credit note
+
+
+def _status(kind: str, total: Decimal, credited: Decimal, remaining: Decimal, due: dt.date, today: dt.date):
+    if kind != "invoice":
+        return None
+    if total > 0 and credited >= total:
+        return "credited"
+    if remaining <= 0:
+        return "paid"
+    if due < today:
+        return "overdue"
+    if remaining < total - credited:
+        return "partly_paid"
+    return "open"
+
+
+def balances(session: Session, invoice_ids, today: dt.date | None = None) -> dict[int, Balance]:
+    """The balance of many invoices at once, aggregated in SQL (two grouped queries)."""
+    ids = sorted({i for i in invoice_ids if i is not None})
+    if not ids:
+        return {}
+    today = today or dt.date.today()
+    settled = dict(session.execute(
+        select(PaymentAllocation.invoice_id, func.sum(PaymentAllocation.amount + PaymentAllocation.write_off))
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .where(PaymentAllocation.invoice_id.in_(ids), _live()).group_by(PaymentAllocation.invoice_id)).all())
+    credited = dict(session.execute(
+        select(Invoice.credited_invoice_id, func.sum(Invoice.total))
+        .where(Invoice.credited_invoice_id.in_(ids)).group_by(Invoice.credited_invoice_id)).all())
+    result = {}
+    for ident, kind, total, due in session.execute(
+            select(Invoice.id, Invoice.kind, Invoice.total, Invoice.due_date).where(Invoice.id.in_(ids))):
+        c = Decimal(credited.get(ident) or 0)
+        s = Decimal(settled.get(ident) or 0)
+        remaining = Decimal(total) - c - s
+        result[ident] = Balance(Decimal(total), c, s, remaining, _status(kind, total, c, remaining, due, today))
+    return result
+
+
+def balance(session: Session, invoice: Invoice, today: dt.date | None = None) -> Balance:
+    session.flush()
+    return balances(session, [invoice.id], today)[invoice.id]
+
+
+def remaining(session: Session, invoice: Invoice) -> Decimal:
+    """What is left to pay on the invoice (negative when credit notes and payments exceed it)."""
+    return balance(session, invoice).remaining
+
+
+def invoice_status(session: Session, invoice: Invoice, today: dt.date | None = None) -> str | None:
+    """open, partly_paid, paid, overdue or credited (None for a credit note)."""
+    return balance(session, invoice, today).status
+
+
+def customer_credit(session: Session, customer: Customer) -> Decimal:
+    """Kundsaldo: overpayments kept for the customer less what was applied or refunded."""
+    session.flush()
+    kept = session.scalar(
+        select(func.coalesce(func.sum(PaymentAllocation.amount), 0))
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .where(Payment.customer_id == customer.id, Payment.kind == "payment", _live(),
+               PaymentAllocation.invoice_id.is_(None)))
+    used = session.scalar(
+        select(func.coalesce(func.sum(Payment.amount), 0))
+        .where(Payment.customer_id == customer.id, Payment.kind.in_(("credit", "refund")), _live()))
+    return Decimal(kept) - Decimal(used)
+
+
+def payments_of(session: Session, invoice: Invoice) -> list[PaymentAllocation]:
+    """The allocations that settle the invoice, reversed payments included (the card shows them
+    struck through), oldest first."""
+    return list(session.scalars(
+        select(PaymentAllocation).join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .where(PaymentAllocation.invoice_id == invoice.id).order_by(Payment.date, Payment.id)))
+
+
+# ---- payment methods per customer (11.12) -------------------------------------------------------
+
+
+def blocked_methods(session: Session, customer: Customer) -> set[int]:
+    return set(session.scalars(select(customer_blocked_payment_method.c.payment_method_id)
+                               .where(customer_blocked_payment_method.c.customer_id == customer.id)))
+
+
+def set_blocked_methods(session: Session, customer: Customer, methods) -> None:
+    """Block exactly these payment methods for the customer."""
+    wanted = {m.id for m in methods}
+    current = blocked_methods(session, customer)
+    if current - wanted:
+        session.execute(customer_blocked_payment_method.delete().where(
+            customer_blocked_payment_method.c.customer_id == customer.id,
+            customer_blocked_payment_method.c.payment_method_id.in_(current - wanted)))
+    for ident in sorted(wanted - current):
+        session.execute(customer_blocked_payment_method.insert().values(customer_id=customer.id,
+                                                                        payment_method_id=ident))
+
+
+def _method(session: Session, method, customer: Customer | None, field: str = "method") -> PaymentMethod:
+    if isinstance(method, str):
+        method = session.scalar(select(PaymentMethod).where(PaymentMethod.code == method))
+    elif isinstance(method, int):
+        method = session.get(PaymentMethod, method)
+    if not isinstance(method, PaymentMethod):
+        raise LedgerError(_("Choose a payment method."), field)
+    if not method.active:
+        raise LedgerError(_("The payment method %(m)s is inactive.", m=method.name), field)
+    if not method.account_number:
+        raise LedgerError(_("The payment method %(m)s books no payments (it has no account).", m=method.name), field)
+    if customer is not None and method.id in blocked_methods(session, customer):
+        raise LedgerError(_("The payment method %(m)s is blocked for this customer.", m=method.name), field)
+    return method
+
+
+# ---- input -----------------------------------------------------------------------------------
+
+
+def _amount(value, field: str = "amount", label=None) -> Decimal:
+    """Through the one number parser: finite, two decimals at most, fits NUMERIC(12, 2); > 0."""
+    amount = parse_decimal(value, 2, label=label or _("The amount"), field=field, required=True, precision=12)
+    if amount <= 0:
+        raise LedgerError(_("The amount must be greater than zero."), field)
+    return amount
+
+
+def _date(value, field: str = "date") -> dt.date:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise LedgerError(_("Give the payment's date."), field)
+    return value
+
+
+def _tolerance(settings: dict | None) -> Decimal:
+    raw = (settings or {}).get(TOLERANCE_SETTING)
+    if raw in (None, ""):
+        return DEFAULT_TOLERANCE
+    try:
+        value = Decimal(str(raw).replace(",", ".").replace(" ", ""))
+    except ArithmeticError:
+        return DEFAULT_TOLERANCE
+    return value if value.is_finite() and value >= 0 else DEFAULT_TOLERANCE
+
+
+# ---- booking ---------------------------------------------------------------------------------
+
+
+def _insert(session: Session, payment: Payment) -> None:
+    """Insert the payment inside a savepoint: a bank reference another user registered first
+    (the unique constraint, not a check-then-insert) is refused with the domain's message."""
+    try:
+        with session.begin_nested():
+            session.add(payment)
+            session.flush()
+    except IntegrityError:
+        if payment.bank_reference and session.scalar(
+                select(Payment.id).where(Payment.bank_reference == payment.bank_reference)) is not None:
+            raise LedgerError(_("The bank payment %(r)s is registered already; nothing was booked twice.",
+                                r=payment.bank_reference), "bank_reference") from None
+        raise
+
+
+def _lock_customer(session: Session, customer: Customer) -> Customer:
+    """Payments of one customer queue (row lock until commit): two users paying the same
+    invoice at once cannot both settle its remaining amount."""
+    if customer.id is None:
+        session.flush()
+    return lock_rows(session, Customer, [customer.id])[0]
+
+
+def register_payment(session: Session, customer: Customer, date: dt.date, amount, method, reference: str | None,
+                     allocations, rest: str | None = None, user=None, *, payer_name: str | None = None,
+                     bank_reference: str | None = None, bgmax_import=None, settings: dict | None = None,
+                     write_off: bool = True, today: dt.date | None = None) -> Payment:
+    """Register an incoming payment of ``customer``: ``allocations`` is a list of (invoice,
+    amount) where amount None takes what remains of the invoice (up to what is left of the
+    payment); what the invoices do not take goes to the customer's credit when ``rest`` is
+    "credit" and is refused otherwise. A shortfall within the tolerance (``settings``) is
+    written off unless ``write_off`` is False. ``bank_reference`` is unique (a second
+    registration of the same bank payment is refused). Books one voucher in series B."""
+    if customer is None:
+        raise LedgerError(_("Choose the customer who paid."), "customer")
+    date = _date(date)
+    amount = _amount(amount)
+    if rest not in (None, "credit"):
+        raise LedgerError(_("Choose what to do with the rest of the payment."), "rest")
+    customer = _lock_customer(session, customer)
+    method = _method(session, method, customer)
+    if settings is None:
+        settings = load_settings(session)
+    tolerance = _tolerance(settings) if write_off else ZERO
+    wanted = list(allocations or [])
+    ids = [inv.id for inv, _a in wanted]
+    if len(set(ids)) != len(ids):
+        raise LedgerError(_("An invoice is chosen twice."), "allocations")
+    current = balances(session, ids, today)
+    left = amount
+    rows: list[PaymentAllocation] = []
+    for n, (invoice, value) in enumerate(wanted):
+        field = f"allocations-{n}-amount"
+        if not isinstance(invoice, Invoice) or invoice.kind != "invoice":
+            raise LedgerError(_("Only an invoice can be paid."), f"allocations-{n}-invoice")
+        if invoice.customer_id != customer.id:
+            raise LedgerError(_("%(i)s is not an invoice of this customer.", i=str(invoice)), f"allocations-{n}-invoice")
+        open_amount = current[invoice.id].remaining
+        if open_amount <= 0:
+            raise LedgerError(_("%(i)s has nothing left to pay.", i=str(invoice)), f"allocations-{n}-invoice")
+        share = min(open_amount, left) if value is None else _amount(value, field)
+        if share > open_amount:
+            raise LedgerError(_("%(i)s has %(r)s left to pay; %(a)s is more than that.", i=str(invoice),
+                                r=f"{open_amount:.2f}", a=f"{share:.2f}"), field)
+        if share > left:
+            raise LedgerError(_("The invoices take more than the payment's %(a)s.", a=f"{amount:.2f}"), field)
+        if share <= 0:
+            raise LedgerError(_("%(i)s gets nothing of the payment.", i=str(invoice)), field)
+        shortfall = open_amount - share
+        rows.append(PaymentAllocation(invoice=invoice, amount=share,
+                                      write_off=shortfall if ZERO < shortfall <= tolerance else ZERO))
+        left -= share
+    if left > 0:
+        if rest != "credit":
+            if not wanted:
+                raise LedgerError(_("Choose the invoices the payment settles, or keep it as customer credit."),
+                                  "rest")
+            raise LedgerError(_("The payment is %(x)s more than the chosen invoices' remaining amounts; "
+                                "choose to keep the rest as customer credit or change the amount.",
+                                x=f"{left:.2f}"), "rest")
+        rows.append(PaymentAllocation(invoice=None, amount=left))
+    payment = Payment(kind="payment", date=date, amount=amount, method=method,
+                      reference=(reference or "").strip()[:60] or None, payer_name=(payer_name or "").strip()[:200]
+                      or None, customer=customer, bank_reference=(bank_reference or "").strip()[:80] or None,
+                      bgmax_import=bgmax_import, created_by=user, allocations=rows)
+    _insert(session, payment)
+    receivables, credit = account_for("receivables", settings), account_for("customer_credit", settings)
+    rounding = account_for("rounding", settings)
+    with force_locale("sv"):  # the books are kept in Swedish whoever books
+        entries = [Row(method.account_number, amount, _("Payment %(m)s", m=method.name))]
+        for a in rows:
+            if a.invoice is not None:
+                entries.append(Row(receivables, -(a.amount + a.write_off), str(a.invoice)))
+                if a.write_off:
+                    entries.append(Row(rounding, a.write_off, _("Payment tolerance %(i)s", i=str(a.invoice))))
+            else:
+                entries.append(Row(credit, -a.amount, _("Customer credit")))
+        text = _("Payment %(c)s %(r)s", c=customer.name, r=payment.reference or "").strip()
+    payment.voucher = book_voucher(session, PAYMENT_SERIES, date, entries, text, user, source=("payment", payment.id))
+    session.flush()
+    return payment
+
+
+def apply_credit(session: Session, customer: Customer, invoice: Invoice, amount, user, date: dt.date | None = None,
+                 settings: dict | None = None) -> Payment:
+    """Use the customer's credit (kundsaldo) for an invoice of theirs: at most the credit and
+    the invoice's remaining amount. ``amount`` None takes as much as both allow."""
+    date = _date(date or dt.date.today())
+    customer = _lock_customer(session, customer)
+    if not isinstance(invoice, Invoice) or invoice.kind != "invoice" or invoice.customer_id != customer.id:
+        raise LedgerError(_("Choose an invoice of this customer."), "invoice")
+    available = customer_credit(session, customer)
+    open_amount = balance(session, invoice).remaining
+    if available <= 0:
+        raise LedgerError(_("The customer has no credit."), "amount")
+    if open_amount <= 0:
+        raise LedgerError(_("%(i)s has nothing left to pay.", i=str(invoice)), "invoice")
+    amount = min(available, open_amount) if amount is None else _amount(amount)
+    if amount > available:
+        raise LedgerError(_("The customer's credit is %(c)s; %(a)s is more than that.", c=f"{available:.2f}",
+                            a=f"{amount:.2f}"), "amount")
+    if amount > open_amount:
+        raise LedgerError(_("%(i)s has %(r)s left to pay; %(a)s is more than that.", i=str(invoice),
+                            r=f"{open_amount:.2f}", a=f"{amount:.2f}"), "amount")
+    payment = Payment(kind="credit", date=date, amount=amount, customer=customer, created_by=user,
+                      allocations=[PaymentAllocation(invoice=invoice, amount=amount)])
+    _insert(session, payment)
+    with force_locale("sv"):
+        rows = [Row(account_for("customer_credit", settings), amount, _("Customer credit")),
+                Row(account_for("receivables", settings), -amount, str(invoice))]
+        text = _("Customer credit applied to %(i)s, %(c)s", i=str(invoice), c=customer.name)
+    payment.voucher = book_voucher(session, PAYMENT_SERIES, date, rows, text, user, source=("payment", payment.id))
+    session.flush()
+    return payment
+
+
+def refund_credit(session: Session, customer: Customer, amount, method, user, date: dt.date | None = None,
+                  reference: str | None = None, settings: dict | None = None) -> Payment:
+    """Återbetalning (20.23): pay the customer's credit back by ``method`` (its account is
+    credited)."""
+    date = _date(date or dt.date.today())
+    amount = _amount(amount)
+    customer = _lock_customer(session, customer)
+    method = _method(session, method, None)
+    available = customer_credit(session, customer)
+    if amount > available:
+        raise LedgerError(_("The customer's credit is %(c)s; %(a)s is more than that.", c=f"{available:.2f}",
+                            a=f"{amount:.2f}"), "amount")
+    payment = Payment(kind="refund", date=date, amount=amount, method=method, customer=customer, created_by=user,
+                      reference=(reference or "").strip()[:60] or None)
+    _insert(session, payment)
+    with force_locale("sv"):
+        rows = [Row(account_for("customer_credit", settings), amount, _("Customer credit")),
+                Row(method.account_number, -amount, _("Refund %(m)s", m=method.name))]
+        text = _("Refund of customer credit, %(c)s", c=customer.name)
+    payment.voucher = book_voucher(session, PAYMENT_SERIES, date, rows, text, user, source=("payment", payment.id))
+    session.flush()
+    return payment
+
+
+def reverse_payment(session: Session, payment: Payment, user, date: dt.date | None = None,
+                    reason: str | None = None) -> Payment:
+    """Återför felaktig betalning (90.20): a reversing voucher (referring to the payment's
+    voucher; the payment refers to it in turn) and the payment counts for nothing from then on.
+    A payment whose credit was used since is refused (reverse the use first)."""
+    date = _date(date or dt.date.today())
+    if payment.customer is not None:
+        _lock_customer(session, payment.customer)
+    session.refresh(payment)
+    if payment.reversed:
+        raise LedgerError(_("The payment is reversed already."))
+    if payment.voucher is None:
+        raise LedgerError(_("The payment has no voucher to reverse."))
+    if payment.kind == "payment" and payment.credit_amount and payment.customer is not None:
+        if customer_credit(session, payment.customer) < payment.credit_amount:
+            raise LedgerError(_("The customer credit of this payment has been used or refunded; "
+                                "reverse that first."))
+    with force_locale("sv"):
+        text = _("Reversal of payment %(v)s", v=payment.voucher.label)
+        if reason:
+            text = f"{text}: {reason.strip()}"
+    payment.reversal_voucher = reverse_voucher(session, payment.voucher, date, user, text=text[:200])
+    payment.reversed_at = utcnow()
+    payment.reversed_by = user
+    session.flush()
+    return payment
