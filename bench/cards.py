@@ -15,7 +15,8 @@ change, its contacts' changes).
 
 Printed per backend: median and p95 of the card's server time (the Flask test client, wall
 clock) and of the CPU time of this process for it, the part spent in SQL, the number of
-statements, and the same for the stock page, and their ratio."""
+statements, and the same for the stock page, and their ratio; and the same for the History tab,
+fetched when it is opened (the card comes with its first tab only)."""
 from __future__ import annotations
 
 import os
@@ -251,16 +252,22 @@ def measure(url: str, card: int, runs: int, echo=click.echo) -> dict:
     with app.app_context():
         clock = SqlClock(db.engine)
     ours, stock = f"/admin/customer/details/?id={card}", f"/stock/stock_customer/details/?id={card}"
+    # the card comes with its first tab; the others are fetched when opened (the History tab measured too)
+    tab = f"/admin/customer/tab/?id={card}&tab=%s"
     page = client.get(ours).get_data(as_text=True)
-    if f">{900_000 + CARD_ORDERS - 4}<" not in page or page.count("history-table") < 1:
+    invoices = client.get(tab % "invoices").get_data(as_text=True)
+    history = client.get(tab % "history").get_data(as_text=True)
+    if ('id="tab-link-history"' not in page or f">{900_000 + CARD_ORDERS - 4}<" not in invoices
+            or history.count("history-table") < 1):
         raise click.ClickException("the card does not show the customer's invoices and history")
+    pages = (("card", ours), ("stock details", stock), ("history tab", tab % "history"))
     results = {}
-    # interleaved, so that a busy moment of the machine falls on both alike
-    for label, target in (("card", ours), ("stock details", stock)):
+    # interleaved, so that a busy moment of the machine falls on all alike
+    for label, target in pages:
         _time(client, target, 3, clock)  # templates compiled, caches filled
-    rounds = {"card": [], "stock details": []}
+    rounds = {label: [] for label, _target in pages}
     for _ in range(runs):
-        for label, target in (("card", ours), ("stock details", stock)):
+        for label, target in pages:
             rounds[label].append(_time(client, target, 1, clock))
     for label, rows in rounds.items():
         results[label] = {key: statistics.median(r[key] for r in rows) for key in ("median", "cpu_median",

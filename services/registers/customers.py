@@ -2,10 +2,10 @@
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from models import Address, Country, Customer, User
+from models import Address, Comment, Contact, Country, Customer, CustomerFile, User, Vehicle, customer_technician
 from services import DomainError
 from services.registers.identifiers import (
     normalise_email,
@@ -255,3 +255,20 @@ def remove_tag(customers: list[Customer], tag) -> int:
             customer.tags = kept
             changed += 1
     return changed
+
+
+def card_counts(session: Session, customer_id: int) -> dict[str, int]:
+    """What the customer card's tab labels count (contacts, vehicles, comments, files) and its
+    assigned technicians: one statement of COUNTs over the indexed foreign keys, without
+    loading the rows."""
+    def count(entity, *where):
+        return select(func.count()).select_from(entity).where(*where).scalar_subquery()
+
+    row = session.execute(select(
+        count(Contact, Contact.customer_id == customer_id).label("contacts"),
+        count(Vehicle, Vehicle.owner_id == customer_id).label("vehicles"),
+        count(CustomerFile, CustomerFile.customer_id == customer_id).label("files"),
+        count(Comment, Comment.entity == "customer", Comment.record_id == customer_id).label("comments"),
+        count(customer_technician, customer_technician.c.customer_id == customer_id).label("technicians"),
+    )).one()
+    return dict(row._mapping)

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from models import Customer, Notification, User, db
+from models import Customer, Notification, User, Vehicle, db
 from tests.browser.conftest import login, shot
 from tests.factories import PASSWORD, make_user
 
@@ -134,3 +134,43 @@ def test_upload_open_and_delete_a_file_on_the_customer_card(page, live_app, tmp_
     with page.expect_navigation():
         page.locator("#customer-files .delete-file").click()
     expect(page.locator("#customer-files")).to_contain_text("Inga filer")
+
+
+def test_card_tabs_are_fetched_when_opened(page, live_app):
+    """Issue 10: the card comes with its first tab; History, Files and Orders are fetched when
+    opened (a click, or the hash of the address at once), the document tables still sort and
+    "Show all" still shows all, and the upload form works on the fetched Files tab."""
+    from services.sales import orders
+    from tests import sales_helpers as sh
+
+    with live_app.app_context():
+        c = sh.customer(db.session, number="8001", name="Flikar i Solna AB", org=None)
+        car = Vehicle(registration_number="FLK801", owner=c, model="V70")
+        db.session.add(car)
+        db.session.flush()
+        made = [orders.create_order(db.session, c, kind="order", vehicle=car) for _ in range(12)]
+        c.phone = "08-765 43 21"
+        db.session.commit()
+        cid, first_order = c.id, min(o.id for o in made)
+    login(page)
+    page.goto(f"/admin/customer/details/?id={cid}")
+    assert page.locator("#history-table").count() == 0  # not in the page until the tab is opened
+    page.click("#tab-link-history")
+    expect(page.locator("#tab-history #history-table")).to_contain_text("08-765 43 21")
+    expect(page.locator("#tab-history")).not_to_have_attribute("aria-busy", "true")
+    page.wait_for_function("() => location.hash === '#tab-history'")
+    page.click("#tab-link-files")
+    expect(page.locator("#customer-files")).to_contain_text("Inga filer")
+    expect(page.locator("#upload-form")).to_be_visible()
+    page.click("#tab-link-orders")
+    table = page.locator("#customer-orders")
+    expect(table.locator("tbody tr:visible")).to_have_count(10)
+    page.click("#show-all-orders")
+    expect(table.locator("tbody tr:visible")).to_have_count(12)
+    table.locator("th", has_text="Nummer").click()  # ascending by number
+    expect(table.locator("tbody tr").first.locator("td").first).to_have_text(str(first_order))
+    # opened from the address: the tab loads at once, the keyboard user needs no second click
+    page.goto("/admin/")
+    page.goto(f"/admin/customer/details/?id={cid}#tab-history")
+    expect(page.locator("#tab-history #history-table")).to_contain_text("08-765 43 21")
+    expect(page.locator("#tab-link-history")).to_have_class(re.compile(r"\bactive\b"))

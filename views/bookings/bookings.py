@@ -1037,6 +1037,18 @@ def customer_bookings(customer) -> list[Booking]:
     return cache[customer.id]
 
 
+def customer_booking_count(customer) -> int | None:
+    """The count in the customer card's Bookings label (a COUNT, the rows are read when the tab
+    is opened); None when the tab is left out: no bookings the user may see and no right to book."""
+    kinds = [k for k in BOOKING_KINDS if any(rules.has(current_user, k, a) for a in ("manager", "logbook"))]
+    count = db.session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.customer_id == customer.id, Booking.kind.in_(kinds),
+        visibility.clause(current_user, Booking))) if kinds else 0
+    if count or any(current_user.has_right(f"booking_{k}.new") for k in BOOKING_KINDS):
+        return count
+    return None
+
+
 def register(admin) -> None:
     for kind in BOOKING_KINDS:
         view = BookingKindView(kind, name=MANAGER_LABELS[kind], category=BOOKINGS, endpoint=endpoint_for(kind),
@@ -1053,6 +1065,7 @@ def register(admin) -> None:
                                        endpoint="cascomodel"))
     admin.add_view(BookingSettingsView(name=_l("Booking settings"), category=BOOKINGS, endpoint="booking_settings",
                                        url="/admin/bookings/settings"))
-    admin.app.jinja_env.globals.update(customer_bookings=customer_bookings, booking_status_labels=STATUS_LABELS,
+    admin.app.jinja_env.globals.update(customer_bookings=customer_bookings, customer_booking_count=customer_booking_count,
+                                       booking_status_labels=STATUS_LABELS,
                                        booking_kind_labels=KIND_LABELS, booking_url=booking_url,
                                        booking_now=rules.wall_clock_now)

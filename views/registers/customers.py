@@ -2,7 +2,7 @@
 import threading
 import uuid
 
-from flask import abort, current_app, flash, has_request_context, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from markupsafe import Markup
 from flask_admin import expose
 from flask_admin.actions import action
@@ -281,20 +281,23 @@ def form_rules_for(fields: set[str], custom: list[register_config.FieldDef]) -> 
     return out
 
 
-# what the customer card shows, loaded with the customer: one statement for the customer and
-# its many-to-one values, one per collection (never one per row of a collection)
-CARD_LOADS = (
-    *(joinedload(getattr(Customer, name)) for name in (
-        "country", "discount_letter", "payment_term", "district", "customer_level", "source", "company_type",
-        "account_manager", "account_manager_title", "service_advisor", "sales_advisor", "cost_center")),
-    selectinload(Customer.contacts).joinedload(Contact.title),
-    selectinload(Customer.vehicles).joinedload(Vehicle.make),
-    selectinload(Customer.addresses),
-    selectinload(Customer.tags),
-    selectinload(Customer.technicians),
-    selectinload(Customer.files).joinedload(CustomerFile.uploaded_by),
-    selectinload(Customer.customer_articles).joinedload(CustomerArticle.article),
-)
+# what each tab of the customer card shows, loaded with the customer when the tab is rendered: one
+# statement for the customer and its many-to-one values, one per collection (never one per row)
+TAB_LOADS = {
+    "overview": (
+        *(joinedload(getattr(Customer, name)) for name in (
+            "country", "discount_letter", "payment_term", "district", "customer_level", "source", "company_type",
+            "account_manager", "account_manager_title", "service_advisor", "sales_advisor", "cost_center")),
+        selectinload(Customer.tags),
+        selectinload(Customer.technicians),
+        selectinload(Customer.customer_articles).joinedload(CustomerArticle.article),
+    ),
+    "contacts": (selectinload(Customer.contacts).joinedload(Contact.title),),
+    "addresses": (selectinload(Customer.addresses),),
+    "vehicles": (selectinload(Customer.vehicles).joinedload(Vehicle.make),),
+    "files": (selectinload(Customer.files).joinedload(CustomerFile.uploaded_by),),
+}
+MODULE_TABS = register_config.MODULE_TABS
 
 
 class ContactInline(InlineFormAdmin):
@@ -521,12 +524,8 @@ class CustomerView(ListJobsMixin, SecureModelView):
     def get_one(self, id):
         if not str(id).isdigit():
             return None
-        if has_request_context() and request.endpoint == f"{self.endpoint}.details_view":
-            # the card: everything it shows in a fixed number of statements (issue 9 item 23)
-            customer = db.session.scalars(select(Customer).where(Customer.id == int(id))
-                                          .options(*CARD_LOADS)).unique().one_or_none()
-        else:
-            customer = db.session.get(Customer, int(id))
+        # the card loads what its tab shows afterwards (pane_context)
+        customer = db.session.get(Customer, int(id))
         if customer is None:
             return None
         if not visibility.visible(db.session, current_user, customer):
@@ -851,24 +850,79 @@ class CustomerView(ListJobsMixin, SecureModelView):
             kwargs["row_urls"] = {name: self.get_url(f".{name}_view", id="ROWID", url=kwargs.get("return_url"))
                                   for name in ("details", "edit")}
         if template == self.details_template and kwargs.get("model") is not None:
+            # the card: its header, the tab bar with COUNTs and the first tab; the other tabs are
+            # fetched when opened (card_tab)
             customer = kwargs["model"]
-            kwargs["upload_nonce"] = uuid.uuid4().hex
-            kwargs["upload_accept"] = customer_files.ACCEPT
-            values = register_config.values_of(db.session, cfg, "customer", [customer.id]).get(customer.id, {})
-            kwargs["custom_values"] = [(f, register_config.display(f, values.get(f.name)))
-                                       for f in cfg.fields_for("customer", customer.kind)]
-            kwargs["card_tabs"] = register_config.card_tabs(cfg)
-            kwargs["tab_labels"] = CUSTOMER_TAB_LABELS
-            kwargs["contact_fields"] = cfg.fields_of("contact")
-            contact_values = register_config.values_of(db.session, cfg, "contact", [p.id for p in customer.contacts])
-            kwargs["contact_values"] = {cid: {f.name: register_config.display(f, v.get(f.name))
-                                              for f in kwargs["contact_fields"]} for cid, v in contact_values.items()}
-            kwargs["shown"] = lambda key: cfg.active("customer", customer.kind, key)
-            kwargs["language"] = _language()
-            kwargs["history"] = history_of(db.session, "customer", customer.id)
-            from services.registers.comments import comments_of
-            kwargs["comments"] = comments_of(db.session, "customer", customer.id)
-            kwargs["comment_url"] = url_for("comments.add", entity="customer", record_id=customer.id)
-            kwargs["may_edit"] = self._may_edit(customer)
-            kwargs["action_form"] = self.action_form()
+            counts = self.tab_counts(customer)
+            tabs = self.visible_tabs(counts)
+            first = tabs[0]["key"] if tabs else "overview"
+            kwargs.update(self.pane_context(customer, first), card_tabs=tabs, first_tab=first, tab_counts=counts,
+                          module_tabs=MODULE_TABS, tab_url=url_for(".card_tab", id=customer.id, tab="TABKEY"),
+                          may_edit=self._may_edit(customer), action_form=self.action_form())
         return super().render(template, **kwargs)
+
+    def tab_counts(self, customer: Customer) -> dict:
+        """The counts of the card's tab labels, by COUNT queries; a module tab (quotes, orders,
+        invoices, bookings) has a count only when the user may see the module."""
+        counts = customer_rules.card_counts(db.session, customer.id)
+        env = current_app.jinja_env.globals
+        if "sales_customer_document_counts" in env:
+            counts.update(env["sales_customer_document_counts"](customer.id))
+        if "customer_booking_count" in env:
+            bookings = env["customer_booking_count"](customer)
+            if bookings is not None:
+                counts["bookings"] = bookings
+        return counts
+
+    def visible_tabs(self, counts: dict) -> list[dict]:
+        """The card's tabs in the configured order, without the module tabs the user may not see."""
+        return [t for t in register_config.card_tabs(self.config) if t["key"] not in MODULE_TABS or t["key"] in counts]
+
+    def pane_context(self, customer: Customer, tab: str) -> dict:
+        """What registers/_customer_pane.html needs to show ``tab`` of ``customer``; loads only that."""
+        cfg = self.config
+        if tab in TAB_LOADS:
+            # the customer again with the tab's collections (the row is in the session already)
+            db.session.scalars(select(Customer).where(Customer.id == customer.id).options(*TAB_LOADS[tab])
+                               .execution_options(populate_existing=True)).unique().one()
+        context = {"model": customer, "tab": tab, "tab_labels": CUSTOMER_TAB_LABELS, "language": _language(),
+                   "shown": lambda key: cfg.active("customer", customer.kind, key)}
+        if tab == "overview" or tab not in CUSTOMER_TAB_LABELS:  # a custom tab shows custom fields
+            values = register_config.values_of(db.session, cfg, "customer", [customer.id]).get(customer.id, {})
+            context["custom_values"] = [(f, register_config.display(f, values.get(f.name)))
+                                        for f in cfg.fields_for("customer", customer.kind)]
+        elif tab == "contacts":
+            fields = cfg.fields_of("contact")
+            stored = register_config.values_of(db.session, cfg, "contact", [p.id for p in customer.contacts])
+            context["contact_fields"] = fields
+            context["contact_values"] = {cid: {f.name: register_config.display(f, v.get(f.name)) for f in fields}
+                                         for cid, v in stored.items()}
+        elif tab in ("quotes", "orders", "invoices"):
+            documents = current_app.jinja_env.globals.get("sales_customer_documents")
+            context["sales_docs"] = documents(customer.id) if documents else {}
+        elif tab == "comments":
+            from services.registers.comments import comments_of
+            context["comments"] = comments_of(db.session, "customer", customer.id)
+            context["comment_url"] = url_for("comments.add", entity="customer", record_id=customer.id)
+        elif tab == "files":
+            context["upload_nonce"] = uuid.uuid4().hex
+            context["upload_accept"] = customer_files.ACCEPT
+        elif tab in ("history", "events"):
+            context["history"] = history_of(db.session, "customer", customer.id)
+        return context
+
+    @expose("/tab/")
+    def card_tab(self):
+        """One tab of the card (registers/_customer_pane.html), fetched when it is opened: the
+        card's rights (the customer visible to the user, 403 otherwise; a module tab only for
+        users who may see the module, 404 otherwise)."""
+        customer = self.get_one(request.args.get("id", ""))
+        if customer is None:
+            abort(404)
+        tab = request.args.get("tab", "")
+        if tab not in {t["key"] for t in self.visible_tabs(self.tab_counts(customer))}:
+            abort(404)
+        response = current_app.make_response(self.render("registers/_customer_pane.html",
+                                                         **self.pane_context(customer, tab)))
+        response.headers["Cache-Control"] = "no-store"
+        return response

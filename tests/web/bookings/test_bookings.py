@@ -9,6 +9,7 @@ from models import Booking, BookingBilling, Vehicle, db
 from services.bookings import bookings as rules
 from tests.booking_helpers import SETTINGS, add_user, rights_for, world
 from tests.factories import csrf_from
+from tests.card_tabs import opened_card
 
 BASE = "/admin/bookings/loaner"
 
@@ -272,7 +273,7 @@ def test_settings_page_saves(app, client, auth, admin_user):
 
 def test_customer_card_bookings_tab(app, client, auth, setup):
     login_with(app, client, auth, rights_for("loaner") | {"customer.view"})
-    page = client.get(f"/admin/customer/details/?id={setup['customer']}").get_data(as_text=True)
+    page = opened_card(client, setup['customer'])
     assert 'id="tab-bookings"' in page and 'id="new-booking-loaner"' in page
     assert 'id="new-booking-rental"' not in page  # no rental rights
     with app.app_context():

@@ -12,6 +12,7 @@ from models import Article, AuditLog, District, Role, VatRate, db
 from services.registers import register_config
 from tests import factories as f
 from tests.factories import make_user
+from tests.card_tabs import opened_card
 
 WINTER_MOMENT = dt.datetime(2026, 11, 30, 13, 2)  # UTC; 14:02 in Stockholm
 
@@ -63,7 +64,7 @@ def _customer_with_changes(app, admin_id):
 def test_card_and_audit_log_show_one_change_alike(app, client, auth, admin_user):
     cid = _customer_with_changes(app, admin_user)
     auth.login()
-    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    card = opened_card(client, cid)
     history = card[card.index('id="tab-history"'):]
     rows = _rows(history, 'id="history-table"')
     changes = _newest(rows)
@@ -91,7 +92,7 @@ def test_history_in_german(app, client, auth, admin_user):
     cid = _customer_with_changes(app, admin_user)
     make_user(app, "hans", admin=True, language="de")
     auth.login("hans")
-    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    card = opened_card(client, cid)
     changes = _newest(_rows(card[card.index('id="tab-history"'):], 'id="history-table"'))
     assert changes["Bezirk"] == ("geändert", "Norr", "Söder")
     assert changes["Flottengröße"][2] == "4"
@@ -161,7 +162,7 @@ def test_a_new_customer_shows_as_created_with_its_numbers_formatted(app, client,
         customer = db.session.scalar(select(Customer).where(Customer.name == "Bilia Verkstad AB"))
         assert customer.org_number == "5560360793"
         cid = customer.id
-    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    card = opened_card(client, cid)
     changes = _newest(_rows(card[card.index('id="tab-history"'):], 'id="history-table"'))
     assert changes["Flottstorlek"] == ("skapad", "", "12")
     assert changes["Organisationsnummer"] == ("skapad", "", "556036-0793")

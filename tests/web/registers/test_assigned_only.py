@@ -127,6 +127,11 @@ ENDPOINTS = {
     "customer.upload_file": [refused("/admin/customer/files/upload/", "POST", {"customer_id": "{customer}"})],
     "customer.download_file": [refused("/admin/customer/files/{file}/", mine=True)],
     "customer.delete_file": [refused("/admin/customer/files/{file}/delete/", "POST", {})],
+    # a tab of the card, fetched when it is opened: every tab refused for the other customer (the
+    # document tabs name no customer: the technician's own is not looked for in them)
+    "customer.card_tab": [refused(f"/admin/customer/tab/?id={{customer}}&tab={tab}", mine=tab not in ("orders", "invoices"))
+                          for tab in ("overview", "contacts", "vehicles", "orders", "invoices", "comments", "files",
+                                      "history")],
     # a job over every row the list shows the user (run at the end: it must not reach the other customer)
     "customer.bulk": [post("/admin/customer/bulk/", {"bulk_action": "inactivate", "query": "search=QXZ-77"}),
                       post("/admin/customer/bulk/", {"bulk_action": "export", "query": ""})],

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from models import Comment, Customer, Notification, OutboxMessage, db
 from tests.factories import csrf_from, make_user
 from tests.factories import post_customer as create
+from tests.card_tabs import opened_card
 
 
 def test_comment_with_mentions_notifies_and_queues_mail(app, client, auth, admin_user):
@@ -14,14 +15,14 @@ def test_comment_with_mentions_notifies_and_queues_mail(app, client, auth, admin
     create(client, auth)
     with app.app_context():
         cid = db.session.scalar(select(Customer.id))
-    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    card = opened_card(client, cid)
     assert 'id="tab-comments"' in card
     assert client.get("/admin/comments/users?q=lot").get_json() == [{"username": "lotta", "name": "Lotta Lind"}]
     token = csrf_from(card, last=False)
     r = client.post(f"/admin/comments/customer/{cid}", data={
         "csrf_token": token, "body": "@lotta @olle hur går det med <b>denna</b>?"})
     assert r.status_code == 302
-    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    card = opened_card(client, cid)
     assert "&lt;b&gt;denna&lt;/b&gt;" in card  # escaped
     with app.app_context():
         assert db.session.scalar(select(Comment)).body.startswith("@lotta")

@@ -9,6 +9,7 @@ from models import AuditLog, Customer, CustomerFile, User, db
 from services.registers import customer_files
 from tests.factories import PDF, csrf_from, make_user, png
 from tests.factories import customer as customer_builder
+from tests.card_tabs import opened_card
 
 UPLOAD = "/admin/customer/files/upload/"
 
@@ -22,7 +23,7 @@ def customer_id(app):
 
 
 def card(client, cid: int) -> str:
-    return client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    return opened_card(client, cid)
 
 
 def upload(client, cid: int, name: str, data: bytes, nonce: str | None = None):

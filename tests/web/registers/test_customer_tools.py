@@ -3,6 +3,7 @@ from sqlalchemy import func, select
 
 from models import Customer, Job, PersonalDataErasure, Vehicle, db
 from tests.factories import csrf_from, make_user, run_jobs
+from tests.card_tabs import opened_card
 
 
 def _customers(app):
@@ -143,12 +144,12 @@ def test_after_an_erasure_history_and_audit_log_show_nothing_of_the_person(app, 
         db.session.commit()
         cid = anders.id
     auth.login()
-    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    card = opened_card(client, cid)
     assert "Anders Gustafson" in card.split('id="tab-history"', 1)[1]
     token = csrf_from(card, last=False)
     client.post(f"/admin/customer-tools/{cid}/erase", data={"csrf_token": token, "confirm": "7101"})
     run_jobs(app)
-    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    card = opened_card(client, cid)
     history = card.split('id="tab-history"', 1)[1]
     assert "Gustafs" not in history and "anders" not in history.lower()
     import re

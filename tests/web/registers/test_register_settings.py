@@ -8,6 +8,7 @@ from services.registers import register_config as rc
 from tests.factories import CUSTOMER_NEW as NEW
 from tests.factories import csrf_from, make_user
 from tests.factories import post_customer as create
+from tests.card_tabs import opened_card
 
 SETTINGS = "/admin/register-settings/"
 
@@ -255,14 +256,14 @@ def test_tabs_order_more_menu_events_setting_and_values_follow_deletes(app, clie
     create(client, auth, cf_fleet_size="4")
     with app.app_context():
         cid = db.session.scalar(select(Customer.id))
-    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    card = opened_card(client, cid)
     assert 'id="tab-events"' not in card  # off until the setting enables it
     assert 'id="tab-Flotta"' in card and 'id="cf-fleet_size">4<' in card  # custom tab, in "More"
     r = post_settings(client, auth, "tabs", {"order": "history,overview,vehicles,Flotta,events", "enabled-history": "on",
                                              "main-history": "on", "enabled-overview": "on", "enabled-Flotta": "on",
                                              "main-Flotta": "on", "enabled-events": "on"}, "tabs")
     assert r.status_code == 302
-    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    card = opened_card(client, cid)
     assert card.index('id="tab-link-history"') < card.index('id="tab-link-overview"')
     assert 'id="tab-link-vehicles"' not in card and 'id="tab-events"' in card
     assert 'class="tab-pane active" id="tab-history"' in card
@@ -288,7 +289,7 @@ def test_contact_custom_field_on_form_and_card(app, client, auth, admin_user):
         cid, contact_id = customer.id, customer.contacts[0].id
         cfg = rc.current(db.session)
         assert rc.values_of(db.session, cfg, "contact", [contact_id])[contact_id] == {"cf_shoe_size": 43}
-    card = client.get(f"/admin/customer/details/?id={cid}").get_data(as_text=True)
+    card = opened_card(client, cid)
     assert 'class="contact-cf-shoe_size">43<' in card
     edit = client.get(f"/admin/customer/edit/?id={cid}").get_data(as_text=True)
     assert re.search(r'id="contacts-0-cf_shoe_size"[^>]*value="43"', edit)

@@ -10,6 +10,7 @@ from models import Customer, Invoice, Order, OutboxMessage, User, db
 from services.sales import orders
 from tests import sales_helpers as h
 from tests.factories import csrf_from, make_user, run_jobs
+from tests.card_tabs import opened_card
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def test_order_screen_end_to_end(app, client, auth, admin_user, data):
     pdf = client.get(f"/admin/invoice/pdf?id={invoice_id}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     # customer card shows the order and the invoice
-    card = client.get(f"/admin/customer/details/?id={data['customer']}").get_data(as_text=True)
+    card = opened_card(client, data['customer'])
     assert 'id="tab-link-orders"' in card and f'>{number}</a>' in card
 
 
