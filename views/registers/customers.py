@@ -2,7 +2,7 @@
 import threading
 import uuid
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, request, send_file, url_for
 from markupsafe import Markup
 from flask_admin import expose
 from flask_admin.actions import action
@@ -524,13 +524,32 @@ class CustomerView(ListJobsMixin, SecureModelView):
     def get_one(self, id):
         if not str(id).isdigit():
             return None
-        # the card loads what its tab shows afterwards (pane_context)
-        customer = db.session.get(Customer, int(id))
+        tab = self._tab_to_load()
+        if tab in TAB_LOADS:
+            # the card and its tabs: the customer with what the tab shows (pane_context)
+            customer = db.session.scalars(select(Customer).where(Customer.id == int(id))
+                                          .options(*TAB_LOADS[tab])).unique().one_or_none()
+            if customer is not None:
+                customer._tab_loaded = tab
+        else:
+            customer = db.session.get(Customer, int(id))
         if customer is None:
             return None
         if not visibility.visible(db.session, current_user, customer):
             abort(403)
         return customer
+
+    def _tab_to_load(self) -> str | None:
+        """The tab the request shows: the one asked for (card_tab), or the card's first configured
+        tab (details_view; pane_context loads another when a module tab before it is left out)."""
+        if not has_request_context():
+            return None
+        if request.endpoint == f"{self.endpoint}.card_tab":
+            return request.args.get("tab")
+        if request.endpoint == f"{self.endpoint}.details_view":
+            tabs = register_config.card_tabs(self.config)
+            return tabs[0]["key"] if tabs else None
+        return None
 
     def may_change_row(self, row) -> bool:
         return self._may_edit(row)
@@ -881,7 +900,7 @@ class CustomerView(ListJobsMixin, SecureModelView):
     def pane_context(self, customer: Customer, tab: str) -> dict:
         """What registers/_customer_pane.html needs to show ``tab`` of ``customer``; loads only that."""
         cfg = self.config
-        if tab in TAB_LOADS:
+        if tab in TAB_LOADS and getattr(customer, "_tab_loaded", None) != tab:
             # the customer again with the tab's collections (the row is in the session already)
             db.session.scalars(select(Customer).where(Customer.id == customer.id).options(*TAB_LOADS[tab])
                                .execution_options(populate_existing=True)).unique().one()
