@@ -92,4 +92,4 @@ def test_two_app_servers_and_one_consumer_share_sessions_jobs_and_files(request,
     download = on_b.get(f"{b}/admin/customer/files/{file_id}/")
     assert download.status_code == 200 and download.content == PDF
     assert download.headers["Content-Type"] == "application/pdf"
-    assert "Avtal.pdf" in on_b.get(f"{b}/admin/customer/details/?id={customer_id}").text
+    assert "Avtal.pdf" in on_b.get(f"{b}/admin/customer/tab/?id={customer_id}&tab=files").text  # the Files tab
