@@ -216,6 +216,46 @@ def book_history_command():
                + (f", {result.empty} are of zero" if result.empty else "") + ".")
 
 
+@click.command("export-sie")
+@click.option("--from", "date_from", required=True, metavar="YYYY-MM-DD", help="First day of the period.")
+@click.option("--to", "date_to", required=True, metavar="YYYY-MM-DD", help="Last day of the period.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="File to write the SIE 4 export to (e.g. books-2026.se).")
+@click.option("--ksumma/--no-ksumma", "checksum", default=None,
+              help="Write #KSUMMA (CRC-32); default: as the setting ledger.sie_checksum says.")
+@click.option("--plain", is_flag=True, help="Without special characters (å ä ö as a a o, 90.22).")
+@click.option("--used-accounts", is_flag=True, help="Only the accounts with transactions (default: every active account).")
+@with_appcontext
+def export_sie_command(date_from: str, date_to: str, output: str, checksum, plain: bool, used_accounts: bool):
+    """Write the books of a period as a SIE type 4 file (PC8), streamed from the database."""
+    import os
+
+    from services.ledger.sie_export import export_to_file, parse_period, summary
+    from services.platform.settings import load_settings
+
+    try:
+        start, end = parse_period(date_from, date_to)
+    except DomainError as exc:
+        _fail(f"--{exc.field}: {exc.message}")
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        _fail(f"cannot write {output}: the folder {folder} does not exist")
+    if os.path.isdir(output):
+        _fail(f"cannot write {output}: it is a folder")
+    try:
+        result = export_to_file(db.session, output, start, end, load_settings(db.session), checksum=checksum,
+                                plain=plain, used_only=used_accounts)
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    except OSError as exc:
+        db.session.rollback()
+        _fail(f"cannot write {output}: {exc.strerror}")
+    db.session.rollback()  # read only
+    click.echo(summary(result) + f" {result.accounts} accounts; written to {output}"
+               + (f" (#KSUMMA {result.checksum})" if result.checksum is not None else "") + ".")
+
+
 def register_cli(app) -> None:
     import bench.registers  # noqa: F401  (adds `bench registers` to bench_group)
     import bench.sales  # noqa: F401  (adds `bench sales`)
@@ -226,10 +266,11 @@ def register_cli(app) -> None:
     import bench.cards  # noqa: F401  (adds `bench card`)
     import bench.list_export  # noqa: F401  (adds `bench list-export`)
     import bench.ledger_formats  # noqa: F401  (adds `bench bgmax` and `bench sie-export`)
+    import bench.ledger_db  # noqa: F401  (adds `bench ledger`: SIE export and VAT report from the database)
 
     for command in COMMANDS:
         app.cli.add_command(command)
 
 
 COMMANDS = [init_db, demo_data, create_user_command, bench_group, export_peppol, import_customers, export_customers,
-            jobs_worker, book_history_command]
+            jobs_worker, book_history_command, export_sie_command]

@@ -13,6 +13,7 @@ BENCHMARKS.append(("card", ["card", "--customers", "1000000"]))  # bench/cards.p
 BENCHMARKS.append(("list-export", ["list-export"]))  # bench/list_export.py (memory of the export job)
 BENCHMARKS.append(("bgmax", ["bgmax"]))  # bench/ledger_formats.py (parser, no database)
 BENCHMARKS.append(("sie-export", ["sie-export"]))  # bench/sie_export.py (time and peak RSS per size)
+BENCHMARKS.append(("ledger", ["ledger"]))  # bench/ledger_db.py (SIE export, VAT report from the database)
 BENCHMARKS.append(("load", ["load", "--customers", "1000000"]))  # bench/load.py (Locust)
 
 

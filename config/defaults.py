@@ -95,3 +95,6 @@ EU_COUNTRIES = {
 }
 
 VAT_RATES = [("25 %", "25"), ("12 %", "12"), ("6 %", "6"), ("0 %", "0")]
+
+# SIE export (services.ledger.sie_export): #KSUMMA (the file's CRC-32) in every export
+SETTINGS_DEFAULTS["ledger.sie_checksum"] = False

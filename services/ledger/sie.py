@@ -152,6 +152,7 @@ _PUNCTUATION = {
 _LETTERS = {"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "œ": "oe", "Œ": "OE",
             "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i"}
 _ASCII_LETTERS = {"æ": "ae", "Æ": "AE", "ß": "ss"}
+_PUNCTUATION_FOUND = re.compile("[" + re.escape("".join(_PUNCTUATION)) + "]").search
 
 
 def _fold(ch: str) -> str:
@@ -182,7 +183,14 @@ def pc8_text(text: str, plain: bool = False) -> str:
     """``text`` as it can be written in code page 437 (``plain``: in ASCII), see the module's doc."""
     if text.isascii() and text.isprintable():
         return text
-    return "".join(_char(ch, plain) for ch in unicodedata.normalize("NFC", text))  # NFD "å" = a + ring
+    text = unicodedata.normalize("NFC", text)  # NFD "å" = a + ring
+    if not plain and text.isprintable() and not _PUNCTUATION_FOUND(text):
+        try:  # the common case (å ä ö é): every character is in code page 437 as it is
+            text.encode("cp437")
+            return text
+        except UnicodeEncodeError:
+            pass
+    return "".join(_char(ch, plain) for ch in text)
 
 
 def field_text(value: str) -> str:

@@ -142,3 +142,9 @@ DEFAULT_ROLES["Sales"] |= {f"sales.{a}" for a in ("view", "edit", "create", "fin
 DEFAULT_ROLES["Technician"] |= {"sales.view"}
 DEFAULT_ROLES["Accountant"] |= {"sales.view", "sales.finalise", "sales.credit", "sales.export", "sales.send",
                                 "accounting.manual_credit"}
+
+# the ledger's reports (issue 12 items 7-9): the SIE export (the ledger screens add view, book, lock)
+RIGHTS.setdefault("ledger", [])
+RIGHTS["ledger"].append(("export", _l("Export the books (SIE)")))
+AREA_LABELS.setdefault("ledger", _l("Ledger"))
+DEFAULT_ROLES["Accountant"] |= {"ledger.export"}

@@ -80,3 +80,7 @@ def register_views(admin) -> None:
 
     for module in MODULES:
         importlib.import_module(module).register(admin)
+
+
+# the ledger's reports (issue 12 items 7-9): SIE export, VAT report, daily sales report
+MODULES.append("views.ledger.reports")

@@ -34,6 +34,7 @@ from models import (
     CustomerFile,
     CustomField,
     Invoice,
+    Job,
     Order,
     OrderLine,
     OutboxMessage,
@@ -255,6 +256,9 @@ PROBES: dict[str, list[Probe]] = {
                                          lambda ids: Invoice.credited_invoice_id.is_(None)),
                                    needs=VIEW, data={"customer_number": "{a_number}", "amount": "100",
                                                      "vat_percent": "25", "account": "3010", "text": "Prisjustering"})],
+    # the ledger's reports (issue 12 items 7-9): the SIE export starts a job
+    "ledger.export": [P("POST", "/admin/ledger/sie-export/", count(Job, lambda ids: Job.kind == "sie_export"),
+                        data={"from": "2026-01-01", "to": "2026-12-31"}, status=(303,))],
 }
 
 

@@ -1,0 +1,326 @@
+"""The books from the database (issue 12, Performance): `flask --app app bench ledger` fills a
+database per size (20,000 and 200,000 vouchers of 3 rows by default, a year of 2026; bulk Core
+inserts) on SQLite and PostgreSQL and measures, each beside a naive baseline in the same run:
+
+- the SIE 4 export of the year (services.ledger.sie_export.export_to_file: aggregates in SQL,
+  vouchers streamed through one server-side cursor) against the ORM loading every voucher with
+  its rows (selectinload) and the whole file built in memory; time and peak RSS (VmHWM) of a
+  fresh process per (database, size, way), so the peaks are side by side. Target: 200,000 under
+  15 s with a peak that does not grow with the count (at most 1.5 times the 20,000 one).
+- ``EXTRA_MEASURES`` (the VAT report and the balance summary, bench/ledger_db's step 2).
+
+The filled databases are kept (SQLite under VERKSTAD_BENCH_DIR, default instance/; PostgreSQL in
+verkstad_bench_ledger_<n> on the server of VERKSTAD_BENCH_DATABASE_URL or TEST_DATABASE_URL)
+and reused by the next run with the same fill.
+
+    flask --app app bench ledger [--sizes 20000,200000] [--only sqlite|postgresql] [--refill]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FILL_VERSION = 1
+YEAR = 2026
+LIMIT_S = 15.0
+MAX_PEAK_RATIO = 1.5
+CHUNK = 5000
+
+# name -> func(uri) -> dict of figures, run in a worker process; step 2 adds the VAT report
+EXTRA_MEASURES: dict[str, Callable[[str], dict]] = {}
+
+
+# ---- the fill --------------------------------------------------------------------------------
+
+
+def voucher_rows(i: int) -> tuple[str, list[tuple[str, Decimal]]]:
+    """The series and 3 rows of voucher ``i``: 70 % sales invoices (F) at 25/12/6 %, 20 %
+    payments with a bank fee (B), 10 % purchases with input VAT (M)."""
+    kind = i % 10
+    net = Decimal(100 + (i * 37) % 9000)
+    if kind < 7:
+        rate, sales, vat = ((25, "3001", "2611"), (12, "3002", "2621"), (6, "3003", "2631"))[i % 3 if kind < 3 else 0]
+        tax = (net * rate / 100).quantize(Decimal("0.01"))
+        return "F", [("1510", net + tax), (sales, -net), (vat, -tax)]
+    if kind < 9:
+        return "B", [("1930", net - 5), ("6570", Decimal(5)), ("1510", -net)]
+    tax = (net / 4).quantize(Decimal("0.01"))
+    return "M", [("4010", net), ("2641", tax), ("2440", -net - tax)]
+
+
+def fill(engine, n: int, echo=print) -> None:
+    """``n`` vouchers (3 rows each) spread over the year, numbered per series, bulk Core inserts
+    of CHUNK vouchers at a time."""
+    from sqlalchemy import insert, select, text
+
+    from models import FinancialYear, Voucher, VoucherRow
+
+    with engine.begin() as conn:
+        year_id = conn.scalar(select(FinancialYear.id).where(FinancialYear.start_date == dt.date(YEAR, 1, 1)))
+        if year_id is None:
+            year_id = conn.execute(insert(FinancialYear).values(start_date=dt.date(YEAR, 1, 1),
+                                                                end_date=dt.date(YEAR, 12, 31), closed=False)
+                                   .returning(FinancialYear.id)).scalar()
+    numbers = {"F": 0, "B": 0, "M": 0}
+    created = dt.datetime(YEAR, 12, 31, 12, 0)
+    started = time.perf_counter()
+    row_id = 0
+    for start in range(0, n, CHUNK):
+        vouchers, rows = [], []
+        for i in range(start, min(n, start + CHUNK)):
+            series, lines = voucher_rows(i)
+            numbers[series] += 1
+            day = dt.date(YEAR, 1, 1) + dt.timedelta(days=i * 365 // n)
+            vouchers.append({"id": i + 1, "series": series, "financial_year_id": year_id, "number": numbers[series],
+                             "date": day, "text": f"Verifikation {series}{numbers[series]} för kund {i % 997}",
+                             "source_kind": "manual", "created_at": created})
+            for account, amount in lines:
+                row_id += 1
+                rows.append({"id": row_id, "voucher_id": i + 1, "account_number": account, "amount": amount,
+                             "text": None, "date": day})
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL synchronous_commit = off"))
+            conn.execute(insert(Voucher), vouchers)
+            conn.execute(insert(VoucherRow), rows)
+        if (start // CHUNK) % 10 == 9:
+            echo(f"  {start + CHUNK:,} vouchers ({time.perf_counter() - started:.0f} s)")
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("SELECT setval('voucher_id_seq', (SELECT max(id) FROM voucher))"))
+            conn.execute(text("SELECT setval('voucher_row_id_seq', (SELECT max(id) FROM voucher_row))"))
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+
+
+def _prepare_app(uri: str) -> None:
+    from bench.registers import bench_app
+
+    bench_app(uri)  # the schema, settings data (accounts, the year) and the bench user
+
+
+def prepare_sqlite(n: int, refill: bool, echo=print) -> str:
+    from sqlalchemy import create_engine, event
+
+    from bench import database, registers
+    from models import db
+
+    path = database.sqlite_file(f"ledger-v{FILL_VERSION}-{n}.sqlite")
+    if path.exists() and not refill:
+        echo(f"SQLite: reusing {path}")
+        return f"sqlite:///{path}"
+    partial = path.with_suffix(".part")
+    partial.unlink(missing_ok=True)
+    engine = create_engine(f"sqlite:///{partial}")
+    event.listen(engine, "connect", registers._sqlite_fast)
+    db.metadata.create_all(engine)
+    _prepare_app(f"sqlite:///{partial}")
+    echo(f"SQLite: filling {partial} with {n:,} vouchers")
+    fill(engine, n, echo)
+    engine.dispose()
+    partial.replace(path)
+    return f"sqlite:///{path}"
+
+
+def prepare_postgresql(server: str, n: int, refill: bool, echo=print) -> str:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from bench import database
+    from models import db
+
+    url = make_url(server).set(database=f"verkstad_bench_ledger_{n}").render_as_string(hide_password=False)
+    if database.claim(url, f"ledger v{FILL_VERSION} n={n}", refill, echo=echo):
+        return url
+    engine = create_engine(url)
+    db.metadata.create_all(engine)
+    _prepare_app(url)
+    echo(f"PostgreSQL: filling {make_url(url).database} with {n:,} vouchers")
+    fill(engine, n, echo)
+    engine.dispose()
+    database.mark_done(url)
+    return url
+
+
+# ---- the measures (each in a worker process of its own) --------------------------------------
+
+
+def peak_rss_mb() -> float:
+    from bench.sie_export import peak_rss_mb as peak
+
+    return peak()
+
+
+def _app(uri: str):
+    from app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench"})
+
+
+def sie_work(uri: str, way: str, path: str) -> dict:
+    from models import db
+    from services.ledger import sie_export
+    from services.platform.settings import load_settings
+
+    app = _app(uri)
+    start, end = dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31)
+    with app.app_context():
+        settings = load_settings(db.session)
+        before = peak_rss_mb()
+        started = time.perf_counter()
+        if way == "stream":
+            result = sie_export.export_to_file(db.session, path, start, end, settings, checksum=True)
+            vouchers, rows = result.vouchers, result.rows
+        else:
+            vouchers, rows = naive_sie(db.session, path, start, end, settings)
+        seconds = time.perf_counter() - started
+        db.session.rollback()
+    return {"way": way, "seconds": seconds, "peak_mb": peak_rss_mb(), "start_mb": before, "vouchers": vouchers,
+            "rows": rows, "bytes": os.path.getsize(path)}
+
+
+def naive_sie(session, path: str, start: dt.date, end: dt.date, settings: dict) -> tuple[int, int]:
+    """The baseline: the ORM loads every voucher of the period with its rows (selectinload), the
+    export is built from the objects and the whole file is made in memory before it is written."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from models import Voucher
+    from services.ledger import sie_export
+    from services.ledger.sie import SieRow, SieVoucher, write_sie
+
+    loaded = session.scalars(select(Voucher).options(selectinload(Voucher.rows))
+                             .where(Voucher.date >= start, Voucher.date <= end)
+                             .order_by(Voucher.date, Voucher.series, Voucher.number)).all()
+    export = sie_export.build_export(session, start, end, settings)
+    export.vouchers = [SieVoucher(v.series, v.number, v.date, v.text, [SieRow(r.account_number, r.amount, r.text or "")
+                                                                        for r in v.rows], v.created_at.date())
+                       for v in loaded]
+    buffer = io.BytesIO()
+    stats = write_sie(buffer, export, checksum=True)
+    with open(path, "wb") as out:
+        out.write(buffer.getvalue())
+    return stats.vouchers, stats.rows
+
+
+def _worker(args) -> dict:
+    if args.worker == "sie":
+        return sie_work(args.uri, args.way, args.out)
+    return EXTRA_MEASURES[args.worker](args.uri)
+
+
+def run_worker(measure: str, uri: str, way: str = "", out: str = "") -> dict:
+    done = subprocess.run([sys.executable, "-m", "bench.ledger_db", "--worker", measure, "--uri", uri,
+                           "--way", way or "stream", "--out", out or os.devnull],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"worker {measure} {way} on {uri} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "?"
+
+
+def main(sizes: list[int], only: str | None = None, refill: bool = False, echo=print,
+         measures: tuple[str, ...] = ("sie",)) -> int:
+    server = os.environ.get("VERKSTAD_BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    targets = []
+    if only in (None, "sqlite"):
+        targets.append(("SQLite", lambda n: prepare_sqlite(n, refill, echo)))
+    if only in (None, "postgresql"):
+        if server:
+            targets.append(("PostgreSQL", lambda n: prepare_postgresql(server, n, refill, echo)))
+        else:
+            echo("PostgreSQL: skipped (set VERKSTAD_BENCH_DATABASE_URL or TEST_DATABASE_URL)")
+    failed = 0
+    for name, prepare in targets:
+        uris = {}
+        for n in sizes:
+            started = time.perf_counter()
+            uris[n] = prepare(n)
+            echo(f"{name}: {n:,} vouchers ready in {time.perf_counter() - started:.0f} s")
+        if "sie" in measures:
+            failed |= report_sie(name, sizes, uris, echo)
+        for measure in measures:
+            if measure != "sie":
+                failed |= EXTRA_REPORTS[measure](name, sizes, uris, echo)
+    return failed
+
+
+def report_sie(name: str, sizes: list[int], uris: dict[int, str], echo=print) -> int:
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for n in sizes:
+            for way in ("stream", "naive"):
+                out = os.path.join(folder, f"{n}-{way}.se")
+                results[n, way] = run_worker("sie", uris[n], way, out)
+                os.unlink(out)
+    echo(f"{name}: SIE 4 export of the year from the database (load average {_loadavg()})")
+    echo(f"{'':>30}{'streamed (SQL cursor)':>34}{'naive (ORM, all in memory)':>34}")
+    for n in sizes:
+        s, v = results[n, "stream"], results[n, "naive"]
+        echo(f"{n:>9,} vouchers {s['rows']:>9,} rows  {s['seconds']:7.1f} s {s['peak_mb']:8.1f} MB peak RSS"
+             f"      {v['seconds']:7.1f} s {v['peak_mb']:8.1f} MB   ({s['bytes'] / 1e6:.0f} MB file)")
+    small, large = results[sizes[0], "stream"], results[sizes[-1], "stream"]
+    ratio = large["peak_mb"] / small["peak_mb"]
+    naive_ratio = results[sizes[-1], "naive"]["peak_mb"] / results[sizes[0], "naive"]["peak_mb"]
+    echo(f"{name}: peak RSS {sizes[-1]:,} / {sizes[0]:,} vouchers: streamed {ratio:.2f} (at most {MAX_PEAK_RATIO}), "
+         f"naive {naive_ratio:.2f}; streamed {sizes[-1]:,} in {large['seconds']:.1f} s (at most {LIMIT_S:.0f} s), "
+         f"naive {results[sizes[-1], 'naive']['seconds']:.1f} s")
+    return 1 if ratio > MAX_PEAK_RATIO or large["seconds"] > LIMIT_S else 0
+
+
+# name -> func(db name, sizes, uris, echo) -> failed; step 2 adds the VAT report's
+EXTRA_REPORTS: dict[str, Callable] = {}
+
+
+def _register_command() -> None:
+    import click
+
+    from cli import bench_group
+
+    @bench_group.command("ledger")
+    @click.option("--sizes", default="20000,200000", show_default=True, help="Voucher counts, comma-separated.")
+    @click.option("--only", type=click.Choice(["sqlite", "postgresql"]), default=None)
+    @click.option("--refill", is_flag=True, help="Fill the databases again even when filled ones exist.")
+    @click.option("--measure", "measures", multiple=True, help="sie (default: all)")
+    def ledger_command(sizes: str, only: str | None, refill: bool, measures: tuple[str, ...]):
+        """SIE export (and the VAT report) of a year of N vouchers on SQLite and PostgreSQL, naive beside."""
+        counts = sorted(int(s) for s in sizes.split(","))
+        chosen = measures or ("sie", *EXTRA_REPORTS)
+        raise SystemExit(main(counts, only, refill, click.echo, tuple(chosen)))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker")
+    parser.add_argument("--uri")
+    parser.add_argument("--way", default="stream")
+    parser.add_argument("--out", default=os.devnull)
+    parser.add_argument("--sizes", default="20000,200000")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--refill", action="store_true")
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(_worker(args)))
+        sys.exit(0)
+    sys.exit(main(sorted(int(s) for s in args.sizes.split(",")), args.only, args.refill))
+else:
+    _register_command()
