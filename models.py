@@ -15,7 +15,9 @@ Contents (one section per domain, in this order):
     Ledger        chart of accounts, financial years, the period lock, vouchers and their rows
                   (kontoplan, räkenskapsår, periodlåsning, verifikationer, transaktioner);
                   payment methods, payments and their allocations, customer credit, BgMax
-                  imports (betalsätt, inbetalningar, kundsaldo)
+                  imports (betalsätt, inbetalningar, kundsaldo); reminder levels and reminders,
+                  reference rates and interest charges, write-offs (påminnelser, referensränta,
+                  räntefakturor, kundförluster)
     Search        the search indexes (SQLite FTS5, PostgreSQL pg_trgm)
 """
 from __future__ import annotations
@@ -436,6 +438,8 @@ class PaymentTerm(db.Model, Versioned, Audited):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     days: Mapped[int] = mapped_column(default=30)
     invoice_fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    # påminnelseavgift (90.14.2) may be charged only when agreed beforehand: the terms say so
+    reminder_fee_allowed: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True)
 
     __table_args__ = (
@@ -562,6 +566,8 @@ class Customer(db.Model, Audited):
     email_documents: Mapped[bool] = mapped_column(default=False, server_default=false())
     # försäkringskund (000 90.15): an insurance company, chosen as insurer on insurance cases
     is_insurer: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
+    # spärrad för påminnelser (90.14): no reminders are proposed or created for the customer
+    no_reminders: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True, index=True)
 
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -1983,6 +1989,160 @@ class PaymentAllocation(db.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice or 'kundsaldo'} {self.amount}"
+
+
+# --------------------------------------------------------------------------------------
+# Ledger: reminders, interest invoices, customer losses (påminnelser, räntefakturor, kundförluster;
+# issue 12 items 3, 4, 5)
+# --------------------------------------------------------------------------------------
+
+REMINDER_DELIVERIES = ("email", "print")
+MAX_REMINDER_FEE = Decimal("60.00")  # lag (1981:739) om ersättning för inkassokostnader m.m.
+
+
+class ReminderLevel(db.Model, Versioned, Audited):
+    """Påminnelsenivå (90.14): level 1, 2 or 3, the days after the due date it is sent, its fee
+    (90.14.2, at most 60 kr) and the text of the reminder per language (90.14.1)."""
+
+    __tablename__ = "reminder_level"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[int] = mapped_column(unique=True)
+    days_after_due: Mapped[int] = mapped_column(default=0)
+    fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    text_sv: Mapped[str] = mapped_column(Text, default="")
+    text_de: Mapped[str] = mapped_column(Text, default="")
+    text_en: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (
+        CheckConstraint("level >= 1 AND level <= 3", name="level_range"),
+        CheckConstraint("days_after_due >= 0", name="days_not_negative"),
+        CheckConstraint("fee >= 0 AND fee <= 60", name="fee_range"),
+    )
+
+    def text_in(self, language: str) -> str:
+        return getattr(self, f"text_{language}", None) or self.text_sv or ""
+
+    def __str__(self) -> str:
+        return f"{self.level}"
+
+
+class Reminder(db.Model):
+    """Påminnelse: one per customer and run, listing the overdue invoices with what remained of
+    each at the time (``items``); the fee as its own invoice when the customer's terms allow it."""
+
+    __tablename__ = "reminder"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    customer: Mapped[Customer] = relationship()
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    level: Mapped[int] = mapped_column()
+    language: Mapped[str] = mapped_column(String(5), default="sv")
+    text: Mapped[str] = mapped_column(Text, default="")  # the level's text as it was sent
+    total: Mapped[Decimal] = mapped_column(Money)  # the listed invoices' remaining amounts
+    fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    fee_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), unique=True)
+    fee_invoice: Mapped[Invoice | None] = relationship(foreign_keys=[fee_invoice_id])
+    delivery: Mapped[str | None] = mapped_column(String(10))  # email or print, once sent
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_by: Mapped[User | None] = relationship()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    items: Mapped[list["ReminderItem"]] = relationship(back_populates="reminder", cascade="all",
+                                                       order_by="ReminderItem.id")
+
+    __table_args__ = (
+        CheckConstraint("level >= 1 AND level <= 3", name="level_range"),
+        CheckConstraint("fee >= 0 AND fee <= 60", name="fee_range"),
+        CheckConstraint("delivery IS NULL OR delivery IN ('email', 'print')", name="delivery"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.customer.name if self.customer else ''} ({self.level})"
+
+
+class ReminderItem(db.Model):
+    """An invoice on a reminder and what remained of it then. Level and date are repeated here:
+    the unique constraint refuses reminding an invoice twice on one level the same day, also
+    when two users run reminders at once."""
+
+    __tablename__ = "reminder_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reminder_id: Mapped[int] = mapped_column(ForeignKey("reminder.id", ondelete="CASCADE"), index=True)
+    reminder: Mapped[Reminder] = relationship(back_populates="items")
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    invoice: Mapped[Invoice] = relationship()
+    level: Mapped[int] = mapped_column()
+    date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    days_overdue: Mapped[int] = mapped_column()
+    remaining: Mapped[Decimal] = mapped_column(Money)
+
+    __table_args__ = (UniqueConstraint("invoice_id", "level", "date", name="uq_reminder_item_invoice_level_date"),)
+
+    def __str__(self) -> str:
+        return f"{self.invoice} {self.remaining}"
+
+
+class ReferenceRate(db.Model, Versioned, Audited):
+    """Riksbankens referensränta (räntelagen 9 §) per calendar half-year, valid from 1 January
+    or 1 July; late interest (dröjsmålsränta, 6 §) is this plus 8 percentage points."""
+
+    __tablename__ = "reference_rate"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    valid_from: Mapped[dt.date] = mapped_column(Date, unique=True)
+    rate: Mapped[Decimal] = mapped_column(Numeric(6, 3))
+
+    __table_args__ = (CheckConstraint("rate > -100 AND rate < 100", name="rate_range"),)
+
+    def __str__(self) -> str:
+        return f"{self.valid_from.isoformat()} {self.rate} %"
+
+
+class InterestCharge(db.Model):
+    """Räntefaktura (20.16): the late interest of a late-paid invoice, charged once (unique)."""
+
+    __tablename__ = "interest_charge"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), unique=True)  # the late-paid invoice
+    invoice: Mapped[Invoice] = relationship(foreign_keys=[invoice_id])
+    interest_invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    interest_invoice: Mapped[Invoice] = relationship(foreign_keys=[interest_invoice_id])
+    amount: Mapped[Decimal] = mapped_column(Money)
+    days: Mapped[int] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    def __str__(self) -> str:
+        return f"{self.invoice} {self.amount}"
+
+
+class WriteOff(db.Model):
+    """Kundförlust (20.19): what remained of an invoice written off as a customer loss, with the
+    VAT correction, in one voucher; the invoice's status becomes written_off (counted by
+    services.ledger.payments)."""
+
+    __tablename__ = "write_off"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), unique=True)
+    invoice: Mapped[Invoice] = relationship()
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    vat_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    reason: Mapped[str] = mapped_column(String(300))
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), unique=True)
+    voucher: Mapped[Voucher | None] = relationship()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_by: Mapped[User | None] = relationship()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    def __str__(self) -> str:
+        return f"{self.invoice} {self.amount}"
 
 
 # --------------------------------------------------------------------------------------

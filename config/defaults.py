@@ -75,6 +75,8 @@ SETTINGS_DEFAULTS.update({
 })
 # payments (services.ledger.payments): a shortfall up to this many kronor is written off to 3740
 SETTINGS_DEFAULTS["ledger.payment_tolerance"] = "5.00"
+# interest invoices (services.ledger.interest): late interest below this many kronor is not invoiced
+SETTINGS_DEFAULTS["ledger.interest_minimum"] = "50.00"
 # the same texts in German and English ("<key>.de", "<key>.en"): a document is wholly in its
 # language, an empty text is left out (issue 9 item 18)
 SETTINGS_DEFAULTS.update({f"{key}.{lang}": "" for key in [k for k in SETTINGS_DEFAULTS if k.startswith("sales.text.")]

@@ -12,8 +12,10 @@ account. A reversal books the mirror voucher (reverse_voucher) and marks the pay
 a reversed payment counts for nothing.
 
 An invoice's remaining amount and status are never stored: remaining = total − its credit
-notes − what live (not reversed) payments settled (allocation amount + write-off). Status:
-credited (credit notes cover the total), paid (nothing remains), overdue (due date passed and
+notes − what live (not reversed) payments settled (allocation amount + write-off) − what was
+written off as a customer loss (WriteOff). Status:
+credited (credit notes cover the total), written_off (a customer loss, services.ledger.write_off,
+took the rest), paid (nothing remains), overdue (due date passed and
 something remains), partly_paid, open. ``balances`` and the SQL expressions (``remaining_sql``,
 ``status_sql``) compute it for many invoices at once.
 
@@ -42,6 +44,7 @@ from models import (
     Payment,
     PaymentAllocation,
     PaymentMethod,
+    WriteOff,
     customer_blocked_payment_method,
     utcnow,
 )
@@ -56,7 +59,7 @@ ZERO = Decimal("0")
 CENT = Decimal("0.01")
 TOLERANCE_SETTING = "ledger.payment_tolerance"
 DEFAULT_TOLERANCE = Decimal("5.00")
-STATUSES = ("open", "partly_paid", "paid", "overdue", "credited")
+STATUSES = ("open", "partly_paid", "paid", "overdue", "credited", "written_off")
 
 # the payment methods every installation starts with: (code, name, account)
 DEFAULT_METHODS = [
@@ -101,8 +104,14 @@ def credited_sql(invoice_id=Invoice.id):
             .correlate_except(note).scalar_subquery())
 
 
+def written_off_sql(invoice_id=Invoice.id):
+    """What was written off the invoice as a customer loss (kundförlust), correlated."""
+    return (select(func.coalesce(func.sum(WriteOff.amount), 0)).where(WriteOff.invoice_id == invoice_id)
+            .correlate_except(WriteOff).scalar_subquery())
+
+
 def remaining_sql():
-    return Invoice.total - credited_sql() - settled_sql()
+    return Invoice.total - credited_sql() - settled_sql() - written_off_sql()
 
 
 def status_sql(today: dt.date | None = None):
@@ -113,6 +122,7 @@ def status_sql(today: dt.date | None = None):
     return case(
         (Invoice.kind != "invoice", None),
         (and_(Invoice.total > 0, credited >= Invoice.total), "credited"),
+        (and_(remaining <= 0, written_off_sql() > 0), "written_off"),
         (remaining <= 0, "paid"),
         (Invoice.due_date < today, "overdue"),
         (remaining < Invoice.total - credited, "partly_paid"),
@@ -127,13 +137,17 @@ class Balance:
     settled: Decimal
     remaining: Decimal
     status: str | None  # None for a credit note
+    written_off: Decimal = Decimal("0")  # a customer loss (services.ledger.write_off)
 
 
-def _status(kind: str, total: Decimal, credited: Decimal, remaining: Decimal, due: dt.date, today: dt.date):
+def _status(kind: str, total: Decimal, credited: Decimal, remaining: Decimal, due: dt.date, today: dt.date,
+            written_off: Decimal = ZERO):
     if kind != "invoice":
         return None
     if total > 0 and credited >= total:
         return "credited"
+    if remaining <= 0 and written_off > 0:
+        return "written_off"
     if remaining <= 0:
         return "paid"
     if due < today:
@@ -144,7 +158,7 @@ def _status(kind: str, total: Decimal, credited: Decimal, remaining: Decimal, du
 
 
 def balances(session: Session, invoice_ids, today: dt.date | None = None) -> dict[int, Balance]:
-    """The balance of many invoices at once, aggregated in SQL (two grouped queries)."""
+    """The balance of many invoices at once, aggregated in SQL (three grouped queries)."""
     ids = sorted({i for i in invoice_ids if i is not None})
     if not ids:
         return {}
@@ -156,13 +170,17 @@ def balances(session: Session, invoice_ids, today: dt.date | None = None) -> dic
     credited = dict(session.execute(
         select(Invoice.credited_invoice_id, func.sum(Invoice.total))
         .where(Invoice.credited_invoice_id.in_(ids)).group_by(Invoice.credited_invoice_id)).all())
+    lost = dict(session.execute(
+        select(WriteOff.invoice_id, func.sum(WriteOff.amount))
+        .where(WriteOff.invoice_id.in_(ids)).group_by(WriteOff.invoice_id)).all())
     result = {}
     for ident, kind, total, due in session.execute(
             select(Invoice.id, Invoice.kind, Invoice.total, Invoice.due_date).where(Invoice.id.in_(ids))):
         c = Decimal(credited.get(ident) or 0)
         s = Decimal(settled.get(ident) or 0)
-        remaining = Decimal(total) - c - s
-        result[ident] = Balance(Decimal(total), c, s, remaining, _status(kind, total, c, remaining, due, today))
+        w = Decimal(lost.get(ident) or 0)
+        remaining = Decimal(total) - c - s - w
+        result[ident] = Balance(Decimal(total), c, s, remaining, _status(kind, total, c, remaining, due, today, w), w)
     return result
 
 
@@ -177,7 +195,7 @@ def remaining(session: Session, invoice: Invoice) -> Decimal:
 
 
 def invoice_status(session: Session, invoice: Invoice, today: dt.date | None = None) -> str | None:
-    """open, partly_paid, paid, overdue or credited (None for a credit note)."""
+    """open, partly_paid, paid, overdue, credited or written_off (None for a credit note)."""
     return balance(session, invoice, today).status
 
 

@@ -12,7 +12,9 @@ from config.defaults import ACTIVE_COUNTRIES, EU_COUNTRIES, VAT_RATES
 from models import Country, PaymentTerm, Role, RoleRight, User, VatRate
 from services.platform.auth import hash_password
 from services.ledger.accounts import seed_accounts, seed_financial_year
+from services.ledger.interest import seed_reference_rates
 from services.ledger.payments import seed_payment_methods
+from services.ledger.reminders import seed_reminder_levels
 from services.platform.numbering import ensure_series
 from services.sales.outbox import seed_message_texts
 from services.platform.rights import DEFAULT_ROLES
@@ -44,6 +46,8 @@ def seed_defaults(session: Session) -> None:
     seed_financial_year(session)
     session.flush()  # the accounts the payment methods book to
     seed_payment_methods(session)
+    seed_reminder_levels(session)
+    seed_reference_rates(session)
     session.commit()
 
 

@@ -517,6 +517,33 @@ def create_manual_credit_note(session: Session, customer: Customer, amount, vat_
     return note
 
 
+def create_charge_invoice(session: Session, customer: Customer, lines, user, today: dt.date, settings: dict,
+                          text: str | None = None) -> Invoice:
+    """A finalised invoice of charges the ledger makes (a reminder fee, late interest): ``lines``
+    are (text, amount excl. VAT, account, VAT percent); each is a line of kind "manual" booked to
+    its account by the document's voucher (series F). No invoice fee, no rounding to kronor."""
+    if customer is None:
+        raise DomainError(_("Choose a customer."), "customer")
+    invoice = _new_invoice(session, "invoice", customer, user, today, settings)
+    invoice.supply_date = today
+    invoice.text = (text or "").strip() or None
+    for line_text, amount, account, vat_percent in lines:
+        amount = Decimal(amount)
+        if not amount.is_finite() or amount <= 0 or amount != q(amount):
+            raise DomainError(_("The amount must be above zero."), "amount")
+        invoice.lines.append(InvoiceLine(
+            position=len(invoice.lines) + 1, kind="manual", text=str(line_text)[:300], quantity=Decimal(1),
+            unit_price=amount, vat_percent=effective_vat(Decimal(vat_percent), invoice.vat_treatment),
+            net_amount=amount, account=account))
+    if not invoice.lines:
+        raise DomainError(_("There is nothing to invoice."))
+    _close(invoice, {})
+    session.add(invoice)
+    session.flush()
+    book_document(session, invoice, user, settings)
+    return invoice
+
+
 # ---- collective invoicing (10.20) -------------------------------------------------------
 
 

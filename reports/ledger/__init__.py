@@ -1,0 +1,1 @@
+"""Ledger documents: reminders (påminnelser)."""
