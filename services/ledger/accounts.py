@@ -6,7 +6,6 @@ a setting ``ledger.account.<role>`` overrides one (e.g. ``ledger.account.custome
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
@@ -176,5 +175,3 @@ def accounts_by_number(session: Session, numbers) -> dict[str, Account]:
         return {}
     return {a.number: a for a in session.scalars(select(Account).where(Account.number.in_(numbers)))}
 
-
-ZERO = Decimal("0")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from models import FinancialYear, LedgerPeriodLock, NumberSeries, Voucher, VoucherRow
 from services.ledger import LedgerError
 from services.ledger.accounts import accounts_by_number
+from services.platform.formatting import number
 from services.platform.numbering import take_number
 
 ZERO = Decimal("0")
@@ -243,7 +244,7 @@ def validate_rows(session: Session, rows) -> list[Row]:
     difference = sum((r.amount for r in booked), ZERO)
     if difference != 0:
         raise LedgerError(_("The voucher does not balance: debit and credit differ by %(d)s.",
-                            d=f"{difference:.2f}"), "rows")
+                            d=number(difference)), "rows")
     return booked
 
 

@@ -143,6 +143,15 @@ DEFAULT_ROLES["Technician"] |= {"sales.view"}
 DEFAULT_ROLES["Accountant"] |= {"sales.view", "sales.finalise", "sales.credit", "sales.export", "sales.send",
                                 "accounting.manual_credit"}
 
+# the ledger (issue 12 item 6): the books, booking manual vouchers and reversals, the period lock
+RIGHTS["ledger"] = [
+    ("view", _l("View the books")),
+    ("book", _l("Book vouchers and keep the chart of accounts")),
+    ("lock", _l("Lock periods")),
+]
+AREA_LABELS["ledger"] = _l("Ledger")
+DEFAULT_ROLES["Accountant"] |= {"ledger.view", "ledger.book", "ledger.lock"}
+
 # the ledger's reports (issue 12 items 7-9): the SIE export (the ledger screens add view, book, lock)
 RIGHTS.setdefault("ledger", [])
 RIGHTS["ledger"].append(("export", _l("Export the books (SIE)")))

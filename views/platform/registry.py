@@ -42,7 +42,8 @@ SETTINGS = _l("Settings")
 ADMINISTRATION = _l("Administration")
 
 # modules of later issues: each has register(admin)
-MODULES: list[str] = ["views.bookings.bookings", "views.sales.sales", "views.registers.register_settings", "views.platform.search", "views.platform.jobs"]
+MODULES: list[str] = ["views.bookings.bookings", "views.sales.sales", "views.registers.register_settings", "views.platform.search", "views.platform.jobs",
+                     "views.ledger.ledger"]
 
 
 def register_views(admin) -> None:

@@ -612,7 +612,11 @@ class InvoiceView(SecureModelView):
             has_peppol_address = True
         except DomainError:
             has_peppol_address = False
+        from services.ledger.documents import voucher_of
+
+        voucher = voucher_of(db.session, invoice) if has_right("ledger.view") else None
         return self.render(self.details_template, invoice=invoice, totals=invoicing.invoice_totals(invoice),
+                           voucher=voucher,
                            history=history_of(db.session, Invoice.__tablename__, invoice.id),
                            case=case, has_peppol_address=has_peppol_address,
                            credits=credits, credited=credited, kind_labels=INVOICE_KIND_LABELS,

@@ -35,11 +35,13 @@ from models import (
     CustomField,
     Invoice,
     Job,
+    LedgerPeriodLock,
     Order,
     OrderLine,
     OutboxMessage,
     User,
     Vehicle,
+    Voucher,
     db,
 )
 from services.bookings import bookings as booking_rules
@@ -259,6 +261,13 @@ PROBES: dict[str, list[Probe]] = {
     # the ledger's reports (issue 12 items 7-9): the SIE export starts a job
     "ledger.export": [P("POST", "/admin/ledger/sie-export/", count(Job, lambda ids: Job.kind == "sie_export"),
                         data={"from": "2026-01-01", "to": "2026-12-31"}, status=(303,))],
+    # the ledger (issue 12 item 6): the invoice's voucher names its invoice in the list
+    "ledger.view": [P("GET", "/admin/voucher/", shows("invoice_number")),
+                    P("GET", "/admin/ledger/journal/", shows("invoice_number"))],
+    "ledger.book": [P("POST", "/admin/ledger/manual-voucher/", count(Voucher, lambda ids: Voucher.series == "M"),
+                      data={"date": "{today}", "text": "Kassainsättning", "rows-0-account": "1930",
+                            "rows-0-debit": "100", "rows-1-account": "1910", "rows-1-credit": "100"})],
+    "ledger.lock": [P("POST", "/admin/ledger/period-lock/", count(LedgerPeriodLock), data={"month": "2020-01"})],
 }
 
 
@@ -338,6 +347,7 @@ def _world(app, user_ids: list[int]) -> dict:
         s.flush()
         ids.update(order=order.id, order_text="Ordertext Qvarnby", order_ca=order_ca.id, ready=ready.id,
                    quote=quote.id, quote_delete=quote_delete.id, invoice=invoice.id, invoice_number=invoice.number)
+        ids["today"] = today.isoformat()  # a manual voucher's date
 
         # a removed custom field (restored by settings.manage)
         removed = rc.save_custom_field(s, "customer", "gammalt", "text", "Gammalt fält")

@@ -230,6 +230,20 @@ ENDPOINTS = {
 }
 
 # a form posted with the other customer's id (or his vehicle's) makes nothing of his
+# the ledger is the whole company's books (voucher texts name customers): every screen is
+# refused to a user limited to assigned customers, whatever his ledger rights
+ENDPOINTS.update({
+    **{f"{view}.{e}": [refused(f"/admin/{view}/{path}", method)] for view in ("voucher", "account")
+       for e, path, method in (("index_view", "", "GET"), ("details_view", "details/?id=1", "GET"),
+                               ("create_view", "new/", "GET"), ("edit_view", "edit/?id=1", "GET"),
+                               ("delete_view", "delete/", "POST"), ("export", "export/csv/", "GET"),
+                               ("action_view", "action/", "POST"), ("ajax_lookup", "ajax/lookup/?name=x", "GET"),
+                               ("ajax_update", "ajax/update/", "POST"))},
+    "voucher.reverse": [refused("/admin/voucher/reverse", "POST", {"voucher_id": "1", "date": "2026-11-25"})],
+    **{f"{endpoint}.index": [refused(f"/admin/ledger/{path}/")] for endpoint, path in (
+        ("balance_summary", "balances"), ("general_ledger", "general-ledger"), ("voucher_journal", "journal"),
+        ("manual_voucher", "manual-voucher"), ("period_lock", "period-lock"))},
+})
 ENDPOINTS["order.create_view"].append(post("/admin/order/new/", {"kind": "order", "customer": "{customer}"}))
 ENDPOINTS["vehicle.create_view"].append(post("/admin/vehicle/new/", {"registration_number": "NYA111",
                                                                      "owner": "{customer}"}))

@@ -1,0 +1,164 @@
+"""What the books say, aggregated in SQL: account balance summary (saldobalans, 20.26), the
+general ledger of an account (huvudbok) with keyset paging on (account, date, id), and the
+voucher journal (verifikationslista).
+
+Balances are carried forward by summing history: a balance account's (asset, liability,
+equity) opening balance on a date is the sum of all its rows before it; a result account's
+(income, expense) is the sum of its rows since the start of that date's financial year. So
+year-end books the result transfer, never opening-balance vouchers."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, or_, select, tuple_
+from sqlalchemy.orm import Session, selectinload
+
+from models import Account, FinancialYear, Voucher, VoucherRow
+
+ZERO = Decimal("0")
+BALANCE_TYPES = ("asset", "liability", "equity")
+
+
+def _year_start(session: Session, day: dt.date) -> dt.date:
+    """The first day of the financial year of ``day`` (1 January when no year covers it)."""
+    start = session.scalar(select(FinancialYear.start_date).where(FinancialYear.start_date <= day,
+                                                                  FinancialYear.end_date >= day))
+    return start or dt.date(day.year, 1, 1)
+
+
+def _opening_condition(session: Session, date_from: dt.date):
+    """Rows before ``date_from`` that make up an opening balance on it."""
+    start = _year_start(session, date_from)
+    return and_(VoucherRow.date < date_from,
+                or_(Account.type.in_(BALANCE_TYPES), VoucherRow.date >= start))
+
+
+@dataclass
+class BalanceLine:
+    number: str
+    name: str
+    type: str
+    opening: Decimal
+    movement: Decimal
+
+    @property
+    def closing(self) -> Decimal:
+        return self.opening + self.movement
+
+
+@dataclass
+class BalanceSummary:
+    lines: list[BalanceLine] = field(default_factory=list)
+
+    @property
+    def totals(self) -> tuple[Decimal, Decimal, Decimal]:
+        opening = sum((l.opening for l in self.lines), ZERO)
+        movement = sum((l.movement for l in self.lines), ZERO)
+        return opening, movement, opening + movement
+
+
+def balance_summary(session: Session, date_from: dt.date, date_to: dt.date) -> BalanceSummary:
+    """Per account with rows: the opening balance on ``date_from``, the movement of the
+    period and the closing balance on ``date_to``. One grouped query over the rows."""
+    opening = func.coalesce(func.sum(case((_opening_condition(session, date_from), VoucherRow.amount), else_=0)), 0)
+    movement = func.coalesce(func.sum(case((VoucherRow.date >= date_from, VoucherRow.amount), else_=0)), 0)
+    query = (select(Account.number, Account.name, Account.type, opening, movement)
+             .join(VoucherRow, VoucherRow.account_number == Account.number)
+             .where(VoucherRow.date <= date_to)
+             .group_by(Account.number, Account.name, Account.type)
+             .order_by(Account.number))
+    result = BalanceSummary()
+    for number, name, type_, o, m in session.execute(query):
+        o, m = Decimal(o), Decimal(m)
+        if o or m:
+            result.lines.append(BalanceLine(number, name, type_, o, m))
+    return result
+
+
+def opening_balance(session: Session, account: Account, date_from: dt.date) -> Decimal:
+    condition = VoucherRow.date < date_from
+    if account.type not in BALANCE_TYPES:
+        condition = and_(condition, VoucherRow.date >= _year_start(session, date_from))
+    return Decimal(session.scalar(select(func.coalesce(func.sum(VoucherRow.amount), 0))
+                                  .where(VoucherRow.account_number == account.number, condition)))
+
+
+@dataclass
+class LedgerRow:
+    id: int
+    date: dt.date
+    voucher_id: int
+    voucher: str  # F12
+    text: str
+    amount: Decimal
+    balance: Decimal
+
+
+@dataclass
+class LedgerPage:
+    account: Account
+    date_from: dt.date
+    date_to: dt.date
+    opening: Decimal
+    closing: Decimal
+    rows: list[LedgerRow]
+    next_cursor: str | None  # "YYYY-MM-DD:id" of the last row when more follow
+
+
+def parse_cursor(cursor: str | None) -> tuple[dt.date, int] | None:
+    try:
+        day, _colon, ident = (cursor or "").partition(":")
+        return dt.date.fromisoformat(day), int(ident)
+    except ValueError:
+        return None
+
+
+def general_ledger(session: Session, account: Account, date_from: dt.date, date_to: dt.date,
+                   after: str | None = None, limit: int = 100) -> LedgerPage:
+    """Huvudbok: the account's opening balance, one page of its rows in the period by (date, id)
+    after the cursor with the running balance, and the closing balance. Every query runs on
+    the index (account_number, date, id)."""
+    opening = opening_balance(session, account, date_from)
+    in_period = and_(VoucherRow.account_number == account.number, VoucherRow.date >= date_from,
+                     VoucherRow.date <= date_to)
+    period_sum = Decimal(session.scalar(select(func.coalesce(func.sum(VoucherRow.amount), 0)).where(in_period)))
+    cursor = parse_cursor(after)
+    query = (select(VoucherRow.id, VoucherRow.date, VoucherRow.voucher_id, Voucher.series, Voucher.number,
+                    func.coalesce(VoucherRow.text, Voucher.text), VoucherRow.amount)
+             .join(Voucher, Voucher.id == VoucherRow.voucher_id)
+             .where(in_period).order_by(VoucherRow.date, VoucherRow.id).limit(limit + 1))
+    running = opening
+    if cursor is not None:
+        position = tuple_(VoucherRow.date, VoucherRow.id) > tuple_(*cursor)
+        query = query.where(position)
+        running += Decimal(session.scalar(select(func.coalesce(func.sum(VoucherRow.amount), 0))
+                                          .where(in_period, ~position)))
+    fetched = session.execute(query).all()
+    rows = []
+    for ident, day, voucher_id, series, number, text, amount in fetched[:limit]:
+        running += amount
+        rows.append(LedgerRow(ident, day, voucher_id, f"{series}{number}", text or "", amount, running))
+    more = len(fetched) > limit
+    next_cursor = f"{rows[-1].date.isoformat()}:{rows[-1].id}" if more and rows else None
+    return LedgerPage(account, date_from, date_to, opening, opening + period_sum, rows, next_cursor)
+
+
+def journal(session: Session, date_from: dt.date, date_to: dt.date, series: str | None = None,
+            after: str | None = None, limit: int = 50) -> tuple[list[Voucher], str | None]:
+    """Verifikationslista: the vouchers of the period with their rows, by date and id, one page
+    after the cursor ("YYYY-MM-DD:id")."""
+    query = (select(Voucher).where(Voucher.date >= date_from, Voucher.date <= date_to)
+             .options(selectinload(Voucher.rows).selectinload(VoucherRow.account))
+             .order_by(Voucher.date, Voucher.id).limit(limit + 1))
+    if series:
+        query = query.where(Voucher.series == series)
+    cursor = parse_cursor(after)
+    if cursor is not None:
+        query = query.where(tuple_(Voucher.date, Voucher.id) > tuple_(*cursor))
+    vouchers = list(session.scalars(query))
+    more = len(vouchers) > limit
+    vouchers = vouchers[:limit]
+    next_cursor = f"{vouchers[-1].date.isoformat()}:{vouchers[-1].id}" if more and vouchers else None
+    return vouchers, next_cursor
