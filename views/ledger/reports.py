@@ -17,6 +17,7 @@ from models import db
 from services import DomainError
 from services.ledger import sie_export
 from services.ledger.vouchers import year_of
+from views.ledger.ledger import WholeBooks  # the whole books: refused to users limited to assigned customers
 from views.platform.base import SecureBaseView
 
 LEDGER = _l("Ledger")
@@ -30,7 +31,7 @@ def _year_span() -> tuple[dt.date, dt.date]:
     return dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
 
 
-class SieExportView(SecureBaseView):
+class SieExportView(WholeBooks, SecureBaseView):
     """SIE-export: choose the period and the options; the export runs as a job."""
 
     right_area = "ledger"

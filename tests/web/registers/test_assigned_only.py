@@ -242,7 +242,7 @@ ENDPOINTS.update({
     "voucher.reverse": [refused("/admin/voucher/reverse", "POST", {"voucher_id": "1", "date": "2026-11-25"})],
     **{f"{endpoint}.index": [refused(f"/admin/ledger/{path}/")] for endpoint, path in (
         ("balance_summary", "balances"), ("general_ledger", "general-ledger"), ("voucher_journal", "journal"),
-        ("manual_voucher", "manual-voucher"), ("period_lock", "period-lock"))},
+        ("manual_voucher", "manual-voucher"), ("period_lock", "period-lock"), ("sie_export", "sie-export"))},
 })
 ENDPOINTS["order.create_view"].append(post("/admin/order/new/", {"kind": "order", "customer": "{customer}"}))
 ENDPOINTS["vehicle.create_view"].append(post("/admin/vehicle/new/", {"registration_number": "NYA111",
