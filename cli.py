@@ -142,6 +142,41 @@ def import_customers(path: str, update: bool, valid_only: bool, kind: str | None
                f"{counts['unchanged']} unchanged, {counts['skipped']} skipped.")
 
 
+@click.command("import-bgmax")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--user", "username", help="The user the import is booked as (default: none).")
+@with_appcontext
+def import_bgmax_command(path: str, username: str | None):
+    """Import a BgMax file of bankgiro payments (one transaction): matched payments are booked
+    to their invoices, the others to the suspense account for manual matching."""
+    import os
+
+    from sqlalchemy import select
+
+    from models import User
+    from services.ledger.bgmax_import import MAX_BYTES, import_bgmax
+
+    if os.path.getsize(path) > MAX_BYTES:
+        _fail("The file is larger than 20 MB.")
+    user = None
+    if username:
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            _fail(f"No user {username!r}.")
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        result = import_bgmax(db.session, data, os.path.basename(path), user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    for note in result.skipped:
+        click.echo(f"line {note['line']}: not booked ({note['kind']}) {note['amount']}", err=True)
+    click.echo(f"Payments: {result.payments}, booked: {len(result.booked)}, unmatched: {len(result.unmatched)}, "
+               f"deductions: {len(result.deductions)}, skipped: {len(result.skipped)}, total: {result.total:.2f}")
+
+
 @click.command("export-customers")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext
@@ -267,10 +302,11 @@ def register_cli(app) -> None:
     import bench.list_export  # noqa: F401  (adds `bench list-export`)
     import bench.ledger_formats  # noqa: F401  (adds `bench bgmax` and `bench sie-export`)
     import bench.ledger_db  # noqa: F401  (adds `bench ledger`: SIE export and VAT report from the database)
+    import bench.bgmax_import  # noqa: F401  (adds `bench bgmax-import`)
 
     for command in COMMANDS:
         app.cli.add_command(command)
 
 
 COMMANDS = [init_db, demo_data, create_user_command, bench_group, export_peppol, import_customers, export_customers,
-            jobs_worker, book_history_command, export_sie_command]
+            jobs_worker, book_history_command, export_sie_command, import_bgmax_command]

@@ -1911,6 +1911,9 @@ class BgMaxImport(db.Model):
     booked_count: Mapped[int] = mapped_column(default=0)
     unmatched_count: Mapped[int] = mapped_column(default=0)
     total_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    # what the import booked without a payment row (deductions, record 21) or left out (another
+    # currency, a bank reference registered before): [{"kind", "line", "amount", "reference", ...}]
+    notes: Mapped[list] = mapped_column(JSON, default=list)
 
     def __str__(self) -> str:
         return f"{self.filename} {self.imported_at:%Y-%m-%d %H:%M}"
@@ -1931,6 +1934,7 @@ class Payment(db.Model):
     method: Mapped[PaymentMethod | None] = relationship()
     reference: Mapped[str | None] = mapped_column(String(60), index=True)  # OCR or a text
     payer_name: Mapped[str | None] = mapped_column(String(200))
+    payer_org_number: Mapped[str | None] = mapped_column(String(12))  # BgMax record 29
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)  # None until matched
     customer: Mapped[Customer | None] = relationship()
     bank_reference: Mapped[str | None] = mapped_column(String(80), unique=True)  # the bank's id of the payment
@@ -1943,6 +1947,13 @@ class Payment(db.Model):
     reversed_by: Mapped[User | None] = relationship(foreign_keys=[reversed_by_id])
     reversal_voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), unique=True)
     reversal_voucher: Mapped[Voucher | None] = relationship(foreign_keys=[reversal_voucher_id])
+    # an unidentified BgMax payment (booked to the suspense account, no customer) matched by hand
+    # later: the voucher moving it from suspense to the invoices (services.ledger.bgmax_import)
+    match_voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), unique=True)
+    match_voucher: Mapped[Voucher | None] = relationship(foreign_keys=[match_voucher_id])
+    matched_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    matched_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    matched_by: Mapped[User | None] = relationship(foreign_keys=[matched_by_id])
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

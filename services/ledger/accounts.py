@@ -36,6 +36,7 @@ BAS_ACCOUNTS: list[tuple[str, str, str | None, str | None]] = [
     ("2650", "Redovisningskonto för moms", None, None),
     ("2710", "Personalskatt", None, None),
     ("2890", "Övriga kortfristiga skulder", None, None),
+    ("2999", "OBS-konto", None, None),
     ("3000", "Försäljning inom Sverige", "05", None),
     ("3001", "Försäljning inom Sverige, 25 % moms", "05", None),
     ("3002", "Försäljning inom Sverige, 12 % moms", "05", None),
@@ -72,6 +73,9 @@ ACCOUNT_MAP: dict[str, str] = {
     "cash": "1910",
     "card": "1580",  # card and Swish receivables
     "customer_credit": "2420",  # overpayments kept for the customer (förskott från kunder)
+    # ej identifierade inbetalningar: money in the bank that no invoice could be found for (a BgMax
+    # payment with an unknown reference, a deduction) waits here until it is matched by hand
+    "unidentified_payments": "2999",
     "vat_settlement": "2650",
     "input_vat": "2641",
     "output_vat.25": "2611",

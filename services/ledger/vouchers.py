@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import Delete, Update, event, func, inspect, select
+from sqlalchemy import Delete, Update, event, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from models import FinancialYear, LedgerPeriodLock, NumberSeries, Voucher, VoucherRow
+from models import FinancialYear, LedgerPeriodLock, NumberSeries, Voucher, VoucherRow, utcnow
 from services.ledger import LedgerError
 from services.ledger.accounts import accounts_by_number
 from services.platform.formatting import number
@@ -288,3 +288,83 @@ def reverse_voucher(session: Session, voucher: Voucher, date: dt.date, user, tex
     text = text or _("Reversal of %(v)s: %(t)s", v=voucher.label, t=voucher.text)
     return book_voucher(session, voucher.series, date, rows, text, user, source=("reversal", voucher.id),
                         reverses=voucher)
+
+
+@dataclass(frozen=True)
+class VoucherEntry:
+    """One voucher of a batch (book_vouchers): what book_voucher takes for one voucher."""
+
+    date: dt.date
+    rows: list
+    text: str
+    source: tuple = ("manual", None)
+
+
+def book_vouchers(session: Session, series: str, entries: list[VoucherEntry], user) -> list["BookedVoucher"]:
+    """Book many vouchers in ``series`` at once, as book_voucher would one by one (the same
+    checks, numbered in the given order without gaps), with a few queries per distinct date and
+    year instead of several per voucher: imports of thousands of payments use it. Does not
+    commit; raises LedgerError (field "date", or "rows" naming the entry: "entries-N-rows-M-...")."""
+    series = (series or "").strip().upper()
+    if not (1 <= len(series) <= 4 and series.isalnum() and series.isascii()):
+        raise LedgerError(_("A voucher series is one to four letters or digits."), "series")
+    if not entries:
+        return []
+    years = {day: check_open(session, day) for day in sorted({e.date for e in entries})}
+    parsed = [_rows(e.rows) for e in entries]
+    accounts = accounts_by_number(session, {r.account for rows in parsed for r in rows})
+    booked_rows = []
+    for n, rows in enumerate(parsed):
+        booked = [r for r in rows if r.amount != 0]
+        if (len(booked) < 2 or sum((r.amount for r in booked), ZERO) != 0
+                or any(not r.account or r.account not in accounts or not accounts[r.account].active for r in rows)):
+            try:  # the one-voucher check names the problem in its own words
+                validate_rows(session, rows)
+            except LedgerError as exc:
+                raise LedgerError(exc.message, f"entries-{n}-{exc.field}") from None
+        booked_rows.append(booked)
+    # numbers per financial year, one UPDATE each: the series row stays locked until commit
+    counts: dict[int, int] = {}
+    for e in entries:
+        counts[years[e.date].id] = counts.get(years[e.date].id, 0) + 1
+    next_number: dict[int, int] = {}
+    for year_id, count in sorted(counts.items()):
+        year = next(y for y in years.values() if y.id == year_id)
+        name = _series_name(series, year)
+        _ensure_series(session, name)
+        next_number[year_id] = session.execute(  # ``count`` numbers at once
+            update(NumberSeries).where(NumberSeries.name == name)
+            .values(next_number=NumberSeries.next_number + count)
+            .returning(NumberSeries.next_number)).scalar_one() - count
+    for day in years:  # a period lock taken meanwhile is seen now
+        check_open(session, day)
+    values = []
+    now = utcnow()
+    for e in entries:
+        year_id = years[e.date].id
+        kind, ident = _source(e.source)
+        values.append({"series": series, "financial_year_id": year_id, "number": next_number[year_id], "date": e.date,
+                       "text": (e.text or "").strip()[:200], "source_kind": kind, "source_id": ident,
+                       "reverses_id": None, "created_by_id": user.id if user is not None else None,
+                       "created_at": now})
+        next_number[year_id] += 1
+    # Core statements, many rows each (the ORM's unit of work costs more than the database here)
+    table, row_table = Voucher.__table__, VoucherRow.__table__
+    ids = list(session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), values).scalars())
+    session.execute(row_table.insert(), [
+        {"voucher_id": ident, "account_number": r.account, "amount": r.amount, "text": r.text, "date": e.date}
+        for ident, e, rows in zip(ids, entries, booked_rows) for r in rows])
+    return [BookedVoucher(ident, series, v["number"]) for ident, v in zip(ids, values)]
+
+
+@dataclass(frozen=True)
+class BookedVoucher:
+    """A voucher book_vouchers booked (load it with session.get(Voucher, id) when needed)."""
+
+    id: int
+    series: str
+    number: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.series}{self.number}"
