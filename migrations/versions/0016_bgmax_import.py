@@ -3,8 +3,8 @@ matching suggestions), the voucher that matches an unidentified payment by hand 
 the suspense account to the invoices) with who and when, and an import's notes (deductions and
 payments it left out).
 
-Revision ID: 0015_bgmax_import
-Revises: 0014_payments
+Revision ID: 0016_bgmax_import
+Revises: 0015_reminders
 Create Date: 2026-12-03 16:05:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_bgmax_import'
-down_revision = '0014_payments'
+revision = '0016_bgmax_import'
+down_revision = '0015_reminders'
 branch_labels = None
 depends_on = None
 
