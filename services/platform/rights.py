@@ -157,3 +157,13 @@ RIGHTS.setdefault("ledger", [])
 RIGHTS["ledger"].append(("export", _l("Export the books (SIE)")))
 AREA_LABELS.setdefault("ledger", _l("Ledger"))
 DEFAULT_ROLES["Accountant"] |= {"ledger.export"}
+
+# payments (issue 12 items 1, 10, 11): the payment journal and cards; registering, reversing,
+# applying and refunding customer credit
+RIGHTS["payments"] = [
+    ("view", _l("View payments")),
+    ("register", _l("Register and reverse payments")),
+]
+AREA_LABELS["payments"] = _l("Payments")
+DEFAULT_ROLES["Accountant"] |= {"payments.view", "payments.register"}
+DEFAULT_ROLES["Service advisor"] |= {"payments.view", "payments.register"}

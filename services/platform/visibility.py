@@ -23,6 +23,7 @@ from models import (
     Invoice,
     Order,
     OutboxMessage,
+    Payment,
     ProcessingListItem,
     Vehicle,
     customer_technician,
@@ -40,6 +41,7 @@ CUSTOMER_COLUMNS = {
     Order: (Order.customer_id, False),
     Invoice: (Invoice.customer_id, False),
     Booking: (Booking.customer_id, False),
+    Payment: (Payment.customer_id, False),
 }
 
 

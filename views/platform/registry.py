@@ -43,7 +43,8 @@ ADMINISTRATION = _l("Administration")
 
 # modules of later issues: each has register(admin)
 MODULES: list[str] = ["views.bookings.bookings", "views.sales.sales", "views.registers.register_settings", "views.platform.search", "views.platform.jobs",
-                     "views.ledger.ledger"]
+                     "views.ledger.ledger",
+                     "views.ledger.payments"]
 
 
 def register_views(admin) -> None:

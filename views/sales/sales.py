@@ -45,6 +45,7 @@ from services.sales.pricing import gross_unit_price, line_net, net_from_gross
 from services.platform.secrets import SECRET_SETTINGS
 from services.platform.settings import load_settings, secret_state, set_setting
 from reports.sales import collective  # noqa: F401  (declares the collective invoicing job's kind)
+from views.ledger.payments import InvoiceStatusFilter, fmt_invoice_remaining, fmt_invoice_status, invoice_balances
 from views.platform.base import SecureBaseView, SecureModelView, has_right, module_settings, visible_or_404
 from views.platform.jobs import job_state
 from views.platform.settings import SettingsView
@@ -573,19 +574,21 @@ class InvoiceView(SecureModelView):
     right_area = "sales"
     details_template = "sales/invoice_details.html"
     column_list = ("number", "kind", "invoice_date", "due_date", "customer_number", "customer_name",
-                   "vehicle_registration", "total")
+                   "vehicle_registration", "total", "payment_status", "remaining")
     column_labels = {"number": _l("Number"), "kind": _l("Kind"), "invoice_date": _l("Date"),
                      "due_date": _l("Due date"), "customer_number": _l("Customer number"),
                      "customer_name": _l("Customer"), "vehicle_registration": _l("Registration number"),
-                     "total": _l("Total")}
-    column_formatters = {"total": _fmt_money, "kind": _fmt_invoice_kind}
+                     "total": _l("Total"), "payment_status": _l("Payment status"), "remaining": _l("Remaining")}
+    # payment status and remaining amount: derived from payments and credit notes (services.ledger.payments)
+    column_formatters = {"total": _fmt_money, "kind": _fmt_invoice_kind, "payment_status": fmt_invoice_status,
+                         "remaining": fmt_invoice_remaining}
     column_formatters_export = {"kind": _fmt_invoice_kind}
     column_sortable_list = ("number", "invoice_date", "due_date", "customer_number", "customer_name", "total")
     column_default_sort = ("id", True)
     column_searchable_list = ("number", "customer_name", "vehicle_registration", "ocr")
     column_filters = (FilterEqual(Invoice.kind, _l("Kind"), options=list(INVOICE_KIND_LABELS.items())),
                       FilterEqual(Invoice.customer_id, _l("Customer id")),
-                      DateBetweenFilter(Invoice.invoice_date, _l("Date")))
+                      DateBetweenFilter(Invoice.invoice_date, _l("Date")), InvoiceStatusFilter())
     export_types = ["csv", "xlsx"]
     column_export_list = ("number", "kind", "invoice_date", "due_date", "ocr", "customer_number", "customer_name",
                           "net_total", "vat_total", "rounding", "total", "currency")
@@ -594,6 +597,9 @@ class InvoiceView(SecureModelView):
     can_create = False
     can_edit = False
     can_delete = False
+
+    def prepare_rows(self, rows: list) -> None:
+        invoice_balances(rows)
 
     @expose("/details/")
     def details_view(self):

@@ -47,6 +47,10 @@ def _fill(app) -> None:
         db.session.add(DocumentRecipient(customer=customer, document_type="invoice", email="faktura@kund.example"))
         district = db.session.scalars(select(District).order_by(District.id)).first()
         district.name = district.name + " Nord"  # a change: the card's History has a row
+        from services.ledger import payments
+
+        payments.register_payment(db.session, customer, dt.date.today(), "100", "bankgiro", "Förskott", [],
+                                  rest="credit")  # a payment's card
         db.session.commit()
 
 

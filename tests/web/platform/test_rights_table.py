@@ -268,6 +268,10 @@ PROBES: dict[str, list[Probe]] = {
                       data={"date": "{today}", "text": "Kassainsättning", "rows-0-account": "1930",
                             "rows-0-debit": "100", "rows-1-account": "1910", "rows-1-credit": "100"})],
     "ledger.lock": [P("POST", "/admin/ledger/period-lock/", count(LedgerPeriodLock), data={"month": "2020-01"})],
+    # payments (issue 12 items 1, 10): the journal; the invoice card's register form
+    "payments.view": [P("GET", "/admin/payment/", page("/admin/payment/?sort="))],
+    "payments.register": [P("GET", "/admin/payment/register?invoice_id={invoice}", page('id="register-payment-form"'),
+                            needs=("payments.view",))],
 }
 
 

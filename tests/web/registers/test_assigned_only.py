@@ -38,6 +38,7 @@ from services.sales import invoicing, orders
 from services.platform.rights import all_rights
 from services.platform.settings import load_settings
 from tests import sales_helpers
+from services.ledger import payments
 from tests.factories import csrf_from, make_user, run_jobs
 
 OTHER = "qxz"  # in every name, number, registration, e-mail and text of the unassigned customer
@@ -210,6 +211,17 @@ ENDPOINTS = {
     "outboxmessage.send_queued": [post("/admin/outboxmessage/send-queued", {})],
     **model_view("documentrecipient", "documentrecipient", lookups=(("customer", "qxz", False),
                                                                     ("customer", "", True))),
+    # payments (issue 12 items 1, 10): the journal, a payment's card, registering on an invoice,
+    # reversal, customer credit applied and refunded
+    **model_view("payment", "payment", index=("qxzorg", "QXZ-77"), edit="", create=False),
+    "payment.register": [refused("/admin/payment/register?invoice_id={invoice}"),
+                         refused("/admin/payment/register", "POST", {"invoice_id": "{invoice}", "amount": "1",
+                                                                     "method_id": "1"})],
+    "payment.reverse": [refused("/admin/payment/reverse", "POST", {"id": "{payment}"})],
+    "payment.apply_credit": [refused("/admin/payment/credit/apply", "POST",
+                                     {"customer_id": "{customer}", "invoice_id": "{invoice}"})],
+    "payment.refund_credit": [refused("/admin/payment/credit/refund", "POST",
+                                      {"customer_id": "{customer}", "amount": "1", "method_id": "1"})],
     # bookings
     **booking_kind("loaner"), **booking_kind("rental"), **booking_kind("test_drive"),
     "booking_logbook.index": [get("/admin/bookings/logbook/", mine=True),
@@ -257,7 +269,7 @@ NO_CUSTOMER_DATA = {
     **{f"{view}.{e}": "a settings register or the article register" for view in (
         "district", "tag", "customerlevel", "source", "companytype", "contacttitle", "accountmanagertitle",
         "articlegroup", "vehiclemake", "modelgroup", "vehiclecategory", "costcenter", "country", "paymentterm",
-        "discountletter", "vatrate", "article", "labouroperation", "package", "tradeplate", "tariffmodel",
+        "discountletter", "vatrate", "paymentmethod", "article", "labouroperation", "package", "tradeplate", "tariffmodel",
         "cascomodel") for e in STANDARD},
     **{f"messagetext.{e}": "the e-mail texts (a settings register)" for e in STANDARD},
     **{f"{view}.{e}": "users and roles" for view in ("user", "role") for e in STANDARD},
@@ -335,6 +347,9 @@ def _world(app, tech_id: int) -> dict:
             s.add_all([recipient, message])
             s.flush()
             ids.update(file=f.id, documentrecipient=recipient.id, outboxmessage=message.id)
+            payment = payments.register_payment(s, c, today, "100", "bankgiro", f"{number} {name}", [],
+                                                rest="credit", user=admin, payer_name=name)
+            ids["payment"] = payment.id
             plist.items.append(ProcessingListItem(customer_id=c.id, position=len(plist.items)))
             for kind in ("loaner", "rental", "test_drive"):
                 booking = booking_rules.create_booking(

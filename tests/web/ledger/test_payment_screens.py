@@ -1,0 +1,245 @@
+"""Payment screens through the test client (issue 12 items 1, 10, 11): the invoice card's status,
+remaining amount and "Registrera betalning" form (Swedish amounts, errors next to the field, a
+double submit booked once), the invoice list's status column and filter, the payment journal
+and card, reversal, customer credit on the customer card, the payment methods register, rights."""
+import datetime as dt
+import re
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Account, Invoice, Order, Payment, PaymentMethod, User, db
+from services.ledger import payments as pay
+from services.sales import invoicing, orders
+from tests import sales_helpers as h
+from views.ledger.payments import InvoiceStatusFilter
+from tests.factories import csrf_from, make_user
+
+TODAY = dt.date.today()
+
+
+def _invoice(session, customer, quantity=2) -> Invoice:
+    n = session.scalar(select(func.count()).select_from(Order))
+    order = orders.create_order(session, customer, None, today=TODAY)
+    orders.add_line(session, order, "article", article=h.article(session, number=f"OF-{n}"), quantity=quantity)
+    return invoicing.finalise_invoice(session, order, None, TODAY, h.settings(session))
+
+
+@pytest.fixture
+def data(app):
+    with app.app_context():
+        for user in db.session.scalars(select(User)):
+            user.language = "en"
+        customer = h.customer(db.session)
+        first, second = _invoice(db.session, customer), _invoice(db.session, customer, quantity=1)
+        db.session.commit()
+        bankgiro = db.session.scalar(select(PaymentMethod.id).where(PaymentMethod.code == "bankgiro"))
+        return {"customer": customer.id, "invoice": first.id, "second": second.id, "bankgiro": bankgiro}
+
+
+def _card(client, data, key="invoice") -> str:
+    page = client.get(f"/admin/invoice/details/?id={data[key]}")
+    assert page.status_code == 200
+    return page.get_data(as_text=True).replace("\xa0", " ")
+
+
+def _nonce(html: str) -> str:
+    return re.search(r'name="nonce" value="([0-9a-f]+)"', html).group(1)
+
+
+def _register(client, data, amount, key="invoice", **extra):
+    html = _card(client, data, key)
+    form = {"csrf_token": csrf_from(html), "invoice_id": data[key], "nonce": _nonce(html), "amount": amount,
+            "method_id": data["bankgiro"], "date": TODAY.isoformat(), "reference": ""}
+    form.update(extra)
+    return client.post("/admin/payment/register", data=form)
+
+
+def _text(html: str, element_id: str) -> str:
+    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</', html, re.S)
+    return re.sub(r"\s+", " ", match.group(1)).replace("\xa0", " ").strip() if match else ""
+
+
+def test_invoice_card_shows_status_remaining_and_registers_part_and_rest(app, client, auth, admin_user, data):
+    auth.login()
+    html = _card(client, data)
+    assert _text(html, "invoice-payment-status") == "Open"
+    assert _text(html, "invoice-remaining") == "500.00 kr"
+    assert 'value="500.00"' in html  # the amount is prefilled with the remaining amount
+    r = _register(client, data, "200,50")
+    assert r.status_code == 302 and f"id={data['invoice']}" in r.headers["Location"]
+    html = _card(client, data)
+    assert _text(html, "invoice-payment-status") == "Partly paid"
+    assert _text(html, "invoice-remaining") == "299.50 kr"
+    assert "The payment of 200.50 kr was registered (voucher B1)" in html
+    payment_id = int(re.search(r'href="/admin/payment/details/\?id=(\d+)"', html).group(1))
+    assert _register(client, data, "299,50").status_code == 302
+    html = _card(client, data)
+    assert _text(html, "invoice-payment-status") == "Paid"
+    assert 'id="register-payment-form"' not in html  # nothing left to pay
+    # the payment's card links back to the invoice and shows its voucher
+    card = client.get(f"/admin/payment/details/?id={payment_id}").get_data(as_text=True)
+    assert f'href="/admin/invoice/details/?id={data["invoice"]}"' in card
+    assert _text(card, "payment-voucher") == "B1" and "1930" in card and "1510" in card
+
+
+def test_a_double_submit_books_once(app, client, auth, admin_user, data):
+    auth.login()
+    html = _card(client, data)
+    form = {"csrf_token": csrf_from(html), "invoice_id": data["invoice"], "nonce": _nonce(html), "amount": "100",
+            "method_id": data["bankgiro"], "date": TODAY.isoformat()}
+    assert client.post("/admin/payment/register", data=form).status_code == 302
+    again = client.post("/admin/payment/register", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "already saved; nothing was saved twice" in again
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
+
+
+@pytest.mark.parametrize(("amount", "extra", "field", "message"), [
+    ("-100", {}, "payment-amount-error", "cannot be negative"),
+    ("0", {}, "payment-amount-error", "greater than zero"),
+    ("tio", {}, "payment-amount-error", "must be a number"),
+    ("1e3", {}, "payment-amount-error", "must be a number"),
+    ("100,123", {}, "payment-amount-error", "at most 2 decimals"),
+    ("600", {}, "payment-rest-error", "100.00 more than the chosen invoices"),
+    ("100", {"date": "24/11/2026"}, "payment-date-error", "YYYY-MM-DD"),
+])
+def test_bad_input_is_shown_next_to_the_field_and_nothing_is_booked(app, client, auth, admin_user, data, amount,
+                                                                    extra, field, message):
+    auth.login()
+    r = _register(client, data, amount, **extra)
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert message in _text(html, field), _text(html, field)
+    assert f'value="{amount}"' in html  # what was typed stays
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Payment)) == 0
+
+
+def test_overpayment_to_credit_then_applied_and_refunded_on_the_customer_card(app, client, auth, admin_user, data):
+    auth.login()
+    assert _register(client, data, "1 000", rest="credit").status_code == 302
+    url = f"/admin/customer/details/?id={data['customer']}"
+    html = client.get(url).get_data(as_text=True)
+    assert _text(html, "customer-credit-amount") == "500.00 kr"
+    token = csrf_from(html)
+    r = client.post("/admin/payment/credit/apply", data={"csrf_token": token, "customer_id": data["customer"],
+                                                         "invoice_id": data["second"], "amount": ""})
+    assert r.status_code == 302
+    with app.app_context():
+        second = db.session.get(Invoice, data["second"])
+        assert pay.invoice_status(db.session, second) == "paid"
+    html = client.get(url).get_data(as_text=True)
+    assert _text(html, "customer-credit-amount") == "250.00 kr"
+    bad = client.post("/admin/payment/credit/refund", data={"csrf_token": token, "customer_id": data["customer"],
+                                                           "amount": "250,01", "method_id": data["bankgiro"]},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "more than that" in bad
+    r = client.post("/admin/payment/credit/refund", data={"csrf_token": token, "customer_id": data["customer"],
+                                                         "amount": "250,00", "method_id": data["bankgiro"]})
+    assert r.status_code == 302
+    assert _text(client.get(url).get_data(as_text=True), "customer-credit-amount") == "0.00 kr"
+
+
+def test_reverse_a_payment_from_its_card(app, client, auth, admin_user, data):
+    auth.login()
+    _register(client, data, "500")
+    with app.app_context():
+        payment_id = db.session.scalar(select(Payment.id))
+    url = f"/admin/payment/details/?id={payment_id}"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    r = client.post("/admin/payment/reverse", data={"csrf_token": token, "id": payment_id,
+                                                    "date": TODAY.isoformat(), "reason": "Fel faktura"},
+                    follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert "The payment was reversed (voucher B2)" in html
+    assert _text(html, "payment-reversal-voucher") == "B2" and 'id="reverse-payment"' not in html
+    assert _text(_card(client, data), "invoice-payment-status") == "Open"
+    again = client.post("/admin/payment/reverse", data={"csrf_token": token, "id": payment_id},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "reversed already" in again
+
+
+def test_invoice_list_status_column_and_filter(app, client, auth, admin_user, data):
+    auth.login()
+    _register(client, data, "100")
+    html = client.get("/admin/invoice/").get_data(as_text=True)
+    assert html.count('class="badge badge-warning invoice-status" data-status="partly_paid"') == 1
+    assert html.count('data-status="open"') == 1
+    listing = client.get("/admin/invoice/?" + _status_filter(app, "partly_paid")).get_data(as_text=True)
+    with app.app_context():
+        first = db.session.get(Invoice, data["invoice"]).number
+        second = db.session.get(Invoice, data["second"]).number
+    assert first in listing and second not in listing
+
+
+def _status_filter(app, status: str) -> str:
+    """The query string of the invoice list's "Payment status equals" filter."""
+    with app.test_request_context():
+        view = next(v for v in app.extensions["verkstad_admin"]._views if getattr(v, "endpoint", "") == "invoice")
+        view._refresh_filters_cache()
+        for index, flt in enumerate(view._filters):
+            if isinstance(flt, InvoiceStatusFilter):
+                return f"flt0_{index}={status}"
+    raise AssertionError("no payment status filter")
+
+
+def test_payment_journal_searches_by_amount_reference_and_payer(app, client, auth, admin_user, data):
+    auth.login()
+    _register(client, data, "123,45", reference="REF-777")
+    _register(client, data, "50", key="second")
+    listing = client.get("/admin/payment/").get_data(as_text=True)
+    assert "123.45" in listing and "50.00" in listing
+    by_amount = client.get("/admin/payment/?search=123,45").get_data(as_text=True)
+    assert "REF-777" in by_amount and "50.00 kr" not in by_amount
+    by_reference = client.get("/admin/payment/?search=ref-777").get_data(as_text=True)
+    assert "123.45" in by_reference and "50.00 kr" not in by_reference
+
+
+def test_payment_methods_register_under_settings(app, client, auth, admin_user, data):
+    auth.login()
+    html = client.get("/admin/paymentmethod/").get_data(as_text=True)
+    assert "Bankgiro" in html and "Swish" in html and "1930" in html
+    page = client.get("/admin/paymentmethod/new/").get_data(as_text=True)
+    with app.app_context():
+        account = db.session.scalar(select(PaymentMethod.account_number).where(PaymentMethod.code == "cash"))
+        card_account = db.session.scalar(select(Account.id).where(Account.number == "1580"))
+    r = client.post("/admin/paymentmethod/new/", data={"csrf_token": csrf_from(page), "code": "klarna",
+                                                        "name": "Klarna", "account": card_account, "active": "y",
+                                                        "form_nonce": re.search(r'name="form_nonce"[^>]*value="([^"]*)"', page).group(1)})
+    assert r.status_code == 302, r.get_data(as_text=True)[:3000]
+    with app.app_context():
+        method = db.session.scalar(select(PaymentMethod).where(PaymentMethod.code == "klarna"))
+        assert method.account_number == "1580" and account == "1910"
+
+
+def test_rights(app, client, auth, data):
+    make_user(app, "viewer", {"sales.view", "payments.view", "customer.view"}, language="en")
+    make_user(app, "seller", {"sales.view", "customer.view"}, language="en")
+    auth.login("viewer")
+    html = _card(client, data)
+    assert _text(html, "invoice-payment-status") == "Open" and 'id="register-payment-form"' not in html
+    assert client.get("/admin/payment/").status_code == 200
+    token = csrf_from(html)
+    assert client.post("/admin/payment/register", data={"csrf_token": token, "invoice_id": data["invoice"],
+                                                        "amount": "100", "method_id": data["bankgiro"]}).status_code == 403
+    for url in ("/admin/payment/reverse", "/admin/payment/credit/apply", "/admin/payment/credit/refund"):
+        assert client.post(url, data={"csrf_token": token, "id": 1, "customer_id": data["customer"]}).status_code == 403
+    assert client.get("/admin/paymentmethod/").status_code == 403
+    auth.logout()
+    auth.login("seller")
+    html = _card(client, data)
+    assert 'id="invoice-payments"' not in html
+    assert client.get("/admin/payment/").status_code == 403
+    assert client.get("/admin/payment/details/?id=1").status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Payment)) == 0
+
+
+def test_the_shipped_roles_get_the_payment_rights():
+    from services.platform.rights import DEFAULT_ROLES
+
+    for role in ("Accountant", "Service advisor"):
+        assert {"payments.view", "payments.register"} <= DEFAULT_ROLES[role]
+    assert "payments.register" not in DEFAULT_ROLES["Technician"]
