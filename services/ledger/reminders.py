@@ -330,6 +330,50 @@ def create_reminders(session: Session, proposals, user, today: dt.date, settings
     return reminders
 
 
+# ---- the reminder run as a job (many customers) ------------------------------------------------
+
+JOB_KIND = "reminders"
+RIGHT = "ledger.reminders"
+JOB_THRESHOLD = 10  # more customers than this: a job, not the request
+
+
+def start_job(session: Session, enqueue, user, customer_ids, today: dt.date):
+    """Queue the creation of reminders for ``customer_ids`` dated ``today`` as a job of ``user``."""
+    from services.platform import jobs
+
+    ids = sorted({int(i) for i in customer_ids or []})
+    if not ids:
+        raise DomainError(_("Choose at least one customer."), "customers")
+    if not user.has_right(RIGHT):
+        raise PermissionError(RIGHT)
+    return jobs.submit(session, enqueue, JOB_KIND, user, {"customers": ids, "date": today.isoformat()},
+                       total=len(ids))
+
+
+def _reminder_job(session: Session, job):
+    from services.platform import jobs
+    from services.platform.settings import load_settings
+
+    user = job.user
+    if user is None or not user.active or not user.has_right(RIGHT):
+        raise DomainError(_("You no longer have the right to create reminders; nothing was created."))
+    ids = job.params["customers"]
+    jobs.report_progress(job, 0, len(ids))
+    made = create_reminders(session, ids, user, dt.date.fromisoformat(job.params["date"]), load_settings(session),
+                            progress=lambda done, total: jobs.report_progress(job, done, total))
+    fees = sum(1 for r in made if r.fee_invoice_id)
+    return jobs.Outcome(_("%(n)s reminders created, %(f)s with a fee invoice.", n=len(made), f=fees))
+
+
+def _declare_job() -> None:
+    from services.platform import jobs
+
+    jobs.handler(JOB_KIND, label=lambda: _("Reminders"), rights=lambda params: [RIGHT])(_reminder_job)
+
+
+_declare_job()
+
+
 def mark_sent(reminder: Reminder, delivery: str, message=None) -> Reminder:
     """Record how the reminder went out: "email" (its outbox message) or "print"."""
     if delivery not in ("email", "print"):

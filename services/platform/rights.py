@@ -167,3 +167,7 @@ RIGHTS["payments"] = [
 AREA_LABELS["payments"] = _l("Payments")
 DEFAULT_ROLES["Accountant"] |= {"payments.view", "payments.register"}
 DEFAULT_ROLES["Service advisor"] |= {"payments.view", "payments.register"}
+# reminders, interest invoices, customer losses (issue 12 items 3-5)
+RIGHTS["ledger"] += [("reminders", _l("Create and send reminders")), ("interest", _l("Create interest invoices")),
+                     ("write_off", _l("Write off customer losses"))]
+DEFAULT_ROLES["Accountant"] |= {"ledger.reminders", "ledger.interest", "ledger.write_off"}

@@ -86,3 +86,5 @@ def register_views(admin) -> None:
 
 # the ledger's reports (issue 12 items 7-9): SIE export, VAT report, daily sales report
 MODULES.append("views.ledger.reports")
+# reminders, interest invoices, customer losses (issue 12 items 3-5)
+MODULES.append("views.ledger.dunning")
