@@ -39,9 +39,12 @@ from models import (
     Order,
     OrderLine,
     OutboxMessage,
+    ReferenceRate,
+    ReminderLevel,
     User,
     Vehicle,
     Voucher,
+    WriteOff,
     db,
 )
 from services.bookings import bookings as booking_rules
@@ -272,6 +275,20 @@ PROBES: dict[str, list[Probe]] = {
     "payments.view": [P("GET", "/admin/payment/", page("/admin/payment/?sort="))],
     "payments.register": [P("GET", "/admin/payment/register?invoice_id={invoice}", page('id="register-payment-form"'),
                             needs=("payments.view",))],
+    # reminders, interest invoices, customer losses (issue 12 items 3-5)
+    "ledger.reminders": [P("POST", "/admin/ledger/reminder-levels/",
+                           lambda s, ids, r, before: s.scalar(select(ReminderLevel.text_sv)
+                                                              .where(ReminderLevel.level == 1)) == "Probe",
+                           data={"1-days_after_due": "9", "1-fee": "0", "1-active": "on", "1-text_sv": "Probe",
+                                 "2-days_after_due": "22", "2-fee": "60", "2-active": "on", "2-text_sv": "Två",
+                                 "3-days_after_due": "36", "3-fee": "60", "3-active": "on", "3-text_sv": "Tre"},
+                           status=(303,))],
+    "ledger.interest": [P("POST", "/admin/ledger/reference-rates/",
+                          count(ReferenceRate, lambda ids: ReferenceRate.valid_from == dt.date(2030, 1, 1)),
+                          data={"valid_from": "2030-01-01", "rate": "1,5"}, status=(303,))],
+    "ledger.write_off": [P("POST", "/admin/ledger/write-off/", count(WriteOff),
+                           data={"invoice": "{invoice}", "date": dt.date.today().isoformat(), "reason": "Konkurs",
+                                 "confirm": "yes"}, status=(303,))],
 }
 
 
