@@ -1,1 +1,1 @@
-"""Ledger documents: reminders (påminnelser)."""
+"""Ledger documents: reminders (påminnelser), the VAT report and the daily sales report (PDF, XLSX)."""

@@ -164,7 +164,7 @@ def vouchers(session: Session, date_from: dt.date, date_to: dt.date,
     # (options on the statement: Connection.execution_options would change the session's connection)
     result = session.connection().execute(stmt.execution_options(stream_results=True, yield_per=STREAM_CHUNK))
     try:
-        for vid, series, number, date, text, created, account, amount, row_text in result:
+        for vid, series, number, date, text, created, account, amount, row_text in _rows_of(result):
             if vid != current:
                 if current is not None:
                     yield SieVoucher(*head, rows, registered=registered)
@@ -183,6 +183,13 @@ def vouchers(session: Session, date_from: dt.date, date_to: dt.date,
         result.close()
     if progress is not None:
         progress(done)
+
+
+def _rows_of(result):
+    """The rows of a streamed result, fetched STREAM_CHUNK at a time (fetchmany: one round trip
+    per chunk on PostgreSQL's server-side cursor, not one per row)."""
+    for partition in result.partitions(STREAM_CHUNK):
+        yield from partition
 
 
 def build_export(session: Session, date_from: dt.date, date_to: dt.date, settings: dict, *,

@@ -152,11 +152,13 @@ RIGHTS["ledger"] = [
 AREA_LABELS["ledger"] = _l("Ledger")
 DEFAULT_ROLES["Accountant"] |= {"ledger.view", "ledger.book", "ledger.lock"}
 
-# the ledger's reports (issue 12 items 7-9): the SIE export (the ledger screens add view, book, lock)
+# the ledger's reports (issue 12 items 7-9): the SIE export, the VAT and daily sales reports, the VAT
+# settlement (the ledger screens add view, book, lock)
 RIGHTS.setdefault("ledger", [])
-RIGHTS["ledger"].append(("export", _l("Export the books (SIE)")))
+RIGHTS["ledger"] += [("export", _l("Export the books (SIE)")), ("reports", _l("View the VAT and daily sales reports")),
+                     ("vat_settle", _l("Settle VAT (books the settlement and locks the period)"))]
 AREA_LABELS.setdefault("ledger", _l("Ledger"))
-DEFAULT_ROLES["Accountant"] |= {"ledger.export"}
+DEFAULT_ROLES["Accountant"] |= {"ledger.export", "ledger.reports", "ledger.vat_settle"}
 
 # payments (issue 12 items 1, 10, 11): the payment journal and cards; registering, reversing,
 # applying and refunding customer credit

@@ -289,6 +289,12 @@ PROBES: dict[str, list[Probe]] = {
     "ledger.write_off": [P("POST", "/admin/ledger/write-off/", count(WriteOff),
                            data={"invoice": "{invoice}", "date": dt.date.today().isoformat(), "reason": "Konkurs",
                                  "confirm": "yes"}, status=(303,))],
+    "ledger.reports": [P("GET", "/admin/ledger/vat-report/?period=2021-03", page('id="box-49"')),
+                       P("GET", "/admin/ledger/daily-sales/?format=xlsx", lambda s, ids, r, before: r.status_code == 200
+                         and r.data[:2] == b"PK")],
+    "ledger.vat_settle": [P("POST", "/admin/ledger/vat-report/settle",
+                            count(Voucher, lambda ids: Voucher.source_kind == "vat_settlement"),
+                            needs=("ledger.reports",), data={"period": "2021-03"}, status=(303,))],
 }
 
 
@@ -399,6 +405,12 @@ def _world(app, user_ids: list[int]) -> dict:
                     booking.returned_at, booking.return_odometer = now - dt.timedelta(hours=1), 180
                 ids[f"{kind}_{role}"] = booking.id
             ids[f"{kind}_move_number"] = s.get(Booking, ids[f"{kind}_move"]).number
+        # the ledger: VAT booked in March 2021, a period the VAT settlement probe may lock (after
+        # the period lock probe's January 2020)
+        from services.ledger.vouchers import book_voucher
+
+        book_voucher(s, "M", dt.date(2021, 3, 15), [("1910", "125.00"), ("3001", "-100.00"), ("2611", "-25.00")],
+                     "Kontantförsäljning", admin, create_year=True)
         s.commit()
         for kind in KINDS:
             ids[f"{kind}_issued_version"] = s.get(Booking, ids[f"{kind}_issued"]).version
