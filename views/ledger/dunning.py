@@ -27,6 +27,7 @@ from services.platform.job_queue import QueueUnavailable
 from services.platform.numbers import parse_decimal
 from services.platform.settings import load_settings
 from services.sales import outbox
+from views.ledger.ledger import WholeBooks  # the whole books: refused to users limited to assigned customers
 from views.platform.base import SecureBaseView
 
 LEDGER = _l("Ledger")
@@ -53,7 +54,7 @@ def _send_later(message_ids: list[int]) -> None:
               "warning")
 
 
-class RemindersView(SecureBaseView):
+class RemindersView(WholeBooks, SecureBaseView):
     """Påminnelser: overdue invoices by customer with the proposed level and fee; tick customers
     and create their reminders (a job when many); the reminders made, their PDFs, e-mail or print."""
 
@@ -137,7 +138,7 @@ class RemindersView(SecureBaseView):
         return redirect(url_for(".index", _anchor="recent"), 303)
 
 
-class ReminderLevelsView(SecureBaseView):
+class ReminderLevelsView(WholeBooks, SecureBaseView):
     """Påminnelsenivåer (90.14.1, 90.14.2): days after the due date, fee (at most 60 kr) and the
     text per language of each level."""
 
@@ -180,7 +181,7 @@ class ReminderLevelsView(SecureBaseView):
                            numbers=reminder_service.LEVELS, languages=reminder_service.LANGUAGES)
 
 
-class ReferenceRatesView(SecureBaseView):
+class ReferenceRatesView(WholeBooks, SecureBaseView):
     """Referensräntor: Riksbank's reference rate per half-year (the register interest uses)."""
 
     right_area = "ledger"
@@ -211,7 +212,7 @@ class ReferenceRatesView(SecureBaseView):
                            points=interest_service.PENALTY_POINTS)
 
 
-class InterestView(SecureBaseView):
+class InterestView(WholeBooks, SecureBaseView):
     """Räntefakturor (20.16): invoices paid late in a period with their interest; create the
     interest invoices of the ticked ones (those under the minimum are left)."""
 
@@ -252,7 +253,7 @@ class InterestView(SecureBaseView):
                            end=end_text, minimum=minimum)
 
 
-class WriteOffView(SecureBaseView):
+class WriteOffView(WholeBooks, SecureBaseView):
     """Kundförlust (20.19) of one invoice: what it books, a reason, confirm."""
 
     right_area = "ledger"

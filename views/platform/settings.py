@@ -16,7 +16,7 @@ from views.platform.base import SecureBaseView, SecureModelView
 LABELS = {"name": _l("Name"), "active": _l("Active"), "code": _l("Code"), "days": _l("Days"),
           "invoice_fee": _l("Invoice fee"), "article_percent": _l("Discount on articles (%)"),
           "labour_percent": _l("Discount on labour (%)"), "percent": _l("Rate (%)"),
-          "eu_member": _l("EU member")}
+          "eu_member": _l("EU member"), "reminder_fee_allowed": _l("Reminder fee allowed")}
 
 
 class SettingsView(SecureModelView):

@@ -254,7 +254,13 @@ ENDPOINTS.update({
     "voucher.reverse": [refused("/admin/voucher/reverse", "POST", {"voucher_id": "1", "date": "2026-11-25"})],
     **{f"{endpoint}.index": [refused(f"/admin/ledger/{path}/")] for endpoint, path in (
         ("balance_summary", "balances"), ("general_ledger", "general-ledger"), ("voucher_journal", "journal"),
-        ("manual_voucher", "manual-voucher"), ("period_lock", "period-lock"), ("sie_export", "sie-export"))},
+        ("manual_voucher", "manual-voucher"), ("period_lock", "period-lock"), ("sie_export", "sie-export"),
+        ("reminders", "reminders"), ("reminder_levels", "reminder-levels"), ("interest_invoices", "interest"),
+        ("reference_rates", "reference-rates"))},
+    "reminders.create": [refused("/admin/ledger/reminders/create", "POST", {"customer_ids": "{customer}"})],
+    "reminders.send": [refused("/admin/ledger/reminders/send", "POST", {"reminder_id": "1"})],
+    "reminders.pdf": [refused("/admin/ledger/reminders/pdf/1")],
+    "write_off.index": [refused("/admin/ledger/write-off/?invoice_id=1")],
 })
 ENDPOINTS["order.create_view"].append(post("/admin/order/new/", {"kind": "order", "customer": "{customer}"}))
 ENDPOINTS["vehicle.create_view"].append(post("/admin/vehicle/new/", {"registration_number": "NYA111",
