@@ -157,7 +157,7 @@ def import_bgmax_command(path: str, username: str | None):
     from services.ledger.bgmax_import import MAX_BYTES, import_bgmax
 
     if os.path.getsize(path) > MAX_BYTES:
-        _fail("The file is larger than 20 MB.")
+        _fail("The file is larger than 10 MB.")
     user = None
     if username:
         user = db.session.scalar(select(User).where(User.username == username))

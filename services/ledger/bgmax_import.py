@@ -68,7 +68,9 @@ from services.platform.settings import load_settings
 BATCH = 500  # references per IN query
 CURRENCY = "SEK"
 METHOD = "bankgiro"
-MAX_BYTES = 20 * 1024 * 1024  # a file of 10,000 payments is about 3 MB
+MAX_BYTES = 10 * 1024 * 1024  # as the app's upload limit; a file of 10,000 payments is about 3 MB
+JOB_KIND = "bgmax_import"
+RIGHT = "payments.register"
 
 # why a payment was not matched (BgMaxImport.notes "unmatched" entries): reason_text
 
@@ -430,7 +432,82 @@ def match_payment(session: Session, payment: Payment, invoices, user, date: dt.d
     return payment
 
 
+def booked_payments(session: Session, bgmax_import: BgMaxImport, visible=None, limit: int = 500) -> list[Payment]:
+    """The import's payments that went to invoices (at the import or matched by hand since),
+    in file order; ``visible`` a Customer filter for a user limited to assigned customers."""
+    query = (select(Payment).join(Customer, Customer.id == Payment.customer_id)
+             .where(Payment.bgmax_import_id == bgmax_import.id).order_by(Payment.id).limit(limit))
+    if visible is not None:
+        query = query.where(visible)
+    return list(session.scalars(query))
+
+
+def find_open_invoices(session: Session, text: str, visible=None, limit: int = 20) -> list[tuple[Invoice, Decimal]]:
+    """Open invoices (something left to pay) whose number or OCR starts with ``text`` or whose
+    customer's name contains it, with what they have left: the look-up of the "Match" action."""
+    text = (text or "").strip()
+    query = open_invoices_query().join(Customer, Customer.id == Invoice.customer_id)
+    if text:
+        query = query.where(or_(Invoice.number.startswith(text, autoescape=True),
+                                Invoice.ocr.startswith(text, autoescape=True),
+                                func.lower(Customer.name).contains(text.lower(), autoescape=True)))
+    if visible is not None:
+        query = query.where(visible)
+    return [(i, Decimal(left)) for i, left in session.execute(query.order_by(Invoice.due_date, Invoice.id).limit(limit))]
+
+
 def imports(session: Session, limit: int = 50) -> list[BgMaxImport]:
     """The latest imports, newest first."""
     return list(session.scalars(select(BgMaxImport).order_by(BgMaxImport.imported_at.desc(), BgMaxImport.id.desc())
                                 .limit(limit)))
+
+
+def find_import(session: Session, checksum: str) -> BgMaxImport | None:
+    return session.scalar(select(BgMaxImport).where(BgMaxImport.checksum == checksum))
+
+
+def check_upload(session: Session, data: bytes) -> BgMaxFile:
+    """What the upload page checks before it starts the job: a BgMax file (BgMaxError with its
+    line otherwise) not imported before (LedgerError "file"); the job checks both again."""
+    parsed = parse_bgmax(data)
+    earlier = find_import(session, parsed.checksum)
+    if earlier is not None:
+        who = (earlier.imported_by.full_name or earlier.imported_by.username) if earlier.imported_by else "?"
+        raise LedgerError(_("The file has been imported already (%(date)s, %(who)s); nothing was booked.",
+                            date=_fmt(earlier.imported_at), who=who), "file")
+    return parsed
+
+
+# ---- the import as a job (services.platform.jobs): the page checks the file, the job books it ----------
+
+
+def start_import_job(session: Session, enqueue, user, upload_path: str, filename: str, total: int | None = None):
+    """Queue the import of an uploaded file (``upload_path``: under FILES_DIR) as a job of ``user``."""
+    from services.platform import jobs
+
+    return jobs.submit(session, enqueue, JOB_KIND, user, {"file": upload_path, "filename": filename}, total=total)
+
+
+def _import_job(session: Session, job):
+    """The work of a BgMax import job: the whole file in the job's one transaction (a failure, a
+    cancel or a killed consumer books nothing)."""
+    from services.platform import jobs
+
+    path = jobs.files_dir() / job.params["file"]
+    if not path.is_file():
+        raise LedgerError(_("The uploaded file is gone; upload it again."), "file")
+    result = import_bgmax(session, path.read_bytes(), job.params.get("filename") or path.name, job.user,
+                          progress=lambda done, total: jobs.report_progress(job, done, total))
+    summary = _("Payments: %(payments)s, booked: %(booked)s, unmatched: %(unmatched)s, total: %(total)s",
+                payments=result.payments, booked=len(result.booked), unmatched=len(result.unmatched),
+                total=f"{result.total:.2f}")
+    return jobs.Outcome(summary, remove=(path,))
+
+
+def _declare_job() -> None:
+    from services.platform import jobs
+
+    jobs.handler(JOB_KIND, label=lambda: _("BgMax import"), rights=lambda params: [RIGHT])(_import_job)
+
+
+_declare_job()

@@ -88,3 +88,4 @@ def register_views(admin) -> None:
 MODULES.append("views.ledger.reports")
 # reminders, interest invoices, customer losses (issue 12 items 3-5)
 MODULES.append("views.ledger.dunning")
+MODULES.append("views.ledger.bgmax")  # Bokföring > BgMax-inläsning (issue 12 item 2)

@@ -60,6 +60,16 @@ KINDS = ("loaner", "rental", "test_drive")
 BOOKING_SETTINGS = {"booking.issue_days_before_pickup": 0, "booking.update_vehicle_reservation": False,
                     "booking.max_hours_in_past": 24}
 
+def _bgmax_file() -> bytes:
+    from bench.ledger_data import GenPayment, write_bgmax
+
+    out = io.BytesIO()
+    write_bgmax(out, [[GenPayment(D("100.00"), "12345")]])
+    return out.getvalue()
+
+
+BGMAX_FILE = _bgmax_file()
+
 # right -> why it guards nothing yet (a right here must not have a probe)
 GUARDS_NOTHING = {
     "customer.create_customer_users": "customer users (the customer portal) do not exist yet; reference 001 "
@@ -274,7 +284,10 @@ PROBES: dict[str, list[Probe]] = {
     # payments (issue 12 items 1, 10): the journal; the invoice card's register form
     "payments.view": [P("GET", "/admin/payment/", page("/admin/payment/?sort="))],
     "payments.register": [P("GET", "/admin/payment/register?invoice_id={invoice}", page('id="register-payment-form"'),
-                            needs=("payments.view",))],
+                            needs=("payments.view",)),
+                          # the BgMax import (issue 12 item 2): the upload starts the import's job
+                          P("POST", "/admin/ledger/bgmax/upload", count(Job, lambda ids: Job.kind == "bgmax_import"),
+                            files={"file": ("bgmax.txt", BGMAX_FILE)})],
     # reminders, interest invoices, customer losses (issue 12 items 3-5)
     "ledger.reminders": [P("POST", "/admin/ledger/reminder-levels/",
                            lambda s, ids, r, before: s.scalar(select(ReminderLevel.text_sv)

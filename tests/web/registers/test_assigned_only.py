@@ -261,6 +261,11 @@ ENDPOINTS.update({
     "reminders.send": [refused("/admin/ledger/reminders/send", "POST", {"reminder_id": "1"})],
     "reminders.pdf": [refused("/admin/ledger/reminders/pdf/1")],
     "write_off.index": [refused("/admin/ledger/write-off/?invoice_id=1")],
+    # the BgMax import (issue 12 item 2): unidentified payments name any payer
+    "bgmax_import.index": [refused("/admin/ledger/bgmax/")],
+    "bgmax_import.invoices": [refused("/admin/ledger/bgmax/invoices?q=a")],
+    "bgmax_import.upload": [refused("/admin/ledger/bgmax/upload", "POST")],
+    "bgmax_import.match": [refused("/admin/ledger/bgmax/match", "POST", {"payment_id": "1", "invoice_id": "{invoice}"})],
 })
 ENDPOINTS["order.create_view"].append(post("/admin/order/new/", {"kind": "order", "customer": "{customer}"}))
 ENDPOINTS["vehicle.create_view"].append(post("/admin/vehicle/new/", {"registration_number": "NYA111",
