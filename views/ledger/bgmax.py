@@ -15,6 +15,7 @@ from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from models import BgMaxImport, Customer, Invoice, Payment, db
 from services import DomainError
@@ -28,8 +29,10 @@ from views.platform.base import SecureBaseView
 LEDGER = _l("Ledger")
 EXTENSIONS = ("", ".txt", ".bgm", ".bgmax", ".dat", ".bgc")  # what banks name BgMax files
 UNMATCHED_SHOWN = 200
-STATUS_LABELS = {"open": _l("Open"), "partly_paid": _l("Partly paid"), "paid": _l("Paid"), "overdue": _l("Overdue"),
-                 "credited": _l("Credited")}
+# the invoice's status as the payment screens name it (the same catalogue entries)
+STATUS_LABELS = {s: lazy_pgettext("payment status", label) for s, label in (
+    ("open", "Open"), ("partly_paid", "Partly paid"), ("paid", "Paid"), ("overdue", "Overdue"),
+    ("credited", "Credited"), ("written_off", "Written off"))}
 
 
 def _uploads() -> Path:
