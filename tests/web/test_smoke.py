@@ -42,6 +42,9 @@ def test_every_admin_page_opens_for_admin(app, client, auth, admin_user):
                 urls.append(url_for(f"{view.endpoint}.create_view"))
     for url in urls:
         response = client.get(url)
+        if response.status_code == 302:  # a page of one record, opened bare, sends to its list
+            assert response.headers["Location"].startswith("/admin/"), url
+            response = client.get(response.headers["Location"])
         assert response.status_code == 200, url
         opened += 1
     assert opened > 20

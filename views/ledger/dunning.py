@@ -265,7 +265,11 @@ class WriteOffView(WholeBooks, SecureBaseView):
     @expose("/", methods=("GET", "POST"))
     def index(self):
         invoice_id = request.values.get("invoice", type=int)
-        invoice = db.session.get(Invoice, invoice_id) if invoice_id else None
+        if not invoice_id:
+            # the page belongs to one invoice: opened bare (a bookmark, the URL typed), go to the list
+            flash(_("Open the invoice to write off and choose “Customer loss” on its card."), "info")
+            return redirect(url_for("invoice.index_view"))
+        invoice = db.session.get(Invoice, invoice_id)
         if invoice is None or invoice.kind != "invoice":
             abort(404)
         errors: dict[str, str] = {}

@@ -182,3 +182,10 @@ def test_customer_loss_from_the_invoice_card(app, client, auth):
     with app.app_context():
         assert pay.invoice_status(db.session, db.session.get(Invoice, inv_id)) == "written_off"
     assert client.get(f"{WRITE_OFF}?invoice=999").status_code == 404
+
+
+def test_the_customer_loss_page_opened_without_an_invoice_sends_to_the_invoice_list(app, client, auth, admin_user):
+    auth.login()
+    response = client.get(WRITE_OFF)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/admin/invoice/")
+    assert client.get(WRITE_OFF + "?invoice=999999").status_code == 404
