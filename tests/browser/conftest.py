@@ -45,11 +45,14 @@ def live_app(request, tmp_path):
 
 def _files_read_at_once(wsgi_app):
     """The development server leaves a file response's file open when the browser drops the
-    connection mid-answer (a page left while its scripts load), and the suite turns that
-    ResourceWarning into a failure. Static files are read and closed before they are sent."""
+    connection mid-answer (a page left while its scripts load, a download the test has seen
+    start), and the suite turns that ResourceWarning into a failure. File responses (static
+    files, job results, attachments) are read and closed before they are sent."""
+    from werkzeug.wsgi import FileWrapper
+
     def app(environ, start_response):
         body = wsgi_app(environ, start_response)
-        if not environ.get("PATH_INFO", "").startswith(("/static/", "/admin/static/", "/npm/")):
+        if not isinstance(body, FileWrapper):
             return body
         try:
             return [b"".join(body)]
