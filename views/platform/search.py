@@ -13,8 +13,8 @@ from services.platform import search
 from services.bookings.bookings import KIND_LABELS as BOOKING_KIND_LABELS
 from services.platform.formatting import date as format_date
 from services.platform.formatting import money
+from services.registers.references import INVOICE_KIND_LABELS, ORDER_KIND_LABELS, ORDER_STATUS_LABELS
 from views.bookings import bookings as booking_views
-from views.sales import sales as sales_views
 
 GROUP_LABELS = {"customer": _l("Customers"), "vehicle": _l("Vehicles"), "quote": _l("Quotes"),
                 "order": _l("Orders"), "invoice": _l("Invoices"), "booking": _l("Bookings"),
@@ -43,12 +43,12 @@ def describe(hit: search.Hit) -> dict:
         return {"title": r.registration_number, "detail": _join(make, r.owner.name if r.owner else None, r.vin),
                 "url": url_for("vehicle.details_view", id=r.id)}
     if hit.kind in ("quote", "order"):
-        return {"title": f"{sales_views.KIND_LABELS.get(r.kind, r.kind)} {r.id}",
-                "detail": _join(r.customer.name, sales_views.STATUS_LABELS.get(r.status, r.status),
+        return {"title": f"{ORDER_KIND_LABELS.get(r.kind, r.kind)} {r.id}",
+                "detail": _join(r.customer.name, ORDER_STATUS_LABELS.get(r.status, r.status),
                                 format_date(r.order_date)),
                 "url": url_for("order.details_view", id=r.id)}
     if hit.kind == "invoice":
-        return {"title": f"{sales_views.INVOICE_KIND_LABELS.get(r.kind, r.kind)} {r.number}",
+        return {"title": f"{INVOICE_KIND_LABELS.get(r.kind, r.kind)} {r.number}",
                 "detail": _join(r.customer_name, f"OCR {r.ocr}" if r.ocr else None, money(r.total, r.currency)),
                 "url": url_for("invoice.details_view", id=r.id)}
     if hit.kind == "booking":

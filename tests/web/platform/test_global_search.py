@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from models import Article, Booking, Customer, Invoice, Tag, VatRate, Vehicle, db
+from models import Article, Booking, Customer, Invoice, Order, Tag, VatRate, Vehicle, db
 from tests import factories as f
 
 JSON = {"Accept": "application/json"}
@@ -36,6 +36,7 @@ def world(app):
         s.add_all([Vehicle(registration_number="ABC123", owner=mine), Vehicle(registration_number="XYZ789", owner=other),
                    _invoice(mine, "800001", "80000182"), _invoice(other, "800002", "80000282")])
         s.add(Article(number="D-100", name="DÄCKSKIFTE", vat_rate=s.scalar(select(VatRate).limit(1))))
+        s.add(Order(id=4711, kind="quote", customer=mine, order_date=dt.date(2026, 3, 2)))
         s.flush()
         s.add(Booking(kind="loaner", number="9101", customer=mine, customer_name=mine.name,
                       vehicle=s.scalar(select(Vehicle).where(Vehicle.registration_number == "ABC123")),
@@ -73,6 +74,10 @@ def test_administrator_finds_by_name_tag_plate_and_ocr_grouped_with_links(client
     assert client.get(by_ocr["invoice"]["items"][0]["url"]).status_code == 200
     assert [i["title"] for i in _search(client, "däckskifte")["article"]["items"]] == ["D-100 DÄCKSKIFTE"]
     assert [i["title"] for i in _search(client, "tech")["user"]["items"]] == ["Tech"]
+    quote = _search(client, "4711")["quote"]  # a quote or an order by its number, as in the load test
+    assert quote["label"] == "Offerter"
+    assert quote["items"][0]["title"] == "Offert 4711" and "Åbergs Åkeri AB" in quote["items"][0]["detail"]
+    assert client.get(quote["items"][0]["url"]).status_code == 200
     booking = _search(client, "9101")["booking"]
     assert booking["label"] == "Bokningar" and booking["items"][0]["title"].endswith(" 9101")
     assert client.get(booking["items"][0]["url"]).status_code == 200
