@@ -320,3 +320,23 @@ def test_tablet_list_and_form_have_touch_sized_controls(page, records):
     lefts = page.evaluate("""() => [...new Set(Array.from(document.querySelectorAll('form .form-control'))
         .filter(el => el.offsetParent !== null).map(el => Math.round(el.getBoundingClientRect().left)))]""")
     assert len(lefts) == 1, f"the booking form has {len(lefts)} columns at 768 px"
+
+
+def test_the_top_bar_is_one_row_at_1400_with_every_menu(page, records):
+    """Issue 10 item 1: an administrator sees every menu (registers to the books); at 1400 px the
+    menus, the global search, the jobs icon, the bell and the user menu stay on one row, and the
+    jobs icon (the page left the menu bar for it) opens the Jobs page."""
+    login(page)
+    page.goto("/admin/")
+    menus = page.locator("nav.navbar ul.navbar-nav > li:visible")
+    assert menus.count() >= 9, menus.all_inner_texts()  # Hem .. Bokföring, the jobs icon, the bell, the user
+    expect(page.locator("nav.navbar")).to_contain_text("Bokföring")
+    shot(page, "top-bar-1400")
+    centres = page.evaluate("""() => Array.from(document.querySelectorAll('nav.navbar ul.navbar-nav > li, #global-search'))
+        .filter(el => el.offsetParent !== null)
+        .map(el => Math.round(el.getBoundingClientRect().top + el.getBoundingClientRect().height / 2))""")
+    assert max(centres) - min(centres) <= 4, f"the top bar wraps: {centres}"
+    assert page.evaluate("() => document.querySelector('nav.navbar').getBoundingClientRect().height") < 70
+    page.click("#jobs-link")
+    page.wait_for_url("**/admin/jobs/")
+    expect(page.get_by_role("heading", name="Jobb", exact=True)).to_be_visible()
