@@ -31,6 +31,8 @@ from cli import bench_group
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+# the key under which run_once keeps the failures Locust reports, one line per kind
+FAILURES = "_failures"
 PAGES = ("customer list search", "customer card", "global search (as typed)", "customer edit form",
          "order form", "import page")
 
@@ -76,7 +78,7 @@ def run_once(url: str, n: int, seconds: int, users: int, import_rows: int, jobs_
     processes = []
     try:
         processes.append(subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", "3", "--bind", f"127.0.0.1:{port}", "--timeout", "120",
+            [str(BIN / "gunicorn"), "--workers", "3", "--threads", "4", "--bind", f"127.0.0.1:{port}", "--timeout", "120",
              "app:create_app()"], cwd=ROOT, env=env, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=open(work / "gunicorn.log", "w")))
         if not jobs_url.startswith("immediate:"):
@@ -94,7 +96,12 @@ def run_once(url: str, n: int, seconds: int, users: int, import_rows: int, jobs_
         if not stats_file.exists():
             raise click.ClickException(f"Locust wrote no statistics:\n{locust.stderr[-2000:]}")
         with stats_file.open() as fh:
-            return {row["Name"]: row for row in csv.DictReader(fh)}
+            stats = {row["Name"]: row for row in csv.DictReader(fh)}
+        failures = work / "stats_failures.csv"
+        if failures.exists():
+            with failures.open() as fh:
+                stats[FAILURES] = [f"{row['Name']}: {row['Error']} ({row['Occurrences']}x)" for row in csv.DictReader(fh)]
+        return stats
     finally:
         for process in processes:
             _stop(process)
@@ -112,13 +119,15 @@ def show(label: str, stats: dict, echo=click.echo) -> None:
          f"{total.get('Failure Count', 0)} errors")
     echo(f"  {'request':<28} {'count':>6} {'errors':>6} {'p50':>7} {'p95':>7} {'p99':>7}")
     for name, row in sorted(stats.items()):
-        if name == "Aggregated":
-            continue
+        if name in ("Aggregated", FAILURES) or row["Request Count"] == "0":
+            continue  # the log-ins and the warm-up, before the statistics were reset
         echo(f"  {name:<28} {row['Request Count']:>6} {row['Failure Count']:>6} {row['50%']:>5}ms "
              f"{row['95%']:>5}ms {row['99%']:>5}ms")
     pages = [int(stats[p]["95%"]) for p in PAGES if p in stats and stats[p]["95%"] not in ("N/A", "")]
     if pages:
         echo(f"  pages: worst p95 {max(pages)} ms (target under 200 ms)")
+    for failure in stats.get(FAILURES, []):
+        echo(f"  failed: {failure}")
 
 
 @bench_group.command("load")
