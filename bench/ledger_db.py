@@ -10,6 +10,9 @@ inserts) on SQLite and PostgreSQL and measures, each beside a naive baseline in 
 - the VAT report (services.ledger.vat.vat_report) and the balance summary (the per-account
   balances of services.ledger.sie_export.balances) of the year, aggregated in SQL, median of 5
   runs, against the ORM loading every row and summing in Python. Target: under 1 s at 600,000 rows.
+- the general ledger of one account (1510, 180,000 rows at 200,000 vouchers): its first page and
+  the page in the middle, keyset paging (services.ledger.balances.general_ledger), median of 5,
+  against the ORM loading the account's rows and slicing the page. Target: under 50 ms.
 
 The filled databases are kept (SQLite under VERKSTAD_BENCH_DIR, default instance/; PostgreSQL in
 verkstad_bench_ledger_<n> on the server of VERKSTAD_BENCH_DATABASE_URL or TEST_DATABASE_URL)
@@ -379,6 +382,73 @@ def report_aggregates(name: str, sizes: list[int], uris: dict[int, str], echo=pr
 EXTRA_MEASURES["vat"] = aggregate_work
 EXTRA_REPORTS["vat"] = report_aggregates
 
+GL_ACCOUNT = "1510"  # customer receivables: 9 of 10 vouchers touch it (180,000 rows at 200,000 vouchers)
+GL_LIMIT_S = 0.05
+
+
+def naive_general_ledger(session, account, start: dt.date, end: dt.date, page: int, limit: int = 100) -> list:
+    """The baseline: the ORM loads every row of the account in the period, the running balance
+    is summed in Python and the page is sliced out (OFFSET paging done by hand)."""
+    from sqlalchemy import select
+
+    from models import VoucherRow
+
+    rows = session.scalars(select(VoucherRow).where(VoucherRow.account_number == account.number,
+                                                    VoucherRow.date >= start, VoucherRow.date <= end)
+                           .order_by(VoucherRow.date, VoucherRow.id)).all()
+    running, shown = Decimal(0), []
+    for i, row in enumerate(rows):
+        running += row.amount
+        if page * limit <= i < (page + 1) * limit:
+            shown.append((row.id, running))
+    return shown
+
+
+def general_ledger_work(uri: str) -> dict:
+    from sqlalchemy import func, select
+
+    from models import Account, VoucherRow, db
+    from services.ledger import balances
+
+    app = _app(uri)
+    start, end = dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31)
+    with app.app_context():
+        session = db.session
+        account = session.scalar(select(Account).where(Account.number == GL_ACCOUNT))
+        rows = session.scalar(select(func.count()).select_from(VoucherRow).where(VoucherRow.account_number == GL_ACCOUNT))
+        # the cursor of the page in the middle of the account's rows, as "Nästa" links carry it
+        middle = session.execute(select(VoucherRow.date, VoucherRow.id).where(VoucherRow.account_number == GL_ACCOUNT)
+                                 .order_by(VoucherRow.date, VoucherRow.id).offset(rows // 2).limit(1)).one()
+        cursor = f"{middle[0].isoformat()}:{middle[1]}"
+        first = balances.general_ledger(session, account, start, end)
+        deep = balances.general_ledger(session, account, start, end, cursor)
+        first_s = _median(lambda: balances.general_ledger(session, account, start, end), AGGREGATE_RUNS)
+        deep_s = _median(lambda: balances.general_ledger(session, account, start, end, cursor), AGGREGATE_RUNS)
+        started = time.perf_counter()
+        naive = naive_general_ledger(session, account, start, end, rows // 2 // 100)
+        naive_s = time.perf_counter() - started
+        assert len(first.rows) == 100 and len(deep.rows) == 100 and naive, (len(first.rows), len(deep.rows))
+        session.rollback()
+    return {"rows": rows, "first_s": first_s, "deep_s": deep_s, "naive_s": naive_s, "closing": str(first.closing)}
+
+
+def report_general_ledger(name: str, sizes: list[int], uris: dict[int, str], echo=print) -> int:
+    results = {n: run_worker("gl", uris[n]) for n in sizes}
+    echo(f"{name}: general ledger of account {GL_ACCOUNT}, a page of 100 rows by keyset (median of {AGGREGATE_RUNS}) "
+         f"beside the ORM loading the account's rows and slicing the page (load average {_loadavg()})")
+    for n in sizes:
+        r = results[n]
+        echo(f"{r['rows']:>9,} rows   first page {r['first_s'] * 1000:6.1f} ms   middle page {r['deep_s'] * 1000:6.1f} ms"
+             f"   (naive {r['naive_s']:6.2f} s, {r['naive_s'] / max(r['deep_s'], 1e-6):,.0f}x)   closing {r['closing']}")
+    large = results[sizes[-1]]
+    echo(f"{name}: {large['rows']:,} rows: the slower page {max(large['first_s'], large['deep_s']) * 1000:.1f} ms "
+         f"(target under {GL_LIMIT_S * 1000:.0f} ms)")
+    return 1 if max(large["first_s"], large["deep_s"]) > GL_LIMIT_S else 0
+
+
+EXTRA_MEASURES["gl"] = general_ledger_work
+EXTRA_REPORTS["gl"] = report_general_ledger
+
 
 def _register_command() -> None:
     import click
@@ -389,7 +459,7 @@ def _register_command() -> None:
     @click.option("--sizes", default="20000,200000", show_default=True, help="Voucher counts, comma-separated.")
     @click.option("--only", type=click.Choice(["sqlite", "postgresql"]), default=None)
     @click.option("--refill", is_flag=True, help="Fill the databases again even when filled ones exist.")
-    @click.option("--measure", "measures", multiple=True, help="sie or vat (default: both)")
+    @click.option("--measure", "measures", multiple=True, help="sie, vat or gl (default: all)")
     def ledger_command(sizes: str, only: str | None, refill: bool, measures: tuple[str, ...]):
         """SIE export (and the VAT report) of a year of N vouchers on SQLite and PostgreSQL, naive beside."""
         counts = sorted(int(s) for s in sizes.split(","))

@@ -623,7 +623,7 @@ def apply(session: Session, config: rc.RegisterConfig, settings: dict, results: 
     before = rc.values_of(session, config, "customer", existing_ids)
     defs = {f.name: f for f in config.fields_of("customer")}
     tags = {t.id: t for t in session.scalars(select(Tag))}
-    batch: list[tuple[Customer, Row, dict]] = []
+    batch: list[tuple[Customer, Row, dict]] = []  # written by one flush at the end
     value_rows, log_rows = [], []
     user_id = session.info.get("user_id")
 
@@ -687,10 +687,10 @@ def apply(session: Session, config: rc.RegisterConfig, settings: dict, results: 
         else:
             created += 1
         batch.append((customer, row, custom))
-        if len(batch) >= 500:
-            flush_batch()
-            if progress:
-                progress(i, len(good))
+        if progress and i % 500 == 0:
+            progress(i, len(good))
+    # one flush after every row is built: the first INSERT takes SQLite's write lock until the
+    # commit, so building rows between flushes made every other writer wait that much longer
     flush_batch()
     if value_rows:
         session.execute(insert(CustomFieldValue), value_rows)
