@@ -41,10 +41,11 @@ run: setup
 	@# the job queue's consumer runs beside gunicorn in a session of its own; Ctrl-C (or gunicorn
 	@# ending) stops it too: one SIGINT, Huey's graceful stop after the running jobs
 	@# threads: a request waiting for SQLite's write lock (an import's transaction) holds one
-	@# thread, not a whole worker, so pages keep coming
+	@# thread, not a whole worker, so pages keep coming; connections kept open longer than a user
+	@# pauses between clicks, so none is closed just as the next request goes out
 	@setsid $(FLASK) jobs-worker --workers $(JOB_WORKERS) & worker=$$!; \
 	trap 'kill -INT $$worker 2>/dev/null; wait $$worker; trap - EXIT; exit 0' EXIT INT TERM; \
-	$(BIN)/gunicorn --workers 3 --threads 4 --bind $(HOST):$(PORT) --access-logfile - "app:create_app()"
+	$(BIN)/gunicorn --workers 3 --threads 4 --keep-alive 10 --bind $(HOST):$(PORT) --access-logfile - "app:create_app()"
 
 # the whole suite, in parallel with pytest-xdist (PYTEST_WORKERS=auto: one worker per core; 0 runs
 # it in one process); it ends with the 20 slowest tests and the suite's wall time

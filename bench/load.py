@@ -78,7 +78,7 @@ def run_once(url: str, n: int, seconds: int, users: int, import_rows: int, jobs_
     processes = []
     try:
         processes.append(subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", "3", "--threads", "4", "--bind", f"127.0.0.1:{port}", "--timeout", "120",
+            [str(BIN / "gunicorn"), "--workers", "3", "--threads", "4", "--keep-alive", "10", "--bind", f"127.0.0.1:{port}", "--timeout", "120",
              "app:create_app()"], cwd=ROOT, env=env, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=open(work / "gunicorn.log", "w")))
         if not jobs_url.startswith("immediate:"):
