@@ -18,6 +18,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from models import Order, PaymentTerm, ReferenceRate, db
+from services.ledger.accounts import ACCOUNT_MAP
+from services.ledger.sie_read import verify
 from services.ledger.vouchers import ensure_year
 from services.sales import orders
 from tests import sales_helpers as h
@@ -131,3 +133,34 @@ def bgmax_file(ocr: str, amount: Decimal, day: dt.date = DEPOSIT_DAY) -> bytes:
     deposit = _field(deposit, 72, 79, "00000001")
     end = _field(end, 3, 34, "00000001" + "00000000" + "00000000" + "00000001")
     return ("\r\n".join([start, opening, payment, *payer, deposit, end]) + "\r\n").encode("iso-8859-1")
+
+
+# ---- the SIE file of the month ----------------------------------------------------------------
+
+def check_sie(sie, a_number: str, b_number: str, fee_number: str, interest_number: str) -> None:
+    """Every voucher balances, #IB + transactions = #UB for every account (verify), and the
+    round's six vouchers are there with the amounts computed by hand."""
+    assert verify(sie) == []
+    assert all(v.total == 0 for v in sie.vouchers)
+    receivables, bank = ACCOUNT_MAP["receivables"], "1930"
+    by_account: dict = {}
+    for v in sie.vouchers:
+        for t in v.transactions:
+            by_account.setdefault((v.series, t.account), []).append((t.amount, v.date))
+    assert len(sie.vouchers) == 6, [(v.label, v.text) for v in sie.vouchers]
+    texts = " ".join(v.text or "" for v in sie.vouchers)
+    for number in (a_number, b_number, fee_number, interest_number):
+        assert number in texts, (number, texts)
+    invoices = sorted(amount for amount, _d in by_account[("F", receivables)])
+    assert invoices == sorted([A_TOTAL, B_TOTAL, FEE, INTEREST])
+    assert sorted(by_account[("F", "2611")]) == sorted([(-A_VAT, INVOICE_DAY), (-B_VAT, INVOICE_DAY)])
+    assert by_account[("F", ACCOUNT_MAP["reminder_fee"])] == [(-FEE, LATE_DAY)]
+    assert by_account[("F", ACCOUNT_MAP["interest_income"])] == [(-INTEREST, LATE_DAY)]
+    assert sorted(by_account[("B", bank)]) == [(A_TOTAL, DEPOSIT_DAY), (B_TOTAL, LATE_DAY)]
+    assert sorted(by_account[("B", receivables)]) == [(-B_TOTAL, LATE_DAY), (-A_TOTAL, DEPOSIT_DAY)]
+    # #IB + the month's transactions = #UB, stated, not only left to verify: the fee and the
+    # interest remain on receivables, both payments are in the bank
+    opening, closing = sie.opening.get(0, {}), sie.closing.get(0, {})
+    assert closing, "the file has no #UB"
+    for account, moved in ((receivables, FEE + INTEREST), (bank, A_TOTAL + B_TOTAL), ("2611", -(A_VAT + B_VAT))):
+        assert opening.get(account, D(0)) + moved == closing[account], account
