@@ -1816,7 +1816,8 @@ class VoucherRow(db.Model):
 
     __table_args__ = (
         CheckConstraint("amount <> 0", name="amount_not_zero"),
-        Index("ix_voucher_row_account_date_id", "account_number", "date", "id"),
+        # the amount too: the general ledger's and balances' sums read the index alone
+        Index("ix_voucher_row_account_date_id_amount", "account_number", "date", "id", "amount"),
         Index("ix_voucher_row_date", "date"),
     )
 

@@ -36,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FILL_VERSION = 1
+FILL_VERSION = 2  # 2: the covering index of voucher_row
 YEAR = 2026
 LIMIT_S = 15.0
 MAX_PEAK_RATIO = 1.5

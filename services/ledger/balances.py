@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import Account, FinancialYear, Voucher, VoucherRow
 
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
 BALANCE_TYPES = ("asset", "liability", "equity")
 
 
@@ -107,6 +108,24 @@ class LedgerPage:
     next_cursor: str | None  # "YYYY-MM-DD:id" of the last row when more follow
 
 
+def _ledger_sums(session: Session, account: Account, date_from: dt.date, date_to: dt.date, in_period, position):
+    """The opening balance, the period's sum and the sum of the period's rows before the page,
+    in one pass over the account's rows on the covering index (account, date, id, amount)."""
+    opening = VoucherRow.date < date_from
+    rows = and_(VoucherRow.account_number == account.number, VoucherRow.date <= date_to)
+    if account.type not in BALANCE_TYPES:
+        rows = and_(rows, VoucherRow.date >= _year_start(session, date_from))
+    before_page = and_(in_period, ~position) if position is not None else None
+
+    def total(condition):
+        if condition is None:
+            return 0
+        return func.coalesce(func.sum(case((condition, VoucherRow.amount), else_=0)), 0)
+
+    sums = session.execute(select(total(opening), total(in_period), total(before_page)).where(rows)).one()
+    return [Decimal(x).quantize(CENT) for x in sums]  # SQLite sums its numbers as floats
+
+
 def parse_cursor(cursor: str | None) -> tuple[dt.date, int] | None:
     try:
         day, _colon, ident = (cursor or "").partition(":")
@@ -120,21 +139,18 @@ def general_ledger(session: Session, account: Account, date_from: dt.date, date_
     """Huvudbok: the account's opening balance, one page of its rows in the period by (date, id)
     after the cursor with the running balance, and the closing balance. Every query runs on
     the index (account_number, date, id)."""
-    opening = opening_balance(session, account, date_from)
-    in_period = and_(VoucherRow.account_number == account.number, VoucherRow.date >= date_from,
-                     VoucherRow.date <= date_to)
-    period_sum = Decimal(session.scalar(select(func.coalesce(func.sum(VoucherRow.amount), 0)).where(in_period)))
     cursor = parse_cursor(after)
+    position = tuple_(VoucherRow.date, VoucherRow.id) > tuple_(*cursor) if cursor is not None else None
+    in_period = VoucherRow.date >= date_from
+    opening, period_sum, before_page = _ledger_sums(session, account, date_from, date_to, in_period, position)
     query = (select(VoucherRow.id, VoucherRow.date, VoucherRow.voucher_id, Voucher.series, Voucher.number,
                     func.coalesce(VoucherRow.text, Voucher.text), VoucherRow.amount)
              .join(Voucher, Voucher.id == VoucherRow.voucher_id)
-             .where(in_period).order_by(VoucherRow.date, VoucherRow.id).limit(limit + 1))
-    running = opening
-    if cursor is not None:
-        position = tuple_(VoucherRow.date, VoucherRow.id) > tuple_(*cursor)
+             .where(VoucherRow.account_number == account.number, in_period, VoucherRow.date <= date_to)
+             .order_by(VoucherRow.date, VoucherRow.id).limit(limit + 1))
+    if position is not None:
         query = query.where(position)
-        running += Decimal(session.scalar(select(func.coalesce(func.sum(VoucherRow.amount), 0))
-                                          .where(in_period, ~position)))
+    running = opening + before_page
     fetched = session.execute(query).all()
     rows = []
     for ident, day, voucher_id, series, number, text, amount in fetched[:limit]:

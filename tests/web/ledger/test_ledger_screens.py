@@ -178,6 +178,13 @@ def test_balances_general_ledger_and_journal(app, client, accountant):
     html = client.get("/admin/ledger/journal/", query_string={"from": "2025-01-01", "to": "2025-12-31"}).get_data(
         as_text=True)
     assert 'id="journal-M1"' in html and "Förra året" in html and "Bankavgift" not in html
+    # a result account starts each financial year at zero: last year's sales are not its opening
+    _book(app, [Row("2099", D("40")), Row("3001", D("-40"))], day=dt.date(2025, 12, 30), text="Förra årets försäljning")
+    html = client.get("/admin/ledger/general-ledger/", query_string={"account": "3001", **PERIOD}).get_data(as_text=True)
+    opening = html[html.index('id="opening-balance"'):]
+    assert "0,00" in opening[:opening.index("</tr>")] and "40,00" not in opening[:opening.index("</tr>")]
+    closing = html[html.index('id="closing-balance"'):]
+    assert "-100,00" in closing[:closing.index("</tr>")].replace("\u2212", "-")
 
 
 def test_general_ledger_pages_by_keyset(app, client, accountant):
