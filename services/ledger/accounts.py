@@ -99,7 +99,8 @@ ACCOUNT_MAP: dict[str, str] = {
     "customer_loss": "6351",
     "expected_customer_loss": "6352",
     "interest_income": "8313",
-    "equity": "2099",  # the year's result at year-end
+    "equity": "2099",  # the year's result at year-end (bokslut: services.ledger.year_end)
+    "year_result": "8999",  # the result account the year's result is moved from at year-end
 }
 
 

@@ -267,6 +267,9 @@ ENDPOINTS.update({
     "bgmax_import.invoices": [refused("/admin/ledger/bgmax/invoices?q=a")],
     "bgmax_import.upload": [refused("/admin/ledger/bgmax/upload", "POST")],
     "bgmax_import.match": [refused("/admin/ledger/bgmax/match", "POST", {"payment_id": "1", "invoice_id": "{invoice}"})],
+    # year-end (issue 12 item 12): the whole company's closing balances and result
+    "year_end.index": [refused("/admin/ledger/year-end/")],
+    "year_end.close": [refused("/admin/ledger/year-end/close", "POST", {"year_id": "1"})],
 })
 ENDPOINTS["order.create_view"].append(post("/admin/order/new/", {"kind": "order", "customer": "{customer}"}))
 ENDPOINTS["vehicle.create_view"].append(post("/admin/vehicle/new/", {"registration_number": "NYA111",

@@ -1,0 +1,183 @@
+"""Year-end (issue 12 item 12, 20.07): the result moved to equity, the next year opening with the
+closing balances, the year locked; refusals (services.ledger.year_end)."""
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import func, select, text
+
+from models import Account, AuditLog, FinancialYear, Voucher, VoucherRow
+from services.ledger import LedgerError, balances, sie_export
+from services.ledger.vouchers import Row, book_voucher, check_open, ensure_year, lock_through, locked_through
+from services.ledger.year_end import YEAR_END_SERIES, close_year, preview
+
+pytestmark = pytest.mark.usefixtures("english")
+
+Y1 = dt.date(2025, 1, 1)
+Y2 = dt.date(2026, 1, 1)
+
+
+def _year(session, day=Y2) -> FinancialYear:
+    year = ensure_year(session, day)
+    session.commit()
+    return year
+
+
+def _sale(session, day, amount="1000.00"):
+    """A cash sale with 25 % VAT: 1930 debit, 3001 and 2611 credit."""
+    net = D(amount)
+    book_voucher(session, "M", day, [Row("1930", net * D("1.25")), Row("3001", -net), Row("2611", -net * D("0.25"))],
+                 "Försäljning", None)
+
+
+def _cost(session, day, amount="300.00"):
+    book_voucher(session, "M", day, [Row("6990", D(amount)), Row("1930", -D(amount))], "Kostnad", None)
+
+
+def test_closing_books_the_result_creates_the_next_year_and_locks(session):
+    year = _year(session)
+    _sale(session, dt.date(2026, 3, 10))
+    _cost(session, dt.date(2026, 12, 31))
+    session.commit()
+    plan = preview(session, year)
+    assert plan.result == D("-700.00") and plan.profit == D("700.00")
+    assert plan.can_close and plan.next_year is None
+    assert [(r.account, r.amount) for r in plan.rows] == [("8999", D("700.00")), ("2099", D("-700.00"))]
+    closed = close_year(session, year, None)
+    session.commit()
+    voucher = closed.voucher
+    assert (voucher.series, voucher.number, voucher.date, voucher.source_kind) == (
+        YEAR_END_SERIES, 1, dt.date(2026, 12, 31), "year_end")
+    assert sorted((r.account_number, r.amount) for r in voucher.rows) == [("2099", D("-700.00")), ("8999", D("700.00"))]
+    assert year.closed
+    assert locked_through(session) == dt.date(2026, 12, 31)
+    nxt = closed.next_year
+    assert (nxt.start_date, nxt.end_date, nxt.closed) == (dt.date(2027, 1, 1), dt.date(2027, 12, 31), False)
+    # the result accounts sum to zero after the transfer; the balance sheet balances
+    result_sum = session.scalar(select(func.sum(VoucherRow.amount)).where(
+        VoucherRow.account_number >= "3000", VoucherRow.account_number <= "8999"))
+    assert D(result_sum) == 0
+    # the next year's opening balances (balances.py and the SIE export) are the closing balances
+    summary = balances.balance_summary(session, dt.date(2027, 1, 1), dt.date(2027, 12, 31))
+    opening = {l.number: l.opening for l in summary.lines}
+    assert opening == {"1930": D("950.00"), "2611": D("-250.00"), "2099": D("-700.00")}
+    sie_years = sie_export.years_of(session, dt.date(2027, 1, 1), dt.date(2027, 12, 31))
+    ib, _ub, _res = sie_export.balances(session, sie_years, dt.date(2027, 1, 1), dt.date(2027, 12, 31))
+    assert {(b.account, b.amount) for b in ib if b.year == 0} == set(opening.items())
+    # the year takes no more vouchers, whatever the path
+    with pytest.raises(LedgerError, match="locked"):
+        check_open(session, dt.date(2026, 12, 31))
+    # the change of the year is in the audit log
+    assert session.scalar(select(func.count()).select_from(AuditLog).where(
+        AuditLog.table_name == "financial_year", AuditLog.record_id == str(year.id),
+        AuditLog.field == "closed", AuditLog.action == "update")) == 1
+
+
+def test_a_loss_is_booked_the_other_way(session):
+    year = _year(session)
+    _cost(session, dt.date(2026, 5, 5), "400.00")
+    session.commit()
+    closed = close_year(session, year, None)
+    assert sorted((r.account_number, r.amount) for r in closed.voucher.rows) == [
+        ("2099", D("400.00")), ("8999", D("-400.00"))]
+    assert preview(session, year).profit == D("-400.00")  # the closed year still shows its result
+
+
+def test_a_zero_result_books_nothing_but_closes(session):
+    year = _year(session)
+    book_voucher(session, "M", dt.date(2026, 2, 2), [Row("1930", D("50")), Row("1910", D("-50"))], "Kassa", None)
+    session.commit()
+    closed = close_year(session, year, None)
+    session.commit()
+    assert closed.voucher is None and year.closed
+    assert session.scalar(select(func.count()).select_from(Voucher).where(Voucher.series == YEAR_END_SERIES)) == 0
+
+
+def test_closing_twice_is_refused_and_books_once(session):
+    year = _year(session)
+    _sale(session, dt.date(2026, 3, 10))
+    session.commit()
+    close_year(session, year, None)
+    session.commit()
+    with pytest.raises(LedgerError, match="closed already"):
+        close_year(session, year, None)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Voucher).where(Voucher.source_kind == "year_end")) == 1
+
+
+def test_the_previous_year_must_be_closed_first(session):
+    first = _year(session, Y1)
+    second = _year(session, Y2)
+    _sale(session, dt.date(2025, 6, 1))
+    session.commit()
+    plan = preview(session, second)
+    assert not plan.can_close and "previous financial year" in plan.problems[0]
+    with pytest.raises(LedgerError, match="previous financial year 2025-01-01"):
+        close_year(session, second, None)
+    session.rollback()
+    assert not session.get(FinancialYear, second.id).closed
+    close_year(session, session.get(FinancialYear, first.id), None)
+    session.commit()
+    close_year(session, session.get(FinancialYear, second.id), None)  # 2026 has no result of its own
+    session.commit()
+    assert session.get(FinancialYear, second.id).closed
+
+
+def test_an_unbalanced_balance_sheet_is_refused(session):
+    """An earlier year whose result was never transferred (closed by hand, not by year-end)
+    leaves the balance sheet off by that result: closing is refused and nothing is booked."""
+    first = _year(session, Y1)
+    second = _year(session, Y2)
+    _sale(session, dt.date(2025, 6, 1))
+    session.commit()
+    first.closed = True  # closed without the year-end routine
+    session.commit()
+    _cost(session, dt.date(2026, 2, 1))
+    session.commit()
+    with pytest.raises(LedgerError, match="balance sheet does not balance with the result: they differ by 1,000.00"):
+        close_year(session, second, None)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Voucher).where(Voucher.source_kind == "year_end")) == 0
+    assert locked_through(session) is None
+
+
+def test_an_unbalanced_voucher_is_refused(session):
+    year = _year(session)
+    _sale(session, dt.date(2026, 3, 10))
+    session.commit()
+    # a row slipped in past the service (an import gone wrong): the voucher no longer balances
+    voucher = session.scalar(select(Voucher))
+    session.execute(text("INSERT INTO voucher_row (voucher_id, account_number, amount, date) "
+                         "VALUES (:v, '1930', 1, :d)"), {"v": voucher.id, "d": dt.date(2026, 3, 10)})
+    session.commit()
+    with pytest.raises(LedgerError, match="do not balance: M1"):
+        close_year(session, year, None)
+    session.rollback()
+    assert not session.get(FinancialYear, year.id).closed
+
+
+def test_a_lock_past_the_year_end_refuses_a_result_to_book(session):
+    year = _year(session)
+    _sale(session, dt.date(2026, 3, 10))
+    session.commit()
+    lock_through(session, dt.date(2026, 12, 1), None)
+    session.commit()
+    with pytest.raises(LedgerError, match="locked through 2026-12-31"):
+        close_year(session, year, None)
+
+
+def test_the_equity_account_is_a_setting_and_seeded_when_missing(session):
+    year = _year(session)
+    _sale(session, dt.date(2026, 3, 10))
+    session.commit()
+    session.execute(text("DELETE FROM account WHERE number = '2099'"))
+    session.commit()
+    closed = close_year(session, year, None)
+    assert session.scalar(select(Account.name).where(Account.number == "2099")) == "Årets resultat"
+    assert {r.account_number for r in closed.voucher.rows} == {"2099", "8999"}
+    session.rollback()
+    closed = close_year(session, session.get(FinancialYear, year.id), None, {"ledger.account.equity": "2091"})
+    assert {r.account_number for r in closed.voucher.rows} == {"2091", "8999"}
+    session.rollback()
+    with pytest.raises(LedgerError, match="Account 2098 does not exist"):
+        close_year(session, session.get(FinancialYear, year.id), None, {"ledger.account.equity": "2098"})
