@@ -26,7 +26,13 @@ MESSAGE = re.compile(r'<div class="[^"]*(?:invalid-feedback|alert-danger)[^"]*"[
 
 def why(html: str) -> str:
     texts = (" ".join(re.sub(r"<[^>]+>", " ", m).split()) for m in MESSAGE.findall(html))
-    return "; ".join(dict.fromkeys(t for t in texts if t)) or "no message"
+    said = "; ".join(dict.fromkeys(t for t in texts if t))
+    if said:
+        return said
+    alert = re.search(r'<div class="alert[^"]*"[^>]*>(.{0,300}?)</div>', html, re.S)  # a stale-form notice, say
+    title = re.search(r"<title>(.*?)</title>", html, re.S)
+    found = alert or title
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split()) if found else "no message"
 
 
 class FormFields(HTMLParser):

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, or_, select, tuple_
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Account, FinancialYear, Voucher, VoucherRow
@@ -78,12 +78,18 @@ def balance_summary(session: Session, date_from: dt.date, date_to: dt.date) -> B
     return result
 
 
-def opening_balance(session: Session, account: Account, date_from: dt.date) -> Decimal:
-    condition = VoucherRow.date < date_from
+def _opening(session: Session, account: Account, date_from: dt.date) -> list:
+    """The conditions on an account's rows that make up its opening balance on ``date_from``."""
+    conditions = [VoucherRow.date < date_from]
     if account.type not in BALANCE_TYPES:
-        condition = and_(condition, VoucherRow.date >= _year_start(session, date_from))
+        conditions.append(VoucherRow.date >= _year_start(session, date_from))
+    return conditions
+
+
+def opening_balance(session: Session, account: Account, date_from: dt.date) -> Decimal:
     return Decimal(session.scalar(select(func.coalesce(func.sum(VoucherRow.amount), 0))
-                                  .where(VoucherRow.account_number == account.number, condition)))
+                                  .where(VoucherRow.account_number == account.number,
+                                         *_opening(session, account, date_from)))).quantize(CENT)
 
 
 @dataclass
@@ -108,22 +114,30 @@ class LedgerPage:
     next_cursor: str | None  # "YYYY-MM-DD:id" of the last row when more follow
 
 
-def _ledger_sums(session: Session, account: Account, date_from: dt.date, date_to: dt.date, in_period, position):
-    """The opening balance, the period's sum and the sum of the period's rows before the page,
-    in one pass over the account's rows on the covering index (account, date, id, amount)."""
-    opening = VoucherRow.date < date_from
-    rows = and_(VoucherRow.account_number == account.number, VoucherRow.date <= date_to)
-    if account.type not in BALANCE_TYPES:
-        rows = and_(rows, VoucherRow.date >= _year_start(session, date_from))
-    before_page = and_(in_period, ~position) if position is not None else None
+def _ledger_sums(session: Session, account: Account, date_from: dt.date, date_to: dt.date,
+                 cursor: tuple[dt.date, int] | None) -> list[Decimal]:
+    """The opening balance, the period's sum and the sum of the period's rows up to the cursor:
+    one statement of three sums, each a range of the covering index (account, date, id, amount)
+    (a CASE per row over the whole account was ten times slower on SQLite)."""
+    def total(*conditions):
+        return (select(func.coalesce(func.sum(VoucherRow.amount), 0))
+                .where(VoucherRow.account_number == account.number, *conditions).scalar_subquery())
 
-    def total(condition):
-        if condition is None:
-            return 0
-        return func.coalesce(func.sum(case((condition, VoucherRow.amount), else_=0)), 0)
-
-    sums = session.execute(select(total(opening), total(in_period), total(before_page)).where(rows)).one()
+    opening = _opening(session, account, date_from)
+    period = [VoucherRow.date >= date_from, VoucherRow.date <= date_to]
+    before_page = ([VoucherRow.date >= date_from, VoucherRow.date <= cursor[0],
+                    ~and_(VoucherRow.date == cursor[0], VoucherRow.id > cursor[1])] if cursor else None)
+    sums = session.execute(select(total(*opening), total(*period),
+                                  total(*before_page) if before_page else literal(0))).one()
     return [Decimal(x).quantize(CENT) for x in sums]  # SQLite sums its numbers as floats
+
+
+def _from(date_column, id_column, date_from: dt.date, cursor: tuple[dt.date, int] | None):
+    """Rows from ``date_from``, or after the cursor, written so that the date has one lower
+    bound, an index range (SQLite ranges on one bound only, and never on a row value)."""
+    if cursor is None or cursor[0] < date_from:
+        return date_column >= date_from
+    return and_(date_column >= cursor[0], or_(date_column > cursor[0], id_column > cursor[1]))
 
 
 def parse_cursor(cursor: str | None) -> tuple[dt.date, int] | None:
@@ -140,16 +154,13 @@ def general_ledger(session: Session, account: Account, date_from: dt.date, date_
     after the cursor with the running balance, and the closing balance. Every query runs on
     the index (account_number, date, id)."""
     cursor = parse_cursor(after)
-    position = tuple_(VoucherRow.date, VoucherRow.id) > tuple_(*cursor) if cursor is not None else None
-    in_period = VoucherRow.date >= date_from
-    opening, period_sum, before_page = _ledger_sums(session, account, date_from, date_to, in_period, position)
+    opening, period_sum, before_page = _ledger_sums(session, account, date_from, date_to, cursor)
     query = (select(VoucherRow.id, VoucherRow.date, VoucherRow.voucher_id, Voucher.series, Voucher.number,
                     func.coalesce(VoucherRow.text, Voucher.text), VoucherRow.amount)
              .join(Voucher, Voucher.id == VoucherRow.voucher_id)
-             .where(VoucherRow.account_number == account.number, in_period, VoucherRow.date <= date_to)
+             .where(VoucherRow.account_number == account.number, VoucherRow.date <= date_to)
              .order_by(VoucherRow.date, VoucherRow.id).limit(limit + 1))
-    if position is not None:
-        query = query.where(position)
+    query = query.where(_from(VoucherRow.date, VoucherRow.id, date_from, cursor))
     running = opening + before_page
     fetched = session.execute(query).all()
     rows = []
@@ -165,14 +176,12 @@ def journal(session: Session, date_from: dt.date, date_to: dt.date, series: str 
             after: str | None = None, limit: int = 50) -> tuple[list[Voucher], str | None]:
     """Verifikationslista: the vouchers of the period with their rows, by date and id, one page
     after the cursor ("YYYY-MM-DD:id")."""
-    query = (select(Voucher).where(Voucher.date >= date_from, Voucher.date <= date_to)
+    query = (select(Voucher).where(_from(Voucher.date, Voucher.id, date_from, parse_cursor(after)),
+                                   Voucher.date <= date_to)
              .options(selectinload(Voucher.rows).selectinload(VoucherRow.account))
              .order_by(Voucher.date, Voucher.id).limit(limit + 1))
     if series:
         query = query.where(Voucher.series == series)
-    cursor = parse_cursor(after)
-    if cursor is not None:
-        query = query.where(tuple_(Voucher.date, Voucher.id) > tuple_(*cursor))
     vouchers = list(session.scalars(query))
     more = len(vouchers) > limit
     vouchers = vouchers[:limit]

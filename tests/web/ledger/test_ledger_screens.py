@@ -2,6 +2,7 @@
 reversal, the manual voucher form, account balances, general ledger, voucher journal and the
 period lock; every one refused without its ledger right."""
 import datetime as dt
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -206,6 +207,23 @@ def test_general_ledger_pages_by_keyset(app, client, accountant):
     # the last row's running balance is the closing balance
     rows = html.split('class="ledger-row"')
     assert "105,00" in rows[-1]
+
+
+def test_the_journal_pages_by_keyset_without_a_voucher_twice(app, client, accountant):
+    with app.app_context():
+        ensure_year(db.session, DAY)
+        for n in range(55):  # several a day: the cursor's id decides within its date
+            book_voucher(db.session, "M", DAY - dt.timedelta(days=n % 7), [Row("1930", D("1")), Row("3001", D("-1"))],
+                         f"Rad {n}", None)
+        db.session.commit()
+    html = client.get("/admin/ledger/journal/", query_string=PERIOD).get_data(as_text=True)
+    first = set(re.findall(r'id="journal-(M\d+)"', html))
+    after = html[html.index('id="next-page" href="') + len('id="next-page" href="'):]
+    html = client.get(after[:after.index('"')].replace("&amp;", "&")).get_data(as_text=True)
+    second = set(re.findall(r'id="journal-(M\d+)"', html))
+    assert len(first) == 50 and len(second) == 5 and not first & second
+    assert first | second == {f"M{n}" for n in range(1, 56)}
+    assert 'id="next-page"' not in html
 
 
 def test_the_period_lock_screen_locks_through_a_month_and_only_forward(app, client, accountant):
