@@ -11,14 +11,18 @@ from decimal import Decimal
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from xhtml2pdf import pisa
 
-from models import OutboxMessage, Reminder
+from models import Job, OutboxMessage, Reminder
 from reports.sales.sales import LOCALES, _language, _logo, address_with_country
 from services import DomainError
 from services.ledger.reminders import mark_sent
+from services.platform import jobs
 from services.platform.formatting import money, number
+from services.platform.job_queue import enqueue
+from services.platform.settings import load_settings
 from services.sales import outbox
 from services.sales.invoicing import _address_lines
 
@@ -84,3 +88,51 @@ def queue_reminder(session: Session, reminder: Reminder, settings: dict, user=No
                            invoice_id=reminder.fee_invoice_id)
     mark_sent(reminder, "email", message)
     return message
+
+
+# ---- sending many reminders as a job -----------------------------------------------------------
+# "Send by e-mail" on the screen is a job: each reminder's PDF is rendered and queued in the
+# outbox in the job's one transaction (a customer without an address stops it: nothing is
+# queued); once that is committed the messages are put on the job queue to be sent. It lives
+# here, not in services/, because it renders the PDFs; the app's views import it, so the web
+# process and the consumer both know the kind (as reports.sales.collective).
+
+SEND_KIND = "reminder_sending"
+SEND_RIGHT = "ledger.reminders"
+
+
+def start_send_job(session: Session, enqueue, user, reminder_ids) -> Job:
+    """Queue the e-mailing of ``reminder_ids`` as a job of ``user``."""
+    ids = sorted({int(i) for i in reminder_ids or []})
+    if not ids:
+        raise DomainError(_("Choose at least one reminder."), "reminder")
+    if not user.has_right(SEND_RIGHT):
+        raise PermissionError(SEND_RIGHT)
+    return jobs.submit(session, enqueue, SEND_KIND, user, {"reminders": ids}, total=len(ids))
+
+
+def _send_job(session: Session, job: Job) -> jobs.Outcome:
+    user = job.user
+    if user is None or not user.active or not user.has_right(SEND_RIGHT):
+        raise DomainError(_("You no longer have the right to send reminders; nothing was sent."))
+    ids = job.params["reminders"]
+    settings = load_settings(session)
+    jobs.report_progress(job, 0, len(ids))
+    queued = []
+    reminders = list(session.scalars(select(Reminder).where(Reminder.id.in_(ids)).order_by(Reminder.id)))
+    for n, reminder in enumerate(reminders, start=1):
+        try:
+            queued.append(queue_reminder(session, reminder, settings, user).id)
+        except DomainError as exc:
+            raise DomainError(_("%(reason)s Nothing was sent.", reason=exc.message)) from None
+        jobs.report_progress(job, n, len(ids))
+    session.flush()
+
+    def send() -> None:
+        if outbox.smtp_configured(load_settings(session)):
+            outbox.enqueue_sending(enqueue, queued)  # QueueUnavailable: the outbox retry sends them later
+
+    return jobs.Outcome(_("%(n)s reminders put in the outbox.", n=len(queued)), after=send)
+
+
+jobs.handler(SEND_KIND, label=lambda: _("Reminders by e-mail"), rights=lambda params: [SEND_RIGHT])(_send_job)

@@ -268,3 +268,54 @@ def create_interest_invoices(session: Session, chosen, user, today: dt.date, set
             raise LedgerError(_("%(i)s was charged interest already.", i=str(source)), "invoices") from None
         run.invoices.append(interest_invoice)
     return run
+
+
+# ---- interest invoices as a job ---------------------------------------------------------------
+# The screen starts the creation as a job: each interest invoice is a finalised document with
+# its voucher; all of them are made in the job's one transaction, or none.
+
+JOB_KIND = "interest_invoices"
+RIGHT = "ledger.interest"
+
+
+def start_job(session: Session, enqueue, user, invoice_ids, today: dt.date):
+    """Queue the interest invoices of the late-paid ``invoice_ids``, dated ``today``, as a job of
+    ``user`` (LedgerError when none is chosen; PermissionError without the right)."""
+    from services.platform import jobs
+
+    ids = sorted({int(i) for i in invoice_ids or []})
+    if not ids:
+        raise LedgerError(_("Choose at least one invoice."), "invoices")
+    if not user.has_right(RIGHT):
+        raise PermissionError(RIGHT)
+    return jobs.submit(session, enqueue, JOB_KIND, user, {"invoices": ids, "date": today.isoformat()},
+                       total=len(ids))
+
+
+def _interest_job(session: Session, job):
+    from services.platform import jobs
+    from services.platform.settings import load_settings
+
+    user = job.user
+    # checked again: the right may have been taken away while the job was queued
+    if user is None or not user.active or not user.has_right(RIGHT):
+        raise LedgerError(_("You no longer have the right to create interest invoices; nothing was created."))
+    ids = job.params["invoices"]
+    jobs.report_progress(job, 0, len(ids))
+    run = create_interest_invoices(session, ids, user, dt.date.fromisoformat(job.params["date"]),
+                                   load_settings(session))
+    jobs.report_progress(job, len(ids), len(ids))
+    parts = [_("%(n)s interest invoices created: %(l)s.", n=len(run.invoices),
+               l=", ".join(i.number for i in run.invoices) or "–")]
+    if run.below_minimum:
+        parts.append(_("%(n)s under the minimum amount were not invoiced.", n=len(run.below_minimum)))
+    return jobs.Outcome(" ".join(parts))
+
+
+def _declare_job() -> None:
+    from services.platform import jobs
+
+    jobs.handler(JOB_KIND, label=lambda: _("Interest invoices"), rights=lambda params: [RIGHT])(_interest_job)
+
+
+_declare_job()

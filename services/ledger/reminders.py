@@ -330,11 +330,12 @@ def create_reminders(session: Session, proposals, user, today: dt.date, settings
     return reminders
 
 
-# ---- the reminder run as a job (many customers) ------------------------------------------------
+# ---- the reminder run as a job --------------------------------------------------------------
+# The screen always starts the run as a job (one customer or hundreds): PDFs, fee invoices and
+# their vouchers are made in the job's one transaction, all or nothing.
 
 JOB_KIND = "reminders"
 RIGHT = "ledger.reminders"
-JOB_THRESHOLD = 10  # more customers than this: a job, not the request
 
 
 def start_job(session: Session, enqueue, user, customer_ids, today: dt.date):

@@ -59,6 +59,9 @@ class Outcome:
     result_path: Path | None = None
     result_name: str | None = None
     remove: tuple[Path, ...] = ()  # files the work no longer needs once its writes are committed
+    # run once the work and the job's end are committed (e.g. put the e-mails the work queued on
+    # the job queue); a failure here is logged, the work stays done
+    after: Callable[[], None] | None = None
 
 
 HANDLERS: dict[str, Callable[[Session, Job], Outcome]] = {}
@@ -278,6 +281,11 @@ def finish(session: Session, job: Job, outcome: Outcome) -> Job:
                  result_name=outcome.result_name, progress_done=total, progress_total=total)
     for path in outcome.remove:
         Path(path).unlink(missing_ok=True)
+    if outcome.after is not None:
+        try:
+            outcome.after()
+        except Exception:
+            log.exception("job %s: the work after the commit failed", job.id)
     return ended
 
 

@@ -13,6 +13,7 @@ from models import db
 from services.registers import customer_import  # noqa: F401  (declares the customer import's job handler)
 from services.ledger import sie_export  # noqa: F401  (declares the SIE export's job handler)
 from services.ledger import reminders  # noqa: F401  (declares the reminder run's job handler)
+from services.ledger import interest  # noqa: F401  (declares the interest invoices' job handler)
 from services.ledger import bgmax_import  # noqa: F401  (declares the BgMax import's job handler)
 from services.platform import jobs
 from services.platform.job_queue import enqueue, task

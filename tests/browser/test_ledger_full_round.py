@@ -29,6 +29,7 @@ pytestmark = pytest.mark.browser
 def _wait_for_job(page, kind: str):
     """On the Jobs page (where a started job sends the user): the newest job of ``kind`` done."""
     page.wait_for_url("**/admin/jobs/**")
+    expect(page.locator("#job-link, #sie-job-link").first).to_be_visible()  # the screen's line links to it
     row = page.locator("#jobs tr[data-job]", has_text=kind).first
     expect(row.locator(".job-status")).to_have_text("Klar")  # the page reads itself again at the end
     return row
@@ -82,10 +83,10 @@ def test_the_full_round_in_the_browser(page, live_app, tmp_path):
         expect(row).to_contain_text("Nivå 1")
         expect(page.locator("#overdue")).not_to_contain_text(a_number)  # paid by the BgMax file
         page.check(f"#customer-{ids['berit']}")
-        page.click("#create-reminders")
-        if "/admin/jobs/" in page.url or page.locator("#jobs").count():
-            _wait_for_job(page, "Påminnelser")
-            page.goto("/admin/ledger/reminders/")
+        page.click("#create-reminders")  # a job: followed on the Jobs page
+        expect(_wait_for_job(page, "Påminnelser").locator(".job-result")).to_contain_text(
+            "1 påminnelser skapade, 1 med avgiftsfaktura")
+        page.goto("/admin/ledger/reminders/")
         with live_app.app_context():
             reminder = db.session.scalar(select(Reminder))
             reminder_id, fee_number = reminder.id, reminder.fee_invoice.number
@@ -114,9 +115,9 @@ def test_the_full_round_in_the_browser(page, live_app, tmp_path):
         candidate = page.locator("#candidates tbody tr", has_text=b_number)
         expect(candidate).to_contain_text(str(r.LATE_DAYS))
         assert money(r.INTEREST).replace("\xa0", " ") in candidate.inner_text().replace("\xa0", " ")
-        page.click("#create-interest")
-        if "/admin/jobs/" in page.url or page.locator("#jobs").count():
-            _wait_for_job(page, "Räntefakturor")
+        page.click("#create-interest")  # a job: followed on the Jobs page
+        expect(_wait_for_job(page, "Räntefakturor").locator(".job-result")).to_contain_text(
+            "1 räntefakturor skapade")
         with live_app.app_context():
             charge = db.session.scalar(select(InterestCharge))
             assert (charge.invoice_id, charge.amount, charge.days) == (b_id, r.INTEREST, r.LATE_DAYS)

@@ -1,6 +1,7 @@
 """A full reminder round in the browser: an overdue invoice of a customer whose terms allow a
 reminder fee -> Bokföring > Påminnelser -> create the reminder (level with a fee) -> the PDF opens
-(pypdf reads the invoice number and the fee) -> sent by e-mail: the customer's mail is in the outbox."""
+(pypdf reads the invoice number and the fee) -> sent by e-mail: the customer's mail is in the outbox.
+Creating and e-mailing are jobs: each click leads to the Jobs page, where the job ends."""
 import datetime as dt
 import io
 import re
@@ -12,6 +13,15 @@ from sqlalchemy import select
 from models import Invoice, OutboxMessage, Reminder, ReminderLevel, db
 from tests.browser.conftest import login, shot
 from tests.unit.ledger import dunning_helpers as dh
+
+
+def _job_done(page, kind: str, summary: str) -> None:
+    """The screen sent the user to the Jobs page, whose line links to the job; it ends there."""
+    page.wait_for_url("**/admin/jobs/**")
+    expect(page.locator("#job-link")).to_be_visible()
+    row = page.locator("#jobs tr[data-job]", has_text=kind).first
+    expect(row.locator(".job-status")).to_have_text("Klar")
+    expect(row.locator(".job-result")).to_contain_text(summary)
 
 
 def test_overdue_invoice_to_reminder_with_fee_to_the_outbox(page, live_app):
@@ -27,9 +37,9 @@ def test_overdue_invoice_to_reminder_with_fee_to_the_outbox(page, live_app):
     expect(row).to_contain_text("Sen Betalare AB")
     expect(row).to_contain_text("Nivå 1")
     page.check(f"#customer-{customer_id}")
-    with page.expect_navigation():
-        page.click("#create-reminders")
-    expect(page.locator(".alert-success")).to_contain_text("1 påminnelser skapade")
+    page.click("#create-reminders")
+    _job_done(page, "Påminnelser", "1 påminnelser skapade, 1 med avgiftsfaktura")
+    page.goto("/admin/ledger/reminders/")
     with live_app.app_context():
         reminder = db.session.scalar(select(Reminder))
         fee_number = db.session.scalar(select(Invoice.number).where(Invoice.id == reminder.fee_invoice_id))
@@ -47,9 +57,9 @@ def test_overdue_invoice_to_reminder_with_fee_to_the_outbox(page, live_app):
     pdf_page.close()
 
     page.check(f"#reminder-{reminder_id} input[name=reminder]")
-    with page.expect_navigation():
-        page.click("#send-email")
-    expect(page.locator(".alert-success")).to_contain_text("1 påminnelser lades i utkorgen")
+    page.click("#send-email")
+    _job_done(page, "Påminnelser med e-post", "1 påminnelser lades i utkorgen")
+    page.goto("/admin/ledger/reminders/")
     expect(page.locator(f"#reminder-{reminder_id}")).to_contain_text("Med e-post")
     with live_app.app_context():
         message = db.session.scalar(select(OutboxMessage))

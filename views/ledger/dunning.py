@@ -16,17 +16,16 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from models import Invoice, ReferenceRate, Reminder, ReminderLevel, db
+from reports.ledger import reminder_pdf as reminder_jobs  # declares the sending job's kind as well
 from reports.ledger.reminder_pdf import filename as reminder_filename
-from reports.ledger.reminder_pdf import queue_reminder, reminder_pdf
+from reports.ledger.reminder_pdf import reminder_pdf
 from services import DomainError
 from services.ledger import interest as interest_service
 from services.ledger import reminders as reminder_service
 from services.ledger.payments import balance
 from services.ledger.write_off import vat_parts, write_off
-from services.platform.job_queue import QueueUnavailable
 from services.platform.numbers import parse_decimal
 from services.platform.settings import load_settings
-from services.sales import outbox
 from views.ledger.ledger import WholeBooks  # the whole books: refused to users limited to assigned customers
 from views.platform.base import SecureBaseView
 
@@ -44,14 +43,12 @@ def _ids(name: str) -> list[int]:
     return sorted({int(v) for v in request.form.getlist(name) if str(v).isdigit()})
 
 
-def _send_later(message_ids: list[int]) -> None:
-    if not message_ids or not outbox.smtp_configured(load_settings(db.session)):
-        return
-    try:
-        outbox.enqueue_sending(current_app.extensions["jobs"].enqueue, message_ids)
-    except QueueUnavailable:
-        flash(_("The job queue does not answer; the e-mails stay queued and are sent when it answers again."),
-              "warning")
+def _to_job(job, started: str):
+    """To the Jobs page, where the job just started is followed, with a line that links to it."""
+    target = url_for("jobs.index", _anchor=f"job-{job.id}")
+    flash(Markup('%s <a href="%s" id="job-link">%s</a>') % (started, target, _("Follow the job on the Jobs page.")),
+          "info")
+    return redirect(target, 303)
 
 
 class RemindersView(WholeBooks, SecureBaseView):
@@ -81,29 +78,20 @@ class RemindersView(WholeBooks, SecureBaseView):
             proposals = {}
         recent = list(db.session.scalars(select(Reminder).order_by(Reminder.id.desc()).limit(50)))
         return self.render("ledger/reminders.html", groups=groups, proposals=proposals, recent=recent,
-                           errors=errors, min_days=request.args.get("min_days", ""), search=search, today=today,
-                           threshold=reminder_service.JOB_THRESHOLD)
+                           errors=errors, min_days=request.args.get("min_days", ""), search=search, today=today)
 
     @expose("/create", methods=("POST",))
     def create(self):
-        ids = _ids("customer")
-        today = dt.date.today()
+        """The reminder run is a job (PDF data, fee invoices and their vouchers for every chosen
+        customer in one transaction); the user follows it on the Jobs page."""
         try:
-            if len(ids) > reminder_service.JOB_THRESHOLD:
-                job = reminder_service.start_job(db.session, current_app.extensions["jobs"].enqueue, current_user,
-                                                 ids, today)
-                flash(Markup('%s <a href="%s">%s</a>') % (
-                    _("The reminders are being created."), url_for("jobs.index", _anchor=f"job-{job.id}"),
-                    _("Follow the job on the Jobs page.")), "info")
-                return redirect(url_for("jobs.index", _anchor=f"job-{job.id}"), 303)
-            made = reminder_service.create_reminders(db.session, ids, current_user, today, load_settings(db.session))
-            db.session.commit()
+            job = reminder_service.start_job(db.session, current_app.extensions["jobs"].enqueue, current_user,
+                                             _ids("customer"), dt.date.today())
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
             return redirect(url_for(".index"), 303)
-        flash(_("%(n)s reminders created.", n=len(made)), "success")
-        return redirect(url_for(".index", _anchor="recent"), 303)
+        return _to_job(job, _("The reminders are being created."))
 
     @expose("/pdf/<int:reminder_id>")
     def pdf(self, reminder_id: int):
@@ -115,26 +103,25 @@ class RemindersView(WholeBooks, SecureBaseView):
 
     @expose("/send", methods=("POST",))
     def send(self):
+        """E-mail: a job renders and queues every chosen reminder (all or nothing); print: the
+        reminders are marked printed here (the user prints the PDFs)."""
         ids = _ids("reminder")
         if not ids:
             flash(_("Choose at least one reminder."), "danger")
             return redirect(url_for(".index", _anchor="recent"), 303)
-        settings = load_settings(db.session)
-        queued, how = [], request.form.get("how")
-        for reminder in db.session.scalars(select(Reminder).where(Reminder.id.in_(ids)).order_by(Reminder.id)):
+        if request.form.get("how") != "print":
             try:
-                if how == "print":
-                    reminder_service.mark_sent(reminder, "print")
-                else:
-                    queued.append(queue_reminder(db.session, reminder, settings, current_user).id)
+                job = reminder_jobs.start_send_job(db.session, current_app.extensions["jobs"].enqueue,
+                                                   current_user, ids)
             except DomainError as exc:
-                flash(exc.message, "warning")
+                db.session.rollback()
+                flash(exc.message, "danger")
+                return redirect(url_for(".index", _anchor="recent"), 303)
+            return _to_job(job, _("The reminders are being put in the outbox."))
+        for reminder in db.session.scalars(select(Reminder).where(Reminder.id.in_(ids)).order_by(Reminder.id)):
+            reminder_service.mark_sent(reminder, "print")
         db.session.commit()
-        if how == "print":
-            flash(_("Marked as printed."), "success")
-        else:
-            flash(_("%(n)s reminders put in the outbox.", n=len(queued)), "success")
-            _send_later(queued)
+        flash(_("Marked as printed."), "success")
         return redirect(url_for(".index", _anchor="recent"), 303)
 
 
@@ -236,19 +223,13 @@ class InterestView(WholeBooks, SecureBaseView):
             errors[{"date_to": "to"}.get(exc.field, exc.field) or "_"] = exc.message
         if request.method == "POST" and not errors:
             try:
-                run = interest_service.create_interest_invoices(db.session, _ids("invoice"), current_user, today,
-                                                                settings)
-                db.session.commit()
+                job = interest_service.start_job(db.session, current_app.extensions["jobs"].enqueue, current_user,
+                                                 _ids("invoice"), today)
             except DomainError as exc:
                 db.session.rollback()
                 errors[exc.field if exc.field in ("invoices", "rates") else "_"] = exc.message
             else:
-                if run.invoices:
-                    flash(_("%(n)s interest invoices created: %(l)s.", n=len(run.invoices),
-                            l=", ".join(i.number for i in run.invoices)), "success")
-                if run.below_minimum:
-                    flash(_("%(n)s under the minimum amount were not invoiced.", n=len(run.below_minimum)), "info")
-                return redirect(url_for(".index", **{"from": start_text, "to": end_text}), 303)
+                return _to_job(job, _("The interest invoices are being created."))
         return self.render("ledger/interest.html", candidates=found, errors=errors, start=start_text,
                            end=end_text, minimum=minimum)
 

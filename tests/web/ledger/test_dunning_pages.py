@@ -61,10 +61,16 @@ def test_reminders_are_created_shown_as_pdf_and_e_mailed(app, client, auth):
     assert none.status_code == 303
     assert "Välj minst en kund" in client.get(REMINDERS).get_data(as_text=True)
     made = client.post(f"{REMINDERS}create", data={"csrf_token": token, "customer": str(cid)})
-    assert made.status_code == 303
+    assert made.status_code == 303 and "/admin/jobs/" in made.headers["Location"]  # one customer: a job too
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Reminder)) == 0  # nothing in the request
+    assert run_jobs(app) == 1
+    jobs_page = client.get("/admin/jobs/").get_data(as_text=True)
+    assert "1 påminnelser skapade" in jobs_page
     again = client.post(f"{REMINDERS}create", data={"csrf_token": token, "customer": str(cid)})
     assert again.status_code == 303
-    assert "redan" in client.get(REMINDERS).get_data(as_text=True)  # reminded today already
+    assert run_jobs(app) == 1
+    assert "redan" in client.get("/admin/jobs/").get_data(as_text=True)  # reminded today already: the job failed
     with app.app_context():
         [reminder] = db.session.scalars(select(Reminder)).all()
         rid, number = reminder.id, db.session.scalar(select(Invoice.number).order_by(Invoice.id))
@@ -73,7 +79,11 @@ def test_reminders_are_created_shown_as_pdf_and_e_mailed(app, client, auth):
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert number in text and "BETALNINGSPÅMINNELSE" in text
     sent = client.post(f"{REMINDERS}send", data={"csrf_token": token, "reminder": str(rid), "how": "email"})
-    assert sent.status_code == 303
+    assert sent.status_code == 303 and "/admin/jobs/" in sent.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0  # the job puts it there
+    assert run_jobs(app) == 1
+    assert "1 påminnelser lades i utkorgen" in client.get("/admin/jobs/").get_data(as_text=True)
     with app.app_context():
         message = db.session.scalar(select(OutboxMessage))
         assert message.recipient == "kund@example.se" and message.attachment.startswith(b"%PDF")
@@ -142,7 +152,11 @@ def test_reference_rates_and_interest_invoices(app, client, auth):
         inv_id = db.session.scalar(select(Invoice.id).where(Invoice.number == number))
     created = client.post(INTEREST, data={"csrf_token": token, "from": "2026-10-01", "to": "2026-10-31",
                                           "invoice": str(inv_id)})
-    assert created.status_code == 303
+    assert created.status_code == 303 and "/admin/jobs/" in created.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Invoice)) == 1  # nothing in the request
+    assert run_jobs(app) == 1
+    assert "1 räntefakturor skapade" in client.get("/admin/jobs/").get_data(as_text=True)
     with app.app_context():
         interest = db.session.scalars(select(Invoice).order_by(Invoice.id.desc())).first()
         assert interest.total == D("160.27") and interest.lines[0].account == "8313"
@@ -189,3 +203,78 @@ def test_the_customer_loss_page_opened_without_an_invoice_sends_to_the_invoice_l
     response = client.get(WRITE_OFF)
     assert response.status_code == 302 and response.headers["Location"].startswith("/admin/invoice/")
     assert client.get(WRITE_OFF + "?invoice=999999").status_code == 404
+
+
+def test_the_reminder_run_job_is_all_or_nothing(app, client, auth):
+    """One customer of the run cannot be reminded (reminded today already): the job fails and
+    none of the others gets a reminder or a fee invoice either; the e-mail job stops at a
+    customer without an address and queues nothing."""
+    first, second, third = _overdue(app, n=3)
+    make_user(app, "ekonom", {"ledger.reminders"})
+    auth.login("ekonom")
+    token = auth.token(REMINDERS)
+    client.post(f"{REMINDERS}create", data={"csrf_token": token, "customer": str(second)})
+    assert run_jobs(app) == 1
+    with app.app_context():
+        invoices_before = db.session.scalar(select(func.count()).select_from(Invoice))
+    client.post(f"{REMINDERS}create", data={"csrf_token": token, "customer": [str(first), str(second), str(third)]})
+    assert run_jobs(app) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Reminder)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Invoice)) == invoices_before  # no fee invoice
+        from models import Job
+
+        job = db.session.scalars(select(Job).order_by(Job.id.desc())).first()
+        assert job.status == "failed" and "redan" in job.error
+    client.post(f"{REMINDERS}create", data={"csrf_token": token, "customer": [str(first), str(third)]})
+    assert run_jobs(app) == 1
+    with app.app_context():
+        ids = [r.id for r in db.session.scalars(select(Reminder).order_by(Reminder.id))]
+        assert len(ids) == 3
+        db.session.get(Customer, third).email = None
+        db.session.commit()
+    client.post(f"{REMINDERS}send", data={"csrf_token": token, "reminder": [str(i) for i in ids], "how": "email"})
+    assert run_jobs(app) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+        assert all(r.delivery is None for r in db.session.scalars(select(Reminder)))
+        job = db.session.scalars(select(Job).order_by(Job.id.desc())).first()
+        assert job.status == "failed" and "Kund 2 AB" in job.error and "Inget skickades" in job.error
+
+
+def test_the_interest_job_is_all_or_nothing_and_checks_the_right_again(app, client, auth):
+    """Two late-paid invoices and one paid in time: the job for all three fails on the one paid
+    in time and creates no interest invoice; the right taken away while queued creates none."""
+    with app.app_context():
+        db.session.add(ReferenceRate(valid_from=dt.date(2026, 7, 1), rate=D("2.00")))
+        c = dh.customer(db.session, "3001", "Sen Betalare AB")
+        late = [dh.invoice(db.session, c, quantity=40, date=dt.date(2026, 8, 1)) for _k in range(2)]
+        early = dh.invoice(db.session, c, quantity=40, date=dt.date(2026, 8, 1))
+        for inv in late:
+            pay.register_payment(db.session, c, dt.date(2026, 10, 30), "10000", "bankgiro", None, [(inv, None)])
+        pay.register_payment(db.session, c, dt.date(2026, 8, 20), "10000", "bankgiro", None, [(early, None)])
+        db.session.commit()
+        ids = [str(i.id) for i in (*late, early)]
+        count = db.session.scalar(select(func.count()).select_from(Invoice))
+    make_user(app, "ekonom", {"ledger.interest"})
+    auth.login("ekonom")
+    token = auth.token(INTEREST)
+    form = {"csrf_token": token, "from": "2026-10-01", "to": "2026-10-31"}
+    assert client.post(INTEREST, data={**form, "invoice": ids}).status_code == 303
+    assert run_jobs(app) == 1
+    with app.app_context():
+        from models import InterestCharge, Job, RoleRight, User
+
+        assert db.session.scalar(select(func.count()).select_from(Invoice)) == count
+        assert db.session.scalar(select(func.count()).select_from(InterestCharge)) == 0
+        assert db.session.scalars(select(Job).order_by(Job.id.desc())).first().status == "failed"
+    started = client.post(INTEREST, data={**form, "invoice": ids[:2]})
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "ekonom"))
+        db.session.delete(db.session.scalar(select(RoleRight).where(RoleRight.role_id == user.role_id)))
+        db.session.commit()
+    assert started.status_code == 303 and run_jobs(app) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(InterestCharge)) == 0
+        job = db.session.scalars(select(Job).order_by(Job.id.desc())).first()
+        assert job.status == "failed" and "behörighet" in job.error
