@@ -1,8 +1,6 @@
 """Simultaneous requests on one record (issue 9 item 7): real concurrent HTTP requests, one
 thread and one test client (one login) each, on SQLite and PostgreSQL."""
 import datetime as dt
-import threading
-import time
 
 from flask import request
 from sqlalchemy import func, select, text, update
@@ -13,6 +11,7 @@ from services.sales import invoicing
 from services.platform.settings import load_settings
 from tests import sales_helpers as h
 from tests.factories import AuthActions, csrf_from, make_user
+from tests.races import race
 
 USERS = 5
 
@@ -43,12 +42,6 @@ def _logged_in_clients(app, order_id):
     return clients
 
 
-def _waiting_on_locks(engine) -> int:
-    with engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                 "AND wait_event_type = 'Lock'")).scalar_one()
-
-
 def test_five_simultaneous_finalisations_one_invoice_no_500(app):
     """Issue 9 item 7: five users press "finalise" on one order at the same moment: one invoice,
     and the four others are told "Order N är redan fakturerad" (was: HTTP 500 StaleDataError).
@@ -57,35 +50,18 @@ def test_five_simultaneous_finalisations_one_invoice_no_500(app):
     waiting inside the database, so that they really overlap; on SQLite they start together."""
     order_id = _ready_order(app)
     clients = _logged_in_clients(app, order_id)
-    results: list = [None] * USERS
-    barrier = threading.Barrier(USERS)
 
     def finalise(n):
         client, token = clients[n]
-        barrier.wait(timeout=30)
-        results[n] = client.post("/admin/order/finalise", data={"csrf_token": token, "order_id": order_id})
+        return client.post("/admin/order/finalise", data={"csrf_token": token, "order_id": order_id})
+
+    def hold(blocker):  # the series row: every finalisation must queue behind it
+        blocker.execute(update(NumberSeries).where(NumberSeries.name == invoicing.INVOICE_SERIES)
+                        .values(next_number=NumberSeries.next_number))
 
     with app.app_context():
         postgres = db.engine.dialect.name == "postgresql"
-        blocker = Session(db.engine) if postgres else None
-        if blocker is not None:  # hold the series row: every finalisation must queue behind it
-            blocker.execute(update(NumberSeries).where(NumberSeries.name == invoicing.INVOICE_SERIES)
-                            .values(next_number=NumberSeries.next_number))
-        threads = [threading.Thread(target=finalise, args=(n,)) for n in range(USERS)]
-        for t in threads:
-            t.start()
-        try:
-            if blocker is not None:
-                deadline = time.monotonic() + 60
-                while _waiting_on_locks(db.engine) < USERS and time.monotonic() < deadline:
-                    pass
-                assert _waiting_on_locks(db.engine) >= USERS
-        finally:
-            if blocker is not None:
-                blocker.rollback()
-                blocker.close()
-            for t in threads:
-                t.join(60)
+        results = race(db.engine, USERS, finalise, hold=hold if postgres else None)
     assert all(r is not None for r in results)
     assert sorted(r.status_code for r in results) == [302] * USERS, [r.status_code for r in results]
     winners = [n for n, r in enumerate(results) if "/admin/invoice/details/" in r.headers["Location"]]

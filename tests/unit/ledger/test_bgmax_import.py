@@ -7,8 +7,6 @@ PostgreSQL: exactly one books it. Also the batch forms (register_payments, book_
 their one-at-a-time originals."""
 import datetime as dt
 import io
-import threading
-import time
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from services.ledger.bgmax import BgMaxError
 from services.ledger.vouchers import Row, VoucherEntry, book_voucher, book_vouchers, ensure_year, lock_through
 from services.sales import invoicing, orders
 from tests import sales_helpers as h
+from tests.races import race
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -294,12 +293,6 @@ def test_book_vouchers_numbers_like_book_voucher_and_checks_each(session):
     assert error.value.field == "entries-1-rows" and "does not balance" in error.value.message
 
 
-def _waiting_on_locks(engine) -> int:
-    with engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                 "AND wait_event_type = 'Lock'")).scalar_one()
-
-
 @pytest.mark.pg
 def test_two_users_importing_the_same_file_at_once_book_it_once(app):
     """Both wait on the checksum's unique index behind a third transaction holding the same
@@ -311,41 +304,18 @@ def test_two_users_importing_the_same_file_at_once_book_it_once(app):
         _invoice(db.session, kalle, 6559)
         db.session.commit()
         engine = db.engine
-    results: list = [None, None]
-    barrier = threading.Barrier(2)
 
     def run(n):
         with app.app_context(), Session(engine) as session:
-            barrier.wait(timeout=30)
-            try:
-                result = bi.import_bgmax(session, data, f"user{n}.txt", None, today=TODAY)
-                session.commit()
-                results[n] = len(result.booked)
-            except LedgerError as exc:
-                session.rollback()
-                results[n] = exc
-            except Exception as exc:  # reported below
-                results[n] = exc
+            result = bi.import_bgmax(session, data, f"user{n}.txt", None, today=TODAY)
+            session.commit()
+            return len(result.booked)
 
     from services.ledger.bgmax import checksum
 
-    blocker = Session(engine)
-    blocker.execute(text("INSERT INTO bgmax_import (checksum, filename, imported_at, payment_count, booked_count, "
-                         "unmatched_count, total_amount, notes) VALUES (:c, 'x', now(), 0, 0, 0, 0, '[]')"),
-                    {"c": checksum(data)})
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
-    for t in threads:
-        t.start()
-    try:
-        deadline = time.monotonic() + 60
-        while _waiting_on_locks(engine) < 2 and time.monotonic() < deadline:
-            pass
-        assert _waiting_on_locks(engine) >= 2
-    finally:
-        blocker.rollback()
-        blocker.close()
-        for t in threads:
-            t.join(60)
+    results = race(engine, 2, run, hold=lambda blocker: blocker.execute(text(
+        "INSERT INTO bgmax_import (checksum, filename, imported_at, payment_count, booked_count, "
+        "unmatched_count, total_amount, notes) VALUES (:c, 'x', now(), 0, 0, 0, 0, '[]')"), {"c": checksum(data)}))
     booked = [r for r in results if isinstance(r, int)]
     refused = [r for r in results if isinstance(r, LedgerError)]
     assert booked == [1] and len(refused) == 1, results

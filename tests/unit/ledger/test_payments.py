@@ -3,8 +3,6 @@ overpayment kept as customer credit, credit applied and refunded, the payment to
 reversal, the derived status, the vouchers they book, the period lock, and the bank
 reference taken once when two users register it at the same moment (PostgreSQL)."""
 import datetime as dt
-import threading
-import time
 from decimal import Decimal as D
 
 import pytest
@@ -18,6 +16,7 @@ from services.ledger import payments as pay
 from services.ledger.vouchers import lock_through
 from services.sales import invoicing, orders
 from tests import sales_helpers as h
+from tests.races import race
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -298,12 +297,6 @@ def test_the_same_bank_reference_is_booked_once(session):
     assert session.scalar(select(func.count()).select_from(Voucher).where(Voucher.series == "B")) == 1
 
 
-def _waiting_on_locks(engine) -> int:
-    with engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                 "AND wait_event_type = 'Lock'")).scalar_one()
-
-
 @pytest.mark.pg
 def test_two_users_registering_the_same_bank_payment_at_once_book_it_once(app):
     """Two sessions insert the same bank reference while a third holds it uncommitted: both wait
@@ -314,40 +307,18 @@ def test_two_users_registering_the_same_bank_payment_at_once_book_it_once(app):
             ids.append(_invoice(db.session, customer=_customer(db.session, number, f"Kund {number}")).id)
         db.session.commit()
         engine = db.engine
-    results: list = [None, None]
-    barrier = threading.Barrier(2)
 
     def register(n):
         with app.app_context(), Session(engine) as session:
             invoice = session.get(Invoice, ids[n])
-            barrier.wait(timeout=30)
-            try:
-                payment = pay.register_payment(session, invoice.customer, TODAY, "500", "bankgiro", invoice.ocr,
-                                               [(invoice, None)], bank_reference="BGMAX-0001")
-                session.commit()
-                results[n] = payment.id
-            except LedgerError as exc:
-                session.rollback()
-                results[n] = exc
-            except Exception as exc:  # reported below
-                results[n] = exc
+            payment = pay.register_payment(session, invoice.customer, TODAY, "500", "bankgiro", invoice.ocr,
+                                           [(invoice, None)], bank_reference="BGMAX-0001")
+            session.commit()
+            return payment.id
 
-    blocker = Session(engine)
-    blocker.execute(text("INSERT INTO payment (kind, date, amount, bank_reference, created_at) "
-                         "VALUES ('payment', :d, 1, 'BGMAX-0001', now())"), {"d": TODAY})
-    threads = [threading.Thread(target=register, args=(n,)) for n in range(2)]
-    for t in threads:
-        t.start()
-    try:
-        deadline = time.monotonic() + 60
-        while _waiting_on_locks(engine) < 2 and time.monotonic() < deadline:
-            pass
-        assert _waiting_on_locks(engine) >= 2
-    finally:
-        blocker.rollback()
-        blocker.close()
-        for t in threads:
-            t.join(60)
+    results = race(engine, 2, register, hold=lambda blocker: blocker.execute(text(
+        "INSERT INTO payment (kind, date, amount, bank_reference, created_at) "
+        "VALUES ('payment', :d, 1, 'BGMAX-0001', now())"), {"d": TODAY}))
     booked = [r for r in results if isinstance(r, int)]
     refused = [r for r in results if isinstance(r, LedgerError)]
     assert len(booked) == 1 and len(refused) == 1, results

@@ -3,8 +3,6 @@ Reliability): each thread books in its own session; a few roll back after taking
 which the next booker gets. The series row is held by another transaction until all twelve
 wait inside the database, so they really overlap."""
 import datetime as dt
-import threading
-import time
 from decimal import Decimal as D
 
 import pytest
@@ -13,18 +11,13 @@ from sqlalchemy.orm import Session
 
 from models import NumberSeries, Voucher, db
 from services.ledger.vouchers import Row, _series_name, book_voucher, ensure_year
+from tests.races import race
 
 pytestmark = pytest.mark.pg
 
 BOOKERS = 12
 DAY = dt.date(2026, 11, 24)
 ROWS = [Row("1930", D("100.00")), Row("3001", D("-80.00")), Row("2611", D("-20.00"))]
-
-
-def _waiting_on_locks(engine) -> int:
-    with engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                 "AND wait_event_type = 'Lock'")).scalar_one()
 
 
 def test_twelve_bookers_at_once_get_numbers_one_to_n_without_gaps(app):
@@ -35,37 +28,19 @@ def test_twelve_bookers_at_once_get_numbers_one_to_n_without_gaps(app):
         series = _series_name("M", year)
         engine = db.engine
     rolled_back = {3, 7}
-    results: list = [None] * BOOKERS
-    barrier = threading.Barrier(BOOKERS)
 
     def book(n):
         with app.app_context(), Session(engine) as session:
-            barrier.wait(timeout=30)
-            try:
-                voucher = book_voucher(session, "M", DAY, ROWS, f"Bokare {n}", None)
-                results[n] = voucher.number
-                if n in rolled_back:
-                    session.rollback()
-                else:
-                    session.commit()
-            except Exception as exc:  # reported below
-                results[n] = exc
+            voucher = book_voucher(session, "M", DAY, ROWS, f"Bokare {n}", None)
+            if n in rolled_back:
+                session.rollback()
+            else:
+                session.commit()
+            return voucher.number
 
-    blocker = Session(engine)
-    blocker.execute(update(NumberSeries).where(NumberSeries.name == series).values(next_number=NumberSeries.next_number))
-    threads = [threading.Thread(target=book, args=(n,)) for n in range(BOOKERS)]
-    for t in threads:
-        t.start()
-    try:
-        deadline = time.monotonic() + 60
-        while _waiting_on_locks(engine) < BOOKERS and time.monotonic() < deadline:
-            pass
-        assert _waiting_on_locks(engine) >= BOOKERS
-    finally:
-        blocker.rollback()
-        blocker.close()
-        for t in threads:
-            t.join(60)
+    # the series' row held: every booker must queue behind it
+    results = race(engine, BOOKERS, book, hold=lambda blocker: blocker.execute(
+        update(NumberSeries).where(NumberSeries.name == series).values(next_number=NumberSeries.next_number)))
     assert all(isinstance(r, int) for r in results), results
     with app.app_context():
         numbers = sorted(db.session.scalars(select(Voucher.number).where(Voucher.series == "M")))
