@@ -17,7 +17,8 @@ Contents (one section per domain, in this order):
                   payment methods, payments and their allocations, customer credit, BgMax
                   imports (betalsätt, inbetalningar, kundsaldo); reminder levels and reminders,
                   reference rates and interest charges, write-offs (påminnelser, referensränta,
-                  räntefakturor, kundförluster)
+                  räntefakturor, kundförluster); accrual templates and budgets
+                  (periodiseringsmallar, budget)
     Search        the search indexes (SQLite FTS5, PostgreSQL pg_trgm)
 """
 from __future__ import annotations
@@ -2155,6 +2156,67 @@ class WriteOff(db.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice} {self.amount}"
+
+
+# --------------------------------------------------------------------------------------
+# Ledger: accrual templates and budgets (periodiseringsmallar, budget; issue 12 item 12)
+# --------------------------------------------------------------------------------------
+
+ACCRUAL_KINDS = ("cost", "revenue")  # förutbetald kostnad / förutbetald intäkt
+
+
+class AccrualTemplate(db.Model, Audited):
+    """Periodiseringsmall (20.14): an amount spread over ``months`` months from ``start_month``,
+    one voucher a month (series P, source ("accrual", id)) between the accrual account
+    (periodiseringskonto, e.g. 1790 förutbetalda kostnader) and the cost or revenue account.
+    A cost moves from the accrual account to the cost account (debit cost, credit 1790); a revenue
+    from the accrual account to the revenue account (debit e.g. 2970, credit revenue). Generated
+    once (``generated_at``); the vouchers are what was booked."""
+
+    __tablename__ = "accrual_template"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10), default="cost")
+    accrual_account_number: Mapped[str] = mapped_column(ForeignKey("account.number"))
+    result_account_number: Mapped[str] = mapped_column(ForeignKey("account.number"))
+    total: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    start_month: Mapped[dt.date] = mapped_column(Date)  # the first day of the first month
+    months: Mapped[int] = mapped_column()
+    generated_at: Mapped[dt.datetime | None] = mapped_column()
+    generated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    generated_by: Mapped[User | None] = relationship(foreign_keys=[generated_by_id])
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('cost', 'revenue')", name="kind"),
+        CheckConstraint("total > 0", name="total_positive"),
+        CheckConstraint("months >= 1 AND months <= 120", name="months_range"),
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Budget(db.Model, Audited):
+    """Budget (20.15): the budgeted amount of an account for one month of a financial year, as
+    the office types it: income and costs both positive (services.ledger.budget turns the books'
+    signs, debit positive, into the same sense for the comparison with the outcome)."""
+
+    __tablename__ = "budget"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    financial_year_id: Mapped[int] = mapped_column(ForeignKey("financial_year.id"))
+    financial_year: Mapped[FinancialYear] = relationship()
+    account_number: Mapped[str] = mapped_column(ForeignKey("account.number"))
+    month: Mapped[dt.date] = mapped_column(Date)  # the first day of the month
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+
+    __table_args__ = (
+        UniqueConstraint("financial_year_id", "account_number", "month", name="uq_budget_year_account_month"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.account_number} {self.month.isoformat()[:7]} {self.amount}"
 
 
 # --------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from services.ledger.vouchers import Row, book_voucher, ensure_year, locked_thro
 from services.platform.formatting import number as fmt_number
 
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
 YEAR_END_SERIES = "BS"  # bokslut
 BALANCE_RANGE = ("1000", "2999")  # balansräkningens konton
 RESULT_RANGE = ("3000", "8999")  # resultaträkningens konton
@@ -108,7 +109,8 @@ def _closing(session: Session, low: str, high: str, date_from: dt.date | None, d
     if date_from is not None:  # a result: before its transfer to equity (the year-end voucher)
         query = query.where(VoucherRow.date >= date_from, ~VoucherRow.voucher_id.in_(
             select(Voucher.id).where(Voucher.source_kind == "year_end")))
-    return [ClosingLine(n, name, Decimal(s)) for n, name, s in session.execute(query) if Decimal(s) != 0]
+    lines = [ClosingLine(n, name, Decimal(s).quantize(CENT)) for n, name, s in session.execute(query)]  # SQLite: floats
+    return [l for l in lines if l.closing != 0]
 
 
 def previous_year(session: Session, year: FinancialYear) -> FinancialYear | None:
@@ -145,7 +147,7 @@ def preview(session: Session, year: FinancialYear, settings: dict | None = None)
     unbalanced = list(session.execute(
         select(Voucher.series, Voucher.number).join(VoucherRow, VoucherRow.voucher_id == Voucher.id)
         .where(Voucher.financial_year_id == year.id).group_by(Voucher.id, Voucher.series, Voucher.number)
-        .having(func.sum(VoucherRow.amount) != 0).order_by(Voucher.id).limit(10)))
+        .having(func.abs(func.sum(VoucherRow.amount)) > 0.005).order_by(Voucher.id).limit(10)))
     if unbalanced:
         problems.append(_("These vouchers do not balance: %(v)s.", v=", ".join(f"{s}{n}" for s, n in unbalanced)))
     # assets = liabilities + equity + the result: the balance sheet and the result sum to zero

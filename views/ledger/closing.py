@@ -1,6 +1,8 @@
 """Bokföring > Bokslut (year-end, 20.07): the preview of closing a financial year and "Close the
-year". Thin: the rules are in services.ledger.year_end; ledger.lock is checked on the server
-(closing books the result and locks the year), ledger.view reads the preview."""
+year"; Periodiseringsmallar (accrual templates, 20.14); Budget (20.15). Thin: the rules are in
+services.ledger.year_end, accruals and budget; rights are checked on the server: ledger.lock
+closes a year (it books the result and locks the year), ledger.book creates and generates accrual
+templates and saves budgets, ledger.view reads."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request
@@ -11,9 +13,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from models import FinancialYear, db
+from models import Account, AccrualTemplate, FinancialYear, db
 from services import DomainError
-from services.ledger import year_end
+from services.ledger import accruals, year_end
 from services.platform.settings import load_settings
 from views.ledger.ledger import LEDGER, WholeBooks, _need
 from views.platform.base import SecureBaseView, has_right
@@ -64,6 +66,57 @@ class YearEndView(WholeBooks, SecureBaseView):
         return redirect(self.get_url(".index", year=year.id))
 
 
+class AccrualView(WholeBooks, SecureBaseView):
+    """Periodiseringsmallar (20.14): the templates with what has been booked; a new template;
+    "Generate" books its monthly vouchers. ledger.view reads, ledger.book creates and generates."""
+
+    right_area = "ledger"
+    view_rights = ("view",)
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        errors: dict[str, str] = {}
+        if request.method == "POST":
+            _need("ledger.book")
+            try:
+                template = accruals.create_template(db.session, request.form, current_user)
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                errors[exc.field or "_"] = exc.message
+            else:
+                flash(_("The accrual template %(t)s was saved.", t=template.name), "success")
+                return redirect(self.get_url(".index"))
+        accounts = list(db.session.execute(select(Account.number, Account.name).where(Account.active.is_(True))
+                                           .order_by(Account.number)).all())
+        return self.render("ledger/accruals.html", lines=accruals.template_lines(db.session), errors=errors,
+                           form=request.form, accounts=accounts, may_book=has_right("ledger.book"),
+                           schedule=accruals.schedule, series=accruals.ACCRUAL_SERIES)
+
+    @expose("/generate", methods=("POST",))
+    def generate(self):
+        _need("ledger.book")
+        value = request.form.get("template_id") or ""
+        template = db.session.get(AccrualTemplate, int(value)) if value.isdigit() else None
+        if template is None:
+            abort(404)
+        try:
+            booked = accruals.generate(db.session, template, current_user)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        except OperationalError:
+            db.session.rollback()
+            flash(_("The books are busy; try again in a moment."), "error")
+        else:
+            flash(_("%(n)s vouchers were booked for %(t)s (%(a)s – %(b)s).", n=len(booked), t=template.name,
+                    a=booked[0].label, b=booked[-1].label), "success")
+        return redirect(self.get_url(".index"))
+
+
 def register(admin) -> None:
     admin.add_view(YearEndView(name=_l("Year-end"), category=LEDGER, endpoint="year_end",
                                url="/admin/ledger/year-end"))
+    admin.add_view(AccrualView(name=_l("Accrual templates"), category=LEDGER, endpoint="accruals",
+                               url="/admin/ledger/accruals"))

@@ -270,6 +270,10 @@ ENDPOINTS.update({
     # year-end (issue 12 item 12): the whole company's closing balances and result
     "year_end.index": [refused("/admin/ledger/year-end/")],
     "year_end.close": [refused("/admin/ledger/year-end/close", "POST", {"year_id": "1"})],
+    # accrual templates (issue 12 item 12): the books' vouchers
+    "accruals.index": [refused("/admin/ledger/accruals/"),
+                       refused("/admin/ledger/accruals/", "POST", {"name": "x", "total": "100", "months": "2"})],
+    "accruals.generate": [refused("/admin/ledger/accruals/generate", "POST", {"template_id": "1"})],
 })
 ENDPOINTS["order.create_view"].append(post("/admin/order/new/", {"kind": "order", "customer": "{customer}"}))
 ENDPOINTS["vehicle.create_view"].append(post("/admin/vehicle/new/", {"registration_number": "NYA111",
