@@ -177,6 +177,47 @@ def import_bgmax_command(path: str, username: str | None):
                f"deductions: {len(result.deductions)}, skipped: {len(result.skipped)}, total: {result.total:.2f}")
 
 
+@click.command("import-sie")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--user", "username", help="The user the import is recorded as (default: none).")
+@click.option("--dry-run", is_flag=True, help="Show what the import would do and write nothing.")
+@with_appcontext
+def import_sie_command(path: str, username: str | None, dry_run: bool):
+    """Import a chart of accounts and opening balances (#IB 0) from another system's SIE 4 file
+    (one transaction: all or nothing)."""
+    import os
+
+    from sqlalchemy import select
+
+    from models import User
+    from services.ledger import sie_import
+
+    if os.path.getsize(path) > sie_import.MAX_BYTES:
+        _fail(f"The file is larger than {sie_import.MAX_BYTES // (1024 * 1024)} MB.")
+    user = None
+    if username:
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            _fail(f"No user {username!r}.")
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        result = sie_import.preview(db.session, data) if dry_run else sie_import.apply_import(db.session, data, user)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"Accounts: {len(result.new)} new, {len(result.renamed)} renamed, {len(result.unchanged)} unchanged; "
+               f"opening balances: {len(result.opening)}"
+               + (f" for {result.year_start.isoformat()} - {result.year_end.isoformat()}" if result.opening else "")
+               + (" (dry run: nothing written)" if dry_run else ""))
+
+
 @click.command("export-customers")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext
@@ -309,4 +350,5 @@ def register_cli(app) -> None:
 
 
 COMMANDS = [init_db, demo_data, create_user_command, bench_group, export_peppol, import_customers, export_customers,
-            jobs_worker, book_history_command, export_sie_command, import_bgmax_command]
+            jobs_worker, book_history_command, export_sie_command, import_bgmax_command,
+            import_sie_command]

@@ -1512,6 +1512,9 @@ class Invoice(db.Model, Audited):
     rounding: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))  # öresavrundning
     total: Mapped[Decimal] = mapped_column(Money)
     print_count: Mapped[int] = mapped_column(default=0)  # a reprint is marked KOPIA
+    # samlingsfakturanummer (20.24): the number of the collective-invoicing run that made it, shared
+    # by every invoice of the run (services.sales.invoicing.run_collective); searchable
+    collective_number: Mapped[str | None] = mapped_column(String(20), index=True)
     finalised_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_by: Mapped[User | None] = relationship()
@@ -1709,6 +1712,7 @@ class Account(db.Model, Versioned, Audited):
     name: Mapped[str] = mapped_column(String(100))
     type: Mapped[str] = mapped_column(String(10))
     vat_code: Mapped[str | None] = mapped_column(String(10))  # momskod / ruta of the VAT return
+    sru_code: Mapped[str | None] = mapped_column(String(10))  # SRU-kod (the tax return's field; SIE #SRU)
     active: Mapped[bool] = mapped_column(default=True)
 
     __table_args__ = (
@@ -1737,6 +1741,27 @@ class FinancialYear(db.Model, Audited):
 
     def __str__(self) -> str:
         return f"{self.start_date.isoformat()} – {self.end_date.isoformat()}"
+
+
+class OpeningBalance(db.Model):
+    """Ingående balans brought in from another system (SIE #IB 0, services.ledger.sie_import):
+    a balance account's balance at the start of ``financial_year``, standing for the history the
+    books do not hold. services.ledger.balances adds it to every opening and closing balance
+    from that year's start on (the one source of truth of IB for the screens and the SIE export)."""
+
+    __tablename__ = "opening_balance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    financial_year_id: Mapped[int] = mapped_column(ForeignKey("financial_year.id"), index=True)
+    financial_year: Mapped[FinancialYear] = relationship()
+    account_number: Mapped[str] = mapped_column(ForeignKey("account.number"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("financial_year_id", "account_number", name="uq_opening_balance_year_account"),)
+
+    def __str__(self) -> str:
+        return f"{self.account_number} {self.amount}"
 
 
 class LedgerPeriodLock(db.Model):

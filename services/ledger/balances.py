@@ -3,9 +3,12 @@ general ledger of an account (huvudbok) with keyset paging on (account, date, id
 voucher journal (verifikationslista).
 
 Balances are carried forward by summing history: a balance account's (asset, liability,
-equity) opening balance on a date is the sum of all its rows before it; a result account's
-(income, expense) is the sum of its rows since the start of that date's financial year. So
-year-end books the result transfer, never opening-balance vouchers."""
+equity) opening balance on a date is the sum of all its rows before it, plus the opening
+balances brought in from another system (OpeningBalance, SIE #IB imported by
+services.ledger.sie_import) of every financial year that began on or before that date; a result
+account's (income, expense) is the sum of its rows since the start of that date's financial
+year. So year-end books the result transfer, never opening-balance vouchers. ``imported_opening``
+is the one place that reads the imported balances (the screens here and the SIE export)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Account, FinancialYear, Voucher, VoucherRow
+from models import Account, FinancialYear, OpeningBalance, Voucher, VoucherRow
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -27,6 +30,17 @@ def _year_start(session: Session, day: dt.date) -> dt.date:
     start = session.scalar(select(FinancialYear.start_date).where(FinancialYear.start_date <= day,
                                                                   FinancialYear.end_date >= day))
     return start or dt.date(day.year, 1, 1)
+
+
+def imported_opening(session: Session, day: dt.date, number: str | None = None) -> dict[str, Decimal]:
+    """Account number -> the sum of the imported opening balances of the financial years that
+    began on or before ``day`` (only balance accounts have them); one grouped query."""
+    query = (select(OpeningBalance.account_number, func.sum(OpeningBalance.amount))
+             .join(FinancialYear, FinancialYear.id == OpeningBalance.financial_year_id)
+             .where(FinancialYear.start_date <= day).group_by(OpeningBalance.account_number))
+    if number is not None:
+        query = query.where(OpeningBalance.account_number == number)
+    return {n: Decimal(a) for n, a in session.execute(query) if a}
 
 
 def _opening_condition(session: Session, date_from: dt.date):
@@ -70,11 +84,14 @@ def balance_summary(session: Session, date_from: dt.date, date_to: dt.date) -> B
              .where(VoucherRow.date <= date_to)
              .group_by(Account.number, Account.name, Account.type)
              .order_by(Account.number))
-    result = BalanceSummary()
+    imported = imported_opening(session, date_from)
+    lines = {}
     for number, name, type_, o, m in session.execute(query):
-        o, m = Decimal(o), Decimal(m)
-        if o or m:
-            result.lines.append(BalanceLine(number, name, type_, o, m))
+        lines[number] = BalanceLine(number, name, type_, Decimal(o) + imported.pop(number, ZERO), Decimal(m))
+    for account in (session.scalars(select(Account).where(Account.number.in_(imported))) if imported else ()):
+        lines[account.number] = BalanceLine(account.number, account.name, account.type, imported[account.number], ZERO)
+    result = BalanceSummary()
+    result.lines = [line for _n, line in sorted(lines.items()) if line.opening or line.movement]
     return result
 
 
@@ -86,10 +103,17 @@ def _opening(session: Session, account: Account, date_from: dt.date) -> list:
     return conditions
 
 
+def _imported(session: Session, account: Account, date_from: dt.date) -> Decimal:
+    """The account's opening balance imported from another system (balance accounts only)."""
+    if account.type not in BALANCE_TYPES:
+        return ZERO
+    return imported_opening(session, date_from, account.number).get(account.number, ZERO)
+
+
 def opening_balance(session: Session, account: Account, date_from: dt.date) -> Decimal:
-    return Decimal(session.scalar(select(func.coalesce(func.sum(VoucherRow.amount), 0))
-                                  .where(VoucherRow.account_number == account.number,
-                                         *_opening(session, account, date_from)))).quantize(CENT)
+    return _imported(session, account, date_from) + Decimal(session.scalar(
+        select(func.coalesce(func.sum(VoucherRow.amount), 0))
+        .where(VoucherRow.account_number == account.number, *_opening(session, account, date_from)))).quantize(CENT)
 
 
 @dataclass
@@ -129,7 +153,9 @@ def _ledger_sums(session: Session, account: Account, date_from: dt.date, date_to
                     ~and_(VoucherRow.date == cursor[0], VoucherRow.id > cursor[1])] if cursor else None)
     sums = session.execute(select(total(*opening), total(*period),
                                   total(*before_page) if before_page else literal(0))).one()
-    return [Decimal(x).quantize(CENT) for x in sums]  # SQLite sums its numbers as floats
+    result = [Decimal(x).quantize(CENT) for x in sums]  # SQLite sums its numbers as floats
+    result[0] += _imported(session, account, date_from)  # and the opening balance imported from another system
+    return result
 
 
 def _from(date_column, id_column, date_from: dt.date, cursor: tuple[dt.date, int] | None):

@@ -9,8 +9,9 @@ What the file holds for the period ``date_from`` .. ``date_to``:
 - #KONTO/#KTYP for every active account and every account the file uses (``used_only``: only
   those with transactions up to ``date_to``).
 - per year y, on the part [a, b] of the period inside it: #IB y = the balance of each balance
-  account (asset, liability, equity) before a: the sum of all its rows before a (the ledger keeps
-  no opening-balance vouchers: a year's opening balance is its history, services.ledger.balances);
+  account (asset, liability, equity) before a: the sum of all its rows before a plus the opening
+  balances imported from another system (the ledger keeps no opening-balance vouchers: a year's
+  opening balance is its history, services.ledger.balances.imported_opening);
   #UB y = its balance at the end of b; #RES y = each result account's (income, expense) sum of
   rows from the year's start through b. So #IB + the file's transactions = #UB for every balance
   account, for a month as for a year.
@@ -33,8 +34,9 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from models import Account, FinancialYear, Voucher, VoucherRow
+from models import Account, FinancialYear, OpeningBalance, Voucher, VoucherRow
 from services.ledger import LedgerError
+from services.ledger.balances import imported_opening
 from services.ledger.sie import SieAccount, SieBalance, SieExport, SieRow, SieStats, SieVoucher, SieYear, write_sie
 
 BALANCE_TYPES = ("asset", "liability", "equity")
@@ -118,8 +120,17 @@ def balances(session: Session, years: list[SieYear], date_from: dt.date, date_to
                 .where(VoucherRow.date <= b, or_(is_balance, VoucherRow.date >= year.start))
                 .group_by(VoucherRow.account_number, Account.type)
                 .order_by(VoucherRow.account_number))
-        for number, type_, before_sum, through in session.execute(stmt):
-            before_sum, through = Decimal(before_sum or 0), Decimal(through or 0)
+        # the opening balances imported from another system (services.ledger.balances, the one reader)
+        imported_a, imported_b = imported_opening(session, a), imported_opening(session, b)
+        sums = {number: (type_, Decimal(before_sum or 0) + imported_a.get(number, 0),
+                         Decimal(through or 0) + imported_b.get(number, 0))
+                for number, type_, before_sum, through in session.execute(stmt)}
+        missing = (set(imported_a) | set(imported_b)) - set(sums)
+        if missing:
+            for number, type_ in session.execute(select(Account.number, Account.type).where(Account.number.in_(missing))):
+                sums[number] = (type_, imported_a.get(number, Decimal(0)), imported_b.get(number, Decimal(0)))
+        for number in sorted(sums):
+            type_, before_sum, through = sums[number]
             if type_ in BALANCE_TYPES:
                 if before_sum:
                     opening.append(SieBalance(number, before_sum, year.index))
@@ -133,7 +144,9 @@ def balances(session: Session, years: list[SieYear], date_from: dt.date, date_to
 def accounts(session: Session, date_to: dt.date, used_only: bool = False) -> list[SieAccount]:
     """#KONTO/#KTYP: active accounts and every account with rows up to ``date_to`` (only the
     latter with ``used_only``)."""
-    used = select(VoucherRow.account_number).where(VoucherRow.date <= date_to).distinct()
+    used = select(VoucherRow.account_number).where(VoucherRow.date <= date_to).union(
+        select(OpeningBalance.account_number).join(FinancialYear, FinancialYear.id == OpeningBalance.financial_year_id)
+        .where(FinancialYear.start_date <= date_to))
     condition = Account.number.in_(used) if used_only else or_(Account.active, Account.number.in_(used))
     return [SieAccount(a.number, a.name, _sie_kind(a.type))
             for a in session.execute(select(Account.number, Account.name, Account.type)

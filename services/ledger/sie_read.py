@@ -129,6 +129,10 @@ class SieFile:
     years: dict[int, Year] = field(default_factory=dict)  # #RAR
     chart_type: str | None = None  # #KPTYP
     accounts: dict[str, Account] = field(default_factory=dict)  # #KONTO and #KTYP
+    sru: dict[str, str] = field(default_factory=dict)  # #SRU account -> SRU code
+    # the line of each record that names an account (#KONTO, #KTYP, #SRU: "label account";
+    # #IB/#UB/#RES: "label year account"), so that an importer can name the line it refuses
+    lines: dict[tuple, int] = field(default_factory=dict)
     opening: dict[int, dict[str, Decimal]] = field(default_factory=dict)  # #IB year -> account -> amount
     closing: dict[int, dict[str, Decimal]] = field(default_factory=dict)  # #UB
     result: dict[int, dict[str, Decimal]] = field(default_factory=dict)  # #RES
@@ -441,12 +445,18 @@ class _Reader:
             sie.years[index] = Year(index, self.date(f(2)), self.date(f(3)))
         elif label == "#KPTYP":
             sie.chart_type = f(1)
+        elif label == "#SRU":
+            number = self.field(fields, 1, label, True)
+            sie.sru[number] = self.field(fields, 2, label, True)
+            sie.lines[(label, number)] = self.number
         elif label == "#KONTO":
             number = self.field(fields, 1, label, True)
+            sie.lines[(label, number)] = self.number
             old = sie.accounts.get(number)
             sie.accounts[number] = Account(f(2), old.type if old else None)
         elif label == "#KTYP":
             number = self.field(fields, 1, label, True)
+            sie.lines[(label, number)] = self.number
             old = sie.accounts.get(number)
             sie.accounts[number] = Account(old.name if old else "", f(2).upper() or None)
         elif label in ("#IB", "#UB", "#RES"):
@@ -455,6 +465,7 @@ class _Reader:
             amount = self.amount(self.field(fields, 3, label, True))
             target = {"#IB": sie.opening, "#UB": sie.closing, "#RES": sie.result}[label]
             target.setdefault(year, {})[account] = amount
+            sie.lines[(label, year, account)] = self.number
         else:
             sie.unknown_labels.add(label)
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from models import Account, FinancialYear, Voucher, VoucherRow
 from services.ledger import LedgerError
 from services.ledger.accounts import BAS_ACCOUNTS, account_for, default_type
+from services.ledger.balances import imported_opening
 from services.ledger.vouchers import Row, book_voucher, ensure_year, locked_through, lock_through
 from services.platform.formatting import number as fmt_number
 
@@ -109,8 +110,12 @@ def _closing(session: Session, low: str, high: str, date_from: dt.date | None, d
     if date_from is not None:  # a result: before its transfer to equity (the year-end voucher)
         query = query.where(VoucherRow.date >= date_from, ~VoucherRow.voucher_id.in_(
             select(Voucher.id).where(Voucher.source_kind == "year_end")))
-    lines = [ClosingLine(n, name, Decimal(s).quantize(CENT)) for n, name, s in session.execute(query)]  # SQLite: floats
-    return [l for l in lines if l.closing != 0]
+    sums = {n: [name, Decimal(s).quantize(CENT)] for n, name, s in session.execute(query)}  # SQLite: floats
+    if date_from is None:  # a balance: with the opening balances imported from another system
+        imported = {n: a for n, a in imported_opening(session, date_to).items() if low <= n <= high}
+        for n, name in session.execute(select(Account.number, Account.name).where(Account.number.in_(imported))):
+            sums.setdefault(n, [name, ZERO])[1] += imported[n]
+    return [ClosingLine(n, name, s) for n, (name, s) in sorted(sums.items()) if s != 0]
 
 
 def previous_year(session: Session, year: FinancialYear) -> FinancialYear | None:

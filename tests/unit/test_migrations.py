@@ -53,3 +53,65 @@ def test_migrations_match_models(app):
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         db.create_all()
+
+
+def _migration_0018():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0018_sie_import.py"
+    spec = importlib.util.spec_from_file_location("migration_0018", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_0018_gives_the_ledger_rights_to_roles_made_before_the_ledger(app):
+    """An installation seeded before the ledger: its Accountant and Service advisor roles get the
+    ledger and payment rights a fresh install gives them, once, without duplicates; an office's
+    own role and the rights a role already had are left as they were."""
+    from flask_migrate import downgrade
+
+    module = _migration_0018()
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            if conn.dialect.name == "sqlite":
+                for table in ("customer_fts", "vehicle_fts"):
+                    conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        try:
+            upgrade(revision=module.down_revision)
+            with db.engine.begin() as conn:
+                for ident, name in ((1, "Accountant"), (2, "Service advisor"), (3, "Verkstadens egen")):
+                    conn.execute(text("INSERT INTO role (id, name, is_admin, version) VALUES (:i, :n, false, 1)"),
+                                 {"i": ident, "n": name})
+                conn.execute(text("INSERT INTO role_right (role_id, \"right\") VALUES (1, 'customer.view'), "
+                                  "(1, 'ledger.view'), (3, 'sales.view')"))
+            upgrade(revision=module.revision)
+            with db.engine.connect() as conn:
+                rows = conn.execute(text("SELECT role_id, \"right\" FROM role_right")).all()
+            rights = {i: sorted(r for role, r in rows if role == i) for i in (1, 2, 3)}
+            assert len(rows) == len(set(rows))  # no right twice
+            assert rights[1] == sorted({"customer.view", *module.LEDGER_RIGHTS["Accountant"]})
+            assert rights[2] == ["payments.register", "payments.view"]
+            assert rights[3] == ["sales.view"]
+            with db.engine.begin() as conn:  # once more: nothing to add
+                assert module.grant_ledger_rights(conn) == 0
+            downgrade(revision=module.down_revision)  # the downgrade runs too
+        finally:
+            db.drop_all()
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            db.create_all()
+
+
+def test_0018_rights_are_those_of_a_fresh_install():
+    """The migration's list is what rights.py gives the shipped roles of the ledger and payments
+    areas: a fresh install and a migrated one end up with the same rights."""
+    from services.platform.rights import DEFAULT_ROLES
+
+    module = _migration_0018()
+    for role, rights in DEFAULT_ROLES.items():
+        shipped = {r for r in rights if r.split(".")[0] in ("ledger", "payments")}
+        assert set(module.LEDGER_RIGHTS.get(role, ())) == shipped, role

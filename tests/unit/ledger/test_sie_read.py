@@ -78,7 +78,8 @@ def test_official_example_file():
         "3041", [("1", "Nord"), ("6", "0001")], D("-52625.00"), 2229)
     last = sie.vouchers[-1]
     assert (last.series, last.number, last.date, last.text) == ("G", "12", dt.date(2021, 12, 31), "Hyra")
-    assert "#SRU" in sie.unknown_labels and "#OBJEKT" in sie.unknown_labels
+    assert "#OBJEKT" in sie.unknown_labels and "#SRU" not in sie.unknown_labels  # #SRU is read (the import)
+    assert len(sie.sru) == 529 and sie.sru["1060"] == "7201" and sie.lines[("#SRU", "1060")] == 17
     assert verify(sie) == []
 
 

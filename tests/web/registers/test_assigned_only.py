@@ -274,6 +274,10 @@ ENDPOINTS.update({
     "accruals.index": [refused("/admin/ledger/accruals/"),
                        refused("/admin/ledger/accruals/", "POST", {"name": "x", "total": "100", "months": "2"})],
     "accruals.generate": [refused("/admin/ledger/accruals/generate", "POST", {"template_id": "1"})],
+    # the SIE import (issue 12 item 7): the whole company's chart and balances
+    "sie_import.index": [refused("/admin/ledger/sie-import/")],
+    "sie_import.preview": [refused("/admin/ledger/sie-import/preview", "POST")],
+    "sie_import.import_file": [refused("/admin/ledger/sie-import/import", "POST", {"token": "0" * 32})],
 })
 ENDPOINTS["order.create_view"].append(post("/admin/order/new/", {"kind": "order", "customer": "{customer}"}))
 ENDPOINTS["vehicle.create_view"].append(post("/admin/vehicle/new/", {"registration_number": "NYA111",
