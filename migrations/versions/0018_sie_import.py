@@ -6,7 +6,7 @@ installation gives them (services.platform.rights.DEFAULT_ROLES), without duplic
 a role has already.
 
 Revision ID: 0018_sie_import
-Revises: 0016a_voucher_row_covering
+Revises: 0017_year_end
 Create Date: 2026-12-04 01:45:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_sie_import'
-down_revision = '0016a_voucher_row_covering'
+down_revision = '0017_year_end'
 branch_labels = None
 depends_on = None
 
