@@ -17,14 +17,31 @@ from sqlalchemy.engine import make_url
 MARK_TABLE = "verkstad_bench"
 
 
+def schema_version() -> str:
+    """A short fingerprint of the models' tables, columns and indexes: a filled database is
+    reused only by the schema it was filled with (a new table or column refills it, instead of
+    failing in the middle of a measure)."""
+    import hashlib
+
+    from models import db
+
+    parts = []
+    for table in sorted(db.metadata.tables.values(), key=lambda t: t.name):
+        parts.append(table.name + ":" + ",".join(f"{c.name} {c.type!r}" for c in table.columns))
+        parts += sorted(f"{i.name}({','.join(c.name for c in i.columns)})" for i in table.indexes)
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:8]
+
+
 def sqlite_file(name: str) -> Path:
     """Where a benchmark keeps its filled SQLite database ``name``, to reuse it in the next run:
-    under VERKSTAD_BENCH_DIR, by default instance/; the folder is made when it is missing."""
+    under VERKSTAD_BENCH_DIR, by default instance/, the schema's fingerprint in the name; the
+    folder is made when it is missing."""
     from config.settings import BASE_DIR
 
     folder = Path(os.environ.get("VERKSTAD_BENCH_DIR", BASE_DIR / "instance"))
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / name
+    path = Path(name)
+    return folder / f"{path.stem}-s{schema_version()}{path.suffix}"
 
 
 class ForeignDatabase(click.ClickException):
@@ -49,6 +66,7 @@ def claim(url: str, fill_key: str, refill: bool = False, echo=click.echo) -> boo
     ForeignDatabase when the database holds tables without the benchmark's mark."""
     from models import db
 
+    fill_key = f"{fill_key} schema {schema_version()}"
     target = make_url(url)
     name = target.database
     if not name:
