@@ -5,6 +5,8 @@ closes a year (it books the result and locks the year), ledger.book creates and 
 templates and saves budgets, ledger.view reads."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_babel import gettext as _
@@ -15,10 +17,16 @@ from sqlalchemy.exc import OperationalError
 
 from models import Account, AccrualTemplate, FinancialYear, db
 from services import DomainError
-from services.ledger import accruals, year_end
+from reports.ledger import budget_xlsx
+from services.ledger import LedgerError, accruals, budget, year_end
+from services.platform.formatting import number
 from services.platform.settings import load_settings
 from views.ledger.ledger import LEDGER, WholeBooks, _need
+from views.ledger.reports import XLSX, _download
 from views.platform.base import SecureBaseView, has_right
+
+
+MAX_UPLOAD = 5 * 1024 * 1024  # a budget grid is a few kilobytes
 
 
 def _year_from(value) -> FinancialYear | None:
@@ -115,8 +123,127 @@ class AccrualView(WholeBooks, SecureBaseView):
         return redirect(self.get_url(".index"))
 
 
+def _budget_year(value) -> FinancialYear | None:
+    years = list(db.session.scalars(select(FinancialYear).order_by(FinancialYear.start_date)))
+    if value:
+        return _year_from(value)
+    today = dt.date.today()
+    return next((y for y in years if y.start_date <= today <= y.end_date), years[-1] if years else None)
+
+
+def _grid_values(form) -> dict[tuple[str, int], str]:
+    values = {}
+    for key, value in form.items():
+        parts = key.split("-")
+        if len(parts) == 3 and parts[0] == "b" and parts[2].isdigit():
+            values[(parts[1], int(parts[2]))] = value
+    return values
+
+
+class BudgetView(WholeBooks, SecureBaseView):
+    """Budget (20.15): a grid of accounts by the months of a financial year; XLSX out and in.
+    ledger.view reads, ledger.book saves."""
+
+    right_area = "ledger"
+    view_rights = ("view",)
+
+    def _page(self, year, errors=None, typed=None, status=200):
+        years = list(db.session.scalars(select(FinancialYear).order_by(FinancialYear.start_date)))
+        context = {"years": years, "year": year, "errors": errors or {}, "may_book": has_right("ledger.book")}
+        if year is not None:
+            budgets = budget.budget_of(db.session, year)
+            months = budget.months_of(year)
+            shown = {f"b-{n}-{i}": number(by_month[m]) for n, by_month in budgets.items()
+                     for i, m in enumerate(months) if m in by_month}
+            shown.update(typed or {})
+            context.update(months=months, accounts=budget.grid_accounts(db.session, year), shown=shown)
+        return self.render("ledger/budget.html", **context), status
+
+    @expose("/")
+    def index(self):
+        value = request.args.get("year")
+        year = _budget_year(value)
+        if value and year is None:
+            flash(_("The financial year does not exist."), "error")
+        return self._page(year)
+
+    @expose("/save", methods=("POST",))
+    def save(self):
+        _need("ledger.book")
+        try:
+            year = budget.get_year(db.session, request.form.get("year_id"))
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return redirect(self.get_url(".index"))
+        try:
+            count = budget.save_budget(db.session, year, _grid_values(request.form))
+            db.session.commit()
+        except budget.BudgetError as exc:
+            db.session.rollback()
+            return self._page(year, exc.errors, {k: v for k, v in request.form.items() if k.startswith("b-")}, 422)
+        flash(_("The budget of %(y)s is saved (%(n)s months with amounts).", y=str(year), n=count), "success")
+        return redirect(self.get_url(".index", year=year.id))
+
+    @expose("/export")
+    def export(self):
+        year = _year_from(request.args.get("year"))
+        if year is None:
+            abort(404)
+        return _download(budget_xlsx.grid_xlsx(db.session, year), XLSX, budget_xlsx.file_name(year, "budget"))
+
+    @expose("/import", methods=("POST",))
+    def upload(self):
+        _need("ledger.book")
+        try:
+            year = budget.get_year(db.session, request.form.get("year_id"))
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return redirect(self.get_url(".index"))
+        upload = request.files.get("file")
+        try:
+            if upload is None or not upload.filename:
+                raise LedgerError(_("Choose a file."), "file")
+            data = upload.read(MAX_UPLOAD + 1)
+            if len(data) > MAX_UPLOAD:
+                raise LedgerError(_("The file is larger than %(mb)s MB.", mb=MAX_UPLOAD // (1024 * 1024)), "file")
+            rows = budget_xlsx.read_grid(data)
+            count = budget.save_budget(db.session, year, budget.read_grid_rows(db.session, year, rows))
+            db.session.commit()
+        except budget.BudgetError as exc:
+            db.session.rollback()
+            flash(_("Nothing was imported: %(e)s", e="; ".join(f"{k}: {v}" for k, v in exc.errors.items())), "error")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(_("Nothing was imported: %(e)s", e=exc.message), "error")
+        else:
+            flash(_("The budget of %(y)s is saved (%(n)s months with amounts).", y=str(year), n=count), "success")
+        return redirect(self.get_url(".index", year=year.id))
+
+
+class BudgetReportView(WholeBooks, SecureBaseView):
+    """Budget mot utfall (20.15): per account and month, as a page and as XLSX (ledger.view)."""
+
+    right_area = "ledger"
+    view_rights = ("view",)
+
+    @expose("/")
+    def index(self):
+        value = request.args.get("year")
+        year = _budget_year(value)
+        if value and year is None:
+            flash(_("The financial year does not exist."), "error")
+        result = budget.report(db.session, year) if year is not None else None
+        if result is not None and request.args.get("format") == "xlsx":
+            return _download(budget_xlsx.report_xlsx(result), XLSX, budget_xlsx.file_name(year, "budget-utfall"))
+        years = list(db.session.scalars(select(FinancialYear).order_by(FinancialYear.start_date)))
+        return self.render("ledger/budget_report.html", years=years, year=year, report=result)
+
+
 def register(admin) -> None:
     admin.add_view(YearEndView(name=_l("Year-end"), category=LEDGER, endpoint="year_end",
                                url="/admin/ledger/year-end"))
     admin.add_view(AccrualView(name=_l("Accrual templates"), category=LEDGER, endpoint="accruals",
                                url="/admin/ledger/accruals"))
+    admin.add_view(BudgetView(name=_l("Budget"), category=LEDGER, endpoint="budget", url="/admin/ledger/budget"))
+    admin.add_view(BudgetReportView(name=_l("Budget vs outcome"), category=LEDGER, endpoint="budget_report",
+                                    url="/admin/ledger/budget-report"))

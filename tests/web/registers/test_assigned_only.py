@@ -278,6 +278,13 @@ ENDPOINTS.update({
     "sie_import.index": [refused("/admin/ledger/sie-import/")],
     "sie_import.preview": [refused("/admin/ledger/sie-import/preview", "POST")],
     "sie_import.import_file": [refused("/admin/ledger/sie-import/import", "POST", {"token": "0" * 32})],
+    # the budget (issue 12 item 12): the books' outcome per account
+    "budget.index": [refused("/admin/ledger/budget/")],
+    "budget.save": [refused("/admin/ledger/budget/save", "POST", {"year_id": "1", "b-3001-0": "100"})],
+    "budget.export": [refused("/admin/ledger/budget/export?year=1")],
+    "budget.upload": [refused("/admin/ledger/budget/import", "POST", {"year_id": "1"})],
+    "budget_report.index": [refused("/admin/ledger/budget-report/"),
+                            refused("/admin/ledger/budget-report/?year=1&format=xlsx")],
 })
 ENDPOINTS["order.create_view"].append(post("/admin/order/new/", {"kind": "order", "customer": "{customer}"}))
 ENDPOINTS["vehicle.create_view"].append(post("/admin/vehicle/new/", {"registration_number": "NYA111",
