@@ -1463,6 +1463,10 @@ class OrderLine(db.Model, Audited):
         return f"{self.quantity} × {self.text}"
 
 
+# samlingsfakturanummer (20.24): SFA and the run's number from the number series "collective_invoice"
+COLLECTIVE_INVOICE_PREFIX = "SFA"
+
+
 class Invoice(db.Model, Audited):
     """Faktura eller kreditnota (Rechnung / Gutschrift), finalised and immutable.
 

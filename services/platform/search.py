@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from models import (
+    COLLECTIVE_INVOICE_PREFIX,
     BOOKING_KINDS,
     Article,
     Booking,
@@ -499,7 +500,8 @@ def _vehicles(session, user, query: str, dialect: str, limit: int) -> list[Hit]:
 
 
 def _documents(session, user, query: str, limit: int) -> list[Hit]:
-    """Quotes and orders by their number; invoices and credit notes by number and OCR."""
+    """Quotes and orders by their number; invoices and credit notes by number and OCR, and the
+    invoices of a collective-invoicing run by its number (SFA12)."""
     if not user.has_right("sales.view"):
         return []
     term, digits = query.strip(), _digits(query)
@@ -512,6 +514,9 @@ def _documents(session, user, query: str, limit: int) -> list[Hit]:
     lookups = [Invoice.number == term] if term and not any(c.isspace() for c in term) else []
     if digits and digits == re.sub(r"\s", "", term):
         lookups.append(Invoice.ocr == digits)
+    collective = re.sub(r"\s", "", term).upper()
+    if collective.startswith(COLLECTIVE_INVOICE_PREFIX) and collective[len(COLLECTIVE_INVOICE_PREFIX):].isdigit():
+        lookups.append(Invoice.collective_number == collective)  # samlingsfakturanummer (20.24), "sfa 12"
     if lookups:  # each statement costs a round trip: none that cannot find anything
         hits += [Hit("invoice", i, True) for i in session.scalars(
             select(Invoice).where(or_(*lookups), visibility.clause(user, Invoice)).limit(limit + 1))]

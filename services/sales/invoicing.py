@@ -4,6 +4,7 @@ invoicing. Numbers come from gapless series taken inside the finalising transact
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,12 +17,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from stdnum.eu import vat as eu_vat
 
-from models import Account, Customer, InsuranceCase, Invoice, InvoiceLine, NumberSeries, Order, OrderLine
+from models import (COLLECTIVE_INVOICE_PREFIX, Account, Customer, InsuranceCase, Invoice, InvoiceLine, NumberSeries, Order,
+                    OrderLine)
 from services import DomainError
 from services.ledger.documents import book_document
 from services.platform.formatting import money, number
 from services.platform.locking import lock_rows
-from services.platform.numbering import take_number
+from services.platform.numbering import ensure_series, take_number
 from services.platform.numbers import parse_decimal
 from services.sales.orders import _decimal_setting, env_fee_for
 from services.sales.pricing import ZERO, PricedLine, effective_vat, line_net, net_from_gross, ocr_reference, q, totals
@@ -210,10 +212,12 @@ def invoice_totals(invoice: Invoice):
     return totals([PricedLine(l.quantity, l.unit_price, l.vat_percent, l.discount_percent) for l in invoice.lines])
 
 
-def finalise_orders(session: Session, orders: list[Order], user, today: dt.date, settings: dict) -> list[Invoice]:
+def finalise_orders(session: Session, orders: list[Order], user, today: dt.date, settings: dict,
+                    collective_number: str | None = None) -> list[Invoice]:
     """One invoice to the payer for the customer lines of ``orders`` (all with the same payer),
     plus one per warranty payer for goodwill/warranty lines. Refuses empty, finalised or
-    incomplete orders. Does not commit."""
+    incomplete orders. ``collective_number``: the run's SFA number (run_collective), set before
+    the invoice is first written (a finalised invoice never changes). Does not commit."""
     if not orders:
         raise DomainError(_("Choose at least one order."))
     case = orders[0].insurance_case
@@ -251,6 +255,7 @@ def finalise_orders(session: Session, orders: list[Order], user, today: dt.date,
             invoices.extend(_split_insurance_case(session, case, [line for _o, line in pairs], user, today, settings))
             continue
         invoice = _new_invoice(session, "invoice", who, user, today, settings, template=orders[0])
+        invoice.collective_number = collective_number
         for _order, line in pairs:
             invoice.lines.append(_snapshot_line(invoice, line, invoice.vat_treatment))
         _add_fee_lines(invoice, [line for _o, line in pairs], settings, with_invoice_fee=who_id == payer.id)
@@ -560,6 +565,16 @@ class CollectiveGroup:
 class CollectiveResult:
     invoices: list[str] = field(default_factory=list)  # the numbers of the invoices made, in order
     warnings: list[str] = field(default_factory=list)  # what the delivery could not do (no e-mail address)
+    collective_number: str | None = None  # the run's SFA number, on each of its invoices
+
+
+COLLECTIVE_SERIES = "collective_invoice"
+COLLECTIVE_PREFIX = COLLECTIVE_INVOICE_PREFIX
+
+
+def collective_term(value) -> str:
+    """A collective-invoice number as typed ("sfa 12 ", "SFA12") as it is stored: no blanks, upper case."""
+    return re.sub(r"\s", "", str(value or "")).upper()
 
 
 def ready_orders_query(customer_id: int | None = None, payer_id: int | None = None,
@@ -599,6 +614,9 @@ def run_collective(session: Session, groups: list[CollectiveGroup], user, today:
     default, reports.sales.mail) returns its warnings; ``visible`` narrows the orders (the
     user's visibility); ``progress(done, total)`` is called after each group."""
     result = CollectiveResult()
+    # samlingsfakturanummer (20.24): one number per run, on every invoice it makes (a rollback returns it)
+    ensure_series(session, COLLECTIVE_SERIES, 1, COLLECTIVE_PREFIX)
+    result.collective_number = _take(session, COLLECTIVE_SERIES)[1]
     for done, group in enumerate(groups, start=1):
         ids = list(group.order_ids)
         query = select(Order).where(Order.id.in_(ids)).order_by(Order.id)
@@ -610,7 +628,7 @@ def run_collective(session: Session, groups: list[CollectiveGroup], user, today:
                 raise DomainError(_("Some of the orders no longer exist."))
             if any(o.status != "ready" or o.invoice_id is not None for o in orders):
                 raise DomainError(_("Some of the orders are not ready for invoicing (or already invoiced)."))
-            invoices = finalise_orders(session, orders, user, today, settings)
+            invoices = finalise_orders(session, orders, user, today, settings, result.collective_number)
             if deliver is not None:
                 result.warnings.extend(deliver(invoices))
             session.flush()

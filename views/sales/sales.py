@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from flask import Response, abort, current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_admin import expose
-from flask_admin.contrib.sqla.filters import DateBetweenFilter, FilterEqual
+from flask_admin.babel import lazy_gettext as admin_l
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, DateBetweenFilter, FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -568,6 +569,20 @@ def _fmt_invoice_kind(view, context, model, name):
     return INVOICE_KIND_LABELS.get(model.kind, model.kind)
 
 
+class CollectiveNumberFilter(BaseSQLAFilter):
+    """Samlingsfakturanummer (20.24): the invoices of one collective-invoicing run, the number as
+    typed ("sfa 12" finds SFA12)."""
+
+    def __init__(self, name=_l("Collective invoice number")):
+        super().__init__(Invoice.collective_number, name)
+
+    def apply(self, query, value, alias=None):
+        return query.filter(Invoice.collective_number == invoicing.collective_term(value))
+
+    def operation(self):
+        return admin_l("equals")
+
+
 class InvoiceView(SecureModelView):
     """Fakturor och kreditnotor: read-only; corrected only by a credit note."""
 
@@ -578,20 +593,22 @@ class InvoiceView(SecureModelView):
     column_labels = {"number": _l("Number"), "kind": _l("Kind"), "invoice_date": _l("Date"),
                      "due_date": _l("Due date"), "customer_number": _l("Customer number"),
                      "customer_name": _l("Customer"), "vehicle_registration": _l("Registration number"),
-                     "total": _l("Total"), "payment_status": _l("Payment status"), "remaining": _l("Remaining")}
+                     "total": _l("Total"), "payment_status": _l("Payment status"), "remaining": _l("Remaining"),
+                     "collective_number": _l("Collective invoice number")}
     # payment status and remaining amount: derived from payments and credit notes (services.ledger.payments)
     column_formatters = {"total": _fmt_money, "kind": _fmt_invoice_kind, "payment_status": fmt_invoice_status,
                          "remaining": fmt_invoice_remaining}
     column_formatters_export = {"kind": _fmt_invoice_kind}
     column_sortable_list = ("number", "invoice_date", "due_date", "customer_number", "customer_name", "total")
     column_default_sort = ("id", True)
-    column_searchable_list = ("number", "customer_name", "vehicle_registration", "ocr")
+    column_searchable_list = ("number", "customer_name", "vehicle_registration", "ocr", "collective_number")
     column_filters = (FilterEqual(Invoice.kind, _l("Kind"), options=list(INVOICE_KIND_LABELS.items())),
+                      CollectiveNumberFilter(),
                       FilterEqual(Invoice.customer_id, _l("Customer id")),
                       DateBetweenFilter(Invoice.invoice_date, _l("Date")), InvoiceStatusFilter())
     export_types = ["csv", "xlsx"]
     column_export_list = ("number", "kind", "invoice_date", "due_date", "ocr", "customer_number", "customer_name",
-                          "net_total", "vat_total", "rounding", "total", "currency")
+                          "net_total", "vat_total", "rounding", "total", "currency", "collective_number")
 
     # a finalised invoice is never created, edited or deleted through a form
     can_create = False

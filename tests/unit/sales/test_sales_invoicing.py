@@ -270,6 +270,11 @@ def test_collective_invoicing_is_all_or_nothing(session):
     result = invoicing.run_collective(session, groups[:2], None, TODAY, settings, progress=lambda d, t: seen.append(d))
     session.commit()
     assert result.invoices == ["10001", "10002"] and seen == [1, 2]
+    # one collective-invoice number (samlingsfakturanummer, 20.24) per run, on each of its invoices;
+    # the failed run above took none (its number was rolled back with it)
+    assert result.collective_number == "SFA1"
+    assert set(session.scalars(select(Invoice.collective_number))) == {"SFA1"}
+    assert invoicing.collective_term(" sfa 1 ") == "SFA1"
     statuses = dict(session.execute(select(Order.customer_id, func.count()).where(Order.status == "invoiced")
                                     .group_by(Order.customer_id)).all())
     assert statuses == {a.id: 3}

@@ -35,6 +35,9 @@ def world(app):
         other.tags.append(tag)
         s.add_all([Vehicle(registration_number="ABC123", owner=mine), Vehicle(registration_number="XYZ789", owner=other),
                    _invoice(mine, "800001", "80000182"), _invoice(other, "800002", "80000282")])
+        for invoice in s.new:  # two invoices of one collective-invoicing run (20.24), one of each customer
+            if isinstance(invoice, Invoice):
+                invoice.collective_number = "SFA17"
         s.add(Article(number="D-100", name="DÄCKSKIFTE", vat_rate=s.scalar(select(VatRate).limit(1))))
         s.add(Order(id=4711, kind="quote", customer=mine, order_date=dt.date(2026, 3, 2)))
         s.flush()
@@ -81,6 +84,48 @@ def test_administrator_finds_by_name_tag_plate_and_ocr_grouped_with_links(client
     booking = _search(client, "9101")["booking"]
     assert booking["label"] == "Bokningar" and booking["items"][0]["title"].endswith(" 9101")
     assert client.get(booking["items"][0]["url"]).status_code == 200
+
+
+def test_invoices_are_found_by_their_collective_invoice_number(client, auth, world):
+    """Samlingsfakturanummer (20.24) as typed: lower case, blanks; the run's every invoice; a
+    user limited to assigned customers sees only his customer's."""
+    auth.login("boss")
+    for typed in ("SFA17", "sfa17", " sfa 17 "):
+        found = _search(client, typed)
+        assert sorted(i["title"] for i in found["invoice"]["items"]) == ["Faktura 800001", "Faktura 800002"], typed
+    assert "invoice" not in _search(client, "SFA1")  # a whole number, not a prefix
+    assert "invoice" not in _search(client, "SFA")
+    auth.logout()
+    auth.login("tech")
+    assert [i["title"] for i in _search(client, "sfa17")["invoice"]["items"]] == ["Faktura 800001"]
+
+
+def test_the_invoice_list_searches_and_filters_by_collective_invoice_number(client, auth, world, app):
+    auth.login("boss")
+    listed = client.get("/admin/invoice/", query_string={"search": "SFA17"}).get_data(as_text=True)
+    assert "800001" in listed and "800002" in listed
+    page = client.get("/admin/invoice/").get_data(as_text=True)
+    index = _filter_index(page, "Samlingsfakturanummer")
+    for typed, expected in (("sfa 17", True), ("SFA17", True), ("SFA18", False), ("  ", None)):
+        html = client.get("/admin/invoice/", query_string={f"flt0_{index}": typed}).get_data(as_text=True)
+        if expected is None:  # blank: no filter worth the name, the list answers
+            continue
+        assert ("800002" in html) is expected, typed
+    with app.app_context():
+        ident = db.session.scalar(select(Invoice.id).where(Invoice.number == "800001"))
+    card = client.get(f"/admin/invoice/details/?id={ident}").get_data(as_text=True)
+    assert 'id="invoice-collective-number"' in card and "SFA17" in card
+
+
+def _filter_index(page: str, label: str) -> str:
+    import json
+    import re
+
+    data = json.loads(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', page, re.S).group(1))
+    for group, filters in data.items():
+        if group == label:
+            return str(filters[0]["index"])
+    raise AssertionError(f"no filter {label}: {list(data)}")
 
 
 def test_technician_finds_only_his_assigned_customers(client, auth, world):
