@@ -7,13 +7,15 @@ server (ledger.view to read, ledger.book to book and keep the chart, ledger.lock
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import DateBetweenFilter, FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -318,12 +320,40 @@ class GeneralLedgerView(WholeBooks, SecureBaseView):
         account = db.session.scalar(select(Account).where(Account.number == number)) if number else None
         page = None
         if account is not None:
-            page = balances.general_ledger(db.session, account, date_from, date_to, request.args.get("after"))
+            after = _read_cursor(request.args.get("after"), account, date_from, date_to)
+            page = balances.general_ledger(db.session, account, date_from, date_to, after)
         elif number:
             flash(_("Account %(a)s does not exist.", a=number), "error")
         choices = list(db.session.execute(select(Account.number, Account.name).order_by(Account.number)).all())
+        next_page = (_write_cursor(page.next_cursor, account, date_from, date_to)
+                     if page is not None and page.next_cursor else None)
         return self.render("ledger/general_ledger.html", page=page, account=account, number=number,
-                           date_from=date_from, date_to=date_to, choices=choices)
+                           date_from=date_from, date_to=date_to, choices=choices, next_page=next_page)
+
+
+def _cursors() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="general-ledger-page")
+
+
+def _write_cursor(cursor: balances.LedgerCursor, account: Account, date_from: dt.date, date_to: dt.date) -> str:
+    """The next page's link carries the running balance, signed with the account and the
+    period, so that an edited or borrowed link cannot show a wrong balance."""
+    return _cursors().dumps([account.number, date_from.isoformat(), date_to.isoformat(), cursor.date.isoformat(),
+                             cursor.id, str(cursor.balance)])
+
+
+def _read_cursor(value: str | None, account: Account, date_from: dt.date, date_to: dt.date):
+    """The cursor of a next-page link, or None (the first page) for a missing, tampered or
+    foreign one."""
+    if not value:
+        return None
+    try:
+        number, start, end, day, ident, balance = _cursors().loads(value)
+        if (number, start, end) != (account.number, date_from.isoformat(), date_to.isoformat()):
+            return None
+        return balances.LedgerCursor(dt.date.fromisoformat(day), int(ident), Decimal(balance))
+    except (BadSignature, ValueError, TypeError, ArithmeticError):
+        return None
 
 
 class JournalView(WholeBooks, SecureBaseView):

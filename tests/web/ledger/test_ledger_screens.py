@@ -207,6 +207,12 @@ def test_general_ledger_pages_by_keyset(app, client, accountant):
     # the last row's running balance is the closing balance
     rows = html.split('class="ledger-row"')
     assert "105,00" in rows[-1]
+    # the link carries the running balance, signed: edited, or taken to another account, it is the first page
+    signed = after.split("after=")[1].split("&")[0]
+    for query in ({"account": "1930", "after": signed[:-2] + "xx", **PERIOD}, {"account": "3001", "after": signed, **PERIOD},
+                  {"account": "1930", "after": signed, "from": "2026-02-01", "to": PERIOD["to"]}):
+        html = client.get("/admin/ledger/general-ledger/", query_string=query).get_data(as_text=True)
+        assert 'id="opening-balance"' in html and html.count('class="ledger-row"') == 100, query
 
 
 def test_the_journal_pages_by_keyset_without_a_voucher_twice(app, client, accountant):
