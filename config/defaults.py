@@ -75,6 +75,8 @@ SETTINGS_DEFAULTS.update({
 })
 # payments (services.ledger.payments): a shortfall up to this many kronor is written off to 3740
 SETTINGS_DEFAULTS["ledger.payment_tolerance"] = "5.00"
+# year-end (services.ledger.year_end): the equity account that takes the year's result (AB: 2099)
+SETTINGS_DEFAULTS["ledger.account.equity"] = "2099"
 # interest invoices (services.ledger.interest): late interest below this many kronor is not invoiced
 SETTINGS_DEFAULTS["ledger.interest_minimum"] = "50.00"
 # the same texts in German and English ("<key>.de", "<key>.en"): a document is wholly in its

@@ -33,6 +33,7 @@ from services.ledger.accounts import BAS_ACCOUNTS, account_for, default_type
 from services.ledger.balances import imported_opening
 from services.ledger.vouchers import Row, book_voucher, ensure_year, locked_through, lock_through
 from services.platform.formatting import number as fmt_number
+from services.platform.settings import set_setting
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -81,6 +82,26 @@ class YearEndPreview:
 def year_end_accounts(settings: dict | None) -> tuple[str, str]:
     """(the equity account that takes the result, the result account it is moved from)."""
     return account_for("equity", settings), account_for("year_result", settings)
+
+
+EQUITY_SETTING = "ledger.account.equity"
+
+
+def set_equity_account(session: Session, number) -> Account:
+    """The setting ``ledger.account.equity``: a four-digit equity account (20xx) that exists, or
+    one of the BAS chart's (seeded). Does not commit; raises LedgerError (field "equity")."""
+    number = str(number or "").strip()
+    if not (number.isdigit() and len(number) == 4 and number.startswith("20")):
+        raise LedgerError(_("Give an equity account, four digits beginning with 20 (e.g. 2099)."), "equity")
+    try:
+        account = _ensure_account(session, number)
+    except LedgerError as exc:
+        raise LedgerError(exc.message, "equity") from None
+    if account.type != "equity":
+        raise LedgerError(_("Account %(a)s is not an equity account.", a=number), "equity")
+    set_setting(session, EQUITY_SETTING, number)
+    session.flush()
+    return account
 
 
 def _ensure_account(session: Session, number: str) -> Account:

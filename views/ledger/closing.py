@@ -46,9 +46,23 @@ class YearEndView(WholeBooks, SecureBaseView):
         year = _year_from(request.args.get("year"))
         if year is None and years:  # the earliest open year: the one to close next
             year = next((y for y in years if not y.closed), years[-1])
-        plan = year_end.preview(db.session, year, load_settings(db.session)) if year is not None else None
+        settings = load_settings(db.session)
+        plan = year_end.preview(db.session, year, settings) if year is not None else None
         return self.render("ledger/year_end.html", years=years, year=year, plan=plan,
-                           may_close=has_right("ledger.lock"))
+                           may_close=has_right("ledger.lock"), equity=year_end.year_end_accounts(settings)[0])
+
+    @expose("/equity", methods=("POST",))
+    def equity(self):
+        _need("ledger.lock")
+        try:
+            account = year_end.set_equity_account(db.session, request.form.get("equity"))
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash(_("The result of the year is booked to %(a)s.", a=str(account)), "success")
+        return redirect(self.get_url(".index", year=request.form.get("year_id") or None))
 
     @expose("/close", methods=("POST",))
     def close(self):

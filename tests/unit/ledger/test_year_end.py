@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from models import Account, AuditLog, FinancialYear, Voucher, VoucherRow
 from services.ledger import LedgerError, balances, sie_export
 from services.ledger.vouchers import Row, book_voucher, check_open, ensure_year, lock_through, locked_through
-from services.ledger.year_end import YEAR_END_SERIES, close_year, preview
+from services.ledger.year_end import YEAR_END_SERIES, close_year, preview, set_equity_account
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -181,3 +181,26 @@ def test_the_equity_account_is_a_setting_and_seeded_when_missing(session):
     session.rollback()
     with pytest.raises(LedgerError, match="Account 2098 does not exist"):
         close_year(session, session.get(FinancialYear, year.id), None, {"ledger.account.equity": "2098"})
+
+
+def test_the_equity_setting_is_checked_and_used(session):
+    from services.platform.settings import load_settings
+
+    year = _year(session)
+    _sale(session, dt.date(2026, 3, 10))
+    session.commit()
+    for bad, message in (("", "four digits beginning with 20"), ("1930", "four digits beginning with 20"),
+                         ("2098", "Account 2098 does not exist")):
+        with pytest.raises(LedgerError, match=message):
+            set_equity_account(session, bad)
+        session.rollback()
+    session.add(Account(number="2098", name="Fel typ", type="liability"))
+    session.commit()
+    with pytest.raises(LedgerError, match="not an equity account"):
+        set_equity_account(session, "2098")
+    session.rollback()
+    set_equity_account(session, "2091")
+    session.commit()
+    settings = load_settings(session)
+    assert settings["ledger.account.equity"] == "2091"
+    assert [r.account for r in preview(session, year, settings).rows] == ["8999", "2091"]

@@ -97,3 +97,27 @@ def test_an_open_previous_year_is_shown_and_closing_refused(app, client, auth):
     assert "Det föregående räkenskapsåret 2025-01-01 – 2025-12-31 är inte stängt" in answer.get_data(as_text=True)
     assert _year_end_vouchers(app) == 0
     assert client.post(f"{URL}close", data={"csrf_token": token, "year_id": "999"}).status_code == 404
+
+
+def test_the_equity_account_is_set_on_the_page(app, client, auth):
+    make_user(app, "ebba", DEFAULT_ROLES["Accountant"])
+    make_user(app, "vera", {"ledger.view"})
+    year_id = _books(app)
+    auth.login("ebba")
+    page = client.get(URL).get_data(as_text=True)
+    assert 'id="equity" value="2099"' in page
+    token = csrf_from(page)
+    bad = client.post(f"{URL}equity", data={"csrf_token": token, "equity": "1930", "year_id": year_id},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "fyra siffror som börjar med 20" in bad
+    client.post(f"{URL}equity", data={"csrf_token": token, "equity": "2091", "year_id": year_id})
+    page = client.get(URL).get_data(as_text=True)
+    assert 'id="equity" value="2091"' in page and 'id="voucher-row-2091"' in page
+    auth.logout()
+    auth.login("vera")
+    assert 'id="equity-form"' not in client.get(URL).get_data(as_text=True)
+    token = csrf_from(client.get("/admin/").get_data(as_text=True))
+    assert client.post(f"{URL}equity", data={"csrf_token": token, "equity": "2099"}).status_code == 403
+    auth.logout()
+    auth.login("ebba")
+    assert 'id="equity" value="2091"' in client.get(URL).get_data(as_text=True)

@@ -270,6 +270,7 @@ ENDPOINTS.update({
     # year-end (issue 12 item 12): the whole company's closing balances and result
     "year_end.index": [refused("/admin/ledger/year-end/")],
     "year_end.close": [refused("/admin/ledger/year-end/close", "POST", {"year_id": "1"})],
+    "year_end.equity": [refused("/admin/ledger/year-end/equity", "POST", {"equity": "2091"})],
     # accrual templates (issue 12 item 12): the books' vouchers
     "accruals.index": [refused("/admin/ledger/accruals/"),
                        refused("/admin/ledger/accruals/", "POST", {"name": "x", "total": "100", "months": "2"})],
