@@ -129,13 +129,35 @@ def _address_lines(customer: Customer, kinds=("billing", "postal", "visiting")) 
     return []
 
 
+def payment_term_for(payer: Customer, method=None):
+    """The payment term of an invoice (90.02): the payment method's own term when the invoice is
+    paid by a method that carries one (cash or card at the counter: due at once), otherwise the
+    payer's. None: 30 days."""
+    if method is not None and method.payment_term is not None:
+        return method.payment_term
+    return payer.payment_term
+
+
+def check_payment_method(session: Session, payer: Customer, method) -> None:
+    """A method chosen at finalisation must be active and not blocked for the payer (11.12)."""
+    if method is None:
+        return
+    from services.ledger.payments import blocked_methods
+
+    if not method.active:
+        raise DomainError(_("The payment method %(m)s is inactive.", m=method.name), "payment_method")
+    if method.id in blocked_methods(session, payer):
+        raise DomainError(_("The payment method %(m)s is blocked for this customer.", m=method.name),
+                          "payment_method")
+
+
 def _new_invoice(session: Session, kind: str, payer: Customer, user, today: dt.date, settings: dict,
-                 template: Order | Invoice | None = None) -> Invoice:
+                 template: Order | Invoice | None = None, method=None) -> Invoice:
     ensure_sales_series(session, settings)
     series = CREDIT_SERIES if kind == "credit_note" and settings.get("sales.credit_note_own_series", True) \
         else INVOICE_SERIES
     sequence, number = _take(session, series)
-    term = payer.payment_term
+    term = payment_term_for(payer, method)
     days = term.days if term is not None else 30
     invoice = Invoice(
         kind=kind, series=series, sequence=sequence, number=number, invoice_date=today,
@@ -148,6 +170,7 @@ def _new_invoice(session: Session, kind: str, payer: Customer, user, today: dt.d
         payment_term_days=days, created_by=user, lines=[],
         currency="SEK",  # set now, not at flush: _close rounds SEK documents (a manual credit note too)
     )
+    invoice._payment_term = term  # the fee lines' invoice fee is the chosen term's (not stored)
     if kind == "invoice":
         invoice.ocr = ocr_reference(sequence)
     if isinstance(template, Order):
@@ -191,7 +214,8 @@ def _add_fee_lines_in_language(invoice: Invoice, lines: list[OrderLine], setting
             position=len(invoice.lines) + 1, kind="env_fee", text=_("Environmental fee / consumables"),
             quantity=Decimal(1), unit_price=fee, vat_percent=effective_vat(_decimal_setting(settings, "sales.env_fee_vat"), treatment),
             net_amount=fee))
-    term_fee = invoice.customer.payment_term.invoice_fee if invoice.customer.payment_term else ZERO
+    term = getattr(invoice, "_payment_term", invoice.customer.payment_term)
+    term_fee = term.invoice_fee if term is not None else ZERO
     if with_invoice_fee and term_fee and term_fee > 0:
         invoice.lines.append(InvoiceLine(
             position=len(invoice.lines) + 1, kind="invoice_fee", text=_("Invoice fee"), quantity=Decimal(1),
@@ -213,11 +237,13 @@ def invoice_totals(invoice: Invoice):
 
 
 def finalise_orders(session: Session, orders: list[Order], user, today: dt.date, settings: dict,
-                    collective_number: str | None = None) -> list[Invoice]:
+                    collective_number: str | None = None, payment_method=None) -> list[Invoice]:
     """One invoice to the payer for the customer lines of ``orders`` (all with the same payer),
     plus one per warranty payer for goodwill/warranty lines. Refuses empty, finalised or
     incomplete orders. ``collective_number``: the run's SFA number (run_collective), set before
-    the invoice is first written (a finalised invoice never changes). Does not commit."""
+    the invoice is first written (a finalised invoice never changes). ``payment_method``: how the
+    payer pays this invoice; its own payment term, when it has one, replaces the payer's (90.02)
+    on the payer's invoice (warranty payers keep theirs). Does not commit."""
     if not orders:
         raise DomainError(_("Choose at least one order."))
     case = orders[0].insurance_case
@@ -229,6 +255,7 @@ def finalise_orders(session: Session, orders: list[Order], user, today: dt.date,
     session.flush()
     lock_rows(session, Order, [o.id for o in orders])
     payer = orders[0].bill_to
+    check_payment_method(session, payer, payment_method)
     for order in orders:
         if order.status == "invoiced" or order.invoice_id is not None:
             raise DomainError(_("Order %(n)s is already invoiced.", n=order.id))
@@ -254,7 +281,8 @@ def finalise_orders(session: Session, orders: list[Order], user, today: dt.date,
         if case is not None and who_id == payer.id:
             invoices.extend(_split_insurance_case(session, case, [line for _o, line in pairs], user, today, settings))
             continue
-        invoice = _new_invoice(session, "invoice", who, user, today, settings, template=orders[0])
+        invoice = _new_invoice(session, "invoice", who, user, today, settings, template=orders[0],
+                               method=payment_method if who_id == payer.id else None)
         invoice.collective_number = collective_number
         for _order, line in pairs:
             invoice.lines.append(_snapshot_line(invoice, line, invoice.vat_treatment))
@@ -279,7 +307,8 @@ def finalise_orders(session: Session, orders: list[Order], user, today: dt.date,
     return invoices
 
 
-def finalise_order(session: Session, order: Order, user, today: dt.date, settings: dict | None = None) -> list[Invoice]:
+def finalise_order(session: Session, order: Order, user, today: dt.date, settings: dict | None = None,
+                   payment_method=None) -> list[Invoice]:
     """Turn one order into its invoices: the payer's first, then one per warranty payer; an
     order with an insurance case gives the owner's and the insurer's invoice."""
     if settings is None:
@@ -287,12 +316,13 @@ def finalise_order(session: Session, order: Order, user, today: dt.date, setting
         settings = load_settings(session)
     if order.kind == "quote":
         raise DomainError(_("A quote cannot be invoiced; copy it to an order first."))
-    return finalise_orders(session, [order], user, today, settings)
+    return finalise_orders(session, [order], user, today, settings, payment_method=payment_method)
 
 
-def finalise_invoice(session: Session, order: Order, user, today: dt.date, settings: dict | None = None) -> Invoice:
+def finalise_invoice(session: Session, order: Order, user, today: dt.date, settings: dict | None = None,
+                     payment_method=None) -> Invoice:
     """Turn one order into an invoice (the payer's; warranty invoices are made as well)."""
-    return finalise_order(session, order, user, today, settings)[0]
+    return finalise_order(session, order, user, today, settings, payment_method)[0]
 
 
 # ---- insurance cases (90.16, 90.16.1) ------------------------------------------------------

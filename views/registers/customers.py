@@ -77,6 +77,15 @@ def _users():
     return db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name))
 
 
+def _payment_methods():
+    """The methods a payment can be registered by (11.12: one of them can be blocked for a customer)."""
+    from models import PaymentMethod
+
+    return db.session.scalars(select(PaymentMethod).where(PaymentMethod.active.is_(True),
+                                                          PaymentMethod.account_number.is_not(None))
+                              .order_by(PaymentMethod.name))
+
+
 def _identity(view, context, model, name):
     return model.identity_number_display
 
@@ -224,8 +233,8 @@ FORM_GROUPS = (
     ("addresses", _l("Addresses"), tuple((kind, ADDRESS_LABELS[kind], tuple(f"{kind}_{f}" for f in ADDRESS_FIELDS))
                                          for kind in ("visiting", "billing", "postal"))),
     ("contacts", _l("Contacts"), ("contacts",)),
-    ("terms", _l("Terms and prices"), ("payment_term", "discount_letter", "customer_level", "cost_center",
-                                       "customer_articles")),
+    ("terms", _l("Terms and prices"), ("payment_term", "blocked_payment_methods", "discount_letter", "customer_level",
+                                       "cost_center", "customer_articles")),
     ("assignment", _l("Assignment"), ("district", "account_manager", "account_manager_title", "service_advisor",
                                       "sales_advisor", "assigned_technicians")),
     ("settings", _l("Settings"), ("vehicles_disabled", "vehicle_required", "cost_center_required",
@@ -371,7 +380,7 @@ class CustomerView(ListJobsMixin, SecureModelView):
         "vehicles_disabled", "vehicle_required", "cost_center_required", "order_number_required",
         "always_invoice_to_accounting", "email_documents", "is_insurer", "active", "contacts", "customer_articles",
         *(f"{kind}_{field}" for kind in ("visiting", "billing", "postal") for field in ADDRESS_FIELDS),
-        "assigned_technicians",
+        "assigned_technicians", "blocked_payment_methods",
     )
     form_choices = {"kind": KIND_CHOICES, "customer_type": TYPE_CHOICES, "language": LANGUAGE_CHOICES}
     form_args = {
@@ -391,6 +400,10 @@ class CustomerView(ListJobsMixin, SecureModelView):
            for kind in ("visiting", "billing", "postal") for field in ADDRESS_FIELDS},
         "assigned_technicians": QuerySelectMultipleField(
             _l("Assigned technicians"), query_factory=_users, allow_blank=True),
+        # 11.12: services.ledger.payments refuses a payment by a blocked method for the customer
+        "blocked_payment_methods": QuerySelectMultipleField(
+            _l("Blocked payment methods"), query_factory=_payment_methods, allow_blank=True,
+            description=_l("Payments by these methods are refused for this customer.")),
     }
     inline_models = (ContactInline(Contact), CustomerArticleInline(CustomerArticle))
     form_create_rules = form_edit_rules = form_rules_for(set(ALL_FORM_FIELDS), [])
@@ -617,6 +630,11 @@ class CustomerView(ListJobsMixin, SecureModelView):
                             entry.form[f.name].data = stored.get(contact.id, {}).get(f.name)
             if "assigned_technicians" in form:
                 form.assigned_technicians.data = list(obj.technicians)
+            if "blocked_payment_methods" in form:
+                from services.ledger import payments as pay
+
+                blocked = pay.blocked_methods(db.session, obj)
+                form.blocked_payment_methods.data = [m for m in _payment_methods() if m.id in blocked]
             if (obj.org_number or obj.personal_number) and "org_number" in form and "personal_number" in form:
                 form.org_number.data = obj.identity_number_display if obj.org_number else None
                 form.personal_number.data = obj.identity_number_display if obj.personal_number else None
@@ -646,6 +664,17 @@ class CustomerView(ListJobsMixin, SecureModelView):
                 db.session, model, list(form.assigned_technicians.data or []),
                 url_for(".details_view", id=model.id),
             )
+        if "blocked_payment_methods" in form:
+            from models import PaymentMethod
+            from services.ledger import payments as pay
+
+            db.session.flush()
+            chosen = list(form.blocked_payment_methods.data or [])
+            offered = {m.id for m in _payment_methods()}
+            # a method blocked before and no longer offered (inactivated) stays blocked
+            kept = [] if is_created else [m for m in db.session.scalars(select(PaymentMethod).where(
+                PaymentMethod.id.in_(pay.blocked_methods(db.session, model) - offered)))]
+            pay.set_blocked_methods(db.session, model, chosen + kept)
         if typed:
             db.session.flush()
             register_config.set_values(db.session, cfg, "customer", model.id, typed, created=is_created)

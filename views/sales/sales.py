@@ -32,6 +32,7 @@ from models import (
     OrderLine,
     OutboxMessage,
     Package,
+    PaymentMethod,
     db,
 )
 from services import DomainError
@@ -308,7 +309,16 @@ class OrderView(SecureModelView):
             owner_vat_registered=insurance.owner_is_vat_registered(order.customer),
             may_edit=self.has("edit") and order.is_open, may_finalise=self.has("finalise") and order.is_open,
             may_send=self.has("send"), return_url=self.get_url(".index_view"),
+            payment_methods=self._payment_methods(order) if self.has("finalise") and order.is_open else [],
         )
+
+    def _payment_methods(self, order: Order) -> list:
+        """The methods the finalise form offers (90.02): active, not blocked for the payer (11.12)."""
+        from services.ledger.payments import blocked_methods
+
+        blocked = blocked_methods(db.session, order.bill_to)
+        return [m for m in db.session.scalars(select(PaymentMethod).where(PaymentMethod.active.is_(True))
+                                              .order_by(PaymentMethod.name)) if m.id not in blocked]
 
     def _order_for_change(self) -> Order:
         _post("sales.edit")
@@ -481,9 +491,17 @@ class OrderView(SecureModelView):
 
         made, delivery = [], []
         settings = load_settings(db.session)
+        method = None
+        chosen = (request.form.get("payment_method_id") or "").strip()
+        if chosen:  # how the invoice is paid (90.02: a method may bring its own payment term)
+            method = db.session.get(PaymentMethod, int(chosen)) if chosen.isdigit() else None
+            if method is None:
+                flash(_("Choose a payment method."), "error")
+                return self._back(order)
 
         def work():
-            made.extend(invoicing.finalise_order(db.session, order, current_user, _today(), settings))
+            made.extend(invoicing.finalise_order(db.session, order, current_user, _today(), settings,
+                                                 payment_method=method))
             delivery.append(mail.deliver_finalised(db.session, made, settings, current_user))
 
         if self._run(order, work):
