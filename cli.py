@@ -272,7 +272,13 @@ def jobs_worker(workers: int, worker_type: str, no_periodic: bool, verbose: bool
 @with_appcontext
 def book_history_command():
     """Vouchers for every finalised invoice and credit note that has none (invoices finalised
-    before the ledger existed), in one transaction; a second run books nothing."""
+    before the ledger existed), in one transaction; a second run books nothing.
+
+    A one-off administrator's command, run once when the ledger is taken into use (by whoever
+    installs it, at the server): no screen starts it, so it stays a CLI command and is not a job.
+    All or nothing: the first document that cannot be booked (a locked period) rolls back every
+    voucher of the run. Idempotent: documents with a voucher are skipped, and the unique index
+    ix_voucher_one_per_document refuses a second voucher of a document when two runs meet."""
     from services.ledger.documents import book_history
     from services.platform.settings import load_settings
 
