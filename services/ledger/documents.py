@@ -72,11 +72,39 @@ def _text(invoice: Invoice) -> str:
         return _("Invoice %(n)s, %(c)s", n=invoice.number, c=invoice.customer_name)[:200]
 
 
+def _credit_beyond_remaining(session: Session, note: Invoice, rows: list[Row], settings: dict | None) -> list[Row]:
+    """A credit note on an invoice paid already: the part of the note beyond what remained on the
+    invoice is credited to customer credit (kundtillgodo, 2420) instead of receivables, so the
+    receivables of the invoice come to zero and the customer's credit holds what was overpaid."""
+    from services.ledger.payments import balance
+
+    if not note.total or note.total <= 0:
+        return rows
+    state = balance(session, session.get(Invoice, note.credited_invoice_id))  # the note included
+    before = max(state.overpaid - note.total, ZERO)  # what earlier credit notes took beyond it
+    beyond = min(state.overpaid - before, note.total)
+    if beyond <= 0:
+        return rows
+    receivables, credit = account_for("receivables", settings), account_for("customer_credit", settings)
+    with force_locale("sv"):
+        text = _("Customer credit")
+    result = []
+    for row in rows:
+        if row.account == receivables and row.amount < 0:
+            result.append(Row(receivables, row.amount + beyond))
+            result.append(Row(credit, -beyond, text))
+        else:
+            result.append(row)
+    return [r for r in result if r.amount]
+
+
 def book_document(session: Session, invoice: Invoice, user, settings: dict | None = None) -> Voucher | None:
     """Book the voucher of a finalised invoice or credit note dated its invoice date (the
     financial year is created when missing); None for a document of nothing (total and lines
     zero). Does not commit."""
     rows = document_rows(invoice, settings)
+    if rows and invoice.is_credit_note and invoice.credited_invoice_id is not None:
+        rows = _credit_beyond_remaining(session, invoice, rows, settings)
     if not rows:
         return None
     kind = "credit_note" if invoice.is_credit_note else "invoice"

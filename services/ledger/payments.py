@@ -13,7 +13,11 @@ a reversed payment counts for nothing.
 
 An invoice's remaining amount and status are never stored: remaining = total − its credit
 notes − what live (not reversed) payments settled (allocation amount + write-off) − what was
-written off as a customer loss (WriteOff). Status:
+written off as a customer loss (WriteOff), never below zero. A credit note on an invoice that
+was paid already (in part or in full) takes more than remained: that part (``Balance.overpaid``)
+is the customer's credit (kundtillgodo, ACCOUNT_MAP "customer_credit", 2420), which the credit
+note's voucher books there instead of receivables (services.ledger.documents), and which is
+applied or refunded like an overpayment. Status:
 credited (credit notes cover the total), written_off (a customer loss, services.ledger.write_off,
 took the rest), paid (nothing remains), overdue (due date passed and
 something remains), partly_paid, open. ``balances`` and the SQL expressions (``remaining_sql``,
@@ -111,7 +115,9 @@ def written_off_sql(invoice_id=Invoice.id):
 
 
 def remaining_sql():
-    return Invoice.total - credited_sql() - settled_sql() - written_off_sql()
+    """What is left to pay, never below zero (what credit notes took beyond it is credit)."""
+    raw = Invoice.total - credited_sql() - settled_sql() - written_off_sql()
+    return case((raw < 0, 0), else_=raw)
 
 
 def status_sql(today: dt.date | None = None):
@@ -138,6 +144,7 @@ class Balance:
     remaining: Decimal
     status: str | None  # None for a credit note
     written_off: Decimal = Decimal("0")  # a customer loss (services.ledger.write_off)
+    overpaid: Decimal = Decimal("0")  # what credit notes took beyond what remained: customer credit
 
 
 def _status(kind: str, total: Decimal, credited: Decimal, remaining: Decimal, due: dt.date, today: dt.date,
@@ -179,8 +186,10 @@ def balances(session: Session, invoice_ids, today: dt.date | None = None) -> dic
         c = Decimal(credited.get(ident) or 0)
         s = Decimal(settled.get(ident) or 0)
         w = Decimal(lost.get(ident) or 0)
-        remaining = Decimal(total) - c - s - w
-        result[ident] = Balance(Decimal(total), c, s, remaining, _status(kind, total, c, remaining, due, today, w), w)
+        raw = Decimal(total) - c - s - w
+        remaining, overpaid = max(raw, ZERO), max(-raw, ZERO)
+        result[ident] = Balance(Decimal(total), c, s, remaining, _status(kind, total, c, remaining, due, today, w), w,
+                                overpaid)
     return result
 
 
@@ -190,7 +199,8 @@ def balance(session: Session, invoice: Invoice, today: dt.date | None = None) ->
 
 
 def remaining(session: Session, invoice: Invoice) -> Decimal:
-    """What is left to pay on the invoice (negative when credit notes and payments exceed it)."""
+    """What is left to pay on the invoice (zero when credit notes and payments exceed it: the
+    excess is the customer's credit)."""
     return balance(session, invoice).remaining
 
 
@@ -199,10 +209,24 @@ def invoice_status(session: Session, invoice: Invoice, today: dt.date | None = N
     return balance(session, invoice, today).status
 
 
+def credited_beyond(session: Session, customer: Customer) -> Decimal:
+    """What credit notes took beyond what remained on the customer's invoices (a credit note
+    on a paid invoice): customer credit (kundtillgodo)."""
+    note = aliased(Invoice)
+    ids = list(session.scalars(select(Invoice.id).where(
+        Invoice.customer_id == customer.id, Invoice.kind == "invoice",
+        select(note.id).where(note.credited_invoice_id == Invoice.id).exists())))
+    found = ZERO
+    for chunk in _chunks(ids):
+        found += sum((b.overpaid for b in balances(session, chunk).values()), ZERO)
+    return found
+
+
 def customer_credit(session: Session, customer: Customer) -> Decimal:
-    """Kundsaldo: overpayments kept for the customer less what was applied or refunded."""
+    """Kundsaldo: overpayments kept for the customer, and what credit notes took beyond what
+    remained on paid invoices, less what was applied or refunded."""
     session.flush()
-    kept = session.scalar(
+    kept = credited_beyond(session, customer) + session.scalar(
         select(func.coalesce(func.sum(PaymentAllocation.amount), 0))
         .join(Payment, Payment.id == PaymentAllocation.payment_id)
         .where(Payment.customer_id == customer.id, Payment.kind == "payment", _live(),
@@ -626,6 +650,12 @@ def reverse_payment(session: Session, payment: Payment, user, date: dt.date | No
         raise LedgerError(_("The payment is reversed already."))
     if payment.voucher is None:
         raise LedgerError(_("The payment has no voucher to reverse."))
+    credited = [a.invoice for a in payment.allocations if a.invoice is not None]
+    if payment.kind == "payment" and credited and any(
+            b.overpaid > 0 for b in balances(session, [i.id for i in credited]).values()):
+        # a credit note turned what this payment settled into customer credit (2420)
+        raise LedgerError(_("A credit note has made this payment customer credit; refund or apply the credit "
+                            "instead of reversing the payment."))
     if payment.kind == "payment" and payment.credit_amount and payment.customer is not None:
         if customer_credit(session, payment.customer) < payment.credit_amount:
             raise LedgerError(_("The customer credit of this payment has been used or refunded; "

@@ -193,8 +193,10 @@ def test_status_overdue_and_credited(session):
     note = invoicing.create_credit_note(session, invoice, None, TODAY, h.settings(session))
     session.flush()
     balance = pay.balance(session, invoice, later)
-    assert (balance.credited, balance.settled, balance.remaining) == (D("500.00"), D("100.00"), D("-100.00"))
-    assert balance.status == "credited"
+    # the credit note took 100 more than remained: the customer's credit, nothing left to pay
+    assert (balance.credited, balance.settled, balance.remaining, balance.overpaid) == (
+        D("500.00"), D("100.00"), D("0.00"), D("100.00"))
+    assert balance.status == "credited" and pay.customer_credit(session, invoice.customer) == D("100.00")
     assert pay.invoice_status(session, note, TODAY) is None
     # half credited, the rest paid: paid
     other = _invoice(session)
@@ -327,3 +329,72 @@ def test_two_users_registering_the_same_bank_payment_at_once_book_it_once(app):
         assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
         assert db.session.scalar(select(func.count()).select_from(Voucher).where(Voucher.series == "B")) == 1
         assert [v.number for v in db.session.scalars(select(Voucher).where(Voucher.series == "B"))] == [1]
+
+
+def _rows(voucher) -> list[tuple[str, D]]:
+    return sorted((r.account_number, r.amount) for r in voucher.rows)
+
+
+def _account_sum(session, account: str) -> D:
+    from models import VoucherRow
+
+    return session.scalar(select(func.coalesce(func.sum(VoucherRow.amount), 0))
+                          .where(VoucherRow.account_number == account))
+
+
+def test_a_credit_note_on_a_paid_invoice_makes_the_overpaid_amount_customer_credit(session):
+    """Issue 12 item 1: 500 paid in full, then credited in full: the invoice is credited with
+    nothing left (not -500), the credit note's voucher credits customer credit (2420) instead of
+    receivables, the customer's credit is 500, refundable and applicable, and the payment can no
+    longer be reversed (its money is the credit now)."""
+    from services.ledger.documents import voucher_of
+
+    invoice = _invoice(session)
+    payment = pay.register_payment(session, invoice.customer, TODAY, "500", "bankgiro", None, [(invoice, None)])
+    note = invoicing.create_credit_note(session, invoice, None, TODAY, h.settings(session))
+    session.flush()
+    state = pay.balance(session, invoice, TODAY)
+    assert (state.status, state.remaining, state.overpaid) == ("credited", D("0.00"), D("500.00"))
+    assert session.scalar(select(pay.remaining_sql()).where(Invoice.id == invoice.id)) == 0
+    assert session.scalar(select(pay.status_sql(TODAY)).where(Invoice.id == invoice.id)) == "credited"
+    assert _rows(voucher_of(session, note)) == [("2420", D("-500.00")), ("2611", D("100.00")), ("3001", D("400.00"))]
+    assert _account_sum(session, "1510") == 0 and _account_sum(session, "2420") == D("-500.00")
+    assert pay.customer_credit(session, invoice.customer) == D("500.00")
+    with pytest.raises(LedgerError, match="customer credit"):
+        pay.reverse_payment(session, payment, None, TODAY)
+    other = _invoice(session, quantity=1, customer=invoice.customer)  # 250.00
+    pay.apply_credit(session, invoice.customer, other, None, None, TODAY)
+    assert pay.balance(session, other, TODAY).status == "paid"
+    pay.refund_credit(session, invoice.customer, "250", "bankgiro", None, TODAY)
+    assert pay.customer_credit(session, invoice.customer) == 0
+    assert _account_sum(session, "2420") == 0 and _account_sum(session, "1510") == 0
+
+
+def test_a_credit_note_on_a_part_paid_invoice_credits_only_what_was_paid(session):
+    """300 of 500 paid, then credited in full: 200 off receivables, 300 to customer credit; a
+    second (partial) credit note on a paid invoice puts all of it in credit; a credit note on an
+    unpaid invoice none."""
+    from services.ledger.documents import voucher_of
+
+    invoice = _invoice(session)
+    pay.register_payment(session, invoice.customer, TODAY, "300", "bankgiro", None, [(invoice, None)])
+    note = invoicing.create_credit_note(session, invoice, None, TODAY, h.settings(session))
+    session.flush()
+    assert ("1510", D("-200.00")) in _rows(voucher_of(session, note))
+    assert ("2420", D("-300.00")) in _rows(voucher_of(session, note))
+    assert pay.customer_credit(session, invoice.customer) == D("300.00")
+    paid = _invoice(session, customer=invoice.customer)
+    pay.register_payment(session, paid.customer, TODAY, "500", "bankgiro", None, [(paid, None)])
+    half = invoicing.create_credit_note(session, paid, None, TODAY, h.settings(session),
+                                        quantities={paid.lines[0].id: D(1)})
+    session.flush()
+    assert _rows(voucher_of(session, half)) == [("2420", D("-250.00")), ("2611", D("50.00")), ("3001", D("200.00"))]
+    state = pay.balance(session, paid, TODAY)
+    assert (state.status, state.remaining) == ("paid", D("0.00"))
+    assert pay.customer_credit(session, invoice.customer) == D("550.00")
+    unpaid = _invoice(session, customer=invoice.customer)
+    plain = invoicing.create_credit_note(session, unpaid, None, TODAY, h.settings(session))
+    session.flush()
+    assert ("1510", D("-500.00")) in _rows(voucher_of(session, plain))
+    assert pay.customer_credit(session, invoice.customer) == D("550.00")
+    assert _account_sum(session, "1510") == 0

@@ -243,3 +243,43 @@ def test_the_shipped_roles_get_the_payment_rights():
     for role in ("Accountant", "Service advisor"):
         assert {"payments.view", "payments.register"} <= DEFAULT_ROLES[role]
     assert "payments.register" not in DEFAULT_ROLES["Technician"]
+
+
+def test_a_credit_note_on_a_paid_invoice_becomes_customer_credit_on_the_card(app, client, auth, admin_user, data):
+    """The invoice paid in full is credited in full on the credit-note screen: its card shows
+    Credited and nothing remaining (not -500), the customer card's balance shows the 500 as credit,
+    which is applied to the second invoice and the rest refunded; the credit note's voucher books
+    customer credit (2420), not receivables."""
+    from models import Voucher
+
+    auth.login()
+    assert _register(client, data, "500").status_code == 302
+    url = f"/admin/invoice/credit/?id={data['invoice']}"
+    r = client.post(url, data={"csrf_token": auth.token(url), "id": data["invoice"], "full": "1"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    html = _card(client, data)
+    assert _text(html, "invoice-payment-status") == "Credited"
+    assert _text(html, "invoice-remaining") == "0.00 kr"
+    assert 'id="register-payment-form"' not in html
+    with app.app_context():
+        note = db.session.scalar(select(Invoice).where(Invoice.kind == "credit_note"))
+        voucher = db.session.scalar(select(Voucher).where(Voucher.source_kind == "credit_note",
+                                                          Voucher.source_id == note.id))
+        assert sorted((row.account_number, row.amount) for row in voucher.rows) == [
+            ("2420", D("-500.00")), ("2611", D("100.00")), ("3001", D("400.00"))]
+    customer = f"/admin/customer/details/?id={data['customer']}"
+    html = client.get(customer).get_data(as_text=True)
+    assert _text(html, "customer-credit-amount") == "500.00 kr"
+    token = csrf_from(html)
+    r = client.post("/admin/payment/credit/apply", data={"csrf_token": token, "customer_id": data["customer"],
+                                                         "invoice_id": data["second"], "amount": ""})
+    assert r.status_code == 302
+    assert _text(client.get(customer).get_data(as_text=True), "customer-credit-amount") == "250.00 kr"
+    assert _text(_card(client, data, "second"), "invoice-payment-status") == "Paid"
+    r = client.post("/admin/payment/credit/refund", data={"csrf_token": token, "customer_id": data["customer"],
+                                                          "amount": "250,00", "method_id": data["bankgiro"]})
+    assert r.status_code == 302
+    assert _text(client.get(customer).get_data(as_text=True), "customer-credit-amount") == "0.00 kr"
+    # the invoice list shows the credited invoice with nothing remaining
+    with app.app_context():
+        assert pay.balance(db.session, db.session.get(Invoice, data["invoice"])).remaining == 0
