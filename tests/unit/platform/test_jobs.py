@@ -165,3 +165,32 @@ def test_a_queue_that_does_not_answer_starts_nothing(request, tmp_path, backend,
 def app_config(request, tmp_path) -> dict:
     app = request.getfixturevalue("app")
     return _config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path)
+
+
+def test_the_work_after_the_commit_runs_once_the_job_is_done_and_a_failure_there_keeps_it(app, session, office):
+    """Outcome.after (the reminder e-mails put on the queue once their outbox rows are committed):
+    it runs after the commit (it sees the job done in a session of its own) and, when it fails,
+    the job and its work stay done."""
+    seen = []
+
+    def after():
+        with app.app_context():
+            other = db.session.get(Job, job_id)
+            seen.append((other.status, _customers(db.session)))
+        raise RuntimeError("the queue is away")
+
+    def work(session_, job_):
+        session_.add(Customer(customer_number="A-1", name="Efter AB", kind="company"))
+        return jobs.Outcome("done", after=after)
+
+    jobs.handler("test_after", label=lambda: "Test")(work)
+    try:
+        job_id = jobs.submit(session, app.extensions["jobs"].enqueue, "test_after", office, {}).id
+        jobs.run(session, job_id)
+    finally:
+        jobs.HANDLERS.pop("test_after", None)
+        jobs.KIND_LABELS.pop("test_after", None)
+        jobs.KIND_RIGHTS.pop("test_after", None)
+    session.expire_all()
+    assert seen == [("done", 1)]
+    assert session.get(Job, job_id).status == "done" and _customers(session) == 1
