@@ -64,6 +64,8 @@ def _collective_job(session: Session, job: Job) -> jobs.Outcome:
         visible=visibility.clause(user, Order))
     summary = _("%(n)s invoices created: %(numbers)s", n=len(result.invoices),
                 numbers=invoice_names(result.invoices))
+    if result.collective_number and result.invoices:  # the invoices of the run are found by it (20.24)
+        summary += ". " + _("Collective invoice number %(n)s.", n=result.collective_number).rstrip(".")
     if result.warnings:
         summary += ". " + _("Not e-mailed: %(reasons)s", reasons="; ".join(dict.fromkeys(result.warnings)))
     return jobs.Outcome(summary)

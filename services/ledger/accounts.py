@@ -151,7 +151,12 @@ def seed_financial_year(session: Session, today: dt.date | None = None) -> None:
 
 
 def has_rows(session: Session, number: str) -> bool:
-    return bool(session.scalar(select(exists().where(VoucherRow.account_number == number))))
+    """Transactions on the account, or an opening balance imported to it (SIE import): either
+    keeps its number and keeps it from being deleted."""
+    from models import OpeningBalance
+
+    return bool(session.scalar(select(exists().where(VoucherRow.account_number == number)))
+                or session.scalar(select(exists().where(OpeningBalance.account_number == number))))
 
 
 def check_account(number, name, type_: str) -> tuple[str, str]:

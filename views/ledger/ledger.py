@@ -99,15 +99,15 @@ class AccountView(WholeBooks, SecureModelView):
     edit_rights = ("book",)
     column_list = ("number", "name", "type", "vat_code", "active")
     column_labels = {"number": _l("Account"), "name": _l("Name"), "type": _l("Account type"),
-                     "vat_code": _l("VAT code"), "active": _l("Active")}
+                     "vat_code": _l("VAT code"), "sru_code": _l("SRU code"), "active": _l("Active")}
     column_formatters = {"type": lambda v, c, m, n: ACCOUNT_TYPE_LABELS.get(m.type, m.type)}
     column_formatters_export = column_formatters
     column_searchable_list = ("number", "name")
     column_filters = ("active", FilterEqual(Account.type, _l("Account type"),
                                             options=[(k, v) for k, v in ACCOUNT_TYPE_LABELS.items()]))
     column_default_sort = ("number", False)
-    column_details_list = ("number", "name", "type", "vat_code", "active")
-    form_columns = ("number", "name", "type", "vat_code", "active")
+    column_details_list = ("number", "name", "type", "vat_code", "sru_code", "active")
+    form_columns = ("number", "name", "type", "vat_code", "sru_code", "active")
     form_overrides = {"type": SelectField}
     form_args = {"type": {"choices": [(k, v) for k, v in ACCOUNT_TYPE_LABELS.items()], "label": _l("Account type")}}
     page_size = 50
@@ -142,6 +142,7 @@ class AccountView(WholeBooks, SecureModelView):
                 raise LedgerError(_("Account %(n)s has transactions; its number cannot change.", n=old[0]),
                                   "number")
         model.vat_code = (model.vat_code or "").strip() or None
+        model.sru_code = (model.sru_code or "").strip() or None
 
     def on_model_delete(self, model):
         if accounts.has_rows(db.session, model.number):

@@ -241,3 +241,17 @@ def test_year_end_reads_the_imported_opening_balances(session):
     session.commit()
     assert balances.opening_balance(session, session.scalar(select(Account).where(Account.number == "2081")),
                                     dt.date(2022, 1, 1)) == D("-1000.00")
+
+
+def test_an_account_with_an_imported_opening_balance_is_kept(session):
+    """Like one with transactions: not deleted, its number kept (services.ledger.accounts)."""
+    from services.ledger import accounts
+
+    sie_import.apply_import(session, _small(), None)
+    session.commit()
+    bank = session.scalar(select(Account).where(Account.number == "1941"))
+    assert not accounts.has_rows(session, "1941")
+    with pytest.raises(LedgerError, match="cannot be deleted"):
+        accounts.delete_account(session, session.scalar(select(Account).where(Account.number == "1930")))
+    accounts.delete_account(session, bank)  # no opening balance, no rows: it may go
+    session.commit()

@@ -65,6 +65,7 @@ def test_a_collective_run_is_a_job_that_reports_progress_and_names_its_invoices(
     assert (job.progress_done, job.progress_total) == (2, 2)
     numbers = sorted(session.scalars(select(Invoice.number)))
     assert len(numbers) == 2 and job.summary.startswith(f"2 invoices created: {numbers[0]}, {numbers[1]}")
+    assert "Collective invoice number SFA1" in job.summary  # the run's number finds its invoices (20.24)
     assert _count(session, Order, Order.status == "invoiced") == 3
     note = session.scalar(select(Notification).where(Notification.user_id == clerk.id))
     assert note.message == "Collective invoicing is done: " + job.summary
