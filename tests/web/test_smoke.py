@@ -18,7 +18,8 @@ def test_the_icon_without_login(client):
 
 
 @pytest.mark.parametrize("url", ["/", "/admin/", "/admin/customer/", "/admin/vehicle/", "/admin/user/",
-                                 "/admin/module-settings/", "/profile/", "/notifications/"])
+                                 "/admin/module-settings/", "/profile/", "/notifications/",
+                                 "/admin/ledger/sie-import/"])
 def test_pages_need_login(client, url):
     """A page sends the browser to the log-in and back; a JSON caller gets 401, not a page."""
     response = client.get(url)
@@ -62,3 +63,17 @@ def test_the_login_page_gets_its_stylesheets_without_login(client):
         response = client.get(url)
         response.close()  # a file response holds its file open until closed
         assert response.status_code == 200, url
+
+
+def test_the_sie_import_posts_answer_for_admin(client, auth, admin_user):
+    """The SIE import's POST endpoints (issue 12 item 7) answer an empty or bare post with the
+    page and its message (400), never an error page."""
+    from tests.factories import csrf_from
+
+    auth.login()
+    token = csrf_from(client.get("/admin/ledger/sie-import/").get_data(as_text=True))
+    for url, data in (("/admin/ledger/sie-import/preview", {}), ("/admin/ledger/sie-import/import", {}),
+                      ("/admin/ledger/sie-import/import", {"token": "0" * 32, "checksum": "x"})):
+        response = client.post(url, data={"csrf_token": token, **data})
+        assert response.status_code == 400, url
+        assert 'id="file-error" role="alert">' in response.get_data(as_text=True)
