@@ -176,6 +176,7 @@ def test_balances_general_ledger_and_journal(app, client, accountant):
     assert "595,00" in closing[:closing.index("</tr>")]
     html = client.get("/admin/ledger/journal/", query_string=PERIOD).get_data(as_text=True)
     assert 'id="journal-M1"' in html and 'id="journal-M2"' in html and "Förra året" not in html
+    assert '>Debet</th>' in html and '>Kredit</th>' in html  # the columns, not the customer's "tillgodo"
     html = client.get("/admin/ledger/journal/", query_string={"from": "2025-01-01", "to": "2025-12-31"}).get_data(
         as_text=True)
     assert 'id="journal-M1"' in html and "Förra året" in html and "Bankavgift" not in html
