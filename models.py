@@ -1855,11 +1855,19 @@ class VoucherRow(db.Model):
         return f"{self.account_number} {self.amount}"
 
 
+# bokslutsverifikation: the one series booked into a locked period (services.ledger.year_end)
+CLOSING_SERIES = "BS"
+
+
 def ledger_guard_ddl(dialect: str) -> list[str]:
     """The database's own guard of the books (also used by the migration): voucher and voucher
-    rows are never updated, and no row is inserted on or before the period lock or into a
-    closed financial year. Deletes are refused by the ORM guard (services.ledger.vouchers)."""
-    locked = ("EXISTS (SELECT 1 FROM ledger_period_lock WHERE locked_through >= NEW.date) "
+    rows are never updated, and no row is inserted on or before the period lock, except the
+    year-end closing voucher (series CLOSING_SERIES, booked on the year's last day after the VAT
+    settlement locked it), nor into a closed financial year. Deletes are refused by the ORM
+    guard (services.ledger.vouchers)."""
+    locked = ("(EXISTS (SELECT 1 FROM ledger_period_lock WHERE locked_through >= NEW.date) "
+              f"AND NOT EXISTS (SELECT 1 FROM voucher WHERE voucher.id = NEW.voucher_id "
+              f"AND voucher.series = '{CLOSING_SERIES}')) "
               "OR EXISTS (SELECT 1 FROM financial_year WHERE closed {true} "
               "AND NEW.date >= start_date AND NEW.date <= end_date)")
     if dialect == "sqlite":

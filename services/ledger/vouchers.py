@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from models import FinancialYear, LedgerPeriodLock, NumberSeries, Voucher, VoucherRow, utcnow
+from models import CLOSING_SERIES, FinancialYear, LedgerPeriodLock, NumberSeries, Voucher, VoucherRow, utcnow
 from services.ledger import LedgerError
 from services.ledger.accounts import accounts_by_number
 from services.platform.formatting import number
@@ -132,14 +132,16 @@ def _pattern_start(session: Session, date: dt.date) -> dt.date:
     return dt.date(date.year, 1, 1)
 
 
-def check_open(session: Session, date: dt.date, create_year: bool = False) -> FinancialYear:
+def check_open(session: Session, date: dt.date, create_year: bool = False, closing: bool = False) -> FinancialYear:
     """The one check of every booking path: ``date`` lies after the period lock, in an open
     financial year. Returns that year; raises LedgerError (field "date") otherwise. With
-    ``create_year`` a missing year is created (ensure_year) instead of refused."""
+    ``create_year`` a missing year is created (ensure_year) instead of refused. ``closing``:
+    the year-end voucher, which the lock does not stop (the year must still be open), as the
+    database's guard lets its series through (models.ledger_guard_ddl)."""
     if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
         raise LedgerError(_("Give the voucher's date."), "date")
     through = locked_through(session)
-    if through is not None and date <= through:
+    if through is not None and date <= through and not closing:
         raise LedgerError(_("The period is locked through %(t)s; %(d)s cannot be booked.",
                             t=through.isoformat(), d=date.isoformat()), "date")
     year = ensure_year(session, date) if create_year else year_of(session, date)
@@ -257,14 +259,15 @@ def book_voucher(session: Session, series: str, date: dt.date, rows, text: str, 
     series = (series or "").strip().upper()
     if not (1 <= len(series) <= 4 and series.isalnum() and series.isascii()):
         raise LedgerError(_("A voucher series is one to four letters or digits."), "series")
-    year = check_open(session, date, create_year=create_year)
+    closing = series == CLOSING_SERIES
+    year = check_open(session, date, create_year=create_year, closing=closing)
     booked = validate_rows(session, rows)
     kind, ident = _source(source)
     name = _series_name(series, year)
     _ensure_series(session, name)
     number = take_number(session, name)
     # the series row is held from here to commit: a period lock taken meanwhile is seen now
-    check_open(session, date)
+    check_open(session, date, closing=closing)
     voucher = Voucher(series=series, financial_year_id=year.id, number=number, date=date,
                       text=(text or "").strip()[:200], source_kind=kind, source_id=ident,
                       reverses_id=reverses.id if reverses is not None else None, created_by=user)

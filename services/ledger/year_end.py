@@ -14,9 +14,10 @@
 - the books are locked through the year's last day (LedgerPeriodLock) and the year is marked
   closed (the change is in the audit log; the database refuses rows in a closed year).
 
+The closing voucher is the one booking a period lock does not stop: the VAT settlement of
+December locks the year's last day weeks before the accounts are closed (models.CLOSING_SERIES).
 Refused with a LedgerError: a year already closed, an earlier year still open, a voucher that does
-not balance, a balance sheet that does not balance with the result, a period lock past the year's
-last day when a result is still to be booked."""
+not balance, a balance sheet that does not balance with the result."""
 from __future__ import annotations
 
 import datetime as dt
@@ -27,7 +28,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models import Account, FinancialYear, Voucher, VoucherRow
+from models import CLOSING_SERIES, Account, FinancialYear, Voucher, VoucherRow
 from services.ledger import LedgerError
 from services.ledger.accounts import BAS_ACCOUNTS, account_for, default_type
 from services.ledger.balances import imported_opening
@@ -37,7 +38,7 @@ from services.platform.settings import set_setting
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
-YEAR_END_SERIES = "BS"  # bokslut
+YEAR_END_SERIES = CLOSING_SERIES  # bokslut: booked into a locked period too (the VAT settlement locks December)
 BALANCE_RANGE = ("1000", "2999")  # balansräkningens konton
 RESULT_RANGE = ("3000", "8999")  # resultaträkningens konton
 
@@ -181,11 +182,6 @@ def preview(session: Session, year: FinancialYear, settings: dict | None = None)
     if not unbalanced and difference != 0:
         problems.append(_("The balance sheet does not balance with the result: they differ by %(d)s. "
                           "Check the opening balances and the earlier years' results.", d=fmt_number(difference)))
-    through = locked_through(session)
-    if result.rows and through is not None and through >= year.end_date:
-        problems.append(_("The books are locked through %(t)s; the result is booked on the year's last day, "
-                          "%(d)s, so the year can no longer be closed here.",
-                          t=through.isoformat(), d=year.end_date.isoformat()))
     return result
 
 

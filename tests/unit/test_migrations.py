@@ -44,6 +44,12 @@ def test_migrations_match_models(app):
             context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": _ignored})
             diffs = compare_metadata(context, db.metadata)
         assert diffs == []
+        # the ledger's period guard as models.ledger_guard_ddl writes it: the closing series passes a lock
+        with db.engine.connect() as conn:
+            guard = conn.scalar(text(
+                "SELECT sql FROM sqlite_master WHERE name = 'voucher_row_open_period'" if conn.dialect.name == "sqlite"
+                else "SELECT pg_get_functiondef('ledger_open_period'::regproc)"))
+        assert "voucher.series = 'BS'" in guard, guard
         tables = set(inspect(db.engine).get_table_names())
         if db.engine.dialect.name == "sqlite":
             assert "customer_fts" in tables

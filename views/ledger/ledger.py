@@ -397,16 +397,10 @@ class PeriodLockView(WholeBooks, SecureBaseView):
                 return redirect(self.get_url(".index"))
         from models import LedgerPeriodLock
 
-        from models import FinancialYear
-
         history = list(db.session.scalars(select(LedgerPeriodLock).order_by(LedgerPeriodLock.id.desc()).limit(24)))
         locked = locked_through(db.session)
-        # year-end books the result on the year's last day: it must come before that day is locked
-        open_year = db.session.scalar(select(FinancialYear).where(
-            FinancialYear.closed.is_(False), FinancialYear.end_date > (locked or dt.date.min))
-            .order_by(FinancialYear.start_date).limit(1))
         return self.render("ledger/period_lock.html", locked=locked, history=history,
-                           errors=errors, form=request.form, open_year=open_year)
+                           errors=errors, form=request.form)
 
 
 def register(admin) -> None:

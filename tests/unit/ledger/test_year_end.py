@@ -156,14 +156,29 @@ def test_an_unbalanced_voucher_is_refused(session):
     assert not session.get(FinancialYear, year.id).closed
 
 
-def test_a_lock_past_the_year_end_refuses_a_result_to_book(session):
+def test_the_year_closes_after_the_december_vat_settlement_locked_its_last_day(session):
+    """The usual order: December's VAT is settled in February (the lock goes through 2026-12-31),
+    the accounts are closed in March. The closing voucher is booked on 2026-12-31 all the same
+    (the database's guard lets its series through); any other voucher on that day is refused,
+    by the service and by the database."""
     year = _year(session)
     _sale(session, dt.date(2026, 3, 10))
     session.commit()
     lock_through(session, dt.date(2026, 12, 1), None)
     session.commit()
     with pytest.raises(LedgerError, match="locked through 2026-12-31"):
-        close_year(session, year, None)
+        book_voucher(session, "M", dt.date(2026, 12, 31), [Row("1930", D("1")), Row("3001", D("-1"))], "Sent", None)
+    session.rollback()
+    voucher = session.scalar(select(Voucher).where(Voucher.series == "M").limit(1))
+    with pytest.raises(Exception, match="locked"):  # past the service: a manual voucher's row on the locked day
+        session.execute(text("INSERT INTO voucher_row (voucher_id, account_number, amount, date) "
+                             "VALUES (:v, '1930', 1, :d)"), {"v": voucher.id, "d": dt.date(2026, 12, 31)})
+    session.rollback()
+    assert preview(session, year).problems == []
+    closed = close_year(session, year, None)
+    session.commit()
+    assert (closed.voucher.series, closed.voucher.date) == (YEAR_END_SERIES, dt.date(2026, 12, 31))
+    assert sum(r.amount for r in closed.voucher.rows) == 0 and session.get(FinancialYear, year.id).closed
 
 
 def test_the_equity_account_is_a_setting_and_seeded_when_missing(session):

@@ -121,15 +121,3 @@ def test_the_equity_account_is_set_on_the_page(app, client, auth):
     auth.logout()
     auth.login("ebba")
     assert 'id="equity" value="2091"' in client.get(URL).get_data(as_text=True)
-
-
-def test_the_period_lock_page_says_to_close_the_year_first(app, client, auth):
-    make_user(app, "ebba", DEFAULT_ROLES["Accountant"])
-    year_id = _books(app)
-    auth.login("ebba")
-    page = client.get("/admin/ledger/period-lock/").get_data(as_text=True)
-    assert 'id="year-end-hint"' in page and "Stäng räkenskapsåret 2026-01-01 – 2026-12-31" in page
-    token = csrf_from(page)
-    client.post(f"{URL}close", data={"csrf_token": token, "year_id": year_id})
-    page = client.get("/admin/ledger/period-lock/").get_data(as_text=True)
-    assert "Stäng räkenskapsåret 2027-01-01 – 2027-12-31" in page  # the next year is the one to close now
