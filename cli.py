@@ -120,10 +120,7 @@ def import_customers(path: str, update: bool, valid_only: bool, kind: str | None
     from services.registers import customer_import, register_config
     from services.platform.settings import load_settings
 
-    if os.path.getsize(path) > customer_import.MAX_BYTES:
-        _fail("The file is larger than 10 MB.")
-    with open(path, "rb") as handle:
-        data = handle.read()
+    data, _user = _upload_of(path, customer_import.MAX_BYTES, None)
     config, settings = register_config.current(db.session), load_settings(db.session)
     try:
         rows = customer_import.read_file(os.path.basename(path), data, kind, config)
@@ -142,6 +139,26 @@ def import_customers(path: str, update: bool, valid_only: bool, kind: str | None
                f"{counts['unchanged']} unchanged, {counts['skipped']} skipped.")
 
 
+def _upload_of(path: str, max_bytes: int, username: str | None):
+    """A file given to an import command, read whole within the upload limit, and the user the
+    import is recorded as (None without --user)."""
+    import os
+
+    from sqlalchemy import select
+
+    from models import User
+
+    if os.path.getsize(path) > max_bytes:
+        _fail(f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
+    user = None
+    if username:
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            _fail(f"No user {username!r}.")
+    with open(path, "rb") as handle:
+        return handle.read(), user
+
+
 @click.command("import-bgmax")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--user", "username", help="The user the import is booked as (default: none).")
@@ -151,20 +168,9 @@ def import_bgmax_command(path: str, username: str | None):
     to their invoices, the others to the suspense account for manual matching."""
     import os
 
-    from sqlalchemy import select
-
-    from models import User
     from services.ledger.bgmax_import import MAX_BYTES, import_bgmax
 
-    if os.path.getsize(path) > MAX_BYTES:
-        _fail("The file is larger than 10 MB.")
-    user = None
-    if username:
-        user = db.session.scalar(select(User).where(User.username == username))
-        if user is None:
-            _fail(f"No user {username!r}.")
-    with open(path, "rb") as handle:
-        data = handle.read()
+    data, user = _upload_of(path, MAX_BYTES, username)
     try:
         result = import_bgmax(db.session, data, os.path.basename(path), user)
         db.session.commit()
@@ -185,22 +191,9 @@ def import_bgmax_command(path: str, username: str | None):
 def import_sie_command(path: str, username: str | None, dry_run: bool):
     """Import a chart of accounts and opening balances (#IB 0) from another system's SIE 4 file
     (one transaction: all or nothing)."""
-    import os
-
-    from sqlalchemy import select
-
-    from models import User
     from services.ledger import sie_import
 
-    if os.path.getsize(path) > sie_import.MAX_BYTES:
-        _fail(f"The file is larger than {sie_import.MAX_BYTES // (1024 * 1024)} MB.")
-    user = None
-    if username:
-        user = db.session.scalar(select(User).where(User.username == username))
-        if user is None:
-            _fail(f"No user {username!r}.")
-    with open(path, "rb") as handle:
-        data = handle.read()
+    data, user = _upload_of(path, sie_import.MAX_BYTES, username)
     try:
         result = sie_import.preview(db.session, data) if dry_run else sie_import.apply_import(db.session, data, user)
         if dry_run:
