@@ -19,10 +19,13 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Account, FinancialYear, OpeningBalance, Voucher, VoucherRow
+from services.ledger.accounts import account_for
+from services.platform.settings import get_setting
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 BALANCE_TYPES = ("asset", "liability", "equity")
+EQUITY_SETTING = "ledger.account.equity"  # the account a year-end moves the result to (services.ledger.year_end)
 
 
 def _year_start(session: Session, day: dt.date) -> dt.date:
@@ -33,14 +36,32 @@ def _year_start(session: Session, day: dt.date) -> dt.date:
 
 
 def imported_opening(session: Session, day: dt.date, number: str | None = None) -> dict[str, Decimal]:
-    """Account number -> the sum of the imported opening balances of the financial years that
-    began on or before ``day`` (only balance accounts have them); one grouped query."""
+    """Account number -> what a balance account's opening balance on ``day`` holds besides its
+    rows: the imported opening balances of the financial years that began on or before ``day``,
+    and, on the equity account, the result of earlier years not yet moved there by a year-end
+    (``carried_result``), so that opening balances sum to zero while last year is still open."""
     query = (select(OpeningBalance.account_number, func.sum(OpeningBalance.amount))
              .join(FinancialYear, FinancialYear.id == OpeningBalance.financial_year_id)
              .where(FinancialYear.start_date <= day).group_by(OpeningBalance.account_number))
     if number is not None:
         query = query.where(OpeningBalance.account_number == number)
-    return {n: Decimal(a) for n, a in session.execute(query) if a}
+    opening = {n: Decimal(a) for n, a in session.execute(query) if a}
+    equity = account_for("equity", {EQUITY_SETTING: get_setting(session, EQUITY_SETTING)})
+    if number is None or number == equity:
+        carried = carried_result(session, day)
+        if carried:
+            opening[equity] = opening.get(equity, ZERO) + carried
+    return opening
+
+
+def carried_result(session: Session, day: dt.date) -> Decimal:
+    """The result of the financial years before ``day``'s that no year-end has moved to equity:
+    the sum of the result accounts' rows before the year's start (zero once every earlier year
+    is closed, as a closing voucher brings them to zero). Debit positive: a profit is negative."""
+    total = session.scalar(select(func.coalesce(func.sum(VoucherRow.amount), 0))
+                           .join(Account, Account.number == VoucherRow.account_number)
+                           .where(~Account.type.in_(BALANCE_TYPES), VoucherRow.date < _year_start(session, day)))
+    return Decimal(total).quantize(CENT)  # SQLite sums its numbers as floats
 
 
 def _opening_condition(session: Session, date_from: dt.date):

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from models import CLOSING_SERIES, Account, FinancialYear, Voucher, VoucherRow
 from services.ledger import LedgerError
 from services.ledger.accounts import BAS_ACCOUNTS, account_for, default_type
-from services.ledger.balances import imported_opening
+from services.ledger.balances import EQUITY_SETTING, imported_opening
 from services.ledger.vouchers import Row, book_voucher, ensure_year, locked_through, lock_through
 from services.platform.formatting import number as fmt_number
 from services.platform.settings import set_setting
@@ -83,9 +83,6 @@ class YearEndPreview:
 def year_end_accounts(settings: dict | None) -> tuple[str, str]:
     """(the equity account that takes the result, the result account it is moved from)."""
     return account_for("equity", settings), account_for("year_result", settings)
-
-
-EQUITY_SETTING = "ledger.account.equity"
 
 
 def set_equity_account(session: Session, number) -> Account:
