@@ -2015,7 +2015,9 @@ class Payment(db.Model):
         return sum((a.amount for a in self.allocations if a.invoice_id is None), Decimal("0"))
 
     def __str__(self) -> str:
-        return f"{self.date.isoformat()} {self.amount}"
+        from services.platform.formatting import money
+
+        return f"{self.date.isoformat()} {money(self.amount)}"
 
 
 class PaymentAllocation(db.Model):

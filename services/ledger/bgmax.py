@@ -45,7 +45,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from services import DomainError
-from services.platform.formatting import number
+from services.platform.formatting import money, number
 
 RECORD_LENGTH = 80
 LAYOUT_NAME = "BGMAX"
@@ -446,8 +446,8 @@ def _deposit(section: Section, line: _Line) -> None:
         - sum((p.amount for p in section.deductions), Decimal("0.00"))
     if section.total != computed:
         raise BgMaxError(_("Line %(line)d: the deposit amount %(stated)s does not match the section's payments "
-                           "less deductions, %(computed)s.", line=line.number, stated=number(section.total),
-                           computed=number(computed)), line.number)
+                           "less deductions, %(computed)s.", line=line.number, stated=money(section.total),
+                           computed=money(computed)), line.number)
     _bank_references(section)
 
 

@@ -62,6 +62,7 @@ from services.ledger import payments as pay
 from services.ledger.accounts import account_for
 from services.ledger.bgmax import BgMaxFile, parse_bgmax
 from services.ledger.vouchers import PAYMENT_SERIES, Row, VoucherEntry, book_voucher, book_vouchers
+from services.platform.formatting import money
 from services.platform.locking import lock_rows
 from services.platform.settings import load_settings
 
@@ -500,7 +501,7 @@ def _import_job(session: Session, job):
                           progress=lambda done, total: jobs.report_progress(job, done, total))
     summary = _("Payments: %(payments)s, booked: %(booked)s, unmatched: %(unmatched)s, total: %(total)s",
                 payments=result.payments, booked=len(result.booked), unmatched=len(result.unmatched),
-                total=f"{result.total:.2f}")
+                total=money(result.total))
     return jobs.Outcome(summary, remove=(path,))
 
 

@@ -21,6 +21,7 @@ from models import Invoice, Voucher
 from services.ledger import LedgerError
 from services.ledger.accounts import account_for
 from services.ledger.vouchers import CREDIT_NOTE_SERIES, INVOICE_SERIES, Row, book_voucher
+from services.platform.formatting import money
 from services.sales.pricing import PricedLine, totals
 
 ZERO = Decimal("0")
@@ -61,7 +62,7 @@ def document_rows(invoice: Invoice, settings: dict | None = None) -> list[Row]:
     if difference:
         # the document's stored VAT differs from its lines' (never expected): say so, book nothing
         raise LedgerError(_("%(d)s does not balance in the ledger (difference %(x)s).", d=str(invoice),
-                            x=f"{difference:.2f}"))
+                            x=money(difference)))
     return [r for r in rows if r.amount]
 
 

@@ -55,6 +55,7 @@ from models import (
 from services.ledger import LedgerError
 from services.ledger.accounts import account_for
 from services.ledger.vouchers import PAYMENT_SERIES, Row, VoucherEntry, book_voucher, book_vouchers, reverse_voucher
+from services.platform.formatting import money
 from services.platform.locking import lock_rows
 from services.platform.numbers import parse_decimal
 from services.platform.settings import load_settings
@@ -404,9 +405,9 @@ def _allocate(customer: Customer, amount: Decimal, wanted: list, rest: str | Non
         share = min(open_amount, left) if value is None else _amount(value, field)
         if share > open_amount:
             raise LedgerError(_("%(i)s has %(r)s left to pay; %(a)s is more than that.", i=str(invoice),
-                                r=f"{open_amount:.2f}", a=f"{share:.2f}"), field)
+                                r=money(open_amount), a=money(share)), field)
         if share > left:
-            raise LedgerError(_("The invoices take more than the payment's %(a)s.", a=f"{amount:.2f}"), field)
+            raise LedgerError(_("The invoices take more than the payment's %(a)s.", a=money(amount)), field)
         if share <= 0:
             raise LedgerError(_("%(i)s gets nothing of the payment.", i=str(invoice)), field)
         shortfall = open_amount - share
@@ -419,7 +420,7 @@ def _allocate(customer: Customer, amount: Decimal, wanted: list, rest: str | Non
                                   f"{prefix}rest")
             raise LedgerError(_("The payment is %(x)s more than the chosen invoices' remaining amounts; "
                                 "choose to keep the rest as customer credit or change the amount.",
-                                x=f"{left:.2f}"), f"{prefix}rest")
+                                x=money(left)), f"{prefix}rest")
         rows.append(Share(None, left))
     for a in rows:
         if a.invoice is not None:
@@ -596,11 +597,11 @@ def apply_credit(session: Session, customer: Customer, invoice: Invoice, amount,
         raise LedgerError(_("%(i)s has nothing left to pay.", i=str(invoice)), "invoice")
     amount = min(available, open_amount) if amount is None else _amount(amount)
     if amount > available:
-        raise LedgerError(_("The customer's credit is %(c)s; %(a)s is more than that.", c=f"{available:.2f}",
-                            a=f"{amount:.2f}"), "amount")
+        raise LedgerError(_("The customer's credit is %(c)s; %(a)s is more than that.", c=money(available),
+                            a=money(amount)), "amount")
     if amount > open_amount:
         raise LedgerError(_("%(i)s has %(r)s left to pay; %(a)s is more than that.", i=str(invoice),
-                            r=f"{open_amount:.2f}", a=f"{amount:.2f}"), "amount")
+                            r=money(open_amount), a=money(amount)), "amount")
     payment = Payment(kind="credit", date=date, amount=amount, customer=customer, created_by=user,
                       allocations=[PaymentAllocation(invoice=invoice, amount=amount)])
     _insert(session, payment)
@@ -623,8 +624,8 @@ def refund_credit(session: Session, customer: Customer, amount, method, user, da
     method = _method(session, method, None)
     available = customer_credit(session, customer)
     if amount > available:
-        raise LedgerError(_("The customer's credit is %(c)s; %(a)s is more than that.", c=f"{available:.2f}",
-                            a=f"{amount:.2f}"), "amount")
+        raise LedgerError(_("The customer's credit is %(c)s; %(a)s is more than that.", c=money(available),
+                            a=money(amount)), "amount")
     payment = Payment(kind="refund", date=date, amount=amount, method=method, customer=customer, created_by=user,
                       reference=(reference or "").strip()[:60] or None)
     _insert(session, payment)

@@ -62,6 +62,7 @@ from typing import BinaryIO
 from flask_babel import gettext as _
 
 from services import DomainError
+from services.platform.formatting import money
 
 ACCOUNT_TYPES = {"T", "S", "K", "I"}  # tillgång, skuld, kostnad, intäkt
 NEWLINE = "\r\n"
@@ -280,7 +281,7 @@ class _Writer:
         total = sum((Decimal(r.amount) for r in v.rows), Decimal(0))
         if total != 0:
             raise SieError(_("Voucher %(series)s %(number)s does not balance: its rows sum to %(sum)s.",
-                             series=v.series, number=v.number, sum=f"{total:.2f}"),
+                             series=v.series, number=v.number, sum=money(total)),
                            "voucher", f"{v.series} {v.number}")
         day = self.date(v.date)
         head = [self.text(v.series), str(v.number), day, self.text(v.text)]

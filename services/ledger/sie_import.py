@@ -45,6 +45,7 @@ from models import Account, FinancialYear, LedgerPeriodLock, OpeningBalance, Vou
 from services.ledger import LedgerError
 from services.ledger.accounts import default_type
 from services.ledger.sie_read import SieFile, SieReadError, read_sie
+from services.platform.formatting import money
 
 MAX_BYTES = 5 * 1024 * 1024  # a chart with opening balances is a few kB; a 4E file with a year's vouchers more
 ZERO = Decimal("0")
@@ -194,7 +195,7 @@ def preview(session: Session, data: bytes) -> SiePreview:
         total = result.opening_total
         if total != 0:
             raise LedgerError(_("The opening balances (#IB 0) sum to %(sum)s, not 0: the file is refused (debit and "
-                                "credit must be equal).", sum=f"{total:.2f}"), "file")
+                                "credit must be equal).", sum=money(total)), "file")
         _check_year(session, sie, result)
     return result
 

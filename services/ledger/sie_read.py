@@ -49,6 +49,7 @@ from typing import NamedTuple
 from flask_babel import gettext as _
 
 from services import DomainError
+from services.platform.formatting import money
 
 PC8 = "cp437"
 # bytes that are Swedish/German letters in each encoding (å ä ö Å Ä Ö é ü Ü É)
@@ -364,7 +365,7 @@ class _Reader:
         v = self.voucher
         if self.check_balance and v.total != 0:
             raise SieReadError(_("Line %(line)d: voucher %(voucher)s does not balance: its rows sum to "
-                                 "%(sum)s.", line=v.line_number, voucher=v.label, sum=v.total), v.line_number)
+                                 "%(sum)s.", line=v.line_number, voucher=v.label, sum=money(v.total)), v.line_number)
         self.sie.vouchers.append(v)
         self.voucher = None
 
@@ -513,7 +514,7 @@ def verify(sie: SieFile) -> list[str]:
     for v in sie.vouchers:
         if v.total != 0:
             problems.append(_("Voucher %(voucher)s (line %(line)d) does not balance: its rows sum to %(sum)s.",
-                              voucher=v.label, line=v.line_number, sum=v.total))
+                              voucher=v.label, line=v.line_number, sum=money(v.total)))
     moved: dict[str, Decimal] = {}
     for v in sie.vouchers:
         if _in_year(sie, v.date):
@@ -528,6 +529,6 @@ def verify(sie: SieFile) -> list[str]:
         ib, ub, tr = opening.get(number, Decimal(0)), closing.get(number, Decimal(0)), moved.get(number, Decimal(0))
         if ib + tr != ub:
             problems.append(_("Account %(account)s: opening balance %(ib)s + transactions %(moved)s = %(sum)s, "
-                              "but the closing balance is %(ub)s.", account=number, ib=ib, moved=tr,
-                              sum=ib + tr, ub=ub))
+                              "but the closing balance is %(ub)s.", account=number, ib=money(ib), moved=money(tr),
+                              sum=money(ib + tr), ub=money(ub)))
     return problems

@@ -22,7 +22,7 @@ from services import DomainError
 from services.ledger import bgmax_import as bi
 from services.ledger import payments as pay
 from services.platform import visibility
-from services.platform.formatting import number
+from services.platform.formatting import money, number
 from views.ledger.ledger import WholeBooks
 from views.platform.base import SecureBaseView
 
@@ -127,7 +127,7 @@ class BgMaxImportView(WholeBooks, SecureBaseView):
         """Open invoices for the "Match" look-up: number, OCR or customer name."""
         visible = self._visible_customers()
         found = bi.find_open_invoices(db.session, request.args.get("q", ""), visible)
-        return jsonify(results=[{"id": i.id, "text": f"{i.number} · {i.customer_name} · {number(left)} {i.currency}",
+        return jsonify(results=[{"id": i.id, "text": f"{i.number} · {i.customer_name} · {money(left, i.currency)}",
                                  "remaining": f"{left:.2f}"} for i, left in found])
 
     @expose("/match", methods=["POST"])
@@ -148,7 +148,7 @@ class BgMaxImportView(WholeBooks, SecureBaseView):
             db.session.rollback()
             return self._row_error(db.session.get(BgMaxImport, back.id), payment, exc.message)
         left = pay.balances(db.session, [invoice.id])[invoice.id].remaining
-        message = _("The payment of %(a)s is matched to %(i)s.", a=number(payment.amount), i=str(invoice))
+        message = _("The payment of %(a)s is matched to %(i)s.", a=money(payment.amount), i=str(invoice))
         if _wants_json():
             return jsonify(ok=True, message=message, remaining=f"{left:.2f}")
         flash(message, "success")

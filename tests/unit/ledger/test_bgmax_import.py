@@ -323,3 +323,23 @@ def test_two_users_importing_the_same_file_at_once_book_it_once(app):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(BgMaxImport)) == 1
         assert db.session.scalar(select(func.count()).select_from(Payment)) == 6
+
+
+def test_the_job_summary_writes_the_total_the_swedish_way(app, monkeypatch, tmp_path):
+    """Issue 13 item 1: the BgMax job's result says "totalt: 9 900,00 kr", not 9900.00."""
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    from services.platform import jobs
+
+    monkeypatch.setattr(jobs, "files_dir", lambda: tmp_path)
+    (tmp_path / "in.txt").write_bytes(TWO_SECTIONS.read_bytes())
+    with app.app_context():
+        ensure_year(db.session, DEPOSIT)
+        job = SimpleNamespace(params={"file": "in.txt", "filename": "in.txt"}, user=None)
+        monkeypatch.setattr(jobs, "report_progress", lambda *a, **k: None)
+        with force_locale("sv"):
+            outcome = bi._import_job(db.session, job)
+        db.session.rollback()
+    assert "9\xa0900,00\xa0kr" in outcome.summary and "9900.00" not in outcome.summary

@@ -95,7 +95,7 @@ def test_overpayment_needs_a_choice_and_then_goes_to_customer_credit(session):
     customer = invoice.customer
     with pytest.raises(LedgerError) as refused:
         pay.register_payment(session, customer, TODAY, "600", "bankgiro", None, [(invoice, None)])
-    assert refused.value.field == "rest" and "100.00 more" in refused.value.message
+    assert refused.value.field == "rest" and "100.00\xa0kr more" in refused.value.message
     assert session.scalar(select(func.count()).select_from(Payment)) == 0
     with pytest.raises(LedgerError) as nothing_chosen:
         pay.register_payment(session, customer, TODAY, "600", "bankgiro", None, [])
@@ -398,3 +398,22 @@ def test_a_credit_note_on_a_part_paid_invoice_credits_only_what_was_paid(session
     assert ("1510", D("-500.00")) in _rows(voucher_of(session, plain))
     assert pay.customer_credit(session, invoice.customer) == D("550.00")
     assert _account_sum(session, "1510") == 0
+
+
+def test_amounts_in_messages_and_labels_are_written_the_swedish_way(session):
+    """Issue 13 item 1: "Betalningen är 100,00 kr mer …", "Kundens tillgodo är 100,00 kr; 1 000,00 kr
+    är mer än så." and the payment's record label "2026-11-24 600,00 kr" (not 100.00 / 600.00)."""
+    from flask_babel import force_locale
+
+    invoice = _invoice(session)
+    customer = invoice.customer
+    with force_locale("sv"):
+        with pytest.raises(LedgerError) as refused:
+            pay.register_payment(session, customer, TODAY, "600", "bankgiro", None, [(invoice, None)])
+        assert "100,00\xa0kr mer" in refused.value.message and "100.00" not in refused.value.message
+        payment = pay.register_payment(session, customer, TODAY, "600", "bankgiro", None, [(invoice, None)],
+                                       rest="credit")
+        assert str(payment) == "2026-11-24 600,00\xa0kr"
+        with pytest.raises(LedgerError) as too_much:
+            pay.refund_credit(session, customer, "1000", "bankgiro", None, TODAY)
+        assert "100,00\xa0kr" in too_much.value.message and "1\xa0000,00\xa0kr" in too_much.value.message

@@ -137,9 +137,9 @@ def _refused(session, data) -> str:
 
 def test_an_unbalanced_opening_is_refused(session):
     message = _refused(session, _small(ib=("1930 1000.00", "2081 -999.99")))
-    assert "sum to 0.01, not 0" in message
+    assert "sum to 0.01\xa0kr, not 0" in message
     broken = _official().replace(b"#IB 0 1930 938311.64", b"#IB 0 1930 938311.65")
-    assert "sum to 0.01, not 0" in _refused(session, broken)
+    assert "sum to 0.01\xa0kr, not 0" in _refused(session, broken)
 
 
 def test_malformed_lines_are_refused_with_their_number(session):

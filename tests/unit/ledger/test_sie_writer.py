@@ -156,7 +156,7 @@ def test_written_ksumma():
 
 
 @pytest.mark.parametrize("rows, words", [
-    ([SieRow("1510", D("100.00")), SieRow("3001", D("-99.99"))], "M 3 does not balance: its rows sum to 0.01"),
+    ([SieRow("1510", D("100.00")), SieRow("3001", D("-99.99"))], "M 3 does not balance: its rows sum to 0,01\xa0kr"),
     ([SieRow("1510", D("100.005")), SieRow("3001", D("-100.005"))], "100.005 cannot be written"),
     ([SieRow("1510", 100.0), SieRow("3001", -100.0)], "100.0 cannot be written"),
     ([], "M 3 has no rows"),

@@ -99,7 +99,7 @@ def test_upload_runs_the_import_as_a_job_and_shows_the_result(app, client, accou
     assert 'id="bgmax-booked"' in html and "Kalles Plåt AB" in html and "6559: 500,00" in html
     assert 'id="bgmax-unmatched"' in html and "Betalningen saknar referens." in html
     # the suggestion: Berit's invoice, the same amount and the same payer (organisation number)
-    assert "6578 · Berits Garn · 500,00 · samma belopp · samma betalare" in html
+    assert "6578 · Berits Garn · 500,00\xa0kr · samma belopp · samma betalare" in html
     assert 'id="bgmax-imports"' in html and "bgmax.txt" in html and "Ebba Ek" in html
     with app.app_context():
         invoice = db.session.get(Invoice, world["kalle_invoice"])
@@ -175,7 +175,7 @@ def test_manual_match_with_the_look_up(app, client, accountant, world):
     response = client.post(URL + "match", data={"csrf_token": token, "payment_id": payment_id,
                                                 "invoice_id": world["berit_invoice"]}, follow_redirects=True)
     html = response.get_data(as_text=True)
-    assert "Betalningen på 500,00 är matchad mot Faktura 6578." in html
+    assert "Betalningen på 500,00\xa0kr är matchad mot Faktura 6578." in html
     assert "matchad manuellt" in html
     with app.app_context():
         invoice = db.session.get(Invoice, world["berit_invoice"])

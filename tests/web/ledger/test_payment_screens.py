@@ -102,7 +102,7 @@ def test_a_double_submit_books_once(app, client, auth, admin_user, data):
     ("tio", {}, "payment-amount-error", "must be a number"),
     ("1e3", {}, "payment-amount-error", "must be a number"),
     ("100,123", {}, "payment-amount-error", "at most 2 decimals"),
-    ("600", {}, "payment-rest-error", "100.00 more than the chosen invoices"),
+    ("600", {}, "payment-rest-error", "100.00 kr more than the chosen invoices"),
     ("100", {"date": "24/11/2026"}, "payment-date-error", "YYYY-MM-DD"),
 ])
 def test_bad_input_is_shown_next_to_the_field_and_nothing_is_booked(app, client, auth, admin_user, data, amount,
