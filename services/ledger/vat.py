@@ -21,7 +21,8 @@ settlement voucher itself (source kind ``vat_settlement``) is left out of the re
 
 ``settle`` books the settlement voucher (the period's VAT accounts moved to 2650, the
 redovisningskonto) and locks the books through the period's end, in the caller's one
-transaction; a period whose VAT is settled, or that is locked, is refused."""
+transaction; a period whose VAT is settled, that is locked, or that has not ended (its last day
+not before today) is refused."""
 from __future__ import annotations
 
 import calendar
@@ -190,12 +191,24 @@ def whole_kronor(amount: Decimal) -> Decimal:
 # ---- the settlement -----------------------------------------------------------------------------
 
 
-def settle(session: Session, start: dt.date, end: dt.date, user, settings: dict | None = None) -> Voucher:
+def unfinished(end: dt.date, today: dt.date | None = None) -> str | None:
+    """Why a period ending ``end`` cannot be settled yet (its last day is today or later), or None."""
+    today = today or dt.date.today()
+    if end >= today:
+        return _("The period has not ended yet: its VAT can be settled from %(d)s, after its last day %(e)s "
+                 "(the settlement locks the books through that day).",
+                 d=(end + dt.timedelta(days=1)).isoformat(), e=end.isoformat())
+    return None
+
+
+def settle(session: Session, start: dt.date, end: dt.date, user, settings: dict | None = None,
+           today: dt.date | None = None) -> Voucher:
     """Momsavräkning: book the voucher that moves the period's output and input VAT (the
     accounts of boxes 10, 11, 12 and 48, as the report sums them) to the VAT settlement account
     (2650, ACCOUNT_MAP "vat_settlement") dated on the period's last day, and lock the books through
     that day. Both in the caller's transaction (commit once, or roll back both). Refused: a period
-    settled already, a period (partly) locked, a period without VAT."""
+    settled already, a period (partly) locked, a period without VAT, a period that has not ended
+    (its last day must be before ``today``: settling locks the books, and a running month must stay open)."""
     done = settlement_of(session, start, end)
     if done is not None:
         raise LedgerError(_("The VAT of %(p)s is settled already (voucher %(v)s of %(d)s).",
@@ -204,6 +217,9 @@ def settle(session: Session, start: dt.date, end: dt.date, user, settings: dict 
     if through is not None and through >= start:
         raise LedgerError(_("The books are locked through %(t)s; the VAT of %(p)s cannot be settled.",
                             t=through.isoformat(), p=period_name(start, end)), "period")
+    reason = unfinished(end, today)
+    if reason:
+        raise LedgerError(reason, "settle")
     report = vat_report(session, start, end)
     rows: list[Row] = []
     for line in report.accounts:

@@ -102,7 +102,10 @@ class VatReportView(WholeBooks, SecureBaseView):
 
     @expose("/")
     def index(self):
-        errors, report, text = {}, None, request.args.get("period")
+        return self._page(request.args.get("period"))
+
+    def _page(self, text, settle_error: str | None = None, status: int = 200):
+        errors, report = {}, None
         try:
             text, (_kind, start, end) = self._period(text)
             report = vat.vat_report(db.session, start, end)
@@ -117,10 +120,13 @@ class VatReportView(WholeBooks, SecureBaseView):
                 return _download(lr.vat_pdf(report, load_settings(db.session)), "application/pdf",
                                  lr.vat_file_name(report, "pdf"))
             return _download(lr.vat_xlsx(report), XLSX, lr.vat_file_name(report, "xlsx"))
+        # a period not ended yet is never settled (the settlement locks the books through its last day)
+        not_ended = vat.unfinished(report.end, dt.date.today()) if report else None
         return self.render("ledger/vat_report.html", report=report, period=text or "", errors=errors,
                            boxes=vat.BOXES, periods=_recent_periods(dt.date.today()),
                            period_name=vat.period_name(report.start, report.end) if report else "",
-                           may_settle=has_right("ledger.vat_settle"), whole=vat.whole_kronor)
+                           may_settle=has_right("ledger.vat_settle"), whole=vat.whole_kronor,
+                           not_ended=not_ended, settle_error=settle_error), status
 
     @expose("/settle", methods=("POST",))
     def settle(self):
@@ -131,14 +137,15 @@ class VatReportView(WholeBooks, SecureBaseView):
             _kind, start, end = vat.parse_period(text)
             from services.platform.settings import load_settings
 
-            voucher = vat.settle(db.session, start, end, current_user, load_settings(db.session))
+            voucher = vat.settle(db.session, start, end, current_user, load_settings(db.session),
+                                 today=dt.date.today())
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            flash(_("The VAT of %(p)s is settled: voucher %(v)s booked, the books are locked through %(d)s.",
-                    p=vat.period_name(start, end), v=voucher.label, d=end.isoformat()), "success")
+            # the reason beside the button, on the period's page; nothing booked, nothing locked
+            return self._page(text, settle_error=exc.message, status=400)
+        flash(_("The VAT of %(p)s is settled: voucher %(v)s booked, the books are locked through %(d)s.",
+                p=vat.period_name(start, end), v=voucher.label, d=end.isoformat()), "success")
         return redirect(url_for(".index", period=text), 303)
 
 

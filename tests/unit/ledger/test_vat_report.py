@@ -137,7 +137,7 @@ def test_the_settlement_moves_the_vat_to_2650_and_locks_the_period(session):
     # December is open and settles on its own
     book_voucher(session, "M", dt.date(2026, 12, 2), [("1910", "125.00"), ("3001", "-100.00"), ("2611", "-25.00")],
                  "Kontant", None)
-    december = vat.settle(session, dt.date(2026, 12, 1), dt.date(2026, 12, 31), None)
+    december = vat.settle(session, dt.date(2026, 12, 1), dt.date(2026, 12, 31), None, today=dt.date(2027, 1, 12))
     session.commit()
     assert {r.account_number: r.amount for r in december.rows} == {"2611": D("25.00"), "2650": D("-25.00")}
     assert locked_through(session) == dt.date(2026, 12, 31)
@@ -156,6 +156,29 @@ def test_a_settlement_is_refused_without_vat_and_in_a_locked_period(session):
     with pytest.raises(LedgerError, match="locked through 2026-11-30"):
         vat.settle(session, *NOV, None)
     assert session.scalar(select(func.count()).select_from(Voucher).where(Voucher.source_kind == "vat_settlement")) == 0
+
+
+def test_a_period_that_has_not_ended_is_never_settled(session):
+    """Settling locks the books through the period's last day: the running month (or its last day
+    itself) is refused, nothing booked, nothing locked; the day after it settles."""
+    ensure_year(session, dt.date(2026, 12, 1))
+    book_voucher(session, "M", dt.date(2026, 12, 2), [("1910", "125.00"), ("3001", "-100.00"), ("2611", "-25.00")],
+                 "Kontant", None)
+    session.commit()
+    december = (dt.date(2026, 12, 1), dt.date(2026, 12, 31))
+    for today in (dt.date(2026, 12, 4), dt.date(2026, 12, 31)):
+        with pytest.raises(LedgerError, match="has not ended yet: its VAT can be settled from 2027-01-01") as exc:
+            vat.settle(session, *december, None, today=today)
+        assert exc.value.field == "settle"
+        session.rollback()
+    # a quarter holding the running month too
+    with pytest.raises(LedgerError, match="has not ended yet"):
+        vat.settle(session, *vat.parse_period("2026-Q4")[1:], None, today=dt.date(2026, 12, 4))
+    session.rollback()
+    assert locked_through(session) is None
+    assert session.scalar(select(func.count()).select_from(Voucher).where(Voucher.source_kind == "vat_settlement")) == 0
+    assert vat.settle(session, *december, None, today=dt.date(2027, 1, 1)).date == december[1]
+    assert locked_through(session) == december[1]
 
 
 @pytest.mark.parametrize("text, kind, start, end", [

@@ -90,3 +90,33 @@ def test_the_daily_sales_page_and_its_files(app, client, auth):
         rows = list(book.active.iter_rows(values_only=True))
         book.close()
     assert rows[0][:2] == ("Datum", "Fakturerat netto") and rows[-1][0] == "Totalt"
+
+
+def test_the_running_month_is_not_settled_from_the_page(app, client, auth):
+    """The button of a period not ended yet is disabled with the reason beside it; a post anyway is
+    refused beside the button (400), nothing booked, nothing locked; an ended period's form asks
+    for confirmation naming the period and the day the books get locked through."""
+    _books(app)
+    today = dt.date.today()
+    period = f"{today.year}-{today.month:02d}"
+    with app.app_context():
+        ensure_year(db.session, today)
+        book_voucher(db.session, "M", today, [("1910", "125.00"), ("3001", "-100.00"), ("2611", "-25.00")],
+                     "Kontant", None)
+        db.session.commit()
+    make_user(app, "ekonom", {"ledger.reports", "ledger.vat_settle"})
+    auth.login("ekonom")
+    page = client.get(VAT + "?period=" + period).get_data(as_text=True)
+    assert re.search(r'<button[^>]*id="vat-settle"[^>]*disabled', page)
+    assert 'id="vat-settle-reason"' in page and "Perioden är inte slut än" in page
+    token = auth.token(VAT + "?period=" + period)
+    refused = client.post(VAT + "settle", data={"period": period, "csrf_token": token})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Perioden är inte slut än" in html and 'id="vat-settle"' in html
+    with app.app_context():
+        assert locked_through(db.session) is None
+        assert db.session.scalar(select(Voucher).where(Voucher.source_kind == "vat_settlement")) is None
+    ended = client.get(VAT + "?period=2026-03").get_data(as_text=True)
+    assert not re.search(r'<button[^>]*id="vat-settle"[^>]*disabled', ended)
+    assert re.search(r'data-confirm="Bokföra momsavräkningen för 2026-03\? Bokföringen låses till och med '
+                     r'2026-03-31', ended) and "confirm(this.dataset.confirm)" in ended
