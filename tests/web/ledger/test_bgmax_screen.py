@@ -197,3 +197,24 @@ def test_a_user_limited_to_assigned_customers_gets_no_bgmax_screen(app, client, 
     assert client.get(URL + "invoices?q=").status_code == 403
     assert client.post(URL + "match", data={"csrf_token": token, "payment_id": 1,
                                            "invoice_id": world["berit_invoice"]}).status_code == 403
+
+
+def test_stored_utc_moments_show_in_swedish_time_on_the_bgmax_list_and_the_payment_card(app, client, accountant,
+                                                                                       world):
+    """Issue 13 item 2: a moment stored 01:54 UTC on 4 December (CET, UTC+1) shows as 02:54 on the
+    BgMax list and on the payment card, as the voucher's "Bokförd av" and the Jobs page do."""
+    assert _upload(client, PAYS_KALLE).status_code == 202
+    assert run_jobs(app) == 1
+    moment = dt.datetime(2026, 12, 4, 1, 54)
+    with app.app_context():
+        imported = db.session.scalar(select(BgMaxImport))
+        imported.imported_at = moment
+        payment = db.session.scalar(select(Payment).where(Payment.bgmax_import_id == imported.id))
+        payment.created_at = moment
+        db.session.commit()
+        ids = imported.id, payment.id
+    listing = client.get(URL).get_data(as_text=True)
+    assert "2026-12-04 02:54" in listing and "01:54" not in listing
+    assert "2026-12-04 02:54" in client.get(f"{URL}?id={ids[0]}").get_data(as_text=True)
+    card = client.get(f"/admin/payment/details/?id={ids[1]}").get_data(as_text=True)
+    assert "2026-12-04 02:54" in card and "01:54" not in card
