@@ -34,7 +34,7 @@ TABLE_LABELS = {
     "processing_list_item": _l("processing lists"), "document_recipient": _l("document recipients"),
     "outbox_message": _l("e-mails"), "customer_file": _l("files"), "insurance_case": _l("insurance cases"),
     "custom_field_value": _l("additional information values"), "customer_tag": _l("tags"),
-    "customer_technician": _l("assigned technicians"),
+    "customer_technician": _l("assigned technicians"), "payment": _l("payments"),
 }
 
 

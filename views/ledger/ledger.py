@@ -35,7 +35,10 @@ LEDGER = _l("Ledger")
 
 ACCOUNT_TYPE_LABELS = {"asset": _l("Asset"), "liability": _l("Liability"), "equity": _l("Equity"),
                        "income": _l("Income"), "expense": _l("Expense")}
+# every source kind the ledger's services book (Voucher.source_kind; tests/unit/ledger/test_source_labels.py)
 SOURCE_LABELS = {"invoice": _l("Invoice"), "credit_note": _l("Credit note"), "payment": _l("Payment"),
+                 "payment_match": _l("Payment match"), "write_off": _l("Customer loss"),
+                 "vat_settlement": _l("VAT settlement"), "accrual": _l("Accrual"), "year_end": _l("Year-end"),
                  "manual": _l("Manual voucher"), "reversal": _l("Reversal")}
 MANUAL_ROWS = 8  # rows of the manual voucher form (more are added in the browser)
 
