@@ -293,6 +293,34 @@ def reverse_voucher(session: Session, voucher: Voucher, date: dt.date, user, tex
                         reverses=voucher)
 
 
+def why_not_reversed_by_hand(voucher: Voucher) -> str | None:
+    """Why the voucher screen's "Vänd verifikation" may not reverse ``voucher`` (None: it may).
+    Only a manual voucher (series M, source manual) is reversed there: every voucher booked by
+    a document, a payment, a write-off, a VAT settlement, an accrual or the year-end is reversed
+    or corrected on its own screen, which undoes what it settled as well (a payment's invoice is
+    unpaid again); reversing its voucher alone leaves the ledger and the customer ledger apart."""
+    kind = voucher.source_kind
+    if voucher.reverses_id is not None or kind == "reversal":
+        return _("A reversing voucher cannot be reversed; book the entry again instead.")
+    if kind in ("invoice", "credit_note"):
+        return _("The voucher of an invoice or credit note is corrected by a credit note.")
+    if kind in ("payment", "payment_match"):
+        return _("Voucher %(v)s was booked by a payment: reverse the payment on the payment's page.",
+                 v=voucher.label)
+    if kind == "manual" and voucher.series == MANUAL_SERIES:
+        return None
+    return _("Voucher %(v)s was not booked by hand: only manual vouchers (series M) are reversed here; "
+             "correct it on the screen that booked it.", v=voucher.label)
+
+
+def reverse_manual_voucher(session: Session, voucher: Voucher, date: dt.date, user) -> Voucher:
+    """Vänd verifikation from the voucher screen: a manual voucher only (why_not_reversed_by_hand)."""
+    reason = why_not_reversed_by_hand(voucher)
+    if reason:
+        raise LedgerError(reason)
+    return reverse_voucher(session, voucher, date, user)
+
+
 @dataclass(frozen=True)
 class VoucherEntry:
     """One voucher of a batch (book_vouchers): what book_voucher takes for one voucher."""

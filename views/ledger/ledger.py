@@ -24,7 +24,8 @@ from wtforms import SelectField
 from models import Account, Invoice, Voucher, db
 from services import DomainError
 from services.ledger import LedgerError, accounts, balances
-from services.ledger.vouchers import MANUAL_SERIES, Row, book_voucher, locked_through, lock_through, reverse_voucher
+from services.ledger.vouchers import (MANUAL_SERIES, Row, book_voucher, locked_through, lock_through,
+                                      reverse_manual_voucher, why_not_reversed_by_hand)
 from services.platform import visibility
 from services.platform.audit import history_of
 from services.platform.formatting import money
@@ -88,6 +89,13 @@ def source_link(voucher: Voucher):
         return Markup(f'<a class="voucher-source" href="{url_for("voucher.details_view", id=voucher.reverses.id)}">'
                       f'{escape(label)} {escape(voucher.reverses.label)}</a>')
     return label
+
+
+def _payment_url(voucher: Voucher) -> str | None:
+    """The page of the payment that booked the voucher (where it is reversed), if any."""
+    if voucher.source_kind in ("payment", "payment_match") and voucher.source_id:
+        return url_for("payment.details_view", id=voucher.source_id)
+    return None
 
 
 # ---- chart of accounts -------------------------------------------------------------------
@@ -199,10 +207,11 @@ class VoucherView(WholeBooks, SecureModelView):
             return redirect(self.get_url(".index_view"))
         names = dict(db.session.execute(select(Account.number, Account.name).where(
             Account.number.in_({r.account_number for r in voucher.rows}))).all())
-        may_reverse = (has_right("ledger.book") and voucher.reversed_by is None and voucher.reverses_id is None
-                       and voucher.source_kind not in ("invoice", "credit_note"))
+        not_here = why_not_reversed_by_hand(voucher)
+        may_reverse = has_right("ledger.book") and voucher.reversed_by is None and not_here is None
         return self.render(self.details_template, voucher=voucher, names=names, source=source_link(voucher),
-                           may_reverse=may_reverse, today=_today(), return_url=self.get_url(".index_view"),
+                           may_reverse=may_reverse, not_here=not_here if voucher.reversed_by is None else None,
+                           payment_url=_payment_url(voucher), today=_today(), return_url=self.get_url(".index_view"),
                            history=history_of(db.session, Voucher.__tablename__, voucher.id),
                            debit=sum(r.amount for r in voucher.rows if r.amount > 0),
                            credit=-sum(r.amount for r in voucher.rows if r.amount < 0))
@@ -220,7 +229,7 @@ class VoucherView(WholeBooks, SecureModelView):
             flash(_("Give the date of the reversal."), "error")
             return redirect(self.get_url(".details_view", id=voucher.id))
         try:
-            reversal = reverse_voucher(db.session, voucher, day, current_user)
+            reversal = reverse_manual_voucher(db.session, voucher, day, current_user)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()

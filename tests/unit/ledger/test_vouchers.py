@@ -10,7 +10,7 @@ from models import Account, FinancialYear, Voucher, VoucherRow
 from services import DomainError
 from services.ledger import LedgerError
 from services.ledger.vouchers import (Row, book_voucher, check_open, ensure_year, lock_through, locked_through,
-                                      reverse_voucher)
+                                      reverse_manual_voucher, reverse_voucher)
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -161,6 +161,32 @@ def test_a_reversal_negates_every_row_and_refers_both_ways(session):
         reverse_voucher(session, original, DAY, None)
     with pytest.raises(LedgerError, match="cannot be reversed"):
         reverse_voucher(session, reversal, DAY, None)
+
+
+def test_only_a_manual_voucher_is_reversed_by_hand(session):
+    """The voucher screen's reversal (reverse_manual_voucher) takes series M, source manual only:
+    a payment's, an accrual's (series P), a VAT settlement's or a write-off's voucher is refused
+    with where to reverse it, nothing booked."""
+    _year(session)
+    manual = book_voucher(session, "M", DAY, CASH_SALE, "Felbokning", None)
+    payment = book_voucher(session, "B", DAY, [Row("1930", D("125")), Row("1510", D("-125"))], "Betalning", None,
+                           source=("payment", 7))
+    accrual = book_voucher(session, "P", DAY, [Row("6351", D("100")), Row("1930", D("-100"))], "Försäkring", None)
+    settlement = book_voucher(session, "M", DAY, [Row("2611", D("25")), Row("2650", D("-25"))], "Moms", None,
+                              source=("vat_settlement", None))
+    write_off = book_voucher(session, "B", DAY, [Row("6351", D("100")), Row("1510", D("-100"))], "Förlust", None,
+                             source=("write_off", 3))
+    session.commit()
+    with pytest.raises(LedgerError, match=r"Voucher B1 was booked by a payment: reverse the payment on the payment's"):
+        reverse_manual_voucher(session, payment, DAY, None)
+    for voucher in (accrual, settlement, write_off):
+        with pytest.raises(LedgerError, match=f"Voucher {voucher.label} was not booked by hand"):
+            reverse_manual_voucher(session, voucher, DAY, None)
+    assert session.scalar(select(func.count()).select_from(Voucher).where(Voucher.reverses_id.is_not(None))) == 0
+    reversal = reverse_manual_voucher(session, manual, DAY, None)
+    assert reversal.reverses_id == manual.id
+    with pytest.raises(LedgerError, match="cannot be reversed"):
+        reverse_manual_voucher(session, reversal, DAY, None)
 
 
 def test_no_code_path_changes_or_deletes_a_voucher(session):

@@ -283,3 +283,34 @@ def test_a_credit_note_on_a_paid_invoice_becomes_customer_credit_on_the_card(app
     # the invoice list shows the credited invoice with nothing remaining
     with app.app_context():
         assert pay.balance(db.session, db.session.get(Invoice, data["invoice"])).remaining == 0
+
+
+def test_a_payment_voucher_is_not_reversed_on_the_voucher_screen(app, client, auth, admin_user, data):
+    """Vänd verifikation is for manual vouchers: a payment's B voucher shows no button but where to
+    reverse it (a link to the payment); a post anyway is refused, the invoice stays paid, and the
+    payment is still reversed from its own page."""
+    auth.login()
+    _register(client, data, "500")
+    with app.app_context():
+        payment = db.session.scalar(select(Payment))
+        payment_id, voucher_id = payment.id, payment.voucher.id
+    card = client.get(f"/admin/voucher/details/?id={voucher_id}").get_data(as_text=True)
+    assert 'id="reverse-voucher"' not in card
+    assert "reverse the payment on the payment&#39;s page" in card
+    assert f'href="/admin/payment/details/?id={payment_id}" id="reverse-elsewhere-link"' in card
+    r = client.post("/admin/voucher/reverse", data={"csrf_token": csrf_from(card), "voucher_id": voucher_id,
+                                                    "date": TODAY.isoformat()}, follow_redirects=True)
+    assert "reverse the payment on the payment" in r.get_data(as_text=True)
+    with app.app_context():
+        from models import Voucher
+
+        assert db.session.scalar(select(func.count()).select_from(Voucher).where(
+            Voucher.reverses_id == voucher_id)) == 0
+    assert _text(_card(client, data), "invoice-payment-status") != "Open"
+    url = f"/admin/payment/details/?id={payment_id}"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    done = client.post("/admin/payment/reverse", data={"csrf_token": token, "id": payment_id,
+                                                       "date": TODAY.isoformat(), "reason": "Fel"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "The payment was reversed" in done
+    assert _text(_card(client, data), "invoice-payment-status") == "Open"
