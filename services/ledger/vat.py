@@ -8,6 +8,7 @@ services.ledger.accounts.BAS_ACCOUNTS, editable in the chart of accounts):
     05  sales subject to VAT: the net of 3000-3003, 3010, 3041-3043 (goods and labour at 25/12/6 %)
         and the invoice fee 3540
     10, 11, 12  output VAT 25, 12, 6 %: 2611, 2621, 2631
+        less the net of confirmed customer losses (the write-offs' 6351, ``write_off_sales``)
     35  goods to another EU country (3108), 36 goods outside the EU (3105)
     39  services to a business in another EU country, main rule (reverse charge, 3308)
     40  other services sold abroad (3305), 42 other sales exempt from VAT (3004, 3044)
@@ -33,9 +34,9 @@ from decimal import ROUND_DOWN, Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from models import Account, Voucher, VoucherRow
+from models import Account, Voucher, VoucherRow, WriteOff
 from services.ledger import LedgerError
 from services.ledger.accounts import account_for
 from services.ledger.vouchers import MANUAL_SERIES, Row, book_voucher, lock_through, locked_through
@@ -160,6 +161,42 @@ def account_sums(session: Session, start: dt.date, end: dt.date) -> list[tuple[s
     return [(n, name, code, Decimal(amount)) for n, name, code, amount in session.execute(stmt) if amount]
 
 
+WRITE_OFF_KIND = "write_off"
+CENT = Decimal("0.01")
+
+
+def write_off_sales(session: Session, start: dt.date, end: dt.date) -> list[VatAccountLine]:
+    """A confirmed customer loss (konstaterad kundförlust, services.ledger.write_off) lowers the
+    taxable sales (box 05) as well as the output VAT (boxes 10-12, through its VAT rows): the net
+    part of each write-off voucher in the period (its debit rows that are not output VAT, 6351),
+    as far as it is the net of the invoice's taxed lines (an invoice partly without VAT: in
+    proportion to its taxed net), as one line per account in box 05."""
+    from services.sales.pricing import PricedLine, totals
+
+    vouchers = session.scalars(select(Voucher).where(Voucher.source_kind == WRITE_OFF_KIND, Voucher.date >= start,
+                                                     Voucher.date <= end).options(selectinload(Voucher.rows))).all()
+    if not vouchers:
+        return []
+    vat_accounts = set(session.scalars(select(Account.number).where(Account.vat_code.in_(OUTPUT_VAT_BOXES))))
+    sums: dict[str, Decimal] = {}
+    for voucher in vouchers:
+        record = session.get(WriteOff, voucher.source_id) if voucher.source_id else None
+        if record is None:
+            continue
+        result = totals([PricedLine(l.quantity, l.unit_price, l.vat_percent, l.discount_percent)
+                         for l in record.invoice.lines])
+        net_total = sum((Decimal(net) for _rate, net, _vat in result.rates), ZERO)
+        taxed = sum((Decimal(net) for _rate, net, vat in result.rates if vat), ZERO)
+        if not taxed or not net_total:
+            continue
+        for row in voucher.rows:
+            if row.amount > 0 and row.account_number not in vat_accounts:
+                part = row.amount if taxed == net_total else (row.amount * taxed / net_total).quantize(CENT)
+                sums[row.account_number] = sums.get(row.account_number, ZERO) + part
+    names = dict(session.execute(select(Account.number, Account.name).where(Account.number.in_(sums))).all())
+    return [VatAccountLine(n, names.get(n, ""), "05", amount) for n, amount in sorted(sums.items()) if amount]
+
+
 def boxes_of(lines: list[VatAccountLine]) -> dict[str, Decimal]:
     boxes = {box: ZERO for box in BOXES}
     for line in lines:
@@ -180,6 +217,7 @@ def vat_report(session: Session, start: dt.date, end: dt.date) -> VatReport:
         raise LedgerError(_("The period ends (%(to)s) before it starts (%(from)s).",
                             to=end.isoformat(), **{"from": start.isoformat()}), "period")
     lines = [VatAccountLine(n, name, code, amount) for n, name, code, amount in account_sums(session, start, end)]
+    lines = sorted(lines + write_off_sales(session, start, end), key=lambda line: (line.number, line.box))
     return VatReport(start, end, boxes_of(lines), lines, settlement_of(session, start, end))
 
 

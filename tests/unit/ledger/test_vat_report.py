@@ -181,6 +181,41 @@ def test_a_period_that_has_not_ended_is_never_settled(session):
     assert locked_through(session) == december[1]
 
 
+def test_a_customer_loss_lowers_box_05_and_box_10_in_its_month(session):
+    """By hand: an invoice of 21 May, 5 x 200 goods at 25 % = 1 000 + 250 VAT, written off in full
+    on 30 September (konstaterad kundförlust): September's box 05 is -1 000, box 10 -250, box 49
+    -250; May keeps its sale (05 1 000, 10 250); the settlement moves only the VAT (2611 250)."""
+    from services.ledger.write_off import write_off
+    from tests.unit.ledger import dunning_helpers as dh
+
+    inv = dh.invoice(session, quantity=5)
+    assert (inv.net_total, inv.vat_total) == (D("1000.00"), D("250.00"))
+    write_off(session, inv, None, dt.date(2026, 9, 30), "Konkurs")
+    session.commit()
+    september = vat.vat_report(session, dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    assert (september.boxes["05"], september.boxes["10"], september.boxes["49"]) == (
+        D("-1000.00"), D("-250.00"), D("-250.00"))
+    assert {(l.number, l.box, l.amount) for l in september.accounts} == {
+        ("2611", "10", D("250.00")), ("6351", "05", D("1000.00"))}
+    may = vat.vat_report(session, dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    assert (may.boxes["05"], may.boxes["10"]) == (D("1000.00"), D("250.00"))
+    assert vat.vat_report(session, dt.date(2026, 1, 1), dt.date(2026, 12, 31)).boxes["05"] == D("0.00")
+    settled = vat.settle(session, dt.date(2026, 9, 1), dt.date(2026, 9, 30), None, today=dt.date(2026, 10, 5))
+    assert {r.account_number: r.amount for r in settled.rows} == {"2611": D("-250.00"), "2650": D("250.00")}
+
+
+def test_a_customer_loss_of_an_invoice_partly_without_vat_lowers_box_05_by_its_taxed_part(session):
+    """400 goods at 25 % (VAT 100) and 100 at 0 %: 600 written off: VAT 100, 6351 500 of which
+    400 taxed: box 05 -400, box 10 -100."""
+    from services.ledger.write_off import write_off
+    from tests.unit.ledger import dunning_helpers as dh
+
+    inv = dh.invoice(session, extra=("100.00", "0"))
+    write_off(session, inv, None, dt.date(2026, 9, 30), "Konkurs")
+    september = vat.vat_report(session, dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    assert (september.boxes["05"], september.boxes["10"]) == (D("-400.00"), D("-100.00"))
+
+
 @pytest.mark.parametrize("text, kind, start, end", [
     ("2026-11", "month", dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
     ("2024-02", "month", dt.date(2024, 2, 1), dt.date(2024, 2, 29)),
