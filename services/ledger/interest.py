@@ -257,7 +257,7 @@ def create_interest_invoices(session: Session, chosen, user, today: dt.date, set
                      d=source.due_date.isoformat(), p=candidate.paid_date.isoformat(), x=candidate.days)
             text = _("Late interest (reference rate + 8 percentage points, Interest Act § 6).")
         interest_invoice = create_charge_invoice(session, source.customer, [(line, candidate.interest, account, 0)],
-                                                 user, today, settings, text=text)
+                                                 user, today, settings, text=text, credit_term=True)
         try:
             with session.begin_nested():
                 session.add(InterestCharge(invoice_id=ident, interest_invoice_id=interest_invoice.id,

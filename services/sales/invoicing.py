@@ -129,6 +129,9 @@ def _address_lines(customer: Customer, kinds=("billing", "postal", "visiting")) 
     return []
 
 
+DEFAULT_TERM_DAYS = 30  # the company's invoice term when the payer has none (90.02)
+
+
 def payment_term_for(payer: Customer, method=None):
     """The payment term of an invoice (90.02): the payment method's own term when the invoice is
     paid by a method that carries one (cash or card at the counter: due at once), otherwise the
@@ -158,7 +161,7 @@ def _new_invoice(session: Session, kind: str, payer: Customer, user, today: dt.d
         else INVOICE_SERIES
     sequence, number = _take(session, series)
     term = payment_term_for(payer, method)
-    days = term.days if term is not None else 30
+    days = term.days if term is not None else DEFAULT_TERM_DAYS
     invoice = Invoice(
         kind=kind, series=series, sequence=sequence, number=number, invoice_date=today,
         due_date=today + dt.timedelta(days=days), customer=payer, customer_number=payer.customer_number,
@@ -553,13 +556,19 @@ def create_manual_credit_note(session: Session, customer: Customer, amount, vat_
 
 
 def create_charge_invoice(session: Session, customer: Customer, lines, user, today: dt.date, settings: dict,
-                          text: str | None = None) -> Invoice:
+                          text: str | None = None, credit_term: bool = False) -> Invoice:
     """A finalised invoice of charges the ledger makes (a reminder fee, late interest): ``lines``
     are (text, amount excl. VAT, account, VAT percent); each is a line of kind "manual" booked to
-    its account by the document's voucher (series F). No invoice fee, no rounding to kronor."""
+    its account by the document's voucher (series F). No invoice fee, no rounding to kronor.
+    ``credit_term``: never due on its own date: a payer's term of 0 days (cash, "Kontant") gives
+    way to the company's invoice term (DEFAULT_TERM_DAYS)."""
     if customer is None:
         raise DomainError(_("Choose a customer."), "customer")
     invoice = _new_invoice(session, "invoice", customer, user, today, settings)
+    if credit_term and (invoice.payment_term_days or 0) <= 0:
+        invoice.payment_term_days, invoice.payment_term_name = DEFAULT_TERM_DAYS, None
+        invoice.due_date = today + dt.timedelta(days=DEFAULT_TERM_DAYS)
+        invoice._payment_term = None
     invoice.supply_date = today
     invoice.text = (text or "").strip() or None
     for line_text, amount, account, vat_percent in lines:

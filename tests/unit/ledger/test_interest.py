@@ -110,6 +110,25 @@ def test_late_payments_become_interest_invoices_on_8313_without_vat(session):
     assert dh.all_balanced(session)
 
 
+@pytest.mark.parametrize("term_days, due_days", [(0, 30), (10, 10)])
+def test_an_interest_invoice_gets_a_credit_term_even_for_a_cash_customer(session, term_days, due_days):
+    """A customer on "Kontant" (0 days) gets his interest invoice due after the company's 30
+    days, not on the day it is issued; a customer's own term of days > 0 is kept."""
+    from models import PaymentTerm
+
+    _use_rates(session)
+    term = PaymentTerm(name=f"Villkor {term_days}", days=term_days)
+    session.add(term)
+    session.flush()
+    who = dh.customer(session, "1002", "Kontant AB", payment_term=term)
+    late = dh.invoice(session, who=who, quantity=40)
+    pay.register_payment(session, who, dt.date(2026, 7, 10), "10000", "bankgiro", late.ocr, [(late, None)])
+    found = interest.candidates(session, dt.date(2026, 7, 1), dt.date(2026, 7, 31))
+    [charge] = interest.create_interest_invoices(session, found, None, dt.date(2026, 8, 1), h.settings(session)).invoices
+    assert charge.due_date == dt.date(2026, 8, 1) + dt.timedelta(days=due_days)
+    assert charge.payment_term_days == due_days
+
+
 def test_part_payments_bear_interest_each_for_its_own_days_and_open_invoices_none(session):
     _use_rates(session)
     inv = dh.invoice(session, quantity=40)  # 10 000,00 due 2026-06-20
