@@ -58,9 +58,12 @@ def _need(right: str) -> None:
         abort(403)
 
 
-def _date(raw, field: str = "date") -> dt.date:
+def _date(raw, field: str = "date", required: bool = False) -> dt.date:
+    """A date of the form; blank is today, or refused next to the field when ``required``."""
     raw = (raw or "").strip()
     if not raw:
+        if required:
+            raise DomainError(_("Give the payment date."), field)
         return _today()
     try:
         return dt.date.fromisoformat(raw)
@@ -282,7 +285,7 @@ class PaymentView(SecureModelView):
                     db.session.flush()
                 method = db.session.get(PaymentMethod, int(request.form.get("method_id") or 0))
                 payment = pay.register_payment(
-                    db.session, invoice.customer, _date(request.form.get("date")), request.form.get("amount"),
+                    db.session, invoice.customer, _date(request.form.get("date"), required=True), request.form.get("amount"),
                     method, request.form.get("reference") or invoice.ocr, [(invoice, None)],
                     rest="credit" if request.form.get("rest") == "credit" else None, user=current_user,
                     settings=load_settings(db.session))

@@ -104,6 +104,8 @@ def test_a_double_submit_books_once(app, client, auth, admin_user, data):
     ("100,123", {}, "payment-amount-error", "at most 2 decimals"),
     ("600", {}, "payment-rest-error", "100.00 kr more than the chosen invoices"),
     ("100", {"date": "24/11/2026"}, "payment-date-error", "YYYY-MM-DD"),
+    ("100", {"date": ""}, "payment-date-error", "Give the payment date."),  # never today's date silently
+    ("100", {"date": "  "}, "payment-date-error", "Give the payment date."),
 ])
 def test_bad_input_is_shown_next_to_the_field_and_nothing_is_booked(app, client, auth, admin_user, data, amount,
                                                                     extra, field, message):
@@ -283,6 +285,15 @@ def test_a_credit_note_on_a_paid_invoice_becomes_customer_credit_on_the_card(app
     # the invoice list shows the credited invoice with nothing remaining
     with app.app_context():
         assert pay.balance(db.session, db.session.get(Invoice, data["invoice"])).remaining == 0
+
+
+def test_a_blank_payment_date_is_refused_in_swedish(app, client, auth, admin_user, data):
+    with app.app_context():
+        db.session.scalar(select(User).where(User.username == "admin")).language = "sv"
+        db.session.commit()
+    auth.login()
+    html = _register(client, data, "100", date="").get_data(as_text=True)
+    assert _text(html, "payment-date-error") == "Ange betalningsdatum."
 
 
 def test_a_payment_voucher_is_not_reversed_on_the_voucher_screen(app, client, auth, admin_user, data):
