@@ -19,6 +19,8 @@ Contents (one section per domain, in this order):
                   reference rates and interest charges, write-offs (påminnelser, referensränta,
                   räntefakturor, kundförluster); accrual templates and budgets
                   (periodiseringsmallar, budget)
+    Workshop      resources (staff, bays, lifts) and their skills (personal, personalkort, resurs,
+                  arbetsplats, lyft, kompetens)
     Search        the search indexes (SQLite FTS5, PostgreSQL pg_trgm)
 """
 from __future__ import annotations
@@ -2256,6 +2258,69 @@ class Budget(db.Model, Audited):
 
     def __str__(self) -> str:
         return f"{self.account_number} {self.month.isoformat()[:7]} {self.amount}"
+
+
+# --------------------------------------------------------------------------------------
+# Workshop: resources (staff, bays, lifts) and skills (personal, resurser, kompetens; issue 13 item 1)
+# --------------------------------------------------------------------------------------
+
+# Resource.kind: a member of staff (personal), a bay (arbetsplats) or a lift (lyft): one row per
+# resource on the planner; only staff have a staff number, a floor role, costs and a PIN
+RESOURCE_KINDS = ("staff", "bay", "lift")
+# Resource.floor_role: the staff member's role on the floor (mekaniker, servicetekniker/kundmottagare, övrig)
+FLOOR_ROLES = ("technician", "advisor", "other")
+
+resource_skill = Table(
+    "resource_skill",
+    db.metadata,
+    Column("resource_id", ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True),
+    Column("skill_id", ForeignKey("skill.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Skill(db.Model, Audited):
+    """Kompetens: what a resource can do ("AC", "Däck", "Diagnos"); a small lookup register."""
+
+    __tablename__ = "skill"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Resource(db.Model, Versioned, Audited):
+    """Resurs: a member of staff (personalkort, 11.13) or a bay/lift with no person (90.10).
+    A resource with stamps or planned jobs is never deleted, only inactivated
+    (services.workshop.resources.can_delete)."""
+
+    __tablename__ = "resource"
+    __table_args__ = (
+        CheckConstraint("kind IN ('staff', 'bay', 'lift')", name="kind"),
+        CheckConstraint("floor_role IS NULL OR floor_role IN ('technician', 'advisor', 'other')",
+                        name="floor_role"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), default="staff")
+    name: Mapped[str] = mapped_column(String(120))
+    staff_number: Mapped[str | None] = mapped_column(String(20), unique=True)  # personalnummer
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    user: Mapped[User | None] = relationship()
+    floor_role: Mapped[str | None] = mapped_column(String(12))
+    hourly_cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))  # timkostnad
+    hourly_rate: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))  # debiteringspris (90.08)
+    pin_hash: Mapped[str | None] = mapped_column(String(256), info=SECRET)  # stämpel-PIN, hashed
+    skills: Mapped[list[Skill]] = relationship(secondary=resource_skill, order_by="Skill.name")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def has_pin(self) -> bool:
+        return bool(self.pin_hash)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.staff_number})" if self.staff_number else self.name
 
 
 # --------------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ TABLE_FIELD_LABELS = {
     ("user", "email_notifications"): _l("Send me an e-mail when I am mentioned or assigned"),
     ("user", "password_reset"): _l("Password reset"),
     ("user", "must_change_password"): _l("Must choose a new password"),
+    ("resource", "pin_hash"): _l("Stamping PIN"),
 }
 
 # codes stored in columns, as every screen names them

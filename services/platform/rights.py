@@ -173,3 +173,12 @@ DEFAULT_ROLES["Service advisor"] |= {"payments.view", "payments.register"}
 RIGHTS["ledger"] += [("reminders", _l("Create and send reminders")), ("interest", _l("Create interest invoices")),
                      ("write_off", _l("Write off customer losses"))]
 DEFAULT_ROLES["Accountant"] |= {"ledger.reminders", "ledger.interest", "ledger.write_off"}
+
+# the workshop floor (issue 13 items 1-2): the staff register, resources, working time, opening hours
+RIGHTS["workshop"] = [
+    ("view", _l("View staff, resources and working time")),
+    ("manage", _l("Manage staff, resources, working time and opening hours")),
+]
+AREA_LABELS["workshop"] = _l("Workshop")
+DEFAULT_ROLES["Service advisor"] |= {"workshop.view", "workshop.manage"}
+DEFAULT_ROLES["Technician"] |= {"workshop.view"}

@@ -17,6 +17,7 @@ from services.ledger.payments import seed_payment_methods
 from services.ledger.reminders import seed_reminder_levels
 from services.platform.numbering import ensure_series
 from services.sales.outbox import seed_message_texts
+from services.workshop.resources import seed_skills
 from services.platform.rights import DEFAULT_ROLES
 
 PAYMENT_TERMS = [("10 dagar netto", 10), ("15 dagar netto", 15), ("30 dagar netto", 30), ("Kontant", 0)]
@@ -48,6 +49,7 @@ def seed_defaults(session: Session) -> None:
     seed_payment_methods(session)
     seed_reminder_levels(session)
     seed_reference_rates(session)
+    seed_skills(session)
     session.commit()
 
 

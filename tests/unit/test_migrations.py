@@ -121,3 +121,65 @@ def test_0018_rights_are_those_of_a_fresh_install():
     for role, rights in DEFAULT_ROLES.items():
         shipped = {r for r in rights if r.split(".")[0] in ("ledger", "payments")}
         assert set(module.LEDGER_RIGHTS.get(role, ())) == shipped, role
+
+
+def _migration_0020():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0020_workshop_staff.py"
+    spec = importlib.util.spec_from_file_location("migration_0020", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_0020_gives_the_workshop_rights_to_roles_made_before_the_workshop(app):
+    """An installation seeded before the workshop: its Service advisor and Technician roles get the
+    workshop rights a fresh install gives them, once, without duplicates; an office's own role is
+    left alone; the skills are seeded."""
+    from flask_migrate import downgrade
+
+    module = _migration_0020()
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            if conn.dialect.name == "sqlite":
+                for table in ("customer_fts", "vehicle_fts"):
+                    conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        try:
+            upgrade(revision=module.down_revision)
+            with db.engine.begin() as conn:
+                for ident, name in ((1, "Service advisor"), (2, "Technician"), (3, "Verkstadens egen")):
+                    conn.execute(text("INSERT INTO role (id, name, is_admin, version) VALUES (:i, :n, false, 1)"),
+                                 {"i": ident, "n": name})
+                conn.execute(text("INSERT INTO role_right (role_id, \"right\") VALUES (1, 'workshop.view'), "
+                                  "(3, 'sales.view')"))
+            upgrade(revision=module.revision)
+            with db.engine.connect() as conn:
+                rows = conn.execute(text("SELECT role_id, \"right\" FROM role_right")).all()
+                skills = set(conn.execute(text("SELECT name FROM skill")).scalars())
+            rights = {i: sorted(r for role, r in rows if role == i) for i in (1, 2, 3)}
+            assert len(rows) == len(set(rows))
+            assert rights[1] == ["workshop.manage", "workshop.view"]
+            assert rights[2] == ["workshop.view"]
+            assert rights[3] == ["sales.view"]
+            assert {"AC", "Däck", "Diagnos"} <= skills
+            with db.engine.begin() as conn:
+                assert module.grant_workshop_rights(conn) == 0
+            downgrade(revision=module.down_revision)
+        finally:
+            db.drop_all()
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            db.create_all()
+
+
+def test_0020_rights_are_those_of_a_fresh_install():
+    from services.platform.rights import DEFAULT_ROLES
+
+    module = _migration_0020()
+    for role, rights in DEFAULT_ROLES.items():
+        shipped = {r for r in rights if r.startswith("workshop.")}
+        assert set(module.WORKSHOP_RIGHTS.get(role, ())) == shipped, role

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 
 from models import (
     Article,
+    Resource,
     Booking,
     Contact,
     Customer,
@@ -308,6 +309,11 @@ PROBES: dict[str, list[Probe]] = {
     "ledger.vat_settle": [P("POST", "/admin/ledger/vat-report/settle",
                             count(Voucher, lambda ids: Voucher.source_kind == "vat_settlement"),
                             needs=("ledger.reports",), data={"period": "2021-03"}, status=(303,))],
+    # the workshop (issue 13 item 1): staff and resources; the list shows them, manage creates one
+    "workshop.view": [P("GET", "/admin/resource/", shows("resource_name"))],
+    "workshop.manage": [P("POST", "/admin/resource/new/", count(Resource, lambda ids: Resource.name == "Lyft Probe"),
+                          needs=("workshop.view",), data={"kind": "lift", "name": "Lyft Probe", "active": "y"},
+                          status=(302,))],
 }
 
 
@@ -424,6 +430,8 @@ def _world(app, user_ids: list[int]) -> dict:
 
         book_voucher(s, "M", dt.date(2021, 3, 15), [("1910", "125.00"), ("3001", "-100.00"), ("2611", "-25.00")],
                      "Kontantförsäljning", admin, create_year=True)
+        s.add(Resource(kind="staff", name="Tekniker Probesson", staff_number="P1"))
+        ids["resource_name"] = "Tekniker Probesson"
         s.commit()
         for kind in KINDS:
             ids[f"{kind}_issued_version"] = s.get(Booking, ids[f"{kind}_issued"]).version

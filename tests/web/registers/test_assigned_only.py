@@ -303,6 +303,8 @@ NO_CUSTOMER_DATA = {
         "discountletter", "vatrate", "paymentmethod", "article", "labouroperation", "package", "tradeplate", "tariffmodel",
         "cascomodel") for e in STANDARD},
     **{f"messagetext.{e}": "the e-mail texts (a settings register)" for e in STANDARD},
+    **{f"{view}.{e}": "the workshop's staff, bays, lifts and skills (no customer on them)"
+       for view in ("resource", "skill") for e in STANDARD},
     **{f"{view}.{e}": "users and roles" for view in ("user", "role") for e in STANDARD},
     "admin.static": "Flask-Admin's assets", "static": "the project's assets", "npm": "npm assets",
     "healthz": "health check", "root": "a redirect", "favicon": "the icon (a redirect)", "auth.login": "log-in form", "auth.login_code": "log-in form",

@@ -1,0 +1,1 @@
+"""The workshop's screens (issue 13): staff and resources, working time."""
