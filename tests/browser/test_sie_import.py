@@ -28,7 +28,7 @@ def test_preview_and_import_the_official_sample(page, live_app, tmp_path):
     broken.write_bytes(OFFICIAL.read_bytes().replace(b"#IB 0 1930 938311.64", b"#IB 0 1930 938311.74"))
     page.set_input_files("#file", str(broken))
     page.click("#sie-preview")
-    expect(page.locator("#file-error")).to_contain_text("summerar till 0.10, inte 0")
+    expect(page.locator("#file-error")).to_contain_text("summerar till 0,10\xa0kr, inte 0")
     expect(page.locator("#sie-import")).to_have_count(0)
     page.set_input_files("#file", str(OFFICIAL))
     page.click("#sie-preview")

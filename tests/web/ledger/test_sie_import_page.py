@@ -67,7 +67,7 @@ def test_unbalanced_opening_balances_are_refused(app, client, accountant):
     response = _preview(client, broken)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert 'id="file-error" role="alert">De ingående balanserna (#IB 0) summerar till 0.10, inte 0' in html
+    assert 'id="file-error" role="alert">De ingående balanserna (#IB 0) summerar till 0,10\xa0kr, inte 0' in html
     assert 'id="sie-import"' not in html and _count(app, OpeningBalance) == 0
 
 
