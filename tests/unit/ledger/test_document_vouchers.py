@@ -96,8 +96,8 @@ def test_a_manual_credit_note_is_booked_on_its_account(session):
     note = invoicing.create_manual_credit_note(session, cust, "100,00", "25", "3010", "Prisjustering", None, TODAY,
                                                h.settings(session, sales__round_to_krona=False))
     assert _rows(voucher_of(session, note)) == {"1510": D("-125.00"), "3010": D("100.00"), "2611": D("25.00")}
-    with pytest.raises(DomainError, match="3999 is not an active account") as exc:
-        invoicing.create_manual_credit_note(session, cust, "100", "25", "3999", "Fel konto", None, TODAY,
+    with pytest.raises(DomainError, match="3998 is not an active account") as exc:
+        invoicing.create_manual_credit_note(session, cust, "100", "25", "3998", "Fel konto", None, TODAY,
                                             h.settings(session))
     assert exc.value.field == "account"
 

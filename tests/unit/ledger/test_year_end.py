@@ -191,8 +191,8 @@ def test_the_equity_account_is_a_setting_and_seeded_when_missing(session):
     closed = close_year(session, session.get(FinancialYear, year.id), None, {"ledger.account.equity": "2091"})
     assert {r.account_number for r in closed.voucher.rows} == {"2091", "8999"}
     session.rollback()
-    with pytest.raises(LedgerError, match="Account 2098 does not exist"):
-        close_year(session, session.get(FinancialYear, year.id), None, {"ledger.account.equity": "2098"})
+    with pytest.raises(LedgerError, match="Account 2097 does not exist"):
+        close_year(session, session.get(FinancialYear, year.id), None, {"ledger.account.equity": "2097"})
 
 
 def test_the_equity_setting_is_checked_and_used(session):
@@ -202,14 +202,14 @@ def test_the_equity_setting_is_checked_and_used(session):
     _sale(session, dt.date(2026, 3, 10))
     session.commit()
     for bad, message in (("", "four digits beginning with 20"), ("1930", "four digits beginning with 20"),
-                         ("2098", "Account 2098 does not exist")):
+                         ("2097", "Account 2097 does not exist")):
         with pytest.raises(LedgerError, match=message):
             set_equity_account(session, bad)
         session.rollback()
-    session.add(Account(number="2098", name="Fel typ", type="liability"))
+    session.add(Account(number="2097", name="Fel typ", type="liability"))
     session.commit()
     with pytest.raises(LedgerError, match="not an equity account"):
-        set_equity_account(session, "2098")
+        set_equity_account(session, "2097")
     session.rollback()
     set_equity_account(session, "2091")
     session.commit()

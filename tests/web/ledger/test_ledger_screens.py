@@ -153,11 +153,11 @@ def test_an_account_with_rows_is_inactivated_not_deleted(app, client, accountant
                                                  "number": "39", "name": "Fel", "type": "income"})
     assert "Ange ett fyrsiffrigt kontonummer (BAS)." in r.get_data(as_text=True)
     r = client.post("/admin/account/new/", data={"csrf_token": csrf_from(page.get_data(as_text=True)),
-                                                 "number": "3911", "name": "Hyresintäkter", "type": "income",
+                                                 "number": "3915", "name": "Hyresintäkter lokal", "type": "income",
                                                  "active": "y"})
     assert r.status_code == 302
     with app.app_context():
-        assert db.session.scalar(select(Account.name).where(Account.number == "3911")) == "Hyresintäkter"
+        assert db.session.scalar(select(Account.name).where(Account.number == "3915")) == "Hyresintäkter lokal"
 
 
 def test_balances_general_ledger_and_journal(app, client, accountant):
