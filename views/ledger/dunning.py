@@ -285,4 +285,5 @@ def register(admin) -> None:
                                 url="/admin/ledger/interest"))
     admin.add_view(ReferenceRatesView(name=_l("Reference rates"), category=LEDGER, endpoint="reference_rates",
                                       url="/admin/ledger/reference-rates"))
-    admin.add_view(WriteOffView(name=_l("Customer loss"), endpoint="write_off", url="/admin/ledger/write-off"))
+    admin.add_view(WriteOffView(name=_l("Customer loss"), category=LEDGER, endpoint="write_off",
+                                url="/admin/ledger/write-off"))

@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from models import Customer, Invoice, Payment, PaymentMethod, SubmittedForm, db
+from models import Customer, Invoice, Payment, PaymentMethod, SubmittedForm, WriteOff, db
 from services import DomainError
 from services.ledger import payments as pay
 from services.platform import search as search_service
@@ -129,6 +129,8 @@ def invoice_payment_context(invoice: Invoice, form=None, errors=None) -> dict:
     form = form or {}
     return {"balance": balance, "status_label": STATUS_LABELS.get(balance.status or "", ""),
             "allocations": pay.payments_of(db.session, invoice),
+            "write_off": db.session.scalar(select(WriteOff).where(WriteOff.invoice_id == invoice.id)),
+            "voucher_links": has_right("ledger.view"),
             "may_register": has_right("payments.register") and balance.remaining > 0,
             "methods": _methods(), "form": form, "errors": errors or {},
             "nonce": form.get("nonce") or uuid.uuid4().hex,

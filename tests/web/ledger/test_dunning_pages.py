@@ -278,3 +278,29 @@ def test_the_interest_job_is_all_or_nothing_and_checks_the_right_again(app, clie
         assert db.session.scalar(select(func.count()).select_from(InterestCharge)) == 0
         job = db.session.scalars(select(Job).order_by(Job.id.desc())).first()
         assert job.status == "failed" and "behörighet" in job.error
+
+
+def test_the_customer_loss_page_sits_under_bookkeeping_and_the_card_shows_the_write_off(app, client, auth,
+                                                                                           admin_user):
+    """Issue 13 item 5: breadcrumbs "Hem / Bokföring / Kundförlust", and after the write-off the
+    invoice card's payment table has its row: date, amount and a link to its voucher."""
+    import re
+
+    with app.app_context():
+        inv = dh.invoice(db.session, dh.customer(db.session), date=TODAY - dt.timedelta(days=90))
+        db.session.commit()
+        inv_id = inv.id
+    auth.login()
+    page = client.get(f"{WRITE_OFF}?invoice={inv_id}").get_data(as_text=True)
+    crumbs = re.sub(r"<[^>]+>|\s+", " ", re.search(r'id="breadcrumbs".*?</ol>', page, re.S).group(0))
+    assert "Bokföring" in crumbs and "Kundförlust" in crumbs
+    token = auth.token(f"{WRITE_OFF}?invoice={inv_id}")
+    assert client.post(WRITE_OFF, data={"csrf_token": token, "invoice": str(inv_id), "date": TODAY.isoformat(),
+                                        "reason": "Konkurs", "confirm": "yes"}).status_code == 303
+    with app.app_context():
+        record = db.session.scalar(select(WriteOff))
+        voucher_id, label = record.voucher_id, record.voucher.label
+    card = client.get(f"/admin/invoice/details/?id={inv_id}").get_data(as_text=True)
+    row = re.search(r'<tr id="invoice-write-off-row">.*?</tr>', card, re.S).group(0)
+    assert TODAY.isoformat() in row and "500,00\xa0kr" in row and "Kundförlust" in row
+    assert f'href="/admin/voucher/details/?id={voucher_id}"' in row and label in row
