@@ -325,3 +325,15 @@ def test_a_payment_voucher_is_not_reversed_on_the_voucher_screen(app, client, au
                        follow_redirects=True).get_data(as_text=True)
     assert "The payment was reversed" in done
     assert _text(_card(client, data), "invoice-payment-status") == "Open"
+
+def test_reversing_a_payment_asks_first(app, client, auth, admin_user, data):
+    """Issue 13 item 6: "Återför betalning" asks before it books, as voucher reversal does."""
+    auth.login()
+    _register(client, data, "500")
+    with app.app_context():
+        payment_id = db.session.scalar(select(Payment.id))
+    html = client.get(f"/admin/payment/details/?id={payment_id}").get_data(as_text=True)
+    form = re.search(r'<form[^>]*id="reverse-payment-form"[^>]*>', html, re.S).group(0)
+    assert 'onsubmit="return confirm(this.dataset.confirm);"' in form
+    asked = re.search(r'data-confirm="([^"]*)"', form).group(1).replace("\xa0", " ")
+    assert asked == f"Reverse the payment {TODAY.isoformat()} 500.00 kr (voucher B1)?"
