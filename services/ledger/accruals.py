@@ -17,10 +17,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models import ACCRUAL_KINDS, AccrualTemplate, Voucher, utcnow
+from models import ACCRUAL_KINDS, AccrualTemplate, FinancialYear, Voucher, utcnow
 from services.ledger import LedgerError
 from services.ledger.accounts import accounts_by_number
-from services.ledger.vouchers import VoucherEntry, _add_months, book_vouchers, check_open, month_end
+from services.ledger.vouchers import VoucherEntry, _add_months, book_vouchers, check_open, month_end, year_of
 from services.platform.numbers import parse_decimal, parse_int
 
 ACCRUAL_SERIES = "P"
@@ -94,16 +94,22 @@ def _rows(template: AccrualTemplate, amount: Decimal) -> list[tuple[str, Decimal
 
 
 def generate(session: Session, template: AccrualTemplate, user) -> list:
-    """Book the template's vouchers (does not commit). Refused when generated already or when a
-    month is locked or in a closed year; then nothing is booked."""
+    """Book the template's vouchers (does not commit). Refused when generated already, when a
+    month is locked or in a closed year, or when a month lies in no financial year (the years are
+    created on the financial years screen, never here: payments would refuse such a year's dates
+    all the same); then nothing is booked."""
     claimed = session.execute(update(AccrualTemplate).where(AccrualTemplate.id == template.id,
                                                             AccrualTemplate.generated_at.is_(None))
                               .values(generated_at=utcnow(), generated_by_id=getattr(user, "id", None)))
     if claimed.rowcount != 1:
         raise LedgerError(_("The vouchers of %(t)s are booked already.", t=template.name))
     plan = schedule(template)
-    for day, _amount in plan:  # every month open (a missing year is created) before anything is booked
-        check_open(session, day, create_year=True)
+    for n, (day, _amount) in enumerate(plan, start=1):  # every month open before anything is booked
+        if year_of(session, day) is None:
+            raise LedgerError(_("No financial year covers %(m)s (month %(n)s of %(t)s): create the financial year "
+                                "first; nothing was booked.", m=day.isoformat()[:7], n=n, t=template.name),
+                              "start_month")
+        check_open(session, day)
     text = _("Accrual %(t)s, month %(n)s of %(m)s")
     entries = [VoucherEntry(day, _rows(template, amount), text % {"t": template.name, "n": n, "m": template.months},
                             ("accrual", template.id)) for n, (day, amount) in enumerate(plan, start=1)]
@@ -121,6 +127,30 @@ class TemplateLine:
     booked: Decimal
     first: str | None
     last: str | None
+    ranges: str = ""  # the vouchers per financial year: "P1 (2026), P1 – P2 (2027)"
+
+
+def year_label(year: FinancialYear) -> str:
+    """2026, or 2026/2027 for a year that is not a calendar year."""
+    start, end = year.start_date.year, year.end_date.year
+    return str(start) if start == end else f"{start}/{end}"
+
+
+def voucher_ranges(session: Session, template_ids=None) -> dict[int, str]:
+    """Per template, its vouchers named per financial year (numbers start again each year):
+    "P1 (2026), P1 – P2 (2027)"."""
+    stmt = (select(Voucher.source_id, FinancialYear, func.min(Voucher.number), func.max(Voucher.number))
+            .join(FinancialYear, FinancialYear.id == Voucher.financial_year_id)
+            .where(Voucher.source_kind == "accrual", Voucher.series == ACCRUAL_SERIES)
+            .group_by(Voucher.source_id, FinancialYear.id)
+            .order_by(Voucher.source_id, FinancialYear.start_date))
+    if template_ids is not None:
+        stmt = stmt.where(Voucher.source_id.in_(list(template_ids)))
+    parts: dict[int, list[str]] = {}
+    for tid, year, first, last in session.execute(stmt):
+        numbers = f"{ACCRUAL_SERIES}{first}" if first == last else f"{ACCRUAL_SERIES}{first} – {ACCRUAL_SERIES}{last}"
+        parts.setdefault(tid, []).append(f"{numbers} ({year_label(year)})")
+    return {tid: ", ".join(p) for tid, p in parts.items()}
 
 
 def template_lines(session: Session) -> list[TemplateLine]:
@@ -128,11 +158,12 @@ def template_lines(session: Session) -> list[TemplateLine]:
     booked = dict((tid, (count, first, last)) for tid, count, first, last in session.execute(
         select(Voucher.source_id, func.count(Voucher.id), func.min(Voucher.number), func.max(Voucher.number))
         .where(Voucher.source_kind == "accrual").group_by(Voucher.source_id)))
+    ranges = voucher_ranges(session)
     lines = []
     for template in session.scalars(select(AccrualTemplate).order_by(AccrualTemplate.id.desc())):
         count, first, last = booked.get(template.id, (0, None, None))
         amounts = split(template.total, template.months)
         lines.append(TemplateLine(template, count, sum(amounts[:count], Decimal("0")),
                                   f"{ACCRUAL_SERIES}{first}" if first else None,
-                                  f"{ACCRUAL_SERIES}{last}" if last else None))
+                                  f"{ACCRUAL_SERIES}{last}" if last else None, ranges.get(template.id, "")))
     return lines

@@ -132,8 +132,8 @@ class AccrualView(WholeBooks, SecureBaseView):
             db.session.rollback()
             flash(_("The books are busy; try again in a moment."), "error")
         else:
-            flash(_("%(n)s vouchers were booked for %(t)s (%(a)s – %(b)s).", n=len(booked), t=template.name,
-                    a=booked[0].label, b=booked[-1].label), "success")
+            flash(_("%(n)s vouchers were booked for %(t)s: %(r)s.", n=len(booked), t=template.name,
+                    r=accruals.voucher_ranges(db.session, [template.id]).get(template.id, "")), "success")
         return redirect(self.get_url(".index"))
 
 

@@ -36,6 +36,7 @@ def _vouchers(session):
 
 def test_generate_books_one_voucher_a_month_across_the_year_end(session):
     ensure_year(session, dt.date(2026, 1, 1))
+    ensure_year(session, dt.date(2027, 1, 1))
     template = create_template(session, FORM, None)
     session.commit()
     assert (template.total, template.months, template.start_month) == (D("1000.00"), 3, dt.date(2026, 11, 1))
@@ -53,11 +54,34 @@ def test_generate_books_one_voucher_a_month_across_the_year_end(session):
     assert D(total).quantize(D("0.01")) == D("1000.00")
     line = template_lines(session)[0]
     assert (line.vouchers, line.booked) == (3, D("1000.00"))
+    assert line.ranges == "P1 – P2 (2026), P1 (2027)"  # numbered again in the new year
     # a second generation (a double click) is refused and books nothing more
     with pytest.raises(LedgerError, match="booked already"):
         generate(session, session.get(AccrualTemplate, template.id), None)
     session.rollback()
     assert len(_vouchers(session)) == 3
+
+
+def test_a_month_in_no_financial_year_refuses_and_creates_no_year(session):
+    """2026-12 over 3 months with only 2026 set up: refused naming 2027-01, nothing booked, no
+    year 2027 made (payments would refuse its dates); once the year exists it books."""
+    from models import FinancialYear
+
+    ensure_year(session, dt.date(2026, 1, 1))
+    template = create_template(session, {**FORM, "start_month": "2026-12"}, None)
+    session.commit()
+    with pytest.raises(LedgerError, match=r"No financial year covers 2027-01 \(month 2 of Försäkring 2026\): create "
+                                          r"the financial year first; nothing was booked"):
+        generate(session, template, None)
+    session.rollback()
+    assert _vouchers(session) == []
+    assert session.scalar(select(func.count()).select_from(FinancialYear)) == 1
+    assert session.get(AccrualTemplate, template.id).generated_at is None
+    ensure_year(session, dt.date(2027, 1, 1))
+    session.commit()
+    assert [b.label for b in generate(session, session.get(AccrualTemplate, template.id), None)] == ["P1", "P1", "P2"]
+    session.commit()
+    assert template_lines(session)[0].ranges == "P1 (2026), P1 – P2 (2027)"
 
 
 def test_a_revenue_template_credits_the_revenue_account(session):

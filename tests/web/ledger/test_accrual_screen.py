@@ -49,6 +49,28 @@ def test_save_generate_once_and_see_what_was_booked(app, client, auth):
     assert "3 verifikationer" in page and "P1 – P3" in page and f'id="generate-{template_id}"' not in page
 
 
+def test_a_month_without_a_financial_year_is_refused_and_the_vouchers_are_named_per_year(app, client, auth):
+    make_user(app, "ebba", DEFAULT_ROLES["Accountant"])
+    with app.app_context():
+        ensure_year(db.session, dt.date(2026, 1, 1))
+        db.session.commit()
+    auth.login("ebba")
+    token = csrf_from(client.get(URL).get_data(as_text=True))
+    client.post(URL, data={"csrf_token": token, **FORM, "name": "Försäkring", "start_month": "2026-12"})
+    with app.app_context():
+        template_id = db.session.scalar(select(AccrualTemplate.id))
+    refused = client.post(f"{URL}generate", data={"csrf_token": token, "template_id": template_id},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Inget räkenskapsår omfattar 2027-01 (månad 2 av Försäkring): lägg upp räkenskapsåret först" in refused
+    assert _count(app, Voucher, Voucher.source_kind == "accrual") == 0
+    with app.app_context():
+        ensure_year(db.session, dt.date(2027, 1, 1))
+        db.session.commit()
+    done = client.post(f"{URL}generate", data={"csrf_token": token, "template_id": template_id},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "3 verifikationer bokfördes för Försäkring: P1 (2026), P1 – P2 (2027)." in done
+
+
 def test_a_locked_month_is_refused_with_a_message(app, client, auth):
     make_user(app, "ebba", DEFAULT_ROLES["Accountant"])
     with app.app_context():
