@@ -169,6 +169,24 @@ def _fmt_voucher(view, context, model, name):
     return model.voucher.label if model.voucher else ""
 
 
+def _fmt_voucher_link(view, context, model, name):
+    """The voucher's number linked to its card (for a user who may see the books)."""
+    if model.voucher is None:
+        return ""
+    if not has_right("ledger.view"):
+        return model.voucher.label
+    return Markup(f'<a class="voucher-link" href="{url_for("voucher.details_view", id=model.voucher_id)}">'
+                  f'{escape(model.voucher.label)}</a>')
+
+
+def _fmt_invoices(view, context, model, name):
+    """The invoices the payment settled, each linked to its card."""
+    seen = {a.invoice_id: a.invoice for a in model.allocations if a.invoice is not None}
+    return Markup(", ").join(
+        Markup(f'<a class="invoice-link" href="{url_for("invoice.details_view", id=i.id)}">{escape(i.number)}</a>')
+        for i in seen.values())
+
+
 def _fmt_reversed(view, context, model, name):
     if not model.reversed:
         return ""
@@ -208,12 +226,13 @@ class PaymentView(SecureModelView):
     right_area = "payments"
     details_template = "ledger/payments/payment_details.html"
     own_card = True
-    column_list = ("date", "kind", "amount", "method", "reference", "payer_name", "customer", "voucher",
-                   "reversed_at")
+    column_list = ("date", "kind", "amount", "method", "reference", "payer_name", "customer", "allocations",
+                   "voucher", "reversed_at")
     column_labels = {"date": _l("Date"), "kind": _l("Kind"), "amount": _l("Amount"), "method": _l("Payment method"),
                      "reference": _l("OCR / reference"), "payer_name": _l("Payer"), "customer": _l("Customer"),
-                     "voucher": _l("Voucher"), "reversed_at": _l("Reversed"), "bank_reference": _l("Bank reference")}
-    column_formatters = {"amount": _fmt_amount, "kind": _fmt_kind, "voucher": _fmt_voucher,
+                     "allocations": _l("Invoices"), "voucher": _l("Voucher"), "reversed_at": _l("Reversed"), "bank_reference": _l("Bank reference")}
+    column_formatters = {"amount": _fmt_amount, "kind": _fmt_kind, "voucher": _fmt_voucher_link,
+                         "allocations": _fmt_invoices,
                          "reversed_at": _fmt_reversed, "customer": _fmt_customer}
     column_formatters_export = {"kind": _fmt_kind, "voucher": _fmt_voucher,
                                 "customer": lambda v, c, m, n: str(m.customer or "")}

@@ -218,3 +218,17 @@ def test_stored_utc_moments_show_in_swedish_time_on_the_bgmax_list_and_the_payme
     assert "2026-12-04 02:54" in client.get(f"{URL}?id={ids[0]}").get_data(as_text=True)
     card = client.get(f"/admin/payment/details/?id={ids[1]}").get_data(as_text=True)
     assert "2026-12-04 02:54" in card and "01:54" not in card
+
+
+def test_the_bgmax_list_links_its_vouchers_and_says_when_a_file_was_read_in(app, client, accountant, world):
+    """Issue 13 item 7: the payments' B-voucher numbers open the voucher; the list's column is "Inläst"."""
+    assert _upload(client, PAYS_KALLE).status_code == 202
+    assert run_jobs(app) == 1
+    with app.app_context():
+        imported = db.session.scalar(select(BgMaxImport))
+        booked = db.session.scalar(select(Payment).where(Payment.bgmax_import_id == imported.id,
+                                                         Payment.customer_id.is_not(None)))
+        ids = imported.id, booked.voucher_id, booked.voucher.label
+    html = client.get(f"{URL}?id={ids[0]}").get_data(as_text=True)
+    assert f'<a class="voucher-link" href="/admin/voucher/details/?id={ids[1]}">{ids[2]}</a>' in html
+    assert "<th>Inläst</th>" in html and "<th>Läs in</th>" not in html

@@ -337,3 +337,21 @@ def test_reversing_a_payment_asks_first(app, client, auth, admin_user, data):
     assert 'onsubmit="return confirm(this.dataset.confirm);"' in form
     asked = re.search(r'data-confirm="([^"]*)"', form).group(1).replace("\xa0", " ")
     assert asked == f"Reverse the payment {TODAY.isoformat()} 500.00 kr (voucher B1)?"
+
+
+def test_voucher_numbers_link_to_the_voucher_and_the_journal_names_the_invoices(app, client, auth, admin_user,
+                                                                                 data):
+    """Issue 13 item 7: B-voucher numbers on the invoice card and in the payment journal open the
+    voucher's card; the journal has a column of the invoices a payment settled, linked."""
+    from models import Voucher
+
+    auth.login()
+    _register(client, data, "200")
+    with app.app_context():
+        voucher_id = db.session.scalar(select(Voucher.id).where(Voucher.source_kind == "payment"))
+        number = db.session.get(Invoice, data["invoice"]).number
+    link = f'<a class="voucher-link" href="/admin/voucher/details/?id={voucher_id}">B1</a>'
+    assert link in _card(client, data)
+    listing = client.get("/admin/payment/").get_data(as_text=True)
+    assert link in listing and re.search(r'class="column-header col-allocations">\s*Invoices\s*<', listing)
+    assert f'<a class="invoice-link" href="/admin/invoice/details/?id={data["invoice"]}">{number}</a>' in listing
