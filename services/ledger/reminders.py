@@ -106,7 +106,7 @@ def check_level(level, days, fee) -> tuple[int, int, Decimal]:
     if level not in LEVELS:
         raise DomainError(_("The level is 1, 2 or 3."), "level")
     days = parse_decimal(days, 0, label=_("The days after the due date"), field="days_after_due", required=True,
-                         precision=5)
+                         precision=5, example="30")
     return level, int(days), check_fee(fee)
 
 

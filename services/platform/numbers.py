@@ -26,14 +26,17 @@ _NUMBER = re.compile(r"(?P<int>[0-9]{1,3}(?: [0-9]{3})+|[0-9]*)(?:[.,](?P<frac>[
 
 def parse_decimal(text, places: int = 2, *, label, field: str | None = None, required: bool = False,
                   signed: bool = False, precision: int | None = None, minimum: Decimal | int | None = None,
-                  maximum: Decimal | int | None = None) -> Decimal | None:
+                  maximum: Decimal | int | None = None, example: str | None = None) -> Decimal | None:
     """The Decimal the user typed in ``text``, or DomainError(message, ``field``).
 
     ``places``: the decimals the field holds (more are refused); ``precision``: the digits it
     holds in all (a NUMERIC(12, 2) column: 12), so that no value overflows the column;
     ``signed``: a sign is allowed (else a negative number is refused); ``label``: the field as
-    it starts a sentence ("The quantity"). A blank gives None, or a refusal when ``required``."""
+    it starts a sentence ("The quantity"); ``example``: a value the refusal shows when 12 000 or
+    1 250,50 would be odd ("30" days). A blank gives None, or a refusal when ``required``."""
     def not_a_number():
+        if places == 0 and example:
+            return DomainError(_("%(l)s must be a whole number, e.g. %(e)s.", l=label, e=example), field)
         if places == 0:
             return DomainError(_("%(l)s must be a whole number, e.g. 12 000.", l=label), field)
         return DomainError(_("%(l)s must be a number, e.g. 1 250,50.", l=label), field)
@@ -87,9 +90,10 @@ def parse_decimal(text, places: int = 2, *, label, field: str | None = None, req
 
 
 def parse_int(text, *, label, field: str | None = None, required: bool = False, signed: bool = False,
-              minimum: int | None = None, maximum: int | None = None, digits: int = 12) -> int | None:
+              minimum: int | None = None, maximum: int | None = None, digits: int = 12,
+              example: str | None = None) -> int | None:
     """A whole number typed by the user (odometer readings, days, kilometres, positions): the
     rules of parse_decimal with no decimals ("12 000" is 12000; "12,5" and "1e3" are refused)."""
     value = parse_decimal(text, 0, label=label, field=field, required=required, signed=signed,
-                          precision=digits, minimum=minimum, maximum=maximum)
+                          precision=digits, minimum=minimum, maximum=maximum, example=example)
     return None if value is None else int(value)

@@ -64,7 +64,7 @@ class RemindersView(WholeBooks, SecureBaseView):
         errors: dict[str, str] = {}
         try:
             min_days = int(parse_decimal(request.args.get("min_days") or "0", 0, label=_("Days overdue"),
-                                         field="min_days", precision=5) or 0)
+                                         field="min_days", precision=5, example="30") or 0)
         except DomainError as exc:
             errors[exc.field] = exc.message
             min_days = 0

@@ -88,6 +88,13 @@ def _recent_periods(today: dt.date) -> list[str]:
     return months + quarters + [str(today.year), str(today.year - 1)]
 
 
+def _vat_period(text: str | None):
+    """vat.parse_period, a blank period asked for in words (not "  is not a period; ...")."""
+    if not (text or "").strip():
+        raise DomainError(_("Choose a period."), "period")
+    return vat.parse_period(text)
+
+
 class VatReportView(WholeBooks, SecureBaseView):
     """Momsrapport: the boxes of the VAT return for a month, quarter or year; PDF, XLSX; the
     VAT settlement (ledger.vat_settle)."""
@@ -98,7 +105,7 @@ class VatReportView(WholeBooks, SecureBaseView):
     def _period(self, value: str | None):
         today = dt.date.today()
         text = value if value is not None else f"{today.year}-{today.month:02d}"
-        return text, vat.parse_period(text)
+        return text, _vat_period(text)
 
     @expose("/")
     def index(self):
@@ -134,7 +141,7 @@ class VatReportView(WholeBooks, SecureBaseView):
             abort(403)
         text = request.form.get("period") or ""
         try:
-            _kind, start, end = vat.parse_period(text)
+            _kind, start, end = _vat_period(text)
             from services.platform.settings import load_settings
 
             voucher = vat.settle(db.session, start, end, current_user, load_settings(db.session),

@@ -304,3 +304,18 @@ def test_the_customer_loss_page_sits_under_bookkeeping_and_the_card_shows_the_wr
     row = re.search(r'<tr id="invoice-write-off-row">.*?</tr>', card, re.S).group(0)
     assert TODAY.isoformat() in row and "500,00\xa0kr" in row and "Kundförlust" in row
     assert f'href="/admin/voucher/details/?id={voucher_id}"' in row and label in row
+
+
+def test_reminder_days_that_are_not_a_whole_number_are_refused_with_a_days_example(app, client, auth):
+    """Issue 13 item 8: days are explained with "t.ex. 30", not with the amount example 12 000."""
+    make_user(app, "ekonom2", {"ledger.reminders"})
+    auth.login("ekonom2")
+    form = {"csrf_token": auth.token(LEVELS)}
+    for n, days in ((1, "10,5"), (2, "20"), (3, "30")):
+        form.update({f"{n}-days_after_due": days, f"{n}-fee": "0", f"{n}-active": "on", f"{n}-text_sv": f"Text {n}",
+                     f"{n}-text_de": "", f"{n}-text_en": ""})
+    html = client.post(LEVELS, data=form).get_data(as_text=True)
+    assert 'id="1-days_after_due-error"' in html and "måste vara ett heltal, t.ex. 30." in html
+    assert "12 000" not in html
+    page = client.get(REMINDERS + "?min_days=3,5").get_data(as_text=True)
+    assert "t.ex. 30." in page and "12 000" not in page

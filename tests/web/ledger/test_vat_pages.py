@@ -120,3 +120,14 @@ def test_the_running_month_is_not_settled_from_the_page(app, client, auth):
     assert not re.search(r'<button[^>]*id="vat-settle"[^>]*disabled', ended)
     assert re.search(r'data-confirm="Bokföra momsavräkningen för 2026-03\? Bokföringen låses till och med '
                      r'2026-03-31', ended) and "confirm(this.dataset.confirm)" in ended
+
+
+def test_a_blank_period_asks_for_a_period(app, client, auth):
+    """Issue 13 item 8: a blank period says "Välj en period.", not " är ingen period; …"."""
+    make_user(app, "ekonom", {"ledger.reports", "ledger.vat_settle"})
+    auth.login("ekonom")
+    page = client.get(VAT + "?period=").get_data(as_text=True)
+    assert "Välj en period." in page and "är ingen period" not in page
+    token = auth.token(VAT + "?period=2026-03")
+    settled = client.post(VAT + "settle", data={"csrf_token": token, "period": "  "}).get_data(as_text=True)
+    assert "Välj en period." in settled and "är ingen period" not in settled
