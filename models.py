@@ -1767,7 +1767,9 @@ class OpeningBalance(db.Model):
     __table_args__ = (UniqueConstraint("financial_year_id", "account_number", name="uq_opening_balance_year_account"),)
 
     def __str__(self) -> str:
-        return f"{self.account_number} {self.amount}"
+        from services.platform.formatting import money
+
+        return f"{self.account_number} {money(self.amount)}"
 
 
 class LedgerPeriodLock(db.Model):
@@ -1854,7 +1856,9 @@ class VoucherRow(db.Model):
     )
 
     def __str__(self) -> str:
-        return f"{self.account_number} {self.amount}"
+        from services.platform.formatting import money
+
+        return f"{self.account_number} {money(self.amount)}"
 
 
 # bokslutsverifikation: the one series booked into a locked period (services.ledger.year_end)
@@ -2042,7 +2046,9 @@ class PaymentAllocation(db.Model):
     )
 
     def __str__(self) -> str:
-        return f"{self.invoice or 'kundsaldo'} {self.amount}"
+        from services.platform.formatting import money
+
+        return f"{self.invoice or 'kundsaldo'} {money(self.amount)}"
 
 
 # --------------------------------------------------------------------------------------
@@ -2171,7 +2177,9 @@ class InterestCharge(db.Model):
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
 
     def __str__(self) -> str:
-        return f"{self.invoice} {self.amount}"
+        from services.platform.formatting import money
+
+        return f"{self.invoice} {money(self.amount)}"
 
 
 class WriteOff(db.Model):
@@ -2196,7 +2204,9 @@ class WriteOff(db.Model):
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
 
     def __str__(self) -> str:
-        return f"{self.invoice} {self.amount}"
+        from services.platform.formatting import money
+
+        return f"{self.invoice} {money(self.amount)}"
 
 
 # --------------------------------------------------------------------------------------
@@ -2257,7 +2267,9 @@ class Budget(db.Model, Audited):
     )
 
     def __str__(self) -> str:
-        return f"{self.account_number} {self.month.isoformat()[:7]} {self.amount}"
+        from services.platform.formatting import money
+
+        return f"{self.account_number} {self.month.isoformat()[:7]} {money(self.amount)}"
 
 
 # --------------------------------------------------------------------------------------

@@ -417,3 +417,19 @@ def test_amounts_in_messages_and_labels_are_written_the_swedish_way(session):
         with pytest.raises(LedgerError) as too_much:
             pay.refund_credit(session, customer, "1000", "bankgiro", None, TODAY)
         assert "100,00\xa0kr" in too_much.value.message and "1\xa0000,00\xa0kr" in too_much.value.message
+
+
+def test_the_ledger_records_are_labelled_with_swedish_amounts(session):
+    """Issue 13 item 1: the record labels of allocations, write-offs, voucher rows and budgets
+    (breadcrumbs, history) write money as "500,00 kr"."""
+    from flask_babel import force_locale
+
+    from models import Budget, PaymentAllocation, VoucherRow, WriteOff
+
+    invoice = _invoice(session)
+    with force_locale("sv"):
+        assert str(PaymentAllocation(invoice=invoice, amount=D("1250.5"))) == f"{invoice} 1\xa0250,50\xa0kr"
+        assert str(WriteOff(invoice=invoice, amount=D("500"))) == f"{invoice} 500,00\xa0kr"
+        assert str(VoucherRow(account_number="1930", amount=D("-12.5"))) == "1930 -12,50\xa0kr"
+        assert str(Budget(account_number="3001", month=dt.date(2026, 11, 1), amount=D("1000"))) == \
+            "3001 2026-11 1\xa0000,00\xa0kr"
