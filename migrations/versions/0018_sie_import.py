@@ -80,11 +80,11 @@ def upgrade():
 
 def downgrade():
     # the rights given stay (a right granted is the office's data now)
-    with op.batch_alter_table('invoice', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_invoice_collective_number'))
-        batch_op.drop_column('collective_number')
-    with op.batch_alter_table('account', schema=None) as batch_op:
-        batch_op.drop_column('sru_code')
+    # ALTER TABLE ... DROP COLUMN, not a batch: a batch copies the table and cannot drop the old
+    # one while voucher rows, payments and invoice lines refer to it (SQLite 3.35+ drops columns)
+    op.drop_index(op.f('ix_invoice_collective_number'), table_name='invoice')
+    op.execute("ALTER TABLE invoice DROP COLUMN collective_number")
+    op.execute("ALTER TABLE account DROP COLUMN sru_code")
     with op.batch_alter_table('opening_balance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_opening_balance_financial_year_id'))
         batch_op.drop_index(batch_op.f('ix_opening_balance_account_number'))

@@ -41,7 +41,7 @@ def test_the_shipped_roles():
     assert {f"booking_rental.{a}" for a in BOOKING_GRANTS} | {"booking_test_drive.new"} <= sales
     assert "customer.assign" not in sales and "booking_loaner.new" not in sales
     assert DEFAULT_ROLES["Technician"] == {"customer.view_assigned", "vehicle.view", "vehicle.edit", "article.view",
-                                           "sales.view"}
+                                           "sales.view", "workshop.view"}  # the resources, for the planner
     accountant = DEFAULT_ROLES["Accountant"]
     assert {"sales.credit", "sales.export", "accounting.manual_credit", "customer.export"} <= accountant
     assert not accountant & {"customer.edit", "sales.edit", "sales.create", "sales.delete"}
