@@ -28,7 +28,9 @@ from models import (
     Package,
     PackageItem,
     PaymentTerm,
+    Resource,
     Role,
+    Skill,
     Source,
     Tag,
     User,
@@ -273,13 +275,34 @@ def create_demo_data(session: Session, customers: int = 320, seed: int = 2026) -
         session.add(vehicle)
         vehicles += 1
     session.flush()
+    resources = _demo_resources(session, users)
     summary = {"customers": len(created_customers), "vehicles": vehicles, "articles": len(articles),
-               "labour operations": len(operations), "users": len(users)}
+               "labour operations": len(operations), "users": len(users), "workshop resources": resources}
     for extension in DEMO_EXTENSIONS:
         summary.update(extension(session, rng) or {})
     session.commit()
     session.info.pop("audit_disabled", None)
     return summary
+
+
+def _demo_resources(session: Session, users: dict) -> int:
+    """The workshop floor (issue 13): the two technicians as staff with their skills, and two
+    lifts. No random numbers: the rest of the demo keeps its sequence."""
+    if session.scalar(select(Resource.id).limit(1)) is not None:
+        return 0
+    from services.workshop.resources import seed_skills
+
+    seed_skills(session)
+    skills = {s.name: s for s in session.scalars(select(Skill))}
+    staff = [("erik", "101", ["Service", "Däck", "AC"]), ("fatima", "102", ["Diagnos", "Elektronik", "Service"])]
+    for username, number, known in staff:
+        user = users[username]
+        session.add(Resource(kind="staff", name=user.full_name, staff_number=number, user=user, floor_role="technician",
+                             hourly_cost=Decimal("420.00"), hourly_rate=Decimal("995.00"),
+                             skills=[skills[k] for k in known if k in skills]))
+    session.add_all([Resource(kind="lift", name="Lyft 1"), Resource(kind="lift", name="Lyft 2")])
+    session.flush()
+    return len(staff) + 2
 
 
 # --------------------------------------------------------------------------------------
@@ -488,10 +511,14 @@ def demo_sales(session: Session, rng: random.Random, count: int = 320) -> dict[s
     cases = _demo_insurance_cases(session, rng, settings, customers, operations, advisors, today)
     made.extend(cases)
     made.sort(key=lambda pair: (pair[0].delivery_date or pair[0].order_date, pair[0].id or 0))
-    # e-mail by default (11.07): some customers want their invoices by e-mail
+    # e-mail by default (11.07): some customers want their invoices by e-mail, at least one (so
+    # that the outbox has documents however few customers the demo has)
     for customer in customers:
         if customer.email and rng.random() < 0.2:
             customer.email_documents = True
+    by_email = [c for c in customers if c.email]
+    if by_email and not any(c.email_documents for c in by_email):
+        by_email[0].email_documents = True
     session.flush()
     invoices = []
     for order, plan in made:

@@ -51,6 +51,10 @@ def _fill(app) -> None:
 
         payments.register_payment(db.session, customer, dt.date.today(), "100", "bankgiro", "Förskott", [],
                                   rest="credit")  # a payment's card
+        from models import OutboxMessage
+
+        # a message's card, whether or not the demo's random customers wanted e-mail
+        db.session.add(OutboxMessage(recipient="faktura@kund.example", subject="Faktura 1", body="Hej"))
         db.session.commit()
 
 
