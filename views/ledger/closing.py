@@ -181,13 +181,19 @@ class BudgetView(WholeBooks, SecureBaseView):
             flash(_("The financial year does not exist."), "error")
         return self._page(year)
 
+    def _posted_year(self):
+        """The financial year the form names, or None with the reason flashed."""
+        try:
+            return budget.get_year(db.session, request.form.get("year_id"))
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return None
+
     @expose("/save", methods=("POST",))
     def save(self):
         _need("ledger.book")
-        try:
-            year = budget.get_year(db.session, request.form.get("year_id"))
-        except DomainError as exc:
-            flash(exc.message, "error")
+        year = self._posted_year()
+        if year is None:
             return redirect(self.get_url(".index"))
         try:
             count = budget.save_budget(db.session, year, _grid_values(request.form))
@@ -208,10 +214,8 @@ class BudgetView(WholeBooks, SecureBaseView):
     @expose("/import", methods=("POST",))
     def upload(self):
         _need("ledger.book")
-        try:
-            year = budget.get_year(db.session, request.form.get("year_id"))
-        except DomainError as exc:
-            flash(exc.message, "error")
+        year = self._posted_year()
+        if year is None:
             return redirect(self.get_url(".index"))
         upload = request.files.get("file")
         try:
